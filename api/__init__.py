@@ -1,0 +1,1 @@
+"""The FastAPI service for supplier-chain lookups, analyses and named queries."""

@@ -1,0 +1,78 @@
+"""One settings class for the whole project, read from SUPPLYMAP_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_HOME = Path.home() / ".supplymap"
+DEFAULT_PASSWORD = "change-me"
+
+
+class Settings(BaseSettings):
+    """Connection, engine and service settings.
+
+    With no ``neo4j_uri`` the project starts (or reuses) its local engine under ``home``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SUPPLYMAP_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+
+    # A Neo4j 5 server (production). Empty: use the local engine.
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr(DEFAULT_PASSWORD)
+    neo4j_database: str = "neo4j"
+
+    # The local engine (ArcadeDB over Bolt), used when neo4j_uri is empty.
+    home: Path = DEFAULT_HOME
+    engine_database: str = "supplymap"
+    engine_bolt_port: int = Field(default=0, ge=0, le=65535, description="0: pick a free port")
+    engine_http_port: int = Field(default=0, ge=0, le=65535, description="0: pick a free port")
+    engine_heap: str = Field(default="1g", pattern=r"^\d+[mMgG]$")
+    engine_start_timeout: float = Field(default=60.0, gt=0)
+
+    # Loads.
+    batch_size: int = Field(default=2000, ge=1, le=100_000)
+
+    # The API (issue 4 adds its use).
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    api_read_open: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_api_keys(cls, data: object) -> object:
+        if isinstance(data, dict):
+            keys = data.get("api_keys")
+            if isinstance(keys, str):
+                data = {**data, "api_keys": [k.strip() for k in keys.split(",") if k.strip()]}
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.neo4j_uri and self.neo4j_password.get_secret_value() == DEFAULT_PASSWORD:
+                raise ValueError(
+                    "SUPPLYMAP_NEO4J_PASSWORD is the placeholder 'change-me'; set a real "
+                    "password when SUPPLYMAP_ENVIRONMENT=production"
+                )
+            if any(len(k.get_secret_value()) < 16 for k in self.api_keys):
+                raise ValueError(
+                    "every SUPPLYMAP_API_KEYS entry must be at least 16 characters in production"
+                )
+        return self
+
+    @property
+    def uses_local_engine(self) -> bool:
+        return not self.neo4j_uri
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own Settings instead)."""
+    return Settings()

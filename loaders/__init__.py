@@ -1,0 +1,1 @@
+"""Readers, validation, declarative mappings and batched idempotent writes."""

@@ -1,0 +1,1 @@
+"""The Cypher catalogue: named, parameterised queries, one .cypher file each."""
