@@ -1,0 +1,383 @@
+"""The local graph engine: an ArcadeDB server with its Bolt plugin, run as a child process.
+
+ArcadeDB comes from the ``arcadedb-embedded`` wheel, which bundles a Java runtime, so nothing
+else needs installing. The server binds to 127.0.0.1 only, keeps its data under
+``<home>/engine/server`` and its state (pid, ports), generated password and log beside it.
+A running server is found through its state file, its process and a Bolt probe, and reused:
+two servers on one data directory would fail on ArcadeDB's lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import importlib.util
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+ENGINE_USER = "root"
+
+
+class EngineError(RuntimeError):
+    """The local engine could not be started, reached or stopped; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    running: bool
+    uri: str | None
+    user: str
+    database: str
+    password_file: str
+    pid: int | None
+    log_file: str
+    data_dir: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _package_dir() -> Path:
+    spec = importlib.util.find_spec("arcadedb_embedded")
+    if spec is None or not spec.submodule_search_locations:
+        raise EngineError(
+            "the local engine needs the 'arcadedb-embedded' package; install the project with "
+            "`pip install -e .` (or set SUPPLYMAP_NEO4J_URI to use a Neo4j server)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_our_server(pid: int, data_dir: Path) -> bool:
+    """True when pid is an ArcadeDB server on this data directory (guards against pid reuse)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return _pid_alive(pid)
+    args = [a.decode(errors="replace") for a in cmdline]
+    return (
+        "com.arcadedb.server.ArcadeDBServer" in args
+        and f"-Darcadedb.server.rootPath={data_dir}" in args
+    )
+
+
+class LocalEngine:
+    """Start, stop and find the local ArcadeDB Bolt server kept under ``home``."""
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        database: str = "supplymap",
+        bolt_port: int = 0,
+        http_port: int = 0,
+        heap: str = "1g",
+        start_timeout: float = 60.0,
+    ) -> None:
+        self.home = Path(home).expanduser().resolve()
+        self.database = database
+        self.bolt_port = bolt_port
+        self.http_port = http_port
+        self.heap = heap
+        self.start_timeout = start_timeout
+        self.dir = self.home / "engine"
+        self.data_dir = self.dir / "server"
+        self.state_file = self.dir / "state.json"
+        self.password_file = self.dir / "password"
+        self.log_file = self.dir / "server.log"
+        self.lock_file = self.dir / "lock"
+
+    # ---- state ---------------------------------------------------------------------------
+
+    def _read_state(self) -> dict[str, int] | None:
+        try:
+            state = json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(state, dict) or not {"pid", "bolt_port", "http_port"} <= state.keys():
+            return None
+        return {k: int(state[k]) for k in ("pid", "bolt_port", "http_port")}
+
+    def password(self) -> str:
+        """The root password, generated on first use and kept in a 0600 file."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self.password_file.exists():
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(24))
+        return self.password_file.read_text().strip()
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """Serialise start and stop between processes (two CLIs, the API and a test run)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _probe(self, bolt_port: int, timeout: float = 3.0) -> bool:
+        """True when the server answers a query on our database over Bolt."""
+        uri = f"bolt://127.0.0.1:{bolt_port}"
+        try:
+            with (
+                GraphDatabase.driver(
+                    uri, auth=(ENGINE_USER, self.password()), connection_timeout=timeout
+                ) as driver,
+                driver.session(database=self.database) as session,
+            ):
+                # An auto-commit read: no driver retries, one attempt within the timeout.
+                session.run("RETURN 1 AS ok").consume()
+            return True
+        except AuthError as exc:
+            raise EngineError(
+                f"the local engine at {uri} refused the password in {self.password_file}; "
+                f"the file no longer matches the server's data in {self.data_dir}. Restore the "
+                "file, or stop the engine and move that data directory away to start afresh"
+            ) from exc
+        except (ServiceUnavailable, Neo4jError, OSError):
+            return False
+
+    def status(self) -> EngineStatus:
+        state = self._read_state()
+        running = False
+        pid = None
+        uri = None
+        if state and _pid_alive(state["pid"]) and _is_our_server(state["pid"], self.data_dir):
+            pid = state["pid"]
+            uri = f"bolt://127.0.0.1:{state['bolt_port']}"
+            running = self._probe(state["bolt_port"])
+        return EngineStatus(
+            running=running,
+            uri=uri,
+            user=ENGINE_USER,
+            database=self.database,
+            password_file=str(self.password_file),
+            pid=pid,
+            log_file=str(self.log_file),
+            data_dir=str(self.data_dir),
+        )
+
+    @property
+    def http_url(self) -> str:
+        state = self._read_state()
+        if state is None:
+            raise EngineError("the local engine is not running; start it with `supplymap db start`")
+        return f"http://127.0.0.1:{state['http_port']}"
+
+    # ---- start and stop ------------------------------------------------------------------
+
+    def _command(self, bolt_port: int, http_port: int) -> list[str]:
+        pkg = _package_dir()
+        java = pkg / "jre" / "bin" / "java"
+        jars = pkg / "jars"
+        if not java.exists() or not jars.is_dir():
+            raise EngineError(
+                f"the arcadedb-embedded package at {pkg} has no bundled Java runtime or jars; "
+                "reinstall it with `pip install --force-reinstall arcadedb-embedded`"
+            )
+        return [
+            str(java),
+            f"-Xmx{self.heap}",
+            "-Djava.awt.headless=true",
+            "-Dfile.encoding=UTF8",
+            "-Dpolyglot.engine.WarnInterpreterOnly=false",
+            f"-XX:ErrorFile={self.dir / 'hs_err_pid%p.log'}",
+            f"-Darcadedb.server.rootPath={self.data_dir}",
+            f"-Darcadedb.server.rootPassword={self.password()}",
+            "-Darcadedb.server.httpIncomingHost=127.0.0.1",
+            f"-Darcadedb.server.httpIncomingPort={http_port}",
+            "-Darcadedb.bolt.host=127.0.0.1",
+            f"-Darcadedb.bolt.port={bolt_port}",
+            "-Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
+            f"-Darcadedb.server.defaultDatabases={self.database}[{ENGINE_USER}]",
+            "-cp",
+            f"{jars}/*",
+            "com.arcadedb.server.ArcadeDBServer",
+        ]
+
+    def _pick_port(self, configured: int, what: str) -> int:
+        if configured == 0:
+            return _free_port()
+        if _port_in_use(configured):
+            raise EngineError(
+                f"the configured {what} port {configured} is already in use on 127.0.0.1; "
+                f"free it or choose another with SUPPLYMAP_ENGINE_{what.upper()}_PORT"
+            )
+        return configured
+
+    def _disable_mcp(self) -> None:
+        """ArcadeDB registers an MCP endpoint on its HTTP port; keep it switched off."""
+        config = self.data_dir / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        mcp = config / "mcp-config.json"
+        if not mcp.exists():
+            mcp.write_text(json.dumps({"enabled": False, "allowedUsers": []}, indent=2))
+
+    def start(self) -> EngineStatus:
+        """Start the server unless one already runs on this home; wait until it answers."""
+        with self._lock():
+            current = self.status()
+            if current.running:
+                return current
+            if current.pid is not None:
+                # Our process exists but does not answer yet (another start in progress).
+                return self._wait_ready(current.pid, self._read_state() or {}, started=False)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._disable_mcp()
+            bolt_port = self._pick_port(self.bolt_port, "bolt")
+            http_port = self._pick_port(self.http_port, "http")
+            with open(self.log_file, "ab") as log:
+                log.write(f"\n---- supplymap: starting engine at {time.ctime()}\n".encode())
+                log.flush()
+                proc = subprocess.Popen(
+                    self._command(bolt_port, http_port),
+                    cwd=self.dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            state = {"pid": proc.pid, "bolt_port": bolt_port, "http_port": http_port}
+            self.state_file.write_text(json.dumps(state))
+            return self._wait_ready(proc.pid, state, started=True, proc=proc)
+
+    def _wait_ready(
+        self,
+        pid: int,
+        state: dict[str, int],
+        *,
+        started: bool,
+        proc: subprocess.Popen[bytes] | None = None,
+    ) -> EngineStatus:
+        deadline = time.monotonic() + self.start_timeout
+        delay = 0.2
+        while time.monotonic() < deadline:
+            exited = proc.poll() is not None if proc is not None else not _pid_alive(pid)
+            if exited:
+                raise EngineError(
+                    "the local engine exited during start-up; its log says:\n"
+                    f"{self._log_tail()}\n(full log: {self.log_file})"
+                )
+            if state.get("bolt_port") and self._probe(state["bolt_port"], timeout=2.0):
+                return self.status()
+            time.sleep(delay)
+            delay = min(delay * 1.5, 1.0)
+        if started:
+            self._terminate(pid, timeout=10)
+        raise EngineError(
+            f"the local engine did not answer on Bolt within {self.start_timeout:.0f} s; "
+            f"see {self.log_file}, or raise SUPPLYMAP_ENGINE_START_TIMEOUT on a slow machine"
+        )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(text[-lines:])
+
+    def _terminate(self, pid: int, timeout: float) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _pid_alive(pid):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop the server gracefully (SIGTERM, then SIGKILL after ``timeout``).
+
+        Returns False when no server was running.
+        """
+        with self._lock():
+            state = self._read_state()
+            if not state or not _pid_alive(state["pid"]):
+                self.state_file.unlink(missing_ok=True)
+                return False
+            if not _is_our_server(state["pid"], self.data_dir):
+                self.state_file.unlink(missing_ok=True)
+                return False
+            self._terminate(state["pid"], timeout)
+            self.state_file.unlink(missing_ok=True)
+            return True
+
+    # ---- databases -----------------------------------------------------------------------
+
+    def _server_command(self, command: str) -> None:
+        """Run an ArcadeDB server command (create/drop database) over its local HTTP API."""
+        request = urllib.request.Request(
+            f"{self.http_url}/api/v1/server",
+            data=json.dumps({"command": command}).encode(),
+            headers={
+                "Authorization": "Basic "
+                + base64.b64encode(f"{ENGINE_USER}:{self.password()}".encode()).decode(),
+                "Content-Type": "application/json",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")
+            raise EngineError(f"the local engine refused {command!r}: {detail}") from exc
+
+    def create_database(self, name: str) -> None:
+        """Create a database on the running engine (used to isolate test modules)."""
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", name):
+            raise EngineError(f"not a valid database name: {name!r}")
+        self._server_command(f"create database {name}")
+
+    def drop_database(self, name: str) -> None:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", name):
+            raise EngineError(f"not a valid database name: {name!r}")
+        self._server_command(f"drop database {name}")
+
+    def ensure_running(self) -> EngineStatus:
+        current = self.status()
+        return current if current.running else self.start()
