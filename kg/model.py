@@ -1,0 +1,226 @@
+"""The graph model, declared once: labels, keys, properties and relationship types.
+
+Constraints, indexes and the MERGE statements of every load are generated from these
+declarations (kg/schema.py), so a label or property name is written in one place only.
+Material flows along every supply edge: supplier -> customer, input -> output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+PropKind = Literal["str", "float", "int", "bool", "date", "datetime", "list[str]"]
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    kind: PropKind
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    key: str
+    props: tuple[Prop, ...]
+    doc: str
+    indexes: tuple[str, ...] = ()
+
+    def prop(self, name: str) -> Prop:
+        for p in self.props:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.label} has no property {name!r}")
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    start: NodeType
+    end: NodeType
+    props: tuple[Prop, ...]
+    doc: str
+    # Properties that tell apart several relationships of this type between the same two
+    # nodes (one SUPPLIES edge per product; one HOLDS edge per snapshot date).
+    merge_keys: tuple[str, ...] = field(default=())
+
+
+# Provenance carried by every node and relationship a load writes.
+PROVENANCE: tuple[Prop, ...] = (
+    Prop("source", "str", "where the record came from (file name or mapping)"),
+    Prop("load_id", "str", "the (:Load) that wrote it last"),
+    Prop("loaded_at", "datetime", "when it was written"),
+    Prop("basis", "str", "how it is known: declared, surveyed, customs record, inferred"),
+)
+BASES: tuple[str, ...] = ("declared", "surveyed", "customs record", "inferred")
+
+PRODUCT_CATEGORIES: tuple[str, ...] = (
+    "raw material",
+    "material",
+    "component",
+    "equipment",
+    "final",
+)
+CHAIN_STAGES: tuple[str, ...] = ("upstream", "midstream", "downstream")
+REGION_LEVELS: tuple[str, ...] = ("country", "province", "city", "county", "town")
+ENTERPRISE_SCALES: tuple[str, ...] = ("large", "medium", "small", "micro")
+
+ENTERPRISE = NodeType(
+    "Enterprise",
+    "id",
+    (
+        Prop("id", "str", "unified social credit code or any stable id"),
+        Prop("name", "str"),
+        Prop("aliases", "list[str]", "other names, e.g. earlier or English names"),
+        Prop("region", "str", "administrative code of the region it sits in"),
+        Prop("lat", "float"),
+        Prop("lon", "float"),
+        Prop("scale", "str", "large, medium, small or micro"),
+        Prop("tags", "list[str]"),
+    ),
+    "A company or plant that produces, supplies or holds products.",
+    indexes=("name", "region"),
+)
+PRODUCT = NodeType(
+    "Product",
+    "id",
+    (
+        Prop("id", "str", "internal code or HS code"),
+        Prop("name", "str"),
+        Prop("hs_code", "str", "Harmonized System code, digits only"),
+        Prop("unit", "str"),
+        Prop("category", "str", "raw material, material, component, equipment or final"),
+        Prop("stage_type", "str", "the source's own stage class, e.g. Willems' Part or Retail"),
+        Prop("lead_time_days", "float", "time to make or replace it"),
+        Prop("unit_cost", "float"),
+        Prop("demand_per_day", "float", "external (end-customer) demand"),
+    ),
+    "A good, from raw material to final product.",
+    indexes=("name", "category"),
+)
+CHAIN = NodeType(
+    "Chain",
+    "id",
+    (Prop("id", "str", "e.g. medical-supplies"), Prop("name", "str"), Prop("description", "str")),
+    "A categorised chain map (integrated circuits, automobiles, medical supplies...).",
+)
+REGION = NodeType(
+    "Region",
+    "code",
+    (
+        Prop("code", "str", "administrative code"),
+        Prop("name", "str"),
+        Prop("level", "str", "country, province, city, county or town"),
+    ),
+    "An administrative region; PART_OF its parent.",
+)
+LOAD = NodeType(
+    "Load",
+    "id",
+    (
+        Prop("id", "str"),
+        Prop("file", "str"),
+        Prop("sha256", "str"),
+        Prop("kind", "str"),
+        Prop("mapping", "str"),
+        Prop("chain", "str"),
+        Prop("options", "str", "the load's options as JSON, used to recognise a repeat"),
+        Prop("rows_read", "int"),
+        Prop("rows_written", "int"),
+        Prop("rows_rejected", "int"),
+        Prop("started_at", "datetime"),
+        Prop("ended_at", "datetime"),
+        Prop("status", "str", "running, completed, rejected, failed or skipped"),
+        Prop("message", "str"),
+    ),
+    "One run of a loader over one file.",
+    indexes=("sha256",),
+)
+
+NODE_TYPES: tuple[NodeType, ...] = (ENTERPRISE, PRODUCT, CHAIN, REGION, LOAD)
+
+PRODUCES = RelType(
+    "PRODUCES",
+    ENTERPRISE,
+    PRODUCT,
+    (
+        Prop("capacity_per_day", "float"),
+        Prop("output_per_day", "float"),
+        Prop("unit", "str"),
+        Prop("as_of", "date"),
+    ),
+    "Capacity survey: the enterprise can make the product.",
+)
+INPUT_TO = RelType(
+    "INPUT_TO",
+    PRODUCT,
+    PRODUCT,
+    (
+        Prop("qty_per_unit", "float", "units of input per unit of output"),
+        Prop("alt_group", "str", "inputs of one output sharing an alt_group substitute"),
+    ),
+    "Bill of materials: the input goes into the output.",
+)
+SUPPLIES = RelType(
+    "SUPPLIES",
+    ENTERPRISE,
+    ENTERPRISE,
+    (
+        Prop("product", "str", "id of the product supplied"),
+        Prop("share", "float", "share of the customer's purchases of that product, 0..1"),
+        Prop("volume", "float", "units per year"),
+        Prop("lead_time_days", "float"),
+        Prop("since", "date"),
+    ),
+    "A trade link for one product, supplier -> customer.",
+    merge_keys=("product",),
+)
+LOCATED_IN = RelType("LOCATED_IN", ENTERPRISE, REGION, (), "Where an enterprise sits.")
+PART_OF = RelType("PART_OF", REGION, REGION, (), "A region inside its parent region.")
+OWNED_BY = RelType(
+    "OWNED_BY",
+    ENTERPRISE,
+    ENTERPRISE,
+    (Prop("share", "float"), Prop("since", "date")),
+    "Ownership group: the enterprise belongs to its parent.",
+)
+IN_CHAIN = RelType(
+    "IN_CHAIN",
+    PRODUCT,
+    CHAIN,
+    (Prop("stage", "str", "upstream, midstream or downstream"),),
+    "The product belongs to the categorised chain map.",
+)
+KEY_ENTERPRISE_OF = RelType(
+    "KEY_ENTERPRISE_OF",
+    ENTERPRISE,
+    CHAIN,
+    (Prop("reason", "str"), Prop("since", "date")),
+    "The key-enterprise white list of a chain.",
+)
+HOLDS = RelType(
+    "HOLDS",
+    ENTERPRISE,
+    PRODUCT,
+    (
+        Prop("as_of", "date"),
+        Prop("stock", "float"),
+        Prop("daily_use", "float"),
+    ),
+    "An inventory snapshot: stock and daily use of a product at a holder on a date.",
+    merge_keys=("as_of",),
+)
+
+REL_TYPES: tuple[RelType, ...] = (
+    PRODUCES,
+    INPUT_TO,
+    SUPPLIES,
+    LOCATED_IN,
+    PART_OF,
+    OWNED_BY,
+    IN_CHAIN,
+    KEY_ENTERPRISE_OF,
+    HOLDS,
+)
