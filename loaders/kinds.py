@@ -1,0 +1,482 @@
+"""The canonical file kinds: their columns, keys, references and what each writes.
+
+A canonical file is a table whose columns carry these names (any other column is ignored).
+Every loader, and every mapping, ends in one of these kinds; the README lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pandas as pd
+
+from kg import model
+from kg.model import NodeType, RelType
+
+ColType = Literal["str", "float", "int", "date", "list"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColType = "str"
+    required: bool = False
+    doc: str = ""
+    min: float | None = None
+    min_exclusive: bool = False
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None
+    pattern_hint: str = ""
+    ref: NodeType | None = None
+    not_future: bool = False
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Write:
+    """Rows for one generated MERGE statement."""
+
+    target: NodeType | RelType
+    rows: list[dict[str, Any]]
+
+
+Builder = Callable[[pd.DataFrame], list[Write]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    build: Builder
+    basis: str = "declared"
+    # Checks across columns of one row: (columns involved, predicate on the frame -> bad rows)
+    row_rules: tuple[tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series], str], ...] = field(
+        default=()
+    )
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+# ---- row building helpers -------------------------------------------------------------------
+
+
+def _clean(value: Any) -> Any:
+    """None for missing cells; plain Python values for the driver."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value or None
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
+
+
+def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    present = [c for c in columns if c in df.columns]
+    out = []
+    for values in df[present].itertuples(index=False, name=None):
+        out.append({c: _clean(v) for c, v in zip(present, values, strict=True)})
+    return out
+
+
+def _props(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: record[n] for n in names if record.get(n) is not None}
+
+
+def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
+    rows = [{"key": r[key_col], "props": _props(r, props)} for r in _records(df, [key_col, *props])]
+    return Write(nt, rows)
+
+
+def _rel_rows(
+    records: list[dict[str, Any]],
+    rt: RelType,
+    start: str,
+    end: str,
+    props: dict[str, str],
+) -> Write:
+    """``props`` maps relationship property -> column."""
+    rows = []
+    for r in records:
+        if r.get(start) is None or r.get(end) is None:
+            continue
+        row: dict[str, Any] = {"start": r[start], "end": r[end]}
+        for k in rt.merge_keys:
+            row[k] = r[props[k]]
+        row["props"] = {
+            p: r[c] for p, c in props.items() if p not in rt.merge_keys and r.get(c) is not None
+        }
+        rows.append(row)
+    return Write(rt, rows)
+
+
+# ---- the kinds ----------------------------------------------------------------------------
+
+ID_PATTERN = r"^[^\s\x00-\x1f](?:[^\x00-\x1f]{0,198}[^\s\x00-\x1f])?$"
+ID_HINT = "an id is 1-200 characters with no control characters and no space at either end"
+SLUG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+SLUG_HINT = "a chain id is letters, digits, '-', '_' or '.', e.g. medical-supplies"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+CODE_HINT = "a region code is letters, digits, '-', '_' or '.', e.g. 330100"
+
+
+def _build_enterprises(df: pd.DataFrame) -> list[Write]:
+    props = ("name", "aliases", "region", "lat", "lon", "scale", "tags")
+    writes = [_node_rows(df, model.ENTERPRISE, "id", props)]
+    recs = _records(df, ["id", "region", "parent_id", "parent_share"])
+    writes.append(_rel_rows(recs, model.LOCATED_IN, "id", "region", {}))
+    writes.append(_rel_rows(recs, model.OWNED_BY, "id", "parent_id", {"share": "parent_share"}))
+    return writes
+
+
+def _build_products(df: pd.DataFrame) -> list[Write]:
+    props = (
+        "name",
+        "hs_code",
+        "unit",
+        "category",
+        "stage_type",
+        "lead_time_days",
+        "unit_cost",
+        "demand_per_day",
+    )
+    writes = [_node_rows(df, model.PRODUCT, "id", props)]
+    in_chain = []
+    for r in _records(df, ["id", "chain", "stage"]):
+        for chain in r.get("chain") or []:
+            in_chain.append({"id": r["id"], "chain": chain, "stage": r.get("stage")})
+    writes.append(_rel_rows(in_chain, model.IN_CHAIN, "id", "chain", {"stage": "stage"}))
+    return writes
+
+
+def _build_regions(df: pd.DataFrame) -> list[Write]:
+    writes = [_node_rows(df, model.REGION, "code", ("name", "level"))]
+    writes.append(_rel_rows(_records(df, ["code", "parent"]), model.PART_OF, "code", "parent", {}))
+    return writes
+
+
+def _build_chains(df: pd.DataFrame) -> list[Write]:
+    return [_node_rows(df, model.CHAIN, "id", ("name", "description"))]
+
+
+def _build_bom(df: pd.DataFrame) -> list[Write]:
+    recs = _records(df, ["input", "output", "qty_per_unit", "alt_group"])
+    return [
+        _rel_rows(
+            recs,
+            model.INPUT_TO,
+            "input",
+            "output",
+            {"qty_per_unit": "qty_per_unit", "alt_group": "alt_group"},
+        )
+    ]
+
+
+def _build_supplies(df: pd.DataFrame) -> list[Write]:
+    cols = ["supplier", "customer", "product", "share", "volume", "lead_time_days", "since"]
+    return [
+        _rel_rows(
+            _records(df, cols),
+            model.SUPPLIES,
+            "supplier",
+            "customer",
+            {c: c for c in cols[2:]},
+        )
+    ]
+
+
+def _build_capacity(df: pd.DataFrame) -> list[Write]:
+    cols = ["enterprise", "product", "capacity_per_day", "output_per_day", "unit", "as_of"]
+    return [
+        _rel_rows(
+            _records(df, cols), model.PRODUCES, "enterprise", "product", {c: c for c in cols[2:]}
+        )
+    ]
+
+
+def _build_inventory(df: pd.DataFrame) -> list[Write]:
+    cols = ["holder", "product", "stock", "daily_use", "as_of"]
+    return [
+        _rel_rows(_records(df, cols), model.HOLDS, "holder", "product", {c: c for c in cols[2:]})
+    ]
+
+
+def _build_key_enterprises(df: pd.DataFrame) -> list[Write]:
+    cols = ["enterprise", "chain", "reason", "since"]
+    return [
+        _rel_rows(
+            _records(df, cols),
+            model.KEY_ENTERPRISE_OF,
+            "enterprise",
+            "chain",
+            {"reason": "reason", "since": "since"},
+        )
+    ]
+
+
+def _not_self(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def bad(df: pd.DataFrame) -> pd.Series:
+        return df[a].notna() & (df[a] == df[b])
+
+    return bad
+
+
+def _capacity_missing(df: pd.DataFrame) -> pd.Series:
+    return df["capacity_per_day"].isna() & df["output_per_day"].isna()
+
+
+def _output_over_capacity(df: pd.DataFrame) -> pd.Series:
+    return (
+        df["capacity_per_day"].notna()
+        & df["output_per_day"].notna()
+        & (df["output_per_day"] > df["capacity_per_day"] * 1.0000001)
+    )
+
+
+def _half_position(df: pd.DataFrame) -> pd.Series:
+    return df["lat"].isna() != df["lon"].isna()
+
+
+ENT, PRODUCT, CHAIN, REGION = model.ENTERPRISE, model.PRODUCT, model.CHAIN, model.REGION
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "regions",
+            "Administrative regions; a parent makes (:Region)-[:PART_OF]->(:Region).",
+            (
+                Column(
+                    "code",
+                    required=True,
+                    pattern=CODE_PATTERN,
+                    pattern_hint=CODE_HINT,
+                    doc="administrative code, e.g. 330100",
+                ),
+                Column("name", required=True),
+                Column(
+                    "level",
+                    choices=model.REGION_LEVELS,
+                    doc="country, province, city, county or town",
+                ),
+                Column("parent", ref=REGION, doc="code of the enclosing region"),
+            ),
+            key=("code",),
+            build=_build_regions,
+            row_rules=(
+                (
+                    ("code", "parent"),
+                    _not_self("code", "parent"),
+                    "a region cannot be its own parent",
+                ),
+            ),
+        ),
+        Kind(
+            "chains",
+            "Categorised chain maps.",
+            (
+                Column("id", required=True, pattern=SLUG_PATTERN, pattern_hint=SLUG_HINT),
+                Column("name", required=True),
+                Column("description"),
+            ),
+            key=("id",),
+            build=_build_chains,
+        ),
+        Kind(
+            "enterprises",
+            "Companies and plants; region makes LOCATED_IN, parent_id makes OWNED_BY.",
+            (
+                Column(
+                    "id",
+                    required=True,
+                    pattern=ID_PATTERN,
+                    pattern_hint=ID_HINT,
+                    doc="unified social credit code (checked) or any stable id",
+                ),
+                Column("name", required=True),
+                Column("aliases", "list", doc="';'-separated other names"),
+                Column("region", ref=REGION, doc="code of the region it sits in"),
+                Column("lat", "float", min=-90, max=90),
+                Column("lon", "float", min=-180, max=180),
+                Column("scale", choices=model.ENTERPRISE_SCALES),
+                Column("tags", "list", doc="';'-separated tags"),
+                Column("parent_id", ref=ENT, doc="id of the owning enterprise"),
+                Column("parent_share", "float", min=0, max=1, doc="share held by the parent"),
+            ),
+            key=("id",),
+            build=_build_enterprises,
+            row_rules=(
+                (
+                    ("id", "parent_id"),
+                    _not_self("id", "parent_id"),
+                    "an enterprise cannot be its own parent",
+                ),
+                (("lat", "lon"), _half_position, "give both lat and lon, or neither"),
+            ),
+        ),
+        Kind(
+            "products",
+            "Goods; chain (';'-separated chain ids) and stage make IN_CHAIN.",
+            (
+                Column(
+                    "id",
+                    required=True,
+                    pattern=ID_PATTERN,
+                    pattern_hint=ID_HINT,
+                    doc="internal code or HS code",
+                ),
+                Column("name", required=True),
+                Column(
+                    "hs_code",
+                    pattern=r"^\d{2,10}$",
+                    pattern_hint="an HS code is 2-10 digits, e.g. 630790",
+                    doc="Harmonized System code, digits (dots are removed)",
+                ),
+                Column("unit"),
+                Column("category", choices=model.PRODUCT_CATEGORIES),
+                Column("stage_type", doc="the source's own stage class"),
+                Column("lead_time_days", "float", min=0),
+                Column("unit_cost", "float", min=0),
+                Column("demand_per_day", "float", min=0),
+                Column("chain", "list", ref=CHAIN, doc="';'-separated chain ids"),
+                Column("stage", choices=model.CHAIN_STAGES),
+            ),
+            key=("id",),
+            build=_build_products,
+        ),
+        Kind(
+            "bom",
+            "Bill of materials: input -> output (INPUT_TO).",
+            (
+                Column("input", required=True, ref=PRODUCT),
+                Column("output", required=True, ref=PRODUCT),
+                Column(
+                    "qty_per_unit",
+                    "float",
+                    min=0,
+                    min_exclusive=True,
+                    default=1.0,
+                    doc="units of input per unit of output (default 1)",
+                ),
+                Column("alt_group", doc="inputs of one output sharing a group substitute"),
+            ),
+            key=("input", "output"),
+            build=_build_bom,
+            row_rules=(
+                (
+                    ("input", "output"),
+                    _not_self("input", "output"),
+                    "a product cannot be an input to itself",
+                ),
+            ),
+        ),
+        Kind(
+            "supplies",
+            "Trade links: supplier -> customer for one product (SUPPLIES).",
+            (
+                Column("supplier", required=True, ref=ENT),
+                Column("customer", required=True, ref=ENT),
+                Column("product", required=True, ref=PRODUCT),
+                Column(
+                    "share",
+                    "float",
+                    min=0,
+                    max=1,
+                    doc="share of the customer's purchases of the product",
+                ),
+                Column("volume", "float", min=0, doc="units per year"),
+                Column("lead_time_days", "float", min=0),
+                Column("since", "date"),
+            ),
+            key=("supplier", "customer", "product"),
+            build=_build_supplies,
+            row_rules=(
+                (
+                    ("supplier", "customer"),
+                    _not_self("supplier", "customer"),
+                    "an enterprise cannot supply itself",
+                ),
+            ),
+        ),
+        Kind(
+            "capacity",
+            "Capacity survey: enterprise PRODUCES product.",
+            (
+                Column("enterprise", required=True, ref=ENT),
+                Column("product", required=True, ref=PRODUCT),
+                Column("capacity_per_day", "float", min=0),
+                Column("output_per_day", "float", min=0),
+                Column("unit"),
+                Column("as_of", "date", not_future=True),
+            ),
+            key=("enterprise", "product"),
+            build=_build_capacity,
+            basis="surveyed",
+            row_rules=(
+                (
+                    ("capacity_per_day", "output_per_day"),
+                    _capacity_missing,
+                    "give capacity_per_day or output_per_day (or both)",
+                ),
+                (
+                    ("output_per_day",),
+                    _output_over_capacity,
+                    "output_per_day is above capacity_per_day",
+                ),
+            ),
+        ),
+        Kind(
+            "inventory",
+            "Inventory snapshots: holder HOLDS stock of product on a date.",
+            (
+                Column("holder", required=True, ref=ENT),
+                Column("product", required=True, ref=PRODUCT),
+                Column("stock", "float", required=True, min=0),
+                Column(
+                    "daily_use",
+                    "float",
+                    required=True,
+                    min=0,
+                    min_exclusive=True,
+                    doc="units used per day; must be above 0 (days of cover = stock / use)",
+                ),
+                Column("as_of", "date", required=True, not_future=True),
+            ),
+            key=("holder", "product", "as_of"),
+            build=_build_inventory,
+            basis="surveyed",
+        ),
+        Kind(
+            "key_enterprises",
+            "The key-enterprise white list of a chain (KEY_ENTERPRISE_OF).",
+            (
+                Column("enterprise", required=True, ref=ENT),
+                Column("chain", required=True, ref=CHAIN),
+                Column("reason"),
+                Column("since", "date"),
+            ),
+            key=("enterprise", "chain"),
+            build=_build_key_enterprises,
+        ),
+    )
+}
+
+# Load order when several files come in one command: referenced kinds first.
+KIND_ORDER: tuple[str, ...] = tuple(KINDS)

@@ -1,0 +1,444 @@
+"""One load: read -> map -> validate -> write, with a (:Load) record of what happened.
+
+``--on-error abort`` (the default) writes nothing from a file with any rejected row;
+``--on-error skip`` writes the good rows. Both write the rejects CSV. Writes are batched
+UNWIND MERGE statements in managed transactions, so a re-run changes nothing; a repeat of a
+completed load (same file contents and options) is recognised and skipped unless forced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import pandas as pd
+from neo4j.exceptions import DriverError, Neo4jError
+
+from kg import model
+from kg.connection import Graph
+from kg.cypher import render
+from kg.model import NodeType, RelType
+from kg.schema import ensure_schema, merge_nodes, merge_rels
+from loaders.errors import LoadInputError, Problems, Reject, write_rejects
+from loaders.kinds import KIND_ORDER, KINDS, Kind, Write
+from loaders.mapping import Mapping, apply_mapping, load_mapping
+from loaders.readers import LINE, ReadOptions, read_table
+from loaders.validate import check_references, validate_kind
+
+OnError = Literal["abort", "skip"]
+PROGRESS_MIN_ROWS = 2000
+
+
+class Progress(Protocol):
+    def start(self, description: str, total: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+class LoadWriteError(RuntimeError):
+    """A write failed part-way; the message says how far it got and how to finish."""
+
+
+@dataclass
+class LoadOptions:
+    kind: str | None = None
+    mapping: str | None = None
+    chain: str | None = None
+    on_error: OnError = "abort"
+    rejects: Path | None = None
+    source: str | None = None
+    basis: str | None = None
+    force: bool = False
+    batch_size: int = 2000
+
+
+@dataclass
+class LoadReport:
+    file: str
+    load_id: str
+    kinds: list[str]
+    status: str  # completed, rejected, skipped, failed, not loaded
+    rows_read: int = 0
+    rows_rejected: int = 0
+    written: dict[str, int] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Reject] = field(default_factory=list)
+    rejects_file: str | None = None
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def rows_written(self) -> int:
+        return sum(self.written.values())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def infer_kind(path: Path) -> str:
+    """The kind named by the file name: enterprises.csv, bom-2024.xlsx, capacity_q3.json..."""
+    stem = path.stem.lower()
+    aliases = {
+        "enterprise": "enterprises",
+        "product": "products",
+        "region": "regions",
+        "chain": "chains",
+        "supply": "supplies",
+        "stock": "inventory",
+        "key_enterprise": "key_enterprises",
+        "key-enterprises": "key_enterprises",
+    }
+    candidates = sorted([*KINDS, *aliases], key=len, reverse=True)
+    for name in candidates:
+        if stem == name or stem.startswith((name + "_", name + "-", name + ".")):
+            return aliases.get(name, name)
+    raise LoadInputError(
+        f"{path}: cannot tell what kind of data this file holds from its name; name the kind "
+        f"with --kind ({', '.join(KINDS)}) or give a --mapping"
+    )
+
+
+def _lookup_keys(graph: Graph) -> Callable[[NodeType, set[str]], set[str]]:
+    def lookup(nt: NodeType, keys: set[str]) -> set[str]:
+        found: set[str] = set()
+        query = render(
+            "MATCH (n:{label}) WHERE n.{key} IN $keys RETURN n.{key} AS k",
+            label=nt.label,
+            key=nt.key,
+        )
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 5000):
+            rows = graph.query(query, {"keys": ordered[start : start + 5000]})
+            found.update(r["k"] for r in rows)
+        return found
+
+    return lookup
+
+
+_FIND_REPEAT = (
+    "MATCH (l:Load {sha256: $sha256}) WHERE l.status = 'completed' AND l.options = $options "
+    "RETURN l.id AS id, l.ended_at AS ended_at ORDER BY l.ended_at DESC LIMIT 1"
+)
+_SAVE_LOAD = "MERGE (l:Load {id: $id}) SET l += $props"
+_ENSURE_CHAIN = (
+    "MERGE (c:Chain {id: $id}) ON CREATE SET c.name = $id, c.source = $source, "
+    "c.load_id = $load_id, c.loaded_at = $loaded_at, c.basis = $basis"
+)
+
+
+class Loader:
+    """Loads files into one graph; reports every file, never raises for bad rows."""
+
+    def __init__(self, graph: Graph, progress: Progress | None = None) -> None:
+        self.graph = graph
+        self.progress = progress or NoProgress()
+        self._schema_ready = False
+
+    # ---- planning ------------------------------------------------------------------------
+
+    def plan(
+        self, paths: Sequence[Path], options: LoadOptions
+    ) -> list[tuple[Path, Mapping | Kind]]:
+        """Resolve each file's mapping or kind, and order files so referenced kinds go first."""
+        plan: list[tuple[Path, Mapping | Kind]] = []
+        mapping = load_mapping(options.mapping) if options.mapping else None
+        if options.kind and options.kind not in KINDS:
+            raise LoadInputError(f"unknown kind {options.kind!r}; kinds are {', '.join(KINDS)}")
+        for path in paths:
+            if mapping is not None:
+                plan.append((path, mapping))
+            else:
+                plan.append((path, KINDS[options.kind or infer_kind(path)]))
+
+        def order(item: tuple[Path, Mapping | Kind]) -> int:
+            spec = item[1]
+            first = spec.outputs[0].kind if isinstance(spec, Mapping) else spec.name
+            return KIND_ORDER.index(first)
+
+        return sorted(plan, key=order)
+
+    def load_files(self, paths: Sequence[Path], options: LoadOptions) -> list[LoadReport]:
+        plan = self.plan(paths, options)
+        reports: list[LoadReport] = []
+        for i, (path, spec) in enumerate(plan):
+            report = self.load_file(path, spec, options)
+            reports.append(report)
+            if report.status in ("rejected", "failed") and options.on_error == "abort":
+                for later, _ in plan[i + 1 :]:
+                    reports.append(
+                        LoadReport(
+                            str(later),
+                            "",
+                            [],
+                            "not loaded",
+                            message=f"not loaded because {path.name} was {report.status}",
+                        )
+                    )
+                break
+        return reports
+
+    # ---- one file ------------------------------------------------------------------------
+
+    def load_file(self, path: Path, spec: Mapping | Kind, options: LoadOptions) -> LoadReport:
+        started = _now()
+        load_id = f"L{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        mapping = spec if isinstance(spec, Mapping) else None
+        kind_names = [o.kind for o in mapping.outputs] if mapping else [spec.name]
+        report = LoadReport(str(path), load_id, kind_names, "running")
+        problems = Problems(path.name)
+
+        read_options = mapping.read_options() if mapping else ReadOptions()
+        raw = read_table(path, read_options, problems)
+        report.notes.extend(read_options.notes)
+        sha256 = _sha256(path)
+        chain = options.chain or (mapping.chain_for(path) if mapping else None)
+        source = options.source or (mapping.source if mapping and mapping.source else path.name)
+        basis = options.basis or (mapping.basis if mapping and mapping.basis else None)
+        option_key = json.dumps(
+            {
+                "kinds": kind_names,
+                "mapping": mapping.name if mapping else None,
+                "chain": chain,
+                "on_error": options.on_error,
+                "source": source,
+                "basis": basis,
+            },
+            sort_keys=True,
+        )
+        report.rows_read = len(raw) + len(problems.bad_lines)
+
+        self._ensure_schema()
+        if not options.force:
+            repeat = self.graph.query(_FIND_REPEAT, {"sha256": sha256, "options": option_key})
+            if repeat:
+                report.status = "skipped"
+                report.load_id = repeat[0]["id"]
+                report.message = (
+                    f"already loaded by {repeat[0]['id']} with the same contents and options; "
+                    "nothing to do (use --force to load it again)"
+                )
+                return report
+
+        frames_raw = apply_mapping(mapping, raw, problems) if mapping else {spec.name: raw}
+        self._apply_chain(frames_raw, chain, report)
+        frames: dict[str, tuple[Kind, pd.DataFrame, Problems]] = {}
+        for name, frame in frames_raw.items():
+            kind = KINDS[name]
+            frames[name] = (kind, validate_kind(frame, kind, problems), problems)
+        extra = {model.CHAIN: {chain}} if chain else None
+        check_references(frames, _lookup_keys(self.graph), extra)
+
+        report.rejects = problems.rejects
+        report.warnings = problems.warnings
+        report.rows_rejected = report.rows_read if problems.file_level else len(problems.bad_lines)
+        if problems.rejects:
+            report.rejects_file = str(self._write_rejects(path, options, problems.rejects))
+
+        load_props: dict[str, Any] = {
+            "file": str(path.resolve()),
+            "sha256": sha256,
+            "kind": "+".join(kind_names),
+            "mapping": mapping.name if mapping else None,
+            "chain": chain,
+            "options": option_key,
+            "rows_read": report.rows_read,
+            "rows_rejected": report.rows_rejected,
+            "started_at": started,
+        }
+        if problems.rejects and (options.on_error == "abort" or problems.file_level):
+            report.status = "rejected"
+            report.message = (
+                f"{report.rows_rejected} of {report.rows_read} rows rejected; nothing from this "
+                "file was written (fix the rows listed in the rejects file, or use "
+                "--on-error skip to load the good rows)"
+            )
+            self._save_load(
+                load_id,
+                {
+                    **load_props,
+                    "rows_written": 0,
+                    "status": "rejected",
+                    "ended_at": _now(),
+                    "message": report.message,
+                },
+            )
+            return report
+
+        writes: list[tuple[str, Write]] = []
+        for name, (kind, typed, _) in frames.items():
+            good = typed[~typed[LINE].isin(problems.bad_lines)]
+            writes.extend((name, w) for w in kind.build(good))
+        total = sum(len(w.rows) for _, w in writes)
+        provenance = {
+            "source": source,
+            "load_id": load_id,
+            "loaded_at": started,
+        }
+        self._save_load(load_id, {**load_props, "status": "running"})
+        try:
+            if chain:
+                self.graph.write(
+                    _ENSURE_CHAIN, {"id": chain, **provenance, "basis": basis or "declared"}
+                )
+            self._write_all(writes, total, provenance, basis, options, report)
+        except (Neo4jError, DriverError, OSError) as exc:
+            done = report.rows_written
+            report.status = "failed"
+            report.message = (
+                f"the write failed after {done} of {total} rows: {exc}. The rows written so far "
+                "stay in the graph; re-run the same command with --force to finish (loads are "
+                "idempotent)"
+            )
+            try:
+                self._save_load(
+                    load_id,
+                    {
+                        **load_props,
+                        "rows_written": done,
+                        "status": "failed",
+                        "ended_at": _now(),
+                        "message": report.message,
+                    },
+                )
+            except (Neo4jError, DriverError, OSError):
+                report.notes.append("the (:Load) record could not be updated either")
+            raise LoadWriteError(report.message) from exc
+        report.status = "completed"
+        skipped = f"; {report.rows_rejected} rows rejected and skipped" if problems.rejects else ""
+        report.message = (
+            f"wrote {report.rows_written} records from {report.rows_read} rows{skipped}"
+        )
+        report.seconds = (_now() - started).total_seconds()
+        self._save_load(
+            load_id,
+            {
+                **load_props,
+                "rows_written": report.rows_written,
+                "status": "completed",
+                "ended_at": _now(),
+                "message": report.message,
+            },
+        )
+        return report
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            ensure_schema(self.graph)
+            self._schema_ready = True
+
+    def _apply_chain(
+        self, frames: dict[str, pd.DataFrame], chain: str | None, report: LoadReport
+    ) -> None:
+        if not chain:
+            return
+        used = False
+        if "products" in frames:
+            df = frames["products"]
+            existing = df["chain"] if "chain" in df.columns else pd.Series([None] * len(df))
+            df["chain"] = [_with_chain(v, chain) for v in existing.tolist()]
+            used = True
+        if "key_enterprises" in frames:
+            df = frames["key_enterprises"]
+            if "chain" not in df.columns:
+                df["chain"] = chain
+            else:
+                df["chain"] = df["chain"].where(df["chain"].notna() & (df["chain"] != ""), chain)
+            used = True
+        if not used:
+            report.notes.append(f"--chain {chain} applies to products and key_enterprises only")
+
+    def _write_rejects(self, path: Path, options: LoadOptions, rejects: list[Reject]) -> Path:
+        target = options.rejects or Path("rejects") / f"{path.stem}.rejects.csv"
+        if options.rejects and target.exists() and target.stat().st_size > 0:
+            # Several files in one command share the --rejects file: append.
+            existing = pd.read_csv(target, dtype=str, keep_default_na=False)
+            earlier = [
+                Reject(r["file"], int(r["line"]), r["column"], r["value"], r["reason"])
+                for r in existing.to_dict("records")
+                if r["file"] != path.name
+            ]
+            rejects = earlier + rejects
+        write_rejects(target, rejects)
+        return target
+
+    def _save_load(self, load_id: str, props: dict[str, Any]) -> None:
+        clean = {k: v for k, v in props.items() if v is not None}
+        self.graph.write(_SAVE_LOAD, {"id": load_id, "props": clean})
+
+    def _write_all(
+        self,
+        writes: list[tuple[str, Write]],
+        total: int,
+        provenance: dict[str, Any],
+        basis: str | None,
+        options: LoadOptions,
+        report: LoadReport,
+    ) -> None:
+        show = total >= PROGRESS_MIN_ROWS
+        if show:
+            self.progress.start(f"loading {Path(report.file).name}", total)
+        try:
+            for name, write in writes:
+                if not write.rows:
+                    continue
+                target = write.target
+                statement = (
+                    merge_nodes(target) if isinstance(target, NodeType) else merge_rels(target)
+                )
+                params = {**provenance, "basis": basis or KINDS[name].basis}
+                label = target.label if isinstance(target, NodeType) else target.type
+                self.graph.write_batches(
+                    statement,
+                    write.rows,
+                    batch_size=options.batch_size,
+                    params=params,
+                    on_batch=functools.partial(self._count, report, label, show=show),
+                )
+        finally:
+            if show:
+                self.progress.stop()
+
+    def _count(self, report: LoadReport, label: str, n: int, *, show: bool) -> None:
+        report.written[label] = report.written.get(label, 0) + n
+        if show:
+            self.progress.advance(n)
+
+
+def _with_chain(value: Any, chain: str) -> list[str]:
+    from loaders.cells import as_list
+
+    items = as_list(value) or []
+    return items if chain in items else [*items, chain]
+
+
+RelOrNode = NodeType | RelType

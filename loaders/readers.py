@@ -1,0 +1,228 @@
+"""Read CSV, Excel, JSON and Parquet files into a DataFrame with each row's source line.
+
+Every reader returns the table as found (cells untyped; CSV cells as text) with a
+``__line__`` column: the 1-based line of a CSV (header = line 1), the row of a sheet (header
+= row 1), the record number of JSON or Parquet. Validation reports problems by that number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from loaders.errors import LoadInputError, Problems
+
+LINE = "__line__"
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+ENCODINGS = ("utf-8-sig", "gb18030", "latin-1")
+
+
+@dataclass
+class ReadOptions:
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int = 0
+    # Gather fields beyond the header's last-but-one column into this (last) column, as a list:
+    # for files whose last column is a variable-length list (Willems' up_stages).
+    ragged_tail: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_format(path: Path, options: ReadOptions) -> str:
+    if options.format:
+        return options.format
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise LoadInputError(
+            f"{path}: cannot tell the file format from the extension {path.suffix!r}; "
+            f"use one of {', '.join(sorted(FORMATS))} (or name the format in a mapping)"
+        )
+    return fmt
+
+
+def decode(path: Path, raw: bytes, options: ReadOptions) -> str:
+    """Decode text as UTF-8, else GB18030, else latin-1, noting any fallback."""
+    if options.encoding:
+        try:
+            return raw.decode(options.encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise LoadInputError(
+                f"{path}: cannot decode the file as {options.encoding}: {exc}"
+            ) from exc
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding != "utf-8-sig":
+            options.notes.append(
+                f"{path.name} is not UTF-8; read it as {encoding}. Check the names look right, "
+                "or save the file as UTF-8"
+            )
+        if "\x00" in text:
+            break
+        return text
+    raise LoadInputError(
+        f"{path}: the file is not text in UTF-8, GB18030 or latin-1 (is it a binary file "
+        "with a text extension?); save it as UTF-8 CSV"
+    )
+
+
+def _sniff_delimiter(path: Path, text: str, options: ReadOptions) -> str:
+    if options.delimiter:
+        return options.delimiter
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    header = text.split("\n", 1)[0]
+    return max((",", "\t", ";", "|"), key=header.count)
+
+
+def _read_ragged(text: str, delimiter: str, tail: str, problems: Problems) -> pd.DataFrame:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        return pd.DataFrame()
+    if header[-1] != tail:
+        raise LoadInputError(
+            f"{problems.file}: the mapping gathers extra fields into {tail!r}, but the "
+            f"header's last column is {header[-1]!r}"
+        )
+    fixed = len(header) - 1
+    rows: list[list[Any]] = []
+    lines: list[int] = []
+    for fields in reader:
+        if not any(f.strip() for f in fields):
+            continue
+        head = fields[:fixed] + [""] * (fixed - len(fields))
+        rows.append([*head, [f for f in fields[fixed:]]])
+        lines.append(reader.line_num)
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df[LINE] = lines
+    return df
+
+
+def _read_csv(path: Path, text: str, options: ReadOptions, problems: Problems) -> pd.DataFrame:
+    delimiter = _sniff_delimiter(path, text, options)
+    if options.ragged_tail:
+        return _read_ragged(text, delimiter, options.ragged_tail, problems)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise LoadInputError(f"{path}: the file is empty; it needs a header row and data") from exc
+    except pd.errors.ParserError:
+        return _read_csv_checked(text, delimiter, problems)
+    df.columns = [str(c).strip() for c in df.columns]
+    df[LINE] = range(2, len(df) + 2)
+    blank = df.drop(columns=[LINE]).apply(lambda col: col.str.strip() == "").all(axis=1)
+    result: pd.DataFrame = df[~blank].reset_index(drop=True)
+    return result
+
+
+def _read_csv_checked(text: str, delimiter: str, problems: Problems) -> pd.DataFrame:
+    """Slow path for files with rows of the wrong width: those rows are rejected."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    rows, lines = [], []
+    for fields in reader:
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(header):
+            problems.error(
+                reader.line_num,
+                "",
+                delimiter.join(fields),
+                f"the row has {len(fields)} fields but the header has {len(header)}",
+            )
+            continue
+        rows.append(fields)
+        lines.append(reader.line_num)
+    df = pd.DataFrame(rows, columns=header, dtype=str)
+    df[LINE] = lines
+    return df
+
+
+def _read_json(path: Path, text: str, lines: bool) -> pd.DataFrame:
+    try:
+        if lines:
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            data = json.loads(text)
+            records = data
+            if isinstance(data, dict):
+                lists = [v for v in data.values() if isinstance(v, list)]
+                if len(lists) != 1:
+                    raise LoadInputError(
+                        f"{path}: a JSON file must hold a list of records, or an object with "
+                        'one list of records (e.g. {"rows": [...]})'
+                    )
+                records = lists[0]
+    except json.JSONDecodeError as exc:
+        raise LoadInputError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise LoadInputError(f"{path}: a JSON file must hold a list of records (objects)")
+    df = pd.DataFrame.from_records(records)
+    df[LINE] = range(1, len(df) + 1)
+    return df
+
+
+def read_table(path: Path, options: ReadOptions, problems: Problems) -> pd.DataFrame:
+    """Read ``path`` as a table; raise LoadInputError for a file that cannot be read at all."""
+    if not path.exists():
+        raise LoadInputError(f"{path}: no such file")
+    if path.is_dir():
+        raise LoadInputError(f"{path}: is a directory; name the files to load")
+    fmt = detect_format(path, options)
+    if path.stat().st_size == 0:
+        raise LoadInputError(f"{path}: the file is empty; it needs a header row and data")
+    if fmt == "excel":
+        try:
+            df = pd.read_excel(path, sheet_name=options.sheet, dtype=object)
+        except ValueError as exc:
+            raise LoadInputError(f"{path}: cannot read sheet {options.sheet!r}: {exc}") from exc
+        except Exception as exc:
+            raise LoadInputError(f"{path}: not a readable Excel workbook: {exc}") from exc
+        df.columns = [str(c).strip() for c in df.columns]
+        df[LINE] = range(2, len(df) + 2)
+    elif fmt == "parquet":
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:
+            raise LoadInputError(f"{path}: not a readable Parquet file: {exc}") from exc
+        df[LINE] = range(1, len(df) + 1)
+    else:
+        text = decode(path, path.read_bytes(), options)
+        if not text.strip():
+            raise LoadInputError(f"{path}: the file is empty; it needs a header row and data")
+        if fmt in ("json", "jsonl"):
+            df = _read_json(path, text, lines=fmt == "jsonl")
+        else:
+            df = _read_csv(path, text, options, problems)
+    if df.empty and not problems.rejects:
+        raise LoadInputError(f"{path}: the file has a header but no data rows")
+    return df

@@ -1,0 +1,298 @@
+"""Validate one canonical table: columns, types, ranges, formats, duplicates, references.
+
+Types are coerced here (text to numbers and dates, ';'-lists to lists) and each cell that
+does not convert is reported; pandera then checks ranges, choices, patterns and required
+values lazily, so every failing cell of the file is reported at once, not the first only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from kg.model import CHAIN, ENTERPRISE, PRODUCT, REGION, NodeType
+from loaders.cells import as_list, is_missing, text
+from loaders.errors import Problems
+from loaders.kinds import Column, Kind
+from loaders.readers import LINE
+from loaders.uscc import uscc_error
+
+KeyLookup = Callable[[NodeType, set[str]], set[str]]
+# The kinds whose rows define the nodes other kinds reference.
+DEFINERS: dict[str, NodeType] = {
+    "enterprises": ENTERPRISE,
+    "products": PRODUCT,
+    "chains": CHAIN,
+    "regions": REGION,
+}
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
+    """Convert each canonical column to its type; report cells that do not convert."""
+    out = pd.DataFrame({LINE: df[LINE].to_numpy()})
+    lines = df[LINE].to_numpy()
+    for col in kind.columns:
+        if col.name not in df.columns:
+            out[col.name] = pd.Series([col.default] * len(df), dtype=object)
+            continue
+        raw = df[col.name]
+        if col.type == "list":
+            out[col.name] = pd.Series([as_list(v) for v in raw], dtype=object)
+        elif col.type in ("float", "int"):
+            texts = raw.map(text)
+            nums = pd.to_numeric(texts, errors="coerce")
+            bad = texts.notna() & (nums.isna() | ~np.isfinite(nums.astype(float)))
+            if col.type == "int":
+                bad |= nums.notna() & (nums % 1 != 0)
+            for i in np.flatnonzero(bad.to_numpy()):
+                problems.error(
+                    lines[i],
+                    col.name,
+                    raw.iloc[i],
+                    f"not a number: {col.name} "
+                    f"must be {'a whole number' if col.type == 'int' else 'numeric'}",
+                )
+            nums = nums.where(~bad)
+            if col.default is not None:
+                nums = nums.where(texts.notna(), col.default)
+            out[col.name] = nums.astype(float)
+        elif col.type == "date":
+            values: list[Any] = []
+            for pos, v in enumerate(raw):
+                if is_missing(v):
+                    values.append(col.default)
+                    continue
+                if isinstance(v, dt.datetime):
+                    values.append(v.date())
+                    continue
+                if isinstance(v, dt.date):
+                    values.append(v)
+                    continue
+                value_text = text(v) or ""
+                try:
+                    parsed = dt.datetime.fromisoformat(value_text)
+                    values.append(parsed.date())
+                except ValueError:
+                    problems.error(
+                        lines[pos],
+                        col.name,
+                        v,
+                        f"not a date: {col.name} must be written YYYY-MM-DD",
+                    )
+                    values.append(None)
+            out[col.name] = pd.Series(values, dtype=object)
+        else:
+            texts = raw.map(text)
+            if col.default is not None:
+                texts = texts.fillna(col.default)
+            out[col.name] = texts.astype(object)
+    if "hs_code" in out.columns:
+        out["hs_code"] = out["hs_code"].map(
+            lambda v: v.replace(".", "").replace(" ", "") if isinstance(v, str) else v
+        )
+    return out
+
+
+def _range_check(col: Column) -> list[pa.Check]:
+    checks = []
+    if col.min is not None:
+        lo = col.min
+        if col.min_exclusive:
+            checks.append(pa.Check(lambda s, lo=lo: s > lo, name=f"must be above {lo:g}"))
+        else:
+            checks.append(pa.Check(lambda s, lo=lo: s >= lo, name=f"must be at least {lo:g}"))
+    if col.max is not None:
+        hi = col.max
+        checks.append(pa.Check(lambda s, hi=hi: s <= hi, name=f"must be at most {hi:g}"))
+    return checks
+
+
+@cache
+def _schema(kind: Kind) -> pa.DataFrameSchema:
+    columns: dict[str, pa.Column] = {}
+    for col in kind.columns:
+        checks = list(_range_check(col)) if col.type in ("float", "int") else []
+        if col.choices:
+            allowed = frozenset(col.choices)
+            checks.append(
+                pa.Check(
+                    lambda s, allowed=allowed: s.isin(allowed),
+                    name=f"must be one of: {', '.join(col.choices)}",
+                )
+            )
+        if col.pattern:
+            checks.append(
+                pa.Check(
+                    lambda s, p=col.pattern: s.astype(str).str.fullmatch(p),
+                    name=col.pattern_hint or f"must match {col.pattern}",
+                )
+            )
+        if col.not_future:
+            checks.append(
+                pa.Check(
+                    lambda s: s.map(lambda d: d <= _today()).astype(bool),
+                    name="is in the future; give the date the figures were true",
+                )
+            )
+        columns[col.name] = pa.Column(
+            object, checks=checks, nullable=not col.required, required=False
+        )
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _check_with_pandera(df: pd.DataFrame, kind: Kind, problems: Problems) -> None:
+    try:
+        _schema(kind).validate(df, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        for _, case in cases.iterrows():
+            idx = case["index"]
+            column = str(case["column"])
+            if idx is None or (isinstance(idx, float) and np.isnan(idx)):
+                continue
+            row = int(str(idx))
+            check = str(case["check"])
+            if check == "not_nullable":
+                problems.error(df[LINE].iloc[row], column, "", f"{column} is required and is empty")
+            else:
+                problems.error(
+                    df[LINE].iloc[row], column, df[column].iloc[row], f"{column} {check}"
+                )
+
+
+def _check_uscc(df: pd.DataFrame, column: str, problems: Problems) -> None:
+    for line, value in zip(df[LINE], df[column], strict=True):
+        if isinstance(value, str):
+            reason = uscc_error(value)
+            if reason:
+                problems.error(line, column, value, reason)
+
+
+def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: Problems) -> None:
+    key = list(kind.key)
+    present = df[key].notna().all(axis=1)
+    dup = df[present].duplicated(subset=key, keep="first")
+    if not dup.any():
+        return
+    first_line = df[present].drop_duplicates(subset=key, keep="first").set_index(key)[LINE]
+    for _, row in df[present][dup].iterrows():
+        k = tuple(row[c] for c in key)
+        first = first_line.loc[k if len(k) > 1 else k[0]]
+        problems.error(
+            row[LINE],
+            ",".join(key),
+            "/".join(str(v) for v in k),
+            f"repeats the key of line {int(first)}; each {'/'.join(key)} may appear once",
+        )
+
+
+def validate_kind(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
+    """Coerce and check one table; return it typed (bad rows still in: see problems)."""
+    missing = [c for c in kind.required if c not in df.columns]
+    if missing:
+        found = ", ".join(c for c in df.columns if c != LINE) or "(none)"
+        for c in missing:
+            problems.reject_file(
+                c, f"required column {c!r} is missing for kind {kind.name!r}; found: {found}"
+            )
+        return df.iloc[0:0]
+    typed = _coerce(df, kind, problems)
+    _check_with_pandera(typed, kind, problems)
+    if kind.name == "enterprises":
+        _check_uscc(typed, "id", problems)
+    for columns, rule, reason in kind.row_rules:
+        bad = rule(typed).fillna(False).astype(bool)
+        for i in np.flatnonzero(bad.to_numpy()):
+            problems.error(
+                typed[LINE].iloc[i],
+                ",".join(columns),
+                "/".join(str(typed[c].iloc[i]) for c in columns),
+                reason,
+            )
+    _check_duplicates(typed, kind, problems)
+    return typed
+
+
+def _values(series: pd.Series, is_list: bool) -> Iterable[tuple[int, str]]:
+    for pos, v in enumerate(series):
+        if is_list and isinstance(v, list):
+            for item in v:
+                yield pos, item
+        elif isinstance(v, str):
+            yield pos, v
+
+
+def check_references(
+    frames: dict[str, tuple[Kind, pd.DataFrame, Problems]],
+    lookup: KeyLookup,
+    extra_keys: dict[NodeType, set[str]] | None = None,
+) -> None:
+    """Reject rows that reference a key found neither in these tables nor in the graph.
+
+    Keys defined by rows that were themselves rejected do not count, so a rejection
+    cascades (a bill-of-materials row whose product was rejected is rejected too).
+    Repeats until nothing changes.
+    """
+    in_graph: dict[NodeType, set[str]] = {}
+    checked: dict[NodeType, set[str]] = {}
+    while True:
+        defined: dict[NodeType, set[str]] = {nt: set(v) for nt, v in (extra_keys or {}).items()}
+        for kind, df, problems in frames.values():
+            nt = DEFINERS.get(kind.name)
+            if nt is None or problems.file_level or df.empty:
+                continue
+            good = ~df[LINE].isin(problems.bad_lines)
+            defined.setdefault(nt, set()).update(df.loc[good, nt.key].dropna())
+        changed = False
+        for kind, df, problems in frames.values():
+            if problems.file_level or df.empty:
+                continue
+            for col in kind.columns:
+                if col.ref is None or col.name not in df.columns:
+                    continue
+                nt = col.ref
+                refs = list(_values(df[col.name], col.type == "list"))
+                wanted = {v for _, v in refs} - defined.get(nt, set())
+                unseen = wanted - checked.setdefault(nt, set())
+                if unseen:
+                    in_graph.setdefault(nt, set()).update(lookup(nt, unseen))
+                    checked[nt] |= unseen
+                known = defined.get(nt, set()) | in_graph.get(nt, set())
+                for pos, v in refs:
+                    line = int(df[LINE].iloc[pos])
+                    if v in known or line in problems.bad_lines:
+                        continue
+                    where = (
+                        "was rejected"
+                        if _defined_but_rejected(frames, nt, v)
+                        else ("is neither in this load nor in the graph; load it first")
+                    )
+                    problems.error(
+                        line, col.name, v, f"unknown {nt.label.lower()} {v!r}: it {where}"
+                    )
+                    changed = True
+        if not changed:
+            return
+
+
+def _defined_but_rejected(
+    frames: dict[str, tuple[Kind, pd.DataFrame, Problems]], nt: NodeType, key: str
+) -> bool:
+    for kind, df, _ in frames.values():
+        if DEFINERS.get(kind.name) is nt and not df.empty and key in set(df[nt.key]):
+            return True
+    return False
+
+
+__all__ = ["DEFINERS", "check_references", "validate_kind"]
