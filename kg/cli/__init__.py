@@ -1,0 +1,23 @@
+"""The command line: the composition root that wires kg/, loaders/ and queries/ together."""
+
+from __future__ import annotations
+
+import typer
+
+from kg.cli import db, load, lookup
+
+app = typer.Typer(
+    name="supplymap",
+    help="Industrial supply-chain knowledge graph: load, look up, analyse and map supply chains.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.command("load")(load.load)
+app.command("suppliers")(lookup.suppliers)
+app.command("customers")(lookup.customers)
+
+
+def main() -> None:
+    app()

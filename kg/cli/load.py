@@ -1,0 +1,115 @@
+"""`supplymap load PATH...`: bring files into the graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from kg.cli.common import RichProgress, friendly, open_graph, settings
+from kg.cli.output import console, err
+from loaders.kinds import KINDS
+from loaders.pipeline import Loader, LoadOptions, LoadReport, LoadWriteError, OnError
+
+
+def _summary(report: LoadReport) -> None:
+    name = escape(Path(report.file).name)
+    colour = {"completed": "green", "skipped": "cyan", "rejected": "red", "failed": "red"}.get(
+        report.status, "yellow"
+    )
+    console.print(
+        f"[{colour}]{report.status}[/{colour}] {name} "
+        f"({'+'.join(report.kinds) or '-'}): {escape(report.message)}"
+    )
+    if report.written:
+        parts = ", ".join(f"{n:,} {label}" for label, n in report.written.items())
+        console.print(f"  written: {parts}  [{report.load_id}]", highlight=False)
+    for note in report.notes:
+        console.print(f"  note: {escape(note)}", highlight=False)
+    for w in report.warnings[:5]:
+        console.print(f"  warning: line {w.line}, {w.column}: {escape(w.reason)}", highlight=False)
+    if report.rejects:
+        console.print(
+            f"  {len(report.rejects)} problem(s) in {report.rows_rejected} row(s); "
+            f"all listed in {report.rejects_file}",
+            highlight=False,
+        )
+        for r in report.rejects[:5]:
+            console.print(
+                f"    line {r.line}, column {escape(r.column) or '-'} "
+                f"({escape(r.value)!r}): {escape(r.reason)}",
+                highlight=False,
+            )
+        if len(report.rejects) > 5:
+            console.print(f"    ... and {len(report.rejects) - 5} more", highlight=False)
+
+
+@friendly
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="files to load (CSV, Excel, JSON, Parquet)")],
+    kind: Annotated[
+        str | None,
+        typer.Option(help=f"what the files hold: {', '.join(KINDS)} (default: from file names)"),
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(help="a shipped mapping by name (e.g. willems) or a mapping YAML by path"),
+    ] = None,
+    chain: Annotated[
+        str | None, typer.Option(help="put the loaded products in this chain (created if new)")
+    ] = None,
+    on_error: Annotated[
+        str,
+        typer.Option(help="abort: a file with any bad row writes nothing; skip: load good rows"),
+    ] = "abort",
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="where to write rejected rows (default rejects/<file>.rejects.csv)"),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="provenance source (default: file name)")
+    ] = None,
+    basis: Annotated[
+        str | None, typer.Option(help="declared, surveyed, customs record or inferred")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="load again even if the same file was loaded already")
+    ] = False,
+) -> None:
+    """Load enterprise, product, BOM, trade, capacity and inventory files into the graph."""
+    if on_error not in ("abort", "skip"):
+        raise typer.BadParameter("use abort or skip", param_hint="--on-error")
+    if basis is not None and basis not in ("declared", "surveyed", "customs record", "inferred"):
+        raise typer.BadParameter(
+            "use declared, surveyed, 'customs record' or inferred", param_hint="--basis"
+        )
+    on: OnError = "abort" if on_error == "abort" else "skip"
+    options = LoadOptions(
+        kind=kind,
+        mapping=mapping,
+        chain=chain,
+        on_error=on,
+        rejects=rejects,
+        source=source,
+        basis=basis,
+        force=force,
+        batch_size=settings().batch_size,
+    )
+    with open_graph() as graph:
+        loader = Loader(graph, RichProgress())
+        loader.plan(paths, options)  # fail fast on unknown kinds, mappings and missing files
+        for path in paths:
+            if not path.exists():
+                err.print(f"[red]error:[/red] {escape(str(path))}: no such file")
+                raise typer.Exit(2)
+        try:
+            reports = loader.load_files(paths, options)
+        except LoadWriteError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from exc
+    for report in reports:
+        _summary(report)
+    if any(r.status in ("rejected", "failed", "not loaded") or r.rejects for r in reports):
+        raise typer.Exit(1)
