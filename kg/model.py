@@ -224,3 +224,52 @@ REL_TYPES: tuple[RelType, ...] = (
     KEY_ENTERPRISE_OF,
     HOLDS,
 )
+
+
+# ---- results written back by analyses and monitoring ----------------------------------------
+# The analyses (kg/analysis), monitoring (kg/monitor) and maps agree on these names; Cypher
+# users query them. Each run stamps what it wrote with analysis_run and analysed_at.
+
+ANALYSIS_RUN: tuple[Prop, ...] = (
+    Prop("analysis_run", "str", "id of the analysis run that wrote the value"),
+    Prop("analysed_at", "datetime"),
+)
+PRODUCT_RESULTS: tuple[Prop, ...] = (
+    Prop("producers", "int", "live producers on record (0: made by an unknown producer)"),
+    Prop("sourcing", "str", "sole, multiple or unknown (no producer on record)"),
+    Prop("regional_single_source", "bool", "every producer sits in one region"),
+    Prop("group_single_source", "bool", "every producer belongs to one ownership group"),
+    Prop("hhi", "float", "HHI of producer capacity by enterprise, 0..1"),
+    Prop("hhi_region", "float", "HHI of producer capacity by region, 0..1"),
+    Prop("effective_sources", "float", "1 / hhi"),
+    Prop("achievable_per_day", "float", "output the capacities and BOM allow per day"),
+    Prop("limiting_input", "str", "id of the input that limits achievable output most"),
+    Prop("spof_count", "int", "hidden single points of failure of this key product"),
+)
+# Carried by any node that can fail: Enterprise, Region, Product.
+NODE_RESULTS: tuple[Prop, ...] = (
+    Prop("is_spof", "bool", "a single point of failure of at least one key product"),
+    Prop("bottleneck_score", "float", "weighted count of key products it is a SPOF of"),
+    Prop("capacity_criticality", "float", "share of key-product output lost without it, 0..1"),
+    Prop("betweenness", "float", "normalised betweenness, a screen only"),
+)
+WARNING_RESULTS: tuple[Prop, ...] = (
+    Prop("warning_level", "str", "red, yellow or blue (absent: no warning)"),
+    Prop("warning_reason", "str"),
+    Prop("warning_as_of", "date"),
+)
+SPOF_FOR_PROPS: tuple[Prop, ...] = (
+    Prop("path", "list[str]", "ids from the failing node to the product, explaining the flag"),
+    Prop("reason", "str"),
+    *ANALYSIS_RUN,
+)
+# (x)-[:SPOF_FOR]->(p:Product): x's loss makes key product p unavailable.
+SPOF_FOR_ENTERPRISE = RelType(
+    "SPOF_FOR", ENTERPRISE, PRODUCT, SPOF_FOR_PROPS, "A hidden single point of failure."
+)
+SPOF_FOR_REGION = RelType(
+    "SPOF_FOR", REGION, PRODUCT, SPOF_FOR_PROPS, "A hidden single point of failure."
+)
+SPOF_FOR_PRODUCT = RelType(
+    "SPOF_FOR", PRODUCT, PRODUCT, SPOF_FOR_PROPS, "A hidden single point of failure."
+)
