@@ -356,17 +356,11 @@ def _scope(
         if a != b and a in by_id
     ]
     produces = rows(graph, Q_PRODUCERS, {"ids": ids})
-    # Trade in the scope's products to or from their makers (found from the makers, so the
-    # read grows with the map, not with every trade link in the graph).
+    # Trade in the scope's products into their makers: found from the makers, so the read
+    # grows with the map, not with every trade link in the graph. (Sales of a chain's final
+    # products to customers outside it are not part of the chain map.)
     makers = sorted({str(r[0]) for r in produces})
-    supplies = list(
-        {
-            (str(r[0]), str(r[1]), str(r[2])): r
-            for q in (Q_SUPPLIES_FROM, Q_SUPPLIES_TO)
-            for r in rows(graph, q, {"ids": makers})
-            if r[2] in by_id
-        }.values()
-    )
+    supplies = [r for r in rows(graph, Q_SUPPLIES_TO, {"ids": makers}) if r[2] in by_id]
     enterprise_ids = sorted(
         {str(r[0]) for r in produces}
         | {str(r[0]) for r in supplies}

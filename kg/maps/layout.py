@@ -27,7 +27,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 ROW = 44.0  # vertical distance between nodes (world units, ~px at zoom 1)
-SUB_COLUMN = 190.0  # horizontal distance between the sub-columns of a wrapped column
+SUB_COLUMN = 230.0  # horizontal distance between the sub-columns of a wrapped column
 COLUMN_GAP = 330.0  # horizontal distance between neighbouring columns
 ASPECT = 1.6  # wanted width / height of the whole map
 MIN_ROWS = 10  # never wrap a column shorter than this
@@ -295,9 +295,9 @@ def _column_titles(data: MapData, cols: dict[str, int], level: dict[str, int]) -
             top = max(set(categories), key=lambda cat: (categories.count(cat), cat))
             lv = next(level[n.key] for n in nodes if n.key in level)
             share = categories.count(top) / len(categories)
-            titles[c] = f"level {lv}: " + (top if share >= 0.5 else "mixed")
+            titles[c] = f"level {lv} · " + (top if share >= 0.5 else "mixed")
         else:
-            titles[c] = "producers"
+            titles[c] = "makers"
     return titles
 
 

@@ -32,7 +32,16 @@ from pyvis.network import Network
 
 from kg.maps.data import MapData, MapNode
 from kg.maps.layout import ROW, MapLayout, map_layout
-from kg.maps.style import LegendItem, legend, link_style, node_size, vis_node
+from kg.maps.style import (
+    DENSE_LINKS,
+    LegendItem,
+    legend,
+    link_style,
+    link_style_key,
+    node_size,
+    node_style,
+    node_style_key,
+)
 from kg.maps.text import edge_title, node_title, percent
 
 LABEL_MAX = 32
@@ -134,36 +143,35 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     index = {n.key: i for i, n in enumerate(data.nodes)}
     by_key = data.node_map()
     names = {n.key: n.name for n in data.nodes}
-    suppliers: dict[str, int] = {}
-    customers: dict[str, int] = {}
+    inputs: dict[str, int] = {}  # a product's inputs; an enterprise's suppliers
+    outputs: dict[str, int] = {}  # what a product goes into; an enterprise's customers
     singles: dict[str, int] = {}
     for e in data.edges:
-        if e.kind in ("input", "supplies", "group", "produces"):
-            suppliers[e.target] = suppliers.get(e.target, 0) + 1
-            customers[e.source] = customers.get(e.source, 0) + 1
+        if e.kind in ("input", "supplies", "group"):
+            inputs[e.target] = inputs.get(e.target, 0) + 1
+            outputs[e.source] = outputs.get(e.source, 0) + 1
         if e.single_source:
             singles[e.target] = singles.get(e.target, 0) + 1
     top_score = max((n.results.bottleneck_score or 0.0 for n in data.nodes), default=0.0)
 
-    groups: dict[str, str] = {}
+    groups: dict[tuple[Any, ...], str] = {}
     group_styles: dict[str, dict[str, Any]] = {}
     nodes: list[dict[str, Any]] = []
     tips: list[str] = []
     search: list[list[str]] = []
     for i, n in enumerate(data.nodes):
-        style = vis_node(n, data, top_score)
-        style_key = repr(style)
+        style_key = node_style_key(n, data, top_score)
         group = groups.get(style_key)
         if group is None:
             group = f"s{len(groups)}"
             groups[style_key] = group
-            group_styles[group] = style
+            group_styles[group] = node_style(style_key)
         x, y = layout.positions[n.key]
         nodes.append(
             {"id": i, "label": label(n), "x": round(x, 1), "y": round(y, 1), "group": group}
         )
         tips.append(
-            node_title(n, suppliers.get(n.key, 0), customers.get(n.key, 0), singles.get(n.key, 0))
+            node_title(n, inputs.get(n.key, 0), outputs.get(n.key, 0), singles.get(n.key, 0))
         )
         if n.kind == "group":
             search.append([n.name, f"group of {n.group_of or 'node'}s", *n.members])
@@ -171,16 +179,16 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             search.append([n.name, n.id])
     edges: list[dict[str, Any]] = []
     link_tips: list[str] = []
-    style_index: dict[str, int] = {}
+    style_index: dict[tuple[Any, ...], int] = {}
     link_styles: list[dict[str, Any]] = []
+    dense = len(data.edges) > DENSE_LINKS
     for e in data.edges:
         if e.source not in index or e.target not in index:
             continue
-        style = link_style(e, data, by_key)
-        key = repr(sorted(style.items()))
+        key = link_style_key(e, data, by_key, dense)
         if key not in style_index:
             style_index[key] = len(link_styles)
-            link_styles.append(style)
+            link_styles.append(link_style(key))
         edges.append({"from": index[e.source], "to": index[e.target], "style": style_index[key]})
         link_tips.append(edge_title(e, names, data.product_names))
     # Renumber styles so that they draw in z order (emphasis on top), stable otherwise.
@@ -295,6 +303,8 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
                 "top": round(c.top, 1),
                 "bottom": round(c.bottom, 1),
                 "title": f"{title} ({c.size:,})",
+                # makers' titles go under their columns, so neighbouring titles do not collide
+                "below": title == "makers",
             }
             for c, title in layout.columns
         ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kg.maps.data import MapData, MapEdge, MapNode
@@ -56,6 +57,7 @@ def category_colour(category: str | None) -> str:
     return CATEGORY_COLOURS.get((category or "").strip().lower(), UNCATEGORISED)
 
 
+@lru_cache(maxsize=256)
 def _darker(colour: str, factor: float = 0.7) -> str:
     if not colour.startswith("#") or len(colour) != 7:
         return colour
@@ -82,23 +84,51 @@ def node_size(node: MapNode, top_score: float, root: bool) -> float:
     return round(base * (1.0 + 1.6 * math.sqrt(criticality(node, top_score))), 1)
 
 
+@lru_cache(maxsize=256)
+def _lighter(colour: str, towards_white: float = 0.4) -> str:
+    if not colour.startswith("#") or len(colour) != 7:
+        return colour
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#{:02x}{:02x}{:02x}".format(*(int(c + (255 - c) * towards_white) for c in (r, g, b)))
+
+
 def fill_colour(node: MapNode, data: MapData) -> str:
+    """Products in their category's colour; makers in a lighter tint of what they make."""
     if data.kind == "disruption":
         return STATUS_COLOURS.get(node.status, STATUS_COLOURS["normal"])
     if node.kind == "region":
         return UNCATEGORISED
-    return category_colour(node.category)
+    colour = category_colour(node.category)
+    maker = node.kind == "enterprise" or node.group_of == "enterprise"
+    return _lighter(colour) if maker and data.kind == "chain" else colour
 
 
-def vis_node(node: MapNode, data: MapData, top_score: float) -> dict[str, Any]:
-    """The vis-network node options (no id, label, position or title: render adds those)."""
+NodeStyleKey = tuple[str, str, bool, bool, float, str | None, str, bool]
+
+
+def node_style_key(node: MapNode, data: MapData, top_score: float) -> NodeStyleKey:
+    """Everything a node's drawing depends on; nodes with equal keys share one vis group."""
     root = data.root == node.key
-    fill = fill_colour(node, data)
-    flagged = node.results.flagged
+    return (
+        node.kind,
+        fill_colour(node, data),
+        node.results.flagged,
+        root,
+        node_size(node, top_score, root),
+        node.results.warning_level if node.results.warning_level in WARNING_COLOURS else None,
+        node.status,
+        data.kind == "disruption",
+    )
+
+
+@lru_cache(maxsize=4096)
+def node_style(key: NodeStyleKey) -> dict[str, Any]:
+    """The vis-network node options for a style key (shared: do not change the result)."""
+    kind, fill, flagged, root, size, level, status, disruption = key
     border = RISK_RED if flagged else ("#111111" if root else _darker(fill))
     style: dict[str, Any] = {
-        "shape": SHAPES[node.kind],
-        "size": node_size(node, top_score, root),
+        "shape": SHAPES[kind],
+        "size": size,
         "borderWidth": 4 if flagged else (3 if root else 1),
         "borderWidthSelected": 5 if flagged else 3,
         "color": {
@@ -108,12 +138,11 @@ def vis_node(node: MapNode, data: MapData, top_score: float) -> dict[str, Any]:
             "hover": {"background": fill, "border": "#000000"},
         },
     }
-    if data.kind == "disruption" and node.status == "normal":
+    if disruption and status == "normal":
         style["font"] = {"color": "#8c8c8c"}
-    if node.status == "removed":
+    if status == "removed":
         style["font"] = {"color": "#000000", "strokeWidth": 3, "strokeColor": "#ffffff"}
-    level = node.results.warning_level
-    if level in WARNING_COLOURS:
+    if level is not None:
         style["shadow"] = {
             "enabled": True,
             "color": WARNING_COLOURS[level],
@@ -124,38 +153,61 @@ def vis_node(node: MapNode, data: MapData, top_score: float) -> dict[str, Any]:
     return style
 
 
-def link_style(edge: MapEdge, data: MapData, nodes: dict[str, MapNode]) -> dict[str, Any]:
-    """How the page draws a link: colour, width, opacity, dashes, curve; z orders emphasis."""
-    style: dict[str, Any] = {
-        "color": EDGE_COLOURS[edge.kind],
-        "width": 1.0,
-        "opacity": 0.55,
-        "z": 0,
-    }
-    if edge.kind == "input":
-        style.update(width=1.4, opacity=0.65)
-    elif edge.kind == "produces":
-        style.update(opacity=0.7)
-    elif edge.kind == "supplies":
-        share = edge.share if edge.share is not None else 0.3
-        style.update(width=round(1.0 + 3.0 * max(0.0, min(1.0, share)), 1), opacity=0.7, z=1)
-        # Trade links arc away from the straight production and BOM lines they run beside.
-        style["curve"] = 0.12
-        if edge.single_source:
-            style.update(dashes=[9, 6], opacity=0.9, z=2)
-    elif edge.kind == "group":
-        style.update(width=round(min(1.0 + math.log2(max(edge.count, 1)), 8.0), 1), opacity=0.6)
+def vis_node(node: MapNode, data: MapData, top_score: float) -> dict[str, Any]:
+    """The vis-network node options (no id, label, position or title: render adds those)."""
+    return node_style(node_style_key(node, data, top_score))
+
+
+LinkStyleKey = tuple[str, float, bool, int, bool, bool]
+DENSE_LINKS = 1500  # above this many links, ordinary links are drawn fainter
+
+
+def link_style_key(
+    edge: MapEdge, data: MapData, nodes: dict[str, MapNode], dense: bool = False
+) -> LinkStyleKey:
+    """Everything a link's drawing depends on."""
+    share = edge.share if edge.share is not None else 0.3
+    on_path = False
     if data.kind == "disruption":
         source = nodes.get(edge.source)
         target = nodes.get(edge.target)
-        if (
+        on_path = (
             source is not None
             and target is not None
             and source.status in ("removed", "lost", "reduced")
             and target.status != "normal"
-        ):
-            style.update(color=DISRUPTION_PATH, opacity=0.95, z=3)
-            style["width"] = max(float(style["width"]), 2.5)
+        )
+    width = round(max(0.0, min(1.0, share)), 1) if edge.kind == "supplies" else 0.0
+    count = min(edge.count, 256) if edge.kind == "group" else 1
+    return (edge.kind, width, edge.single_source, count, on_path, dense)
+
+
+@lru_cache(maxsize=4096)
+def link_style(key: LinkStyleKey) -> dict[str, Any]:
+    """How the page draws a link: colour, width, opacity, dashes, curve; z orders emphasis."""
+    kind, share, single_source, count, on_path, dense = key
+    style: dict[str, Any] = {"color": EDGE_COLOURS[kind], "width": 1.0, "opacity": 0.55, "z": 0}
+    if kind == "input":
+        style.update(width=1.4, opacity=0.45 if dense else 0.65)
+    elif kind == "produces":
+        style.update(opacity=0.45 if dense else 0.7)
+    elif kind == "supplies":
+        # Many trade links would hide the chain: fainter and thinner on dense maps (the
+        # declared single sources below stay strong).
+        style.update(
+            width=1.0 if dense else round(1.0 + 3.0 * share, 1),
+            opacity=0.18 if dense else 0.7,
+            z=1,
+        )
+        # Trade links arc away from the straight production and BOM lines they run beside.
+        style["curve"] = 0.12
+        if single_source:
+            style.update(dashes=[9, 6], opacity=0.9, z=2)
+    elif kind == "group":
+        style.update(width=round(min(1.0 + math.log2(max(count, 1)), 8.0), 1), opacity=0.6)
+    if on_path:
+        style.update(color=DISRUPTION_PATH, opacity=0.95, z=3)
+        style["width"] = max(float(style["width"]), 2.5)
     return style
 
 
@@ -226,7 +278,9 @@ def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]
     if "produces" in edge_kinds:
         lines.append(LegendItem("line", "makes (capacity in tooltip)", EDGE_COLOURS["produces"]))
     if "supplies" in edge_kinds:
-        lines.append(LegendItem("line", "supplies (width: share)", EDGE_COLOURS["supplies"]))
+        dense = len(data.edges) > DENSE_LINKS
+        what = "supplies (faint: many on this map)" if dense else "supplies (width: share)"
+        lines.append(LegendItem("line", what, EDGE_COLOURS["supplies"]))
         lines.append(LegendItem("dashed", "declared single source", EDGE_COLOURS["supplies"]))
     if "group" in edge_kinds:
         lines.append(

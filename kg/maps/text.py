@@ -7,6 +7,7 @@ characters; newlines become line breaks.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from kg.maps.data import MapEdge, MapNode, Results
 
@@ -14,6 +15,7 @@ MAX_LISTED = 8
 MAX_LINE = 160
 
 
+@lru_cache(maxsize=65536)
 def number(value: float | None) -> str:
     if value is None:
         return "-"

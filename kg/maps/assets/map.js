@@ -169,18 +169,28 @@
     ctx.font = "600 13px system-ui, sans-serif";
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
+    var height = container.clientHeight;
     var centres = columns.map(function (col) {
-      return network.canvasToDOM({ x: (col.left + col.right) / 2, y: col.top - pad }).x;
+      return network.canvasToDOM({ x: (col.left + col.right) / 2, y: col.top }).x;
     });
     for (var c = 0; c < columns.length; c++) {
       var col = columns[c];
-      var top = network.canvasToDOM({ x: col.left, y: col.top - pad }).y;
-      var y = Math.max(14, top - 12);
-      var room =
-        Math.min(
-          c > 0 ? centres[c] - centres[c - 1] : Infinity,
-          c < columns.length - 1 ? centres[c + 1] - centres[c] : Infinity
-        ) - 8;
+      // Room up to the nearest neighbour drawn on the same side (above or below).
+      var room = Infinity;
+      for (var o = 0; o < columns.length; o++) {
+        if (o !== c && !columns[o].below === !col.below) {
+          room = Math.min(room, Math.abs(centres[o] - centres[c]));
+        }
+      }
+      room -= 10;
+      var y;
+      if (col.below) {
+        var bottom = network.canvasToDOM({ x: col.left, y: col.bottom + pad }).y;
+        y = Math.min(height - 14, bottom + 12);
+      } else {
+        var top = network.canvasToDOM({ x: col.left, y: col.top - pad }).y;
+        y = Math.max(14, top - 12);
+      }
       var title = col.title;
       while (title.length > 3 && ctx.measureText(title).width > room) {
         title = title.slice(0, -2) + "…";
@@ -189,7 +199,7 @@
       var w = ctx.measureText(title).width;
       ctx.fillStyle = "rgba(255,255,255,0.85)";
       ctx.fillRect(centres[c] - w / 2 - 5, y - 10, w + 10, 20);
-      ctx.fillStyle = "#3d4650";
+      ctx.fillStyle = col.below ? "#6a737d" : "#3d4650";
       ctx.fillText(title, centres[c], y);
     }
     ctx.restore();
