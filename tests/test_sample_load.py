@@ -23,8 +23,11 @@ FILES = [DATA_DIR / n for n in (*CANONICAL_FILES, *(MONITORING_FILES if MONITORI
 def loaded(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
     rejects = tmp_path_factory.mktemp("rejects") / "rejects.csv"
     reports = Loader(graph).load_files(FILES, LoadOptions(rejects=rejects))
-    problems = [(Path(r.file).name, r.status, r.message, r.rejects[:3]) for r in reports
-                if r.status != "completed" or r.rows_rejected]  # fmt: skip
+    problems = [
+        (Path(r.file).name, r.status, r.message, r.rejects[:3])
+        for r in reports
+        if r.status != "completed" or r.rows_rejected
+    ]
     assert not problems, problems
     assert [Path(r.file).name for r in reports] == [f.name for f in FILES]
     return graph

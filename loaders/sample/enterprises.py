@@ -8,8 +8,9 @@ Ganzhou, neon purifiers in Odesa, lithography scanners in North Brabant...).
 
 The core plants are the same at every scale and carry every planted finding (sole sources,
 concentrations, ownership groups). Fillers add producers to the products that have many in
-reality: ``scale`` multiplies their number, never their share of national capacity, so the
-calibrated totals and the planted findings hold at any scale.
+reality: ``scale`` grows their number (``filler_count``) so that the whole sample has about
+``scale`` times the enterprises and trade links of scale 1, never their share of national
+capacity, so the calibrated totals and the planted findings hold at any scale.
 
 ``makes`` gives each plant's share of the product's national capacity (catalogue.py). For every
 product the core shares plus its filler share add up to 1.
@@ -505,6 +506,17 @@ FILLERS: tuple[Filler, ...] = (
 # fmt: on
 
 FILLER_BY_PRODUCT: dict[str, Filler] = {f.product: f for f in FILLERS}
+
+CORE_COUNT = len(HOLDINGS) + len(PLANTS) + len(RESERVES)
+FILLERS_AT_SCALE_1 = sum(f.per_scale for f in FILLERS)
+
+
+def filler_count(spec: Filler, scale: int) -> int:
+    """How many fillers of a product at ``scale``: the core stays, so fillers grow faster
+    than ``scale`` to make the whole about ``scale`` times the scale-1 sample."""
+    growth = (scale - 1) * (CORE_COUNT + FILLERS_AT_SCALE_1) / FILLERS_AT_SCALE_1
+    return spec.per_scale + round(spec.per_scale * growth)
+
 
 # Key-enterprise white lists (declared by the chain's authority; not an analysis result).
 KEY_ENTERPRISES: tuple[tuple[str, str, str, str], ...] = (

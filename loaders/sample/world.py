@@ -195,17 +195,16 @@ def _enterprise(seed: int, plant: enterprises.Plant, core: bool) -> Enterprise:
 def _fillers(seed: int, scale: int) -> list[tuple[Enterprise, str, float]]:
     """Filler producers: (enterprise, product, weight within the filler share)."""
     taken = {p.name for p in (*enterprises.PLANTS, *enterprises.HOLDINGS, *enterprises.RESERVES)}
-    words: set[str] = set()
     out = []
     for spec in enterprises.FILLERS:
         product = PRODUCTS[spec.product]
-        for i in range(spec.per_scale * scale):
+        for i in range(enterprises.filler_count(spec, scale)):
             key = f"{spec.product.lower()}-f{i + 1:03d}"
             region = spec.regions[i % len(spec.regions)]
             rng = _rng(seed, "filler", key)
             name = ""
             for _ in range(50):
-                name = filler_name(region, brand(rng, words), product.trade)
+                name = filler_name(region, brand(rng), product.trade)
                 if name not in taken:
                     break
             else:
