@@ -301,8 +301,8 @@ class Loader:
             report.status = "failed"
             report.message = (
                 f"the write failed after {done} of {total} rows: {exc}. The rows written so far "
-                "stay in the graph; re-run the same command with --force to finish (loads are "
-                "idempotent)"
+                "stay in the graph; re-run the same command to finish (loads are idempotent, "
+                "and a failed load is never taken for a completed one)"
             )
             try:
                 self._save_load(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import Server
 from kg.cli import app
 from kg.connection import Graph
 from loaders.errors import LoadInputError
@@ -258,3 +259,33 @@ def test_shared_data_is_never_needed(tmp_path: Path) -> None:
     assert (DATA / "README.md").read_text().count("Willems") >= 1
     shutil.copy(DATA / "willems_01.csv", tmp_path / "w.csv")
     assert (tmp_path / "w.csv").stat().st_size > 0
+
+
+def test_a_write_that_fails_part_way_says_how_far_it_got(server: Server, tmp_path: Path) -> None:
+    """The database disappears after the first batch: the load reports it, never hides it."""
+    if server.engine is None:
+        pytest.skip("needs the local engine to drop a database under a running load")
+    from loaders.pipeline import LoadWriteError
+
+    name = "t_fails_midway"
+    server.engine.create_database(name)
+    graph = Graph.connect(server.uri, server.user, server.password, name)
+
+    class DropAfterFirstBatch:
+        def start(self, description: str, total: int) -> None:
+            pass
+
+        def advance(self, n: int) -> None:
+            server.engine.drop_database(name)
+
+        def stop(self) -> None:
+            pass
+
+    path = tmp_path / "chains.csv"
+    path.write_text("id,name\n" + "".join(f"c-{i},Chain {i}\n" for i in range(3000)))
+    loader = Loader(graph, DropAfterFirstBatch())
+    try:
+        with pytest.raises(LoadWriteError, match=r"failed after 1000 of 3000 rows.*re-run"):
+            loader.load_files([path], LoadOptions(batch_size=1000))
+    finally:
+        graph.close()
