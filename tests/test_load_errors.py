@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import Server
 from typer.testing import CliRunner
 
-from conftest import Server
 from kg.cli import app
 from kg.connection import Graph
 from loaders.errors import LoadInputError
