@@ -57,7 +57,11 @@ class Files:
         self.inputs: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for row in self.bom:
             self.inputs[row["output"]].append((row["input"], row["alt_group"]))
-        self.key_products = [p for p, row in self.products.items() if row["demand_per_day"]]
+        self.key_products = [
+            p
+            for p, row in self.products.items()
+            if row["category"] == "final" or row["demand_per_day"]
+        ]
 
     # ---- geography and ownership ------------------------------------------------------
 

@@ -69,7 +69,7 @@ class ProductSpec:
     trade: str = ""  # the line of business, for invented enterprise names
     lead_time_days: float | None = None
     unit_cost: float | None = None  # CNY per unit, approximate
-    demand_per_day: float | None = None  # external demand; set on key products only
+    demand_per_day: float | None = None  # external demand (written for components only)
     note: str = ""
 
     @property
@@ -195,7 +195,7 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     _p("NITROBENZENE", "Nitrobenzene", "290420", "t", "raw material", M, "upstream", 1000,
        trade="Chemical", lead_time_days=7, unit_cost=7000),
     _p("PAP", "4-Aminophenol (para-aminophenol)", "292229", "t", "material", M, "upstream",
-       150, utilisation=0.7, trade="Chemical", lead_time_days=14, unit_cost=25000),
+       160, utilisation=0.65, trade="Chemical", lead_time_days=14, unit_cost=25000),
     _p("APAP-API", "Paracetamol (acetaminophen, active ingredient)", "292429", "t",
        "material", M, "midstream", 200, utilisation=0.6, trade="Chemical",
        lead_time_days=14, unit_cost=40000),
@@ -330,9 +330,20 @@ PRODUCTS: tuple[ProductSpec, ...] = (
 
 BY_ID: dict[str, ProductSpec] = {p.id: p for p in PRODUCTS}
 
-# Key products: those with external demand (demand_per_day); the analyses look for their
-# single points of failure. The planted findings are stated against these.
-KEY_PRODUCTS: tuple[str, ...] = tuple(p.id for p in PRODUCTS if p.demand_per_day is not None)
+# Key products: final products and products with external demand (the microcontrollers);
+# the analyses look for their single points of failure and the planted findings are stated
+# against them. products.csv gives demand_per_day for the microcontrollers only: demands in
+# units that differ in kind (tablets, ventilators, cars) are not comparable, and the analyses
+# weigh key products by demand when one is given. The national demands of the final products
+# (Dec 2022, invented at the scale of the calibrated output) are in the manifest.
+KEY_PRODUCTS: tuple[str, ...] = tuple(
+    p.id for p in PRODUCTS if p.category == "final" or p.demand_per_day is not None
+)
+
+
+def written_demand(p: ProductSpec) -> float | None:
+    """The demand_per_day written to products.csv."""
+    return None if p.category == "final" else p.demand_per_day
 
 
 @dataclass(frozen=True)

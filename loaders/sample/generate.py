@@ -116,7 +116,7 @@ def _products() -> str:
             p.category,
             p.lead_time_days,
             p.unit_cost,
-            p.demand_per_day,
+            catalogue.written_demand(p),
             ";".join(p.chains),
             p.stage,
         )

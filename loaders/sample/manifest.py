@@ -455,6 +455,8 @@ def build_manifest(world: World, files: dict[str, int]) -> SampleManifest:
             "name": PRODUCTS[p].name,
             "chains": list(PRODUCTS[p].chains),
             "producers": len(world.producers(p)),
+            "national_demand_per_day": PRODUCTS[p].demand_per_day,
+            "unit": PRODUCTS[p].unit,
         }
         for p in catalogue.KEY_PRODUCTS
     ]
@@ -477,7 +479,8 @@ def build_manifest(world: World, files: dict[str, int]) -> SampleManifest:
         stockpiles=_stockpiles(world),
         demand=_demand(world),
         notes=[
-            "Key products are the products with demand_per_day; SPOFs are listed for them.",
+            "Key products are the final products and the products with demand_per_day (the "
+            "two microcontrollers); SPOFs are listed for them.",
             "A region is a SPOF when removing it with its sub-regions removes every way to "
             "make the product; China is one for every key product (domestic data set).",
             "SPOFs list enterprises and regions; an input product without substitutes is "
