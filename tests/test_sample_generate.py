@@ -451,3 +451,14 @@ def test_demand_shortages(shipped: Files) -> None:
             float(r["daily_demand"]) for r in shipped.demand if r["product"] == d["product"]
         )
         assert total == d["demand_per_day"]
+
+
+def test_command_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from loaders.sample.__main__ import main
+
+    assert main(["--out", str(tmp_path), "--seed", "11"]) == 0
+    assert "306 enterprises" in capsys.readouterr().out
+    assert main(["--out", str(tmp_path), "--seed", "11", "--check"]) == 0
+    (tmp_path / "bom.csv").write_text("input,output\n", encoding="utf-8")
+    assert main(["--out", str(tmp_path), "--seed", "11", "--check"]) == 1
+    assert "bom.csv" in capsys.readouterr().err

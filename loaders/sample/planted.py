@@ -175,7 +175,7 @@ THRESHOLDS = {
 INVENTORY_PLANTED: tuple[tuple[str, str, float, float], ...] = (
     ("mask-changyuan", "MB-FABRIC", 1.5, 9.0),
     ("mb-dongying", "PP-MB", 4.0, 20.0),
-    ("ecu-wuhu", "MCU-AUTO", 1.5, 12.0),
+    ("auto-shanghai", "ECU", 1.5, 12.0),
     ("med-beijing", "FLOW-SENSOR", 2.0, 18.0),
     ("ibu-zibo", "IBU-API", 10.0, 35.0),
     ("fab-shanghai", "NEON", 11.0, 40.0),
