@@ -18,6 +18,7 @@ import pytest
 from loaders.sample import (
     ALL_FILES,
     DATA_DIR,
+    DEFAULT_SEED,
     MANIFEST,
     SampleManifest,
     differences,
@@ -25,6 +26,8 @@ from loaders.sample import (
 )
 from loaders.sample import enterprises as plants
 from loaders.sample.naming import org_check
+from loaders.sample.planted import INVENTORY_PLANTED
+from loaders.sample.world import build
 from loaders.uscc import looks_like_uscc, uscc_error
 
 
@@ -393,6 +396,19 @@ def test_inventory_warnings(shipped: Files) -> None:
             found.add((holder, product, level))
     listed = shipped.manifest.warnings["holder"]
     assert found == {(w["holder"], w["product"], w["level"]) for w in listed}
+    ids = {k: e.id for k, e in build(DEFAULT_SEED, 1).enterprises.items()}
+    expected = {
+        "MB-FABRIC": "red",
+        "PP-MB": "red",
+        "ECU": "red",
+        "FLOW-SENSOR": "red",
+        "IBU-API": "yellow",
+        "NEON": "yellow",
+        "PP-HOMO": "blue",
+        "LI2CO3": "blue",
+    }
+    for key, product, *_ in INVENTORY_PLANTED:
+        assert (ids[key], product, expected[product]) in found
     assert {w["level"] for w in listed} == {"red", "yellow", "blue"}
     assert stale == {(s["holder"], s["product"]) for s in shipped.manifest.warnings["stale"]}
     # Every mask maker holding melt-blown is in the red.

@@ -39,13 +39,13 @@ MONITORING_FILES: tuple[str, ...] = ("stockpiles.csv", "demand.csv")
 ALL_FILES: tuple[str, ...] = (*CANONICAL_FILES, *MONITORING_FILES, MANIFEST)
 
 
-def fmt(value: float | int | str | None) -> str:
-    """A cell: plain decimal notation (no exponent), no trailing zeros, '' for None."""
+def fmt(value: object) -> str:
+    """A cell: numbers in plain decimal notation (no exponent, no trailing zeros), '' for None."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, str) or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return str(value)
+    if not math.isfinite(value):
         raise ValueError(f"not a finite number: {value}")
     text = format(Decimal(f"{value:.12g}").normalize(), "f")
     return "0" if text in ("-0", "0.0") else text
@@ -56,7 +56,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow([fmt(v) if not isinstance(v, str) else v for v in row])  # type: ignore[arg-type]
+        writer.writerow([fmt(v) for v in row])
     return buf.getvalue()
 
 

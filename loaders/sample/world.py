@@ -331,6 +331,8 @@ def _links(seed: int, ents: dict[str, Enterprise], production: list[Production])
         if (customer, product) in planted_single:
             supplier = planted_single[(customer, product)]
             suppliers = [p for p in candidates if p.enterprise == supplier]
+            if not suppliers:
+                raise ValueError(f"planted supplier {supplier} does not make {product}")
         elif len(candidates) == 1:
             suppliers = candidates
         else:
@@ -482,7 +484,7 @@ def build(seed: int, scale: int) -> World:
     production = _production(seed, fillers)
     for p in production:
         ents[p.enterprise].makes.append(p.product)
-    return World(
+    world = World(
         seed=seed,
         scale=scale,
         enterprises=ents,
@@ -492,3 +494,26 @@ def build(seed: int, scale: int) -> World:
         stockpiles=_stockpiles(seed),
         demand=_demand(),
     )
+    _check_planted(world)
+    return world
+
+
+def _check_planted(world: World) -> None:
+    """Fail loudly if a planted declaration did not come true (e.g. after editing a table)."""
+    held = {(h.holder, h.product) for h in world.holdings}
+    for holder, product, *_ in planted.INVENTORY_PLANTED:
+        if (holder, product) not in held:
+            raise ValueError(f"planted inventory ({holder}, {product}): {holder} does not use it")
+    for holder, product in planted.STALE_INVENTORY:
+        if (holder, product) not in held:
+            raise ValueError(f"planted stale inventory ({holder}, {product}) is not held")
+    reserves = {(s.reserve, s.product) for s in world.stockpiles}
+    wanted = [(r, p) for r, p, _ in planted.STOCKPILE_UNDER] + list(planted.STALE_STOCKPILE)
+    for reserve, product in wanted:
+        if (reserve, product) not in reserves:
+            raise ValueError(f"planted stockpile ({reserve}, {product}) is not held")
+    for cause in planted.SPOF_CAUSES:
+        if cause.kind == "Enterprise" and cause.node not in world.enterprises:
+            raise ValueError(f"planted SPOF {cause.node} is not an enterprise")
+        if cause.kind == "Region" and cause.node not in REGIONS:
+            raise ValueError(f"planted SPOF {cause.node} is not a region")
