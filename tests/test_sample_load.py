@@ -29,6 +29,7 @@ def loaded(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Graph:
         if r.status != "completed" or r.rows_rejected
     ]
     assert not problems, problems
+    assert [w for r in reports for w in r.warnings] == []
     assert [Path(r.file).name for r in reports] == [f.name for f in FILES]
     return graph
 
