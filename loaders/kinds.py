@@ -37,7 +37,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Write:
-    """Rows for one generated MERGE statement."""
+    """Flat rows for one node or relationship type.
+
+    Node rows: ``{key, <prop>...}``; relationship rows: ``{start, end, <merge key>...,
+    <prop>...}``. A row carries only the properties it has a value for.
+    """
 
     target: NodeType | RelType
     rows: list[dict[str, Any]]
@@ -73,35 +77,23 @@ class Kind:
 # ---- row building helpers -------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    """None for missing cells; plain Python values for the driver."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return value or None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NaN still marks a missing number)."""
     present = [c for c in columns if c in df.columns]
-    out = []
-    for values in df[present].itertuples(index=False, name=None):
-        out.append({c: _clean(v) for c, v in zip(present, values, strict=True)})
-    return out
-
-
-def _props(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: record[n] for n in names if record.get(n) is not None}
+    lists = [df[c].tolist() for c in present]
+    return [dict(zip(present, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
-    rows = [{"key": r[key_col], "props": _props(r, props)} for r in _records(df, [key_col, *props])]
+    rows = []
+    for r in _records(df, [key_col, *props]):
+        row = {n: v for n in props if not _missing(v := r.get(n))}
+        row["key"] = r[key_col]
+        rows.append(row)
     return Write(nt, rows)
 
 
@@ -113,16 +105,17 @@ def _rel_rows(
     props: dict[str, str],
 ) -> Write:
     """``props`` maps relationship property -> column."""
+    merge = [(k, props[k]) for k in rt.merge_keys]
+    others = [(p, c) for p, c in props.items() if p not in rt.merge_keys]
     rows = []
     for r in records:
-        if r.get(start) is None or r.get(end) is None:
+        a, b = r.get(start), r.get(end)
+        if _missing(a) or _missing(b):
             continue
-        row: dict[str, Any] = {"start": r[start], "end": r[end]}
-        for k in rt.merge_keys:
-            row[k] = r[props[k]]
-        row["props"] = {
-            p: r[c] for p, c in props.items() if p not in rt.merge_keys and r.get(c) is not None
-        }
+        row: dict[str, Any] = {p: v for p, c in others if not _missing(v := r.get(c))}
+        row["start"], row["end"] = a, b
+        for k, c in merge:
+            row[k] = r[c]
         rows.append(row)
     return Write(rt, rows)
 
@@ -271,11 +264,7 @@ KINDS: dict[str, Kind] = {
                     doc="administrative code, e.g. 330100",
                 ),
                 Column("name", required=True),
-                Column(
-                    "level",
-                    choices=model.REGION_LEVELS,
-                    doc="country, province, city, county or town",
-                ),
+                Column("level", choices=model.REGION_LEVELS),
                 Column("parent", ref=REGION, doc="code of the enclosing region"),
             ),
             key=("code",),
@@ -480,3 +469,45 @@ KINDS: dict[str, Kind] = {
 
 # Load order when several files come in one command: referenced kinds first.
 KIND_ORDER: tuple[str, ...] = tuple(KINDS)
+
+
+def column_reference() -> str:
+    """The canonical formats as Markdown, one table per kind (the README carries this text)."""
+    out = []
+    for kind in KINDS.values():
+        out.append(f"#### `{kind.name}`: {kind.doc}\n")
+        out.append(f"Key: {', '.join(kind.key)}. Basis by default: {kind.basis}.\n")
+        out.append("| column | type | required | rule |")
+        out.append("|---|---|---|---|")
+        for c in kind.columns:
+            rules = []
+            if c.choices:
+                rules.append("one of " + ", ".join(c.choices))
+            if c.pattern_hint:
+                rules.append(c.pattern_hint)
+            if c.min is not None:
+                rules.append(f"{'>' if c.min_exclusive else '>='} {c.min:g}")
+            if c.max is not None:
+                rules.append(f"<= {c.max:g}")
+            if c.ref is not None:
+                rules.append(f"a known {c.ref.label} {c.ref.key}")
+            if c.not_future:
+                rules.append("not in the future")
+            if c.default is not None:
+                rules.append(
+                    f"default {c.default:g}"
+                    if isinstance(c.default, float)
+                    else f"default {c.default}"
+                )
+            if c.doc:
+                rules.append(c.doc)
+            kind_type = (
+                "';'-separated list"
+                if c.type == "list"
+                else ("date YYYY-MM-DD" if c.type == "date" else c.type)
+            )
+            out.append(
+                f"| {c.name} | {kind_type} | {'yes' if c.required else ''} | {'; '.join(rules)} |"
+            )
+        out.append("")
+    return "\n".join(out)
