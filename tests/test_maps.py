@@ -15,6 +15,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from maps_fixtures import (
@@ -314,7 +315,7 @@ def parse(html: str) -> Tags:
     return tags
 
 
-def assert_self_contained(html: str) -> dict[str, object]:
+def assert_self_contained(html: str) -> dict[str, Any]:
     tags = parse(html)
     names = {t for t, _ in tags.tags}
     assert names <= PAGE_TAGS, names - PAGE_TAGS
@@ -336,7 +337,7 @@ def assert_self_contained(html: str) -> dict[str, object]:
     for _, body in tags.scripts[1:]:
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in csp
-    payload: dict[str, object] = json.loads(tags.scripts[0][1])
+    payload: dict[str, Any] = json.loads(tags.scripts[0][1])
     return payload
 
 
@@ -371,8 +372,8 @@ def test_page_is_self_contained_and_carries_the_map(loaded: Graph) -> None:
 def test_page_styles_follow_the_results(loaded: Graph) -> None:
     html = chain_map_html(loaded, "medical-supplies")
     payload = assert_self_contained(html)
-    groups = payload["options"]["groups"]  # type: ignore[index]
-    by_label = {n["label"]: groups[n["group"]] for n in payload["nodes"]}  # type: ignore[attr-defined]
+    groups = payload["options"]["groups"]
+    by_label = {n["label"]: groups[n["group"]] for n in payload["nodes"]}
     assert by_label["High-melt-flow polypropylene"]["color"]["border"] == "#d7191c"
     assert by_label["High-melt-flow polypropylene"]["borderWidth"] == 4
     assert by_label["Melt-blown nonwoven"]["color"]["border"] != "#d7191c"
@@ -421,13 +422,13 @@ def test_injection_stays_text_in_every_map(loaded: Graph) -> None:
     assert "<h1>&lt;img src=x onerror=alert(1)&gt;</h1>" in chain
     assert "<title>&lt;img src=x onerror=alert(1)&gt;</title>" in chain
     data = assert_self_contained(chain)
-    assert {IMG, SVG} <= {n["label"] for n in data["nodes"]}  # type: ignore[attr-defined]
-    ids = {s[1] for s in data["search"]}  # type: ignore[attr-defined]
+    assert {IMG, SVG} <= {n["label"] for n in data["nodes"]}
+    ids = {s[1] for s in data["search"]}
     assert {EVIL_PRODUCT, EVIL_RAW, EVIL_MAKER, EVIL_TRADER} <= ids
-    assert any(JS_STRING in tip for tip in data["tips"])  # type: ignore[attr-defined]
-    assert any(TEMPLATE in tip for tip in data["linkTips"])  # type: ignore[attr-defined]
+    assert any(JS_STRING in tip for tip in data["tips"])
+    assert any(TEMPLATE in tip for tip in data["linkTips"])
     region_page = assert_self_contained(pages[2])
-    assert "✕ " + COMMENT in {n["label"] for n in region_page["nodes"]}  # type: ignore[attr-defined]
+    assert "✕ " + COMMENT in {n["label"] for n in region_page["nodes"]}
 
 
 # ---- the command line ----------------------------------------------------------------------

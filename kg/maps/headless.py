@@ -258,6 +258,10 @@ class Chromium:
             while time.monotonic() < deadline:
                 self._note(self._read_message(deadline))
 
+    def send_mouse(self, x: float, y: float) -> None:
+        """Move the mouse to page coordinates (CSS pixels), as a person would."""
+        self._send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+
     def screenshot(self, path: Path) -> Path:
         data = self._send("Page.captureScreenshot", {"format": "png"})["data"]
         path.write_bytes(base64.b64decode(data))

@@ -256,8 +256,14 @@ def _stands_for(node: MapNode) -> str:
 
 
 def product_levels(data: MapData) -> dict[str, int]:
-    """BOM level of each product (or group of products): 0 for raw materials, rising."""
-    keys = [n.key for n in data.nodes if _stands_for(n) == "product"]
+    """BOM level of each product (or group of products): 0 for raw materials, rising.
+
+    A product's level is the longest chain of inputs below it. A product with no inputs on
+    the map that is not a raw material (a bought-in component, say) moves right, to just
+    before the first product it goes into, instead of waiting in the raw-material column.
+    """
+    nodes = [n for n in data.nodes if _stands_for(n) == "product"]
+    keys = [n.key for n in nodes]
     index = {k: i for i, k in enumerate(keys)}
     pairs = [
         (index[e.source], index[e.target])
@@ -267,6 +273,18 @@ def product_levels(data: MapData) -> dict[str, int]:
     src = np.array([p[0] for p in pairs], dtype=np.int64)
     dst = np.array([p[1] for p in pairs], dtype=np.int64)
     levels = longest_path_levels(len(keys), src, dst)
+    if len(src):
+        has_inputs = np.zeros(len(keys), dtype=bool)
+        has_inputs[dst] = True
+        first_use = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_use, src, levels[dst])
+        for i, node in enumerate(nodes):
+            if (
+                not has_inputs[i]
+                and (node.category or "").strip().lower() != "raw material"
+                and first_use[i] != np.iinfo(np.int64).max
+            ):
+                levels[i] = max(levels[i], first_use[i] - 1)
     return {k: int(levels[i]) for k, i in index.items()}
 
 

@@ -4,15 +4,18 @@ The network is a pyvis ``Network`` whose node and edge lists are built here dire
 ``add_node``/``add_edge`` check membership in lists and are quadratic) and rendered with our
 own template (pyvis' template links Bootstrap from a CDN and writes ids and the heading into
 the page unescaped). vis-network itself is the file pyvis ships, inlined with its licence
-header (vis-network is dual Apache-2.0 / MIT).
+header (vis-network is dual Apache-2.0 / MIT). vis-network draws the nodes at the positions
+computed in Python, physics off; the page's own script (assets/map.js) draws the links on the
+same canvas, one path per style, because vis-network's per-edge set-up is most of its start-up
+time on maps of thousands of links.
 
 Safety: no text from the graph is ever written into HTML or JavaScript source. Headings,
-notes and the legend are HTML-escaped; nodes, edges, tooltips and search entries travel in a
+notes and the legend are HTML-escaped; nodes, links, tooltips and search entries travel in a
 ``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped as ``\\u003c``
-and so on, parsed with ``JSON.parse``; vis-network draws labels on the canvas and shows string
-tooltips with ``innerText``; the search list is built with ``textContent``. Node ids in the
-page are array indexes, never graph ids. On top of that, a Content-Security-Policy allows
-only the page's own scripts (by hash) and no request of any kind.
+and so on, parsed with ``JSON.parse``; labels and column titles are drawn on the canvas;
+tooltips and the search list are built with ``textContent``. Node ids in the page are array
+indexes, never graph ids. On top of that, a Content-Security-Policy allows only the page's own
+two scripts (by hash) and no request of any kind.
 """
 
 from __future__ import annotations

@@ -158,7 +158,7 @@ def vis_node(node: MapNode, data: MapData, top_score: float) -> dict[str, Any]:
     return node_style(node_style_key(node, data, top_score))
 
 
-LinkStyleKey = tuple[str, float, bool, int, bool, bool]
+LinkStyleKey = tuple[str, float, bool, int, bool, bool, bool]
 DENSE_LINKS = 1500  # above this many links, ordinary links are drawn fainter
 
 
@@ -179,26 +179,31 @@ def link_style_key(
         )
     width = round(max(0.0, min(1.0, share)), 1) if edge.kind == "supplies" else 0.0
     count = min(edge.count, 256) if edge.kind == "group" else 1
-    return (edge.kind, width, edge.single_source, count, on_path, dense)
+    trade_map = data.kind == "enterprise"
+    return (edge.kind, width, edge.single_source, count, on_path, dense, trade_map)
 
 
 @lru_cache(maxsize=4096)
 def link_style(key: LinkStyleKey) -> dict[str, Any]:
     """How the page draws a link: colour, width, opacity, dashes, curve; z orders emphasis."""
-    kind, share, single_source, count, on_path, dense = key
+    kind, share, single_source, count, on_path, dense, trade_map = key
     style: dict[str, Any] = {"color": EDGE_COLOURS[kind], "width": 1.0, "opacity": 0.55, "z": 0}
     if kind == "input":
         style.update(width=1.4, opacity=0.45 if dense else 0.65)
     elif kind == "produces":
         style.update(opacity=0.45 if dense else 0.7)
     elif kind == "supplies":
-        # Many trade links would hide the chain: fainter and thinner on dense maps (the
-        # declared single sources below stay strong).
-        style.update(
-            width=1.0 if dense else round(1.0 + 3.0 * share, 1),
-            opacity=0.18 if dense else 0.7,
-            z=1,
-        )
+        # On a chain map the products and their BOM are the skeleton and trade links would
+        # hide it: they are fainter there, and fainter still on dense maps (the declared
+        # single sources below stay strong). On an enterprise map trade is the subject.
+        if trade_map:
+            style.update(width=round(1.0 + 3.0 * share, 1), opacity=0.45 if dense else 0.75)
+        else:
+            style.update(
+                width=1.0 if dense else round(0.8 + 1.6 * share, 1),
+                opacity=0.15 if dense else 0.35,
+            )
+        style["z"] = 1
         # Trade links arc away from the straight production and BOM lines they run beside.
         style["curve"] = 0.12
         if single_source:

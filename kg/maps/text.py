@@ -1,7 +1,7 @@
 """Tooltip text: the figures an analyst needs, as plain text (never HTML).
 
-vis-network shows a string title with ``innerText``, so whatever a name contains is shown as
-characters; newlines become line breaks.
+The page shows each line in its own element set with ``textContent`` (the first in bold), so
+whatever a name contains is shown as characters.
 """
 
 from __future__ import annotations
