@@ -163,7 +163,7 @@ def main() -> None:
                 reads, renders = [], []
                 for _ in range(args.runs):
                     t0 = time.perf_counter()
-                    data = chain_data(graph, chain)
+                    data = chain_data(graph, chain, trade_up_to=limit)
                     t1 = time.perf_counter()
                     html = page(aggregate(data, limit), has_results=has_results(data.nodes))
                     t2 = time.perf_counter()

@@ -255,6 +255,16 @@ def test_chain_map_folds_makers_then_groups_products(loaded: Graph) -> None:
     assert any("Aggregated: 10 nodes" in note for note in grouped.notes)
 
 
+def test_trade_is_not_read_when_the_makers_will_be_folded(loaded: Graph) -> None:
+    # 5 products + 5 makers: above a limit of 9 the makers are folded, so no trade is read
+    assert {e.kind for e in chain_data(loaded, "medical-supplies", trade_up_to=9).edges} == {
+        "input",
+        "produces",
+    }
+    kinds_at_10 = {e.kind for e in chain_data(loaded, "medical-supplies", trade_up_to=10).edges}
+    assert "supplies" in kinds_at_10
+
+
 def test_enterprise_map_groups_suppliers_by_product(loaded: Graph) -> None:
     data = aggregate(enterprise_data(loaded, SHENZHEN, 3), 4)
     group = "group:T1/p/Melt-blown nonwoven"

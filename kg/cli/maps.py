@@ -94,7 +94,7 @@ def chain(
 ) -> None:
     """A chain's products by BOM level (raw materials left, final products right) and makers."""
     with open_graph() as graph:
-        data = chain_data(graph, chain_id)
+        data = chain_data(graph, chain_id, trade_up_to=max_nodes)
     _write(data, output, max_nodes)
 
 

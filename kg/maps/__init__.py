@@ -38,7 +38,7 @@ def html_for(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> str:
 
 
 def chain_map_html(graph: Graph, chain_id: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
-    return html_for(chain_data(graph, chain_id), max_nodes)
+    return html_for(chain_data(graph, chain_id, trade_up_to=max_nodes), max_nodes)
 
 
 def enterprise_map_html(

@@ -220,7 +220,24 @@ Q_OUTPUTS_OF: LiteralString = render(
 )
 Q_PRODUCERS: LiteralString = render(
     "UNWIND $ids AS pid MATCH (p:{product} {{id: pid}})<-[r:{produces}]-(e:{enterprise}) "
-    "RETURN collect([e.id, p.id, r.capacity_per_day, r.unit]) AS rows",
+    "RETURN collect([e.id, p.id, r.capacity_per_day, r.unit, properties(e)]) AS rows",
+    **_IDS,
+)
+# The same three reads anchored on a chain (the caller keeps what lies inside the chain).
+Q_CHAIN_BOM: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[:{in_chain}]-(b:{product})<-[r:{input_to}]-(a:{product}) "
+    "RETURN collect([a.id, b.id, r.qty_per_unit, r.alt_group]) AS rows",
+    **_IDS,
+)
+Q_CHAIN_PRODUCERS: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[:{in_chain}]-(p:{product})<-[r:{produces}]-(e:{enterprise}) "
+    "RETURN collect([e.id, p.id, r.capacity_per_day, r.unit, properties(e)]) AS rows",
+    **_IDS,
+)
+Q_CHAIN_SUPPLIES: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[:{in_chain}]-(:{product})<-[:{produces}]-(t:{enterprise}) "
+    "WITH DISTINCT t MATCH (t)<-[r:{supplies}]-(s:{enterprise}) "
+    "RETURN collect([s.id, t.id, r.product, r.share, r.volume, r." + SINGLE_SOURCE + "]) AS rows",
     **_IDS,
 )
 # Products the given enterprises make (the disruption scope).
@@ -339,11 +356,32 @@ def _supplies_edge(row: Sequence[Any]) -> MapEdge:
 
 
 def _scope(
-    graph: Graph, products: list[MapNode], *, with_enterprises: bool = True
+    graph: Graph,
+    products: list[MapNode],
+    chain_id: str | None = None,
+    trade_up_to: int | None = None,
 ) -> tuple[list[MapNode], list[MapEdge]]:
-    """Products plus their BOM, producers and the trade links in them."""
+    """Products plus their BOM, producers and the trade links into those producers.
+
+    With ``chain_id`` the reads start from the chain (several times faster on ArcadeDB than
+    looking up each product id); otherwise from the given products' ids. With
+    ``trade_up_to``, trade links are not read when products and makers alone are more nodes
+    than that (the map will fold the makers into their products anyway).
+    """
     ids = [p.id for p in products]
     by_id = {p.id: p for p in products}
+    if chain_id is not None:
+        anchor: dict[str, Any] = {"id": chain_id}
+        bom, produces = rows(graph, Q_CHAIN_BOM, anchor), rows(graph, Q_CHAIN_PRODUCERS, anchor)
+        n_makers = len({r[0] for r in produces})
+        if trade_up_to is not None and len(products) + n_makers > trade_up_to:
+            supplies = []
+        else:
+            supplies = rows(graph, Q_CHAIN_SUPPLIES, anchor)
+    else:
+        bom, produces = rows(graph, Q_BOM, {"ids": ids}), rows(graph, Q_PRODUCERS, {"ids": ids})
+        makers = sorted({str(r[0]) for r in produces})
+        supplies = rows(graph, Q_SUPPLIES_TO, {"ids": makers})
     edges: list[MapEdge] = [
         MapEdge(
             node_key("product", str(a)),
@@ -352,25 +390,18 @@ def _scope(
             qty_per_unit=_float(q),
             alt_group=_text(g),
         )
-        for a, b, q, g in rows(graph, Q_BOM, {"ids": ids})
-        if a != b and a in by_id
+        for a, b, q, g in bom
+        if a != b and a in by_id and b in by_id
     ]
-    produces = rows(graph, Q_PRODUCERS, {"ids": ids})
     # Trade in the scope's products into their makers: found from the makers, so the read
     # grows with the map, not with every trade link in the graph. (Sales of a chain's final
     # products to customers outside it are not part of the chain map.)
-    makers = sorted({str(r[0]) for r in produces})
-    supplies = [r for r in rows(graph, Q_SUPPLIES_TO, {"ids": makers}) if r[2] in by_id]
-    enterprise_ids = sorted(
-        {str(r[0]) for r in produces}
-        | {str(r[0]) for r in supplies}
-        | {str(r[1]) for r in supplies}
-    )
-    enterprises = {
-        str(r["id"]): enterprise_node(r)
-        for r in rows(graph, Q_ENTERPRISES, {"ids": enterprise_ids})
-    }
-    for eid, pid, capacity, unit in produces:
+    supplies = [r for r in supplies if r[2] in by_id]
+    enterprises = {str(r[0]): enterprise_node(r[4]) for r in produces}
+    traders = sorted({str(r[0]) for r in supplies} - set(enterprises))
+    for r in rows(graph, Q_ENTERPRISES, {"ids": traders}) if traders else []:
+        enterprises[str(r["id"])] = enterprise_node(r)
+    for eid, pid, capacity, unit, _ in produces:
         product = by_id[str(pid)]
         enterprise = enterprises[str(eid)]
         cap = _float(capacity)
@@ -391,16 +422,16 @@ def _scope(
         if supplier is not None and supplier.category is None and edge.product in by_id:
             supplier.category = by_id[edge.product].category
         edges.append(edge)
-    nodes: list[MapNode] = list(products)
-    if with_enterprises:
-        nodes += sorted(enterprises.values(), key=lambda e: e.id)
-    else:
-        edges = [e for e in edges if e.kind == "input"]
+    nodes: list[MapNode] = [*products, *sorted(enterprises.values(), key=lambda e: e.id)]
     return nodes, edges
 
 
-def chain_data(graph: Graph, chain_id: str) -> MapData:
-    """The categorised chain map: the chain's products, their BOM, producers and trade."""
+def chain_data(graph: Graph, chain_id: str, trade_up_to: int | None = None) -> MapData:
+    """The categorised chain map: the chain's products, their BOM, producers and trade.
+
+    ``trade_up_to``: skip reading trade links when the products and their makers alone are
+    more nodes than this (pass the map's node limit: the makers will be folded away).
+    """
     found = graph.query(Q_CHAIN, {"id": chain_id})
     if not found:
         raise NotFoundError(
@@ -413,7 +444,7 @@ def chain_data(graph: Graph, chain_id: str) -> MapData:
         for props, stage in rows(graph, Q_CHAIN_PRODUCTS, {"id": chain_id})
     ]
     products.sort(key=lambda p: p.id)
-    nodes, edges = _scope(graph, products)
+    nodes, edges = _scope(graph, products, chain_id, trade_up_to)
     title = _text(chain.get("name")) or chain_id
     subtitle = f"chain {chain_id}"
     if _text(chain.get("description")):
