@@ -181,6 +181,22 @@ def test_enterprise_map_follows_tiers(loaded: Graph) -> None:
     assert {n.id for n in one.nodes} == {SHENZHEN, SUZHOU, SHANGHAI, WUHAN}
 
 
+def test_enterprise_map_of_customers_runs_the_other_way(loaded: Graph) -> None:
+    data = enterprise_data(loaded, HANGZHOU, 2, "downstream")
+    assert {(n.id, n.tier) for n in data.nodes} == {(HANGZHOU, 0), (SUZHOU, 1), (SHENZHEN, 2)}
+    assert edges(data) == {
+        ("supplies", E + HANGZHOU, E + SUZHOU),
+        ("supplies", E + SUZHOU, E + SHENZHEN),
+    }
+    nodes = data.node_map()
+    assert nodes[E + SUZHOU].supplies == "High-melt-flow polypropylene"  # what it buys
+    assert data.title == "Customers of Hangzhou Polymer Co."
+    x = {k: xy[0] for k, xy in map_layout(data).positions.items()}
+    assert x[E + HANGZHOU] < x[E + SUZHOU] < x[E + SHENZHEN]
+    html = page(data)
+    assert "tier 1 customer · buys High-melt-flow polypropylene" in html
+
+
 def test_disruption_marks_what_is_removed_lost_and_reduced(loaded: Graph) -> None:
     impact = Impact(removed_enterprises=(SUZHOU,), reduced=(("MB-FABRIC", 0.27), ("N95", 0.27)))
     data = disruption_data(loaded, impact)
@@ -455,6 +471,12 @@ def test_cli_writes_each_map(cli: CliRunner, loaded: Graph, tmp_path: Path) -> N
     result = cli.invoke(app, ["map", "enterprise", SHENZHEN, "--tiers", "2", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "5 nodes, 5 links" in result.output
+
+    result = cli.invoke(
+        app, ["map", "enterprise", HANGZHOU, "--customers", "--tiers", "1", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 nodes, 1 link," in result.output
 
     out = tmp_path / "agg.html"
     result = cli.invoke(

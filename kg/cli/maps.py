@@ -76,8 +76,9 @@ def _write(data: MapData, output: Path, max_nodes: int) -> None:
         )
         raise typer.Exit(2) from exc
     folded = ", aggregated" if drawn.aggregated else ""
+    n, m = len(drawn.nodes), len(drawn.edges)
     err.print(
-        f"wrote {output} ({len(drawn.nodes):,} nodes, {len(drawn.edges):,} links{folded}, "
+        f"wrote {output} ({n:,} node{'s' * (n != 1)}, {m:,} link{'s' * (m != 1)}{folded}, "
         f"{len(html) / 1e6:.1f} MB)",
         highlight=False,
         soft_wrap=True,
@@ -105,11 +106,16 @@ def enterprise(
     enterprise_id: Annotated[str, typer.Argument(metavar="ID", help="enterprise id")],
     output: OutputOpt,
     tiers: Annotated[int, typer.Option("--tiers", min=1, max=MAX_TIERS)] = 3,
+    customers: Annotated[
+        bool, typer.Option("--customers", help="map its customers N tiers down instead")
+    ] = False,
     max_nodes: MaxNodesOpt = DEFAULT_MAX_NODES,
 ) -> None:
-    """An enterprise and its suppliers N tiers up (SUPPLIES), tier by tier."""
+    """An enterprise and its suppliers N tiers up (SUPPLIES), tier by tier (or customers)."""
     with open_graph() as graph:
-        data = enterprise_data(graph, enterprise_id, tiers)
+        data = enterprise_data(
+            graph, enterprise_id, tiers, "downstream" if customers else "upstream"
+        )
     _write(data, output, max_nodes)
 
 

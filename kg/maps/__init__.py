@@ -5,7 +5,7 @@ file, the API serves it):
 
 - :func:`chain_map_html`: a categorised chain, raw materials on the left, final products on
   the right, with the enterprises that make each product;
-- :func:`enterprise_map_html`: an enterprise and its suppliers N tiers up;
+- :func:`enterprise_map_html`: an enterprise and its suppliers N tiers up (or customers down);
 - :func:`disruption_map_html`: what a scenario (an :class:`Impact`) removes, loses and reduces.
 
 Above ``max_nodes`` a map is aggregated (see kg/maps/aggregate.py) and says so on the page.
@@ -18,6 +18,7 @@ from kg.maps.aggregate import DEFAULT_MAX_NODES, aggregate
 from kg.maps.data import MapData, chain_data, enterprise_data, has_results
 from kg.maps.impact import Impact, ImpactError, disruption_data
 from kg.maps.render import page
+from kg.tiers import Direction
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -42,9 +43,14 @@ def chain_map_html(graph: Graph, chain_id: str, *, max_nodes: int = DEFAULT_MAX_
 
 
 def enterprise_map_html(
-    graph: Graph, enterprise_id: str, tiers: int = 3, *, max_nodes: int = DEFAULT_MAX_NODES
+    graph: Graph,
+    enterprise_id: str,
+    tiers: int = 3,
+    *,
+    direction: Direction = "upstream",
+    max_nodes: int = DEFAULT_MAX_NODES,
 ) -> str:
-    return html_for(enterprise_data(graph, enterprise_id, tiers), max_nodes)
+    return html_for(enterprise_data(graph, enterprise_id, tiers, direction), max_nodes)
 
 
 def disruption_map_html(graph: Graph, impact: Impact, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:

@@ -200,6 +200,8 @@ def _group_products(data: MapData, keep: Collection[str], max_nodes: int) -> Map
 
 
 def _group_suppliers(data: MapData, keep: Collection[str], *, by_product: bool) -> MapData:
+    who = "suppliers" if data.direction == "upstream" else "customers"
+
     def key(n: MapNode) -> tuple[str, str, str | None, int | None] | None:
         if n.tier is None or n.tier == 0:
             return None
@@ -207,20 +209,21 @@ def _group_suppliers(data: MapData, keep: Collection[str], *, by_product: bool) 
             if n.kind != "enterprise":
                 return None
             what = n.supplies_product or "unknown product"
-            return (f"T{n.tier}/p/{what}", f"{what} suppliers, tier {n.tier}", n.category, n.tier)
+            return (f"T{n.tier}/p/{what}", f"{what} {who}, tier {n.tier}", n.category, n.tier)
         category = n.category or "uncategorised"
         return (
             f"T{n.tier}/c/{category}",
-            f"{category} suppliers, tier {n.tier}",
+            f"{category} {who}, tier {n.tier}",
             n.category,
             n.tier,
         )
 
     before = len(data.nodes)
     out = _merge(data, keep, key, "enterprise")
-    how = "the product they supply" if by_product else "the category of what they supply"
+    trade = "supply" if data.direction == "upstream" else "buy"
+    how = f"the product they {trade}" if by_product else f"the category of what they {trade}"
     out.notes.append(
-        f"Suppliers of each tier are grouped by {how} ({before:,} nodes become "
+        f"The {who} of each tier are grouped by {how} ({before:,} nodes become "
         f"{len(out.nodes):,}); search still finds an enterprise inside its group."
     )
     return out

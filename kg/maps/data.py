@@ -31,7 +31,7 @@ from kg.model import (
     REGION,
     SUPPLIES,
 )
-from kg.tiers import MAX_TIERS, NotFoundError, tiers
+from kg.tiers import MAX_TIERS, Direction, NotFoundError, tiers
 
 NodeKind = Literal["product", "enterprise", "region", "group"]
 EdgeKind = Literal["input", "produces", "supplies", "located", "group"]
@@ -115,7 +115,7 @@ class MapNode:
     capacity: float | None = None  # per day: a product's producers summed; an enterprise's own
     makes: list[tuple[str, float | None, str | None]] = field(default_factory=list)
     producers: list[tuple[str, float | None]] = field(default_factory=list)  # (name, capacity)
-    supplies: str | None = None  # enterprise map: the products it supplies toward the root
+    supplies: str | None = None  # enterprise map: the products on its links toward the root
     supplies_product: str | None = None  # the first of them: its colour and group
     results: Results = field(default_factory=Results)
     group_of: NodeKind | None = None  # a group: the kind of node it stands for
@@ -151,6 +151,7 @@ class MapData:
     notes: list[str] = field(default_factory=list)  # shown on the page (aggregation, gaps)
     root: str | None = None  # node key of the enterprise an enterprise map is drawn for
     product_names: dict[str, str] = field(default_factory=dict)  # id -> name, for edge tips
+    direction: Direction = "upstream"  # an enterprise map: suppliers (up) or customers (down)
     aggregated: bool = False
 
     def node_map(self) -> dict[str, MapNode]:
@@ -508,11 +509,14 @@ def region_nodes(graph: Graph, codes: Iterable[str]) -> list[MapNode]:
 # ---- the enterprise map -------------------------------------------------------------------
 
 
-def enterprise_data(graph: Graph, enterprise_id: str, n_tiers: int) -> MapData:
-    """An enterprise and its suppliers ``n_tiers`` tiers up, with the trade links among them."""
+def enterprise_data(
+    graph: Graph, enterprise_id: str, n_tiers: int, direction: Direction = "upstream"
+) -> MapData:
+    """An enterprise and its suppliers (or customers) ``n_tiers`` tiers away, with the trade
+    links among them."""
     if not 1 <= n_tiers <= MAX_TIERS:
         raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {n_tiers}")
-    hits = tiers(graph, enterprise_id, "upstream", n_tiers, "enterprise")
+    hits = tiers(graph, enterprise_id, direction, n_tiers, "enterprise")
     tier_of = {enterprise_id: 0} | {h.id: h.tier for h in hits}
     ids = sorted(tier_of)
     enterprises = {
@@ -536,30 +540,37 @@ def enterprise_data(graph: Graph, enterprise_id: str, n_tiers: int) -> MapData:
             e.capacity = (e.capacity or 0.0) + cap
         if e.category is None and e.id == enterprise_id:
             e.category = _text(category)
-    # What each supplier supplies toward the root: the products on its links to the tier
-    # below; the first (by id) decides its colour and its group when aggregated.
+    # The products on each node's links toward the root (what a supplier sells to the tier
+    # below it, what a customer buys from the tier above it); the first by id decides its
+    # colour and its group when aggregated.
     toward_root: dict[str, set[str]] = {}
     for edge in edges:
         s_id, t_id = edge.source.split(":", 1)[1], edge.target.split(":", 1)[1]
-        if edge.product and tier_of[s_id] == tier_of[t_id] + 1:
+        if not edge.product:
+            continue
+        if direction == "upstream" and tier_of[s_id] == tier_of[t_id] + 1:
             toward_root.setdefault(s_id, set()).add(edge.product)
+        if direction == "downstream" and tier_of[t_id] == tier_of[s_id] + 1:
+            toward_root.setdefault(t_id, set()).add(edge.product)
     names = {pid: p.name for pid, p in products.items()}
     for eid, e in enterprises.items():
         e.tier = tier_of[eid]
-        supplied = sorted(toward_root.get(eid, ()))
-        if supplied:
-            first = products.get(supplied[0])
-            e.supplies_product = names.get(supplied[0], supplied[0])
-            e.supplies = ", ".join(names.get(pid, pid) for pid in supplied)
+        linked = sorted(toward_root.get(eid, ()))
+        if linked:
+            first = products.get(linked[0])
+            e.supplies_product = names.get(linked[0], linked[0])
+            e.supplies = ", ".join(names.get(pid, pid) for pid in linked)
             e.category = first.category if first else e.category
     root = enterprises[enterprise_id]
     nodes = sorted(enterprises.values(), key=lambda e: (e.tier or 0, e.id))
-    title = f"Suppliers of {root.name}"
-    subtitle = f"enterprise {enterprise_id}, {n_tiers} tier(s) upstream: {len(hits)} supplier(s)"
+    who = "supplier" if direction == "upstream" else "customer"
+    title = f"{'Suppliers' if direction == 'upstream' else 'Customers'} of {root.name}"
+    subtitle = f"enterprise {enterprise_id}, {n_tiers} tier(s) {direction}: {len(hits)} {who}(s)"
     data = MapData("enterprise", title, subtitle, nodes, edges, root=root.key)
     data.product_names = names
+    data.direction = direction
     if not hits:
-        data.notes.append("No suppliers on record for this enterprise (no SUPPLIES links).")
+        data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
     return data
 
 

@@ -303,7 +303,8 @@ def _column_titles(data: MapData, cols: dict[str, int], level: dict[str, int]) -
         kinds = {_stands_for(n) for n in nodes}
         if data.kind == "enterprise":
             tier = nodes[0].tier or 0
-            titles[c] = "the enterprise" if tier == 0 else f"tier {tier} suppliers"
+            who = "suppliers" if data.direction == "upstream" else "customers"
+            titles[c] = "the enterprise" if tier == 0 else f"tier {tier} {who}"
         elif kinds == {"region"}:
             titles[c] = "regions"
         elif "product" in kinds:
@@ -326,8 +327,13 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
     level = product_levels(data) if data.kind != "enterprise" else {}
     cols: dict[str, int] = {}
     if data.kind == "enterprise":
+        # Material flows left to right: suppliers to the left of the enterprise, customers to
+        # its right.
         top = max((n.tier or 0 for n in data.nodes), default=0)
-        cols = {n.key: top - (n.tier or 0) for n in data.nodes}
+        if data.direction == "upstream":
+            cols = {n.key: top - (n.tier or 0) for n in data.nodes}
+        else:
+            cols = {n.key: n.tier or 0 for n in data.nodes}
     else:
         made: dict[str, int] = {}
         for e in data.edges:

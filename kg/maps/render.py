@@ -174,7 +174,13 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             {"id": i, "label": label(n), "x": round(x, 1), "y": round(y, 1), "group": group}
         )
         tips.append(
-            node_title(n, inputs.get(n.key, 0), outputs.get(n.key, 0), singles.get(n.key, 0))
+            node_title(
+                n,
+                inputs.get(n.key, 0),
+                outputs.get(n.key, 0),
+                singles.get(n.key, 0),
+                downstream=data.direction == "downstream",
+            )
         )
         if n.kind == "group":
             search.append([n.name, f"group of {n.group_of or 'node'}s", *n.members])

@@ -81,6 +81,10 @@ def node_size(node: MapNode, top_score: float, root: bool) -> float:
         return 26.0
     if node.kind == "group":
         return min(base * (1.0 + 0.45 * math.log10(max(node.member_count, 1))), 42.0)
+    if node.status in ("lost", "reduced"):
+        base *= 1.8  # what a scenario hits stands out
+    elif node.status == "removed":
+        base *= 1.4
     return round(base * (1.0 + 1.6 * math.sqrt(criticality(node, top_score))), 1)
 
 

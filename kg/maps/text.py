@@ -108,7 +108,9 @@ def status_line(node: MapNode) -> str | None:
     return None
 
 
-def node_title(node: MapNode, suppliers: int, customers: int, single_sources: int) -> str:
+def node_title(
+    node: MapNode, suppliers: int, customers: int, single_sources: int, downstream: bool = False
+) -> str:
     lines = [node.name]
     if node.kind == "product":
         head = f"product {node.id}"
@@ -146,6 +148,9 @@ def node_title(node: MapNode, suppliers: int, customers: int, single_sources: in
         if node.tier is not None:
             if node.tier == 0:
                 lines.append("the enterprise this map is drawn for")
+            elif downstream:
+                what = f" · buys {node.supplies}" if node.supplies else ""
+                lines.append(f"tier {node.tier} customer{what}")
             else:
                 what = f" · supplies {node.supplies}" if node.supplies else ""
                 lines.append(f"tier {node.tier} supplier{what}")
