@@ -68,16 +68,24 @@ def merge_rels(rt: RelType) -> LiteralString:
     """MATCH both ends by key, MERGE the relationship on its merge keys, SET the rest.
 
     Rows: ``{start: <key>, end: <key>, <merge key>: <value>..., props: {...}}``. Returns the
-    number of rows whose two ends were found, so a caller can tell a missing end.
+    number of rows whose two ends were found, so a caller can tell a missing end. With
+    ``rt.current_by`` (a date property), a row older than the relationship's value, or an
+    undated row over a dated relationship, leaves the relationship as it is.
     """
     keys = ", ".join(ident(k) + ": r." + ident(k) for k in rt.merge_keys)
     pattern = " {{" + keys + "}}" if keys else ""
+    guard: LiteralString = ""
+    if rt.current_by is not None:
+        by = ident(rt.current_by)
+        guard = " WITH r, x WHERE x." + by + " IS NULL OR r.props." + by + " >= x." + by
     template: LiteralString = (
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.start}}) "
         "MATCH (b:{end} {{{ekey}: r.end}}) "
         "MERGE (a)-[x:{type}"
         + pattern
-        + "]->(b) SET x += r.props, "
+        + "]->(b)"
+        + guard
+        + " SET x += r.props, "
         + _PROVENANCE_SET.format(v="x")
         + " RETURN count(*) AS written"
     )

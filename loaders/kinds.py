@@ -204,10 +204,14 @@ def _build_supplies(df: pd.DataFrame) -> list[Write]:
 
 def _build_capacity(df: pd.DataFrame) -> list[Write]:
     cols = ["enterprise", "product", "capacity_per_day", "output_per_day", "unit", "as_of"]
+    recs = _records(df, cols)
+    props = {c: c for c in cols[2:]}
+    # PRODUCES keeps the latest figures (an older row leaves it as it is: current_by);
+    # every dated row is also kept as a CAPACITY_SNAPSHOT, the capacity history.
+    dated = [r for r in recs if r.get("as_of") is not None]
     return [
-        _rel_rows(
-            _records(df, cols), model.PRODUCES, "enterprise", "product", {c: c for c in cols[2:]}
-        )
+        _rel_rows(recs, model.PRODUCES, "enterprise", "product", props),
+        _rel_rows(dated, model.CAPACITY_SNAPSHOT, "enterprise", "product", props),
     ]
 
 
@@ -215,6 +219,42 @@ def _build_inventory(df: pd.DataFrame) -> list[Write]:
     cols = ["holder", "product", "stock", "daily_use", "as_of"]
     return [
         _rel_rows(_records(df, cols), model.HOLDS, "holder", "product", {c: c for c in cols[2:]})
+    ]
+
+
+def _build_stockpiles(df: pd.DataFrame) -> list[Write]:
+    cols = ["reserve", "product", "stock", "target", "as_of"]
+    return [
+        _rel_rows(
+            _records(df, cols), model.STOCKPILES, "reserve", "product", {c: c for c in cols[2:]}
+        )
+    ]
+
+
+AREA_PROPS = ("name", "sector", "region")
+
+
+def _build_demand(df: pd.DataFrame) -> list[Write]:
+    recs = _records(df, ["area", "area_name", "sector", "region"])
+    areas: dict[str, dict[str, Any]] = {}
+    for r in recs:  # one row per area; the first value given wins (later ones must agree)
+        area = areas.setdefault(r["area"], {"area": r["area"]})
+        for c in ("area_name", "sector", "region"):
+            if area.get(c) is None and r.get(c) is not None:
+                area[c] = r[c]
+    area_rows = [
+        {"key": a["area"], "props": _props({**a, "name": a.get("area_name")}, AREA_PROPS)}
+        for a in areas.values()
+    ]
+    cols = ["area", "product", "priority", "daily_demand", "as_of"]
+    demand = _records(df, cols)
+    for r in demand:
+        if r.get("priority") is not None:
+            r["priority"] = int(r["priority"])
+    return [
+        Write(model.AREA, area_rows),
+        _rel_rows(list(areas.values()), model.AREA_LOCATED_IN, "area", "region", {}),
+        _rel_rows(demand, model.DEMANDS, "area", "product", {c: c for c in cols[2:]}),
     ]
 
 
@@ -252,6 +292,16 @@ def _output_over_capacity(df: pd.DataFrame) -> pd.Series:
 
 def _half_position(df: pd.DataFrame) -> pd.Series:
     return df["lat"].isna() != df["lon"].isna()
+
+
+def _area_disagrees(df: pd.DataFrame) -> pd.Series:
+    """Rows whose area_name, sector or region differ from an earlier row of the same area."""
+    bad = pd.Series(False, index=df.index)
+    for c in ("area_name", "sector", "region"):
+        given = df[c].notna() & df["area"].notna()
+        first = df[given].groupby("area")[c].transform("first")
+        bad |= pd.Series(given & (df[c] != first.reindex(df.index)), index=df.index)
+    return bad
 
 
 ENT, PRODUCT, CHAIN, REGION = model.ENTERPRISE, model.PRODUCT, model.CHAIN, model.REGION
@@ -474,6 +524,56 @@ KINDS: dict[str, Kind] = {
             ),
             key=("enterprise", "chain"),
             build=_build_key_enterprises,
+        ),
+        Kind(
+            "stockpiles",
+            "Strategic stockpile snapshots: a reserve STOCKPILES a product against a target.",
+            (
+                Column("reserve", required=True, ref=ENT, doc="id of the reserve (an enterprise)"),
+                Column("product", required=True, ref=PRODUCT),
+                Column("stock", "float", required=True, min=0, doc="units held"),
+                Column("target", "float", required=True, min=0, doc="units it should hold"),
+                Column("as_of", "date", required=True, not_future=True),
+            ),
+            key=("reserve", "product", "as_of"),
+            build=_build_stockpiles,
+            basis="surveyed",
+        ),
+        Kind(
+            "demand",
+            "Demand snapshots by area (Area DEMANDS product), served by priority (1 first).",
+            (
+                Column(
+                    "area",
+                    required=True,
+                    pattern=ID_PATTERN,
+                    pattern_hint=ID_HINT,
+                    doc="id of the demand area (a district, hospital group...)",
+                ),
+                Column("product", required=True, ref=PRODUCT),
+                Column(
+                    "priority",
+                    "int",
+                    required=True,
+                    min=1,
+                    doc="a whole number, 1 is served first",
+                ),
+                Column("daily_demand", "float", required=True, min=0, doc="units per day"),
+                Column("as_of", "date", required=True, not_future=True),
+                Column("area_name"),
+                Column("sector", choices=model.AREA_SECTORS),
+                Column("region", ref=REGION, doc="code of the region the area lies in"),
+            ),
+            key=("area", "product", "as_of"),
+            build=_build_demand,
+            basis="surveyed",
+            row_rules=(
+                (
+                    ("area", "area_name", "sector", "region"),
+                    _area_disagrees,
+                    "an area's area_name, sector and region must be the same on every row",
+                ),
+            ),
         ),
     )
 }
