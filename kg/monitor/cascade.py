@@ -22,9 +22,10 @@ only, for a holding warning (parts-cover, raw-cover); everywhere, for a product 
    the date found at that level. An output with several producers, not all at risk, is not
    cut off; its producers at risk are still reported.
 
-Stale-data warnings never cascade. The propagation is a worklist over products: dates only
-move earlier, so it ends, and a cycle in the bill of materials is cut off only by an input
-from outside the cycle.
+Stale-data warnings never cascade. The propagation is a worklist over products, in memory
+on the projection: dates only move earlier, so it ends. In a loop of the bill of materials,
+products that can be made from each other (alternatives inside the loop) are taken to keep
+each other going: such a loop is cut off only through an input it cannot do without.
 """
 
 from __future__ import annotations

@@ -189,6 +189,12 @@ class Override(_Strict):
         return self.model_dump(exclude_none=True, include={"parts", "raw_materials", "stale"})
 
 
+class _Sections(_Strict):
+    parts: PartsRule
+    raw_materials: RawMaterialsRule
+    stale: StaleRule
+
+
 class ProductRules(_Strict):
     """The rules in force for one product, after its overrides."""
 
@@ -227,9 +233,7 @@ class Rules(_Strict):
         base = self.model_dump(include={"parts", "raw_materials", "stale"})
         for override in overrides:
             base = deep_merge(base, override.patch())
-        PartsRule.model_validate(base["parts"])
-        RawMaterialsRule.model_validate(base["raw_materials"])
-        StaleRule.model_validate(base["stale"])
+        _Sections.model_validate(base)
         return base
 
     def for_product(self, category: str | None, chains: Iterable[str] = ()) -> ProductRules:
