@@ -35,6 +35,7 @@ from kg.monitor import (
     rules_from_mapping,
     write_warnings,
 )
+from kg.monitor.early_warning import EarlyWarning
 from kg.monitor.snapshots import BomEdge, Capacity, Holding, ProductInfo, Snapshots, to_date
 from loaders.pipeline import Loader, LoadOptions
 
@@ -76,7 +77,9 @@ CASCADE = {
 }
 
 
-def cascade_rows(report_warnings: list) -> set[tuple[str, str, str, str, dt.date | None]]:  # type: ignore[type-arg]
+def cascade_rows(
+    report_warnings: list[EarlyWarning],
+) -> set[tuple[str, str, str, str, dt.date | None]]:
     return {
         (w.level, w.subject, w.product, w.enterprise or "", w.runs_out)
         for w in report_warnings
@@ -86,8 +89,11 @@ def cascade_rows(report_warnings: list) -> set[tuple[str, str, str, str, dt.date
 
 def test_the_rule_warnings_that_start_the_cascade(loaded: Graph) -> None:
     report = evaluate_warnings(loaded, load_rules(), AT)
-    sources = {(w.level, w.rule, w.product, w.enterprise or "", w.runs_out)
-               for w in report.warnings if w.rule != "cascade"}  # fmt: skip
+    sources = {
+        (w.level, w.rule, w.product, w.enterprise or "", w.runs_out)
+        for w in report.warnings
+        if w.rule != "cascade"
+    }
     assert sources == {
         ("red", "raw-cover", "ORE", "SMELT", D(2024, 3, 10)),
         ("red", "raw-cover", "SHEET", "PANA", D(2024, 3, 10)),
@@ -104,8 +110,9 @@ def test_the_cascade_with_the_date_each_runs_out(loaded: Graph) -> None:
 
 def test_each_cascade_warning_names_its_path_and_source(loaded: Graph) -> None:
     report = evaluate_warnings(loaded, load_rules(), AT)
-    by_key = {(w.subject, w.product, w.enterprise): w for w in report.warnings
-              if w.rule == "cascade"}  # fmt: skip
+    by_key = {
+        (w.subject, w.product, w.enterprise): w for w in report.warnings if w.rule == "cascade"
+    }
     car = by_key[("product", "CAR", None)]
     assert car.path == ("ORE", "ALLOY", "FRAME", "CAR")
     assert car.source == "the red raw-cover warning on ORE at SMELT"
@@ -130,8 +137,11 @@ def test_only_the_configured_levels_cascade(loaded: Graph) -> None:
     rules = rules_from_mapping({"cascade": {"levels": ["red"]}})
     rows = cascade_rows(evaluate_warnings(loaded, rules, AT).warnings)
     assert rows == {r for r in CASCADE if r[0] == "red"}
-    car = next(w for w in evaluate_warnings(loaded, rules, AT).warnings
-               if w.rule == "cascade" and w.product == "CAR" and w.subject == "product")  # fmt: skip
+    car = next(
+        w
+        for w in evaluate_warnings(loaded, rules, AT).warnings
+        if w.rule == "cascade" and w.product == "CAR" and w.subject == "product"
+    )
     assert "come true as well" not in car.reason
     none = rules_from_mapping({"cascade": {"levels": []}})
     assert cascade_rows(evaluate_warnings(loaded, none, AT).warnings) == set()
@@ -158,11 +168,15 @@ def test_a_bom_cycle_settles() -> None:
     snap.capacity[("EC", "C")] = Capacity("EC", "C", 10, 10, AT)
     snap.holdings[("EB", "A")] = Holding("EB", "A", 5, 5, D(2024, 3, 8))  # 1 day: red
     snap.holdings[("EC", "B")] = Holding("EC", "B", 40, 2, D(2024, 3, 8))  # 20 days
-    rules = rules_from_mapping({"raw_materials": {"supply_gap": {"red": -0.9, "yellow": -0.9,
-                                                                "blue": -0.9}}})  # fmt: skip
+    rules = rules_from_mapping(
+        {"raw_materials": {"supply_gap": {"red": -0.9, "yellow": -0.9, "blue": -0.9}}}
+    )
     report = evaluate(snap, rules)
-    rows = {(w.subject, w.product, w.enterprise or "", w.runs_out) for w in report.warnings
-            if w.rule == "cascade" and w.level == "red"}  # fmt: skip
+    rows = {
+        (w.subject, w.product, w.enterprise or "", w.runs_out)
+        for w in report.warnings
+        if w.rule == "cascade" and w.level == "red"
+    }
     # A stops 03-08 (its national cover is 1 day). EB runs out of A on 03-09: B is cut then.
     # EC holds 20 days of B: C is cut on 03-29, which comes back to B later than 03-09.
     assert {r for r in rows if r[0] != "holding"} == {
@@ -196,8 +210,10 @@ HOLDS_PROPS = (
 
 
 def test_warnings_are_written_back_and_stale_ones_cleared(loaded: Graph) -> None:
-    loaded.write("MATCH (n:Enterprise {id: 'MINE'}) SET n.warning_level = 'red', "
-                 "n.warning_reason = 'left from an earlier run', n.warning_run = 'W-old'")  # fmt: skip
+    loaded.write(
+        "MATCH (n:Enterprise {id: 'MINE'}) SET n.warning_level = 'red', "
+        "n.warning_reason = 'left from an earlier run', n.warning_run = 'W-old'"
+    )
     summary = write_warnings(loaded, evaluate_warnings(loaded, load_rules(), AT))
     assert summary.cleared == {"Product": 0, "Enterprise": 1, "HOLDS": 0}
     assert _props(loaded, PRODUCT_PROPS) == {
@@ -254,8 +270,10 @@ def test_warnings_are_written_back_and_stale_ones_cleared(loaded: Graph) -> None
 
 
 def test_cli_writes_back_and_filters(loaded: Graph, cli: CliRunner) -> None:
-    result = cli.invoke(app, ["warnings", "--as-of", "2024-03-10", "--level", "yellow",
-                              "--chain", "auto", "-f", "csv"])  # fmt: skip
+    result = cli.invoke(
+        app,
+        ["warnings", "--as-of", "2024-03-10", "--level", "yellow", "--chain", "auto", "-f", "csv"],
+    )
     assert result.exit_code == 0, result.output
     assert "written to the graph" in result.stderr
     lines = result.stdout.splitlines()

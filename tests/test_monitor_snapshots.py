@@ -42,9 +42,18 @@ def count(graph: Graph, what: str) -> int:
 
 
 def test_snapshot_kinds_land_with_their_history(loaded: Graph) -> None:
-    assert {w: count(loaded, w) for w in
-            ("STOCKPILES", "DEMANDS", "Area", "AREA_IN", "HOLDS", "PRODUCES",
-             "CAPACITY_SNAPSHOT")} == {
+    assert {
+        w: count(loaded, w)
+        for w in (
+            "STOCKPILES",
+            "DEMANDS",
+            "Area",
+            "AREA_IN",
+            "HOLDS",
+            "PRODUCES",
+            "CAPACITY_SNAPSHOT",
+        )
+    } == {
         "STOCKPILES": 4,  # both RES1 MASK snapshots are kept
         "DEMANDS": 7,
         "Area": 6,
@@ -52,7 +61,7 @@ def test_snapshot_kinds_land_with_their_history(loaded: Graph) -> None:
         "HOLDS": 12,
         "PRODUCES": 10,
         "CAPACITY_SNAPSHOT": 9,  # the undated P-GLUE row makes no history
-    }  # fmt: skip
+    }
     areas = loaded.query(
         "MATCH (a:Area) RETURN a.id AS id, a.name AS name, a.sector AS sector, "
         "a.region AS region, a.source AS source, a.basis AS basis"
@@ -137,9 +146,10 @@ def test_an_older_capacity_snapshot_never_overwrites_a_newer_one(
     }
     assert count(loaded, "PRODUCES") == 10
     # A reference date in the past reads the figures of the time from the history.
-    assert read_snapshots(loaded, dt.date(2024, 3, 2)).capacity[("P-SALT", "SALT")].rate(
-        "capacity"
-    ) == 52.0
+    assert (
+        read_snapshots(loaded, dt.date(2024, 3, 2)).capacity[("P-SALT", "SALT")].rate("capacity")
+        == 52.0
+    )
     assert read_snapshots(loaded).capacity[("P-SALT", "SALT")].capacity_per_day == 58.0
 
 
@@ -237,6 +247,8 @@ def test_a_bad_snapshot_is_rejected_by_row_and_nothing_is_loaded(
         r.line == line and r.column == column and reason in r.reason for r in report.rejects
     ), report.rejects
     assert (count(loaded, what), count(loaded, "Area")) == before
-    assert (tmp_path / "rejects.csv").read_text(encoding="utf-8").startswith(
-        "file,line,column,value,reason"
+    assert (
+        (tmp_path / "rejects.csv")
+        .read_text(encoding="utf-8")
+        .startswith("file,line,column,value,reason")
     )

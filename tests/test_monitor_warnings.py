@@ -88,8 +88,10 @@ def test_every_rule_on_the_hand_made_graph(loaded: Graph) -> None:
 
 
 def test_values_thresholds_and_dates(loaded: Graph) -> None:
-    found = {(w.rule, w.product, w.enterprise or w.area): w for w in
-             compute_warnings(loaded, NO_CASCADE, at=AT)}  # fmt: skip
+    found = {
+        (w.rule, w.product, w.enterprise or w.area): w
+        for w in compute_warnings(loaded, NO_CASCADE, at=AT)
+    }
     wire = found[("parts-cover", "WIRE", "M1")]
     assert (wire.value, wire.threshold, wire.as_of) == (2.0, 3.0, D(2024, 3, 8))
     assert "parts red light" in wire.reason and "runs out on 2024-03-10" in wire.reason
@@ -187,8 +189,11 @@ def test_level_and_chain_select(loaded: Graph) -> None:
 
 def test_with_the_cascade_on_the_warned_inputs_reach_the_kits(loaded: Graph) -> None:
     report = evaluate_warnings(loaded, load_rules(), AT)
-    red = {(w.subject, w.product, w.enterprise or "", w.runs_out)
-           for w in report.warnings if w.rule == "cascade" and w.level == "red"}  # fmt: skip
+    red = {
+        (w.subject, w.product, w.enterprise or "", w.runs_out)
+        for w in report.warnings
+        if w.rule == "cascade" and w.level == "red"
+    }
     # Red sources: the red gaps of RESIN and FIB-B (read as stopping on their data date,
     # 2024-03-01), M1's WIRE (out 03-10) and M1's FIB-A (out 03-12).
     # P-FIBA keeps making FIB-A on its own RESIN: 10 days from its snapshot (03-08): 03-18.
@@ -216,8 +221,11 @@ def test_with_the_cascade_on_the_warned_inputs_reach_the_kits(loaded: Graph) -> 
         ("holding", "KIT", "HOSP", D(2024, 5, 2)),
         ("holding", "RESIN", "P-FIBB", D(2024, 4, 7)),
     }
-    mask = next(w for w in report.warnings if w.rule == "cascade" and w.subject == "product"
-                and w.product == "MASK")  # fmt: skip
+    mask = next(
+        w
+        for w in report.warnings
+        if w.rule == "cascade" and w.subject == "product" and w.product == "MASK"
+    )
     assert mask.path == ("FIB-A", "MASK") or mask.path[-1] == "MASK"
     assert "the last of its 2 producers" in mask.reason
     assert report.notes == []
@@ -225,9 +233,20 @@ def test_with_the_cascade_on_the_warned_inputs_reach_the_kits(loaded: Graph) -> 
 
 def test_cli_prints_json_csv_and_table(loaded: Graph, cli: CliRunner) -> None:
     result = cli.invoke(
-        app, ["warnings", "--as-of", "2024-03-10", "--format", "json", "--no-write",
-              "--level", "red", "--chain", "medical"]
-    )  # fmt: skip
+        app,
+        [
+            "warnings",
+            "--as-of",
+            "2024-03-10",
+            "--format",
+            "json",
+            "--no-write",
+            "--level",
+            "red",
+            "--chain",
+            "medical",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {(d["rule"], d["product"], d["enterprise"]) for d in data if d["rule"] != "cascade"} == {
