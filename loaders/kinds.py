@@ -37,7 +37,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Write:
-    """Rows for one generated MERGE statement."""
+    """Flat rows for one node or relationship type.
+
+    Node rows: ``{key, <prop>...}``; relationship rows: ``{start, end, <merge key>...,
+    <prop>...}``. A row carries only the properties it has a value for.
+    """
 
     target: NodeType | RelType
     rows: list[dict[str, Any]]
@@ -73,35 +77,23 @@ class Kind:
 # ---- row building helpers -------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    """None for missing cells; plain Python values for the driver."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return value or None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NaN still marks a missing number)."""
     present = [c for c in columns if c in df.columns]
-    out = []
-    for values in df[present].itertuples(index=False, name=None):
-        out.append({c: _clean(v) for c, v in zip(present, values, strict=True)})
-    return out
-
-
-def _props(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: record[n] for n in names if record.get(n) is not None}
+    lists = [df[c].tolist() for c in present]
+    return [dict(zip(present, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
-    rows = [{"key": r[key_col], "props": _props(r, props)} for r in _records(df, [key_col, *props])]
+    rows = []
+    for r in _records(df, [key_col, *props]):
+        row = {n: v for n in props if not _missing(v := r.get(n))}
+        row["key"] = r[key_col]
+        rows.append(row)
     return Write(nt, rows)
 
 
@@ -113,16 +105,17 @@ def _rel_rows(
     props: dict[str, str],
 ) -> Write:
     """``props`` maps relationship property -> column."""
+    merge = [(k, props[k]) for k in rt.merge_keys]
+    others = [(p, c) for p, c in props.items() if p not in rt.merge_keys]
     rows = []
     for r in records:
-        if r.get(start) is None or r.get(end) is None:
+        a, b = r.get(start), r.get(end)
+        if _missing(a) or _missing(b):
             continue
-        row: dict[str, Any] = {"start": r[start], "end": r[end]}
-        for k in rt.merge_keys:
-            row[k] = r[props[k]]
-        row["props"] = {
-            p: r[c] for p, c in props.items() if p not in rt.merge_keys and r.get(c) is not None
-        }
+        row: dict[str, Any] = {p: v for p, c in others if not _missing(v := r.get(c))}
+        row["start"], row["end"] = a, b
+        for k, c in merge:
+            row[k] = r[c]
         rows.append(row)
     return Write(rt, rows)
 
@@ -208,7 +201,7 @@ def _build_capacity(df: pd.DataFrame) -> list[Write]:
     props = {c: c for c in cols[2:]}
     # PRODUCES keeps the latest figures (an older row leaves it as it is: current_by);
     # every dated row is also kept as a CAPACITY_SNAPSHOT, the capacity history.
-    dated = [r for r in recs if r.get("as_of") is not None]
+    dated = [r for r in recs if not _missing(r.get("as_of"))]
     return [
         _rel_rows(recs, model.PRODUCES, "enterprise", "product", props),
         _rel_rows(dated, model.CAPACITY_SNAPSHOT, "enterprise", "product", props),
@@ -231,29 +224,23 @@ def _build_stockpiles(df: pd.DataFrame) -> list[Write]:
     ]
 
 
-AREA_PROPS = ("name", "sector", "region")
-
-
 def _build_demand(df: pd.DataFrame) -> list[Write]:
-    recs = _records(df, ["area", "area_name", "sector", "region"])
     areas: dict[str, dict[str, Any]] = {}
-    for r in recs:  # one row per area; the first value given wins (later ones must agree)
-        area = areas.setdefault(r["area"], {"area": r["area"]})
-        for c in ("area_name", "sector", "region"):
-            if area.get(c) is None and r.get(c) is not None:
-                area[c] = r[c]
-    area_rows = [
-        {"key": a["area"], "props": _props({**a, "name": a.get("area_name")}, AREA_PROPS)}
-        for a in areas.values()
-    ]
+    for r in _records(df, ["area", "area_name", "sector", "region"]):
+        # One Area per id; the first value given wins (a row rule rejects disagreeing ones).
+        area = areas.setdefault(r["area"], {"key": r["area"]})
+        for column, prop in (("area_name", "name"), ("sector", "sector"), ("region", "region")):
+            if prop not in area and not _missing(r.get(column)):
+                area[prop] = r[column]
+    located = [{"area": a["key"], "region": a.get("region")} for a in areas.values()]
     cols = ["area", "product", "priority", "daily_demand", "as_of"]
     demand = _records(df, cols)
     for r in demand:
-        if r.get("priority") is not None:
+        if not _missing(r.get("priority")):
             r["priority"] = int(r["priority"])
     return [
-        Write(model.AREA, area_rows),
-        _rel_rows(list(areas.values()), model.AREA_LOCATED_IN, "area", "region", {}),
+        Write(model.AREA, list(areas.values())),
+        _rel_rows(located, model.AREA_LOCATED_IN, "area", "region", {}),
         _rel_rows(demand, model.DEMANDS, "area", "product", {c: c for c in cols[2:]}),
     ]
 
@@ -321,11 +308,7 @@ KINDS: dict[str, Kind] = {
                     doc="administrative code, e.g. 330100",
                 ),
                 Column("name", required=True),
-                Column(
-                    "level",
-                    choices=model.REGION_LEVELS,
-                    doc="country, province, city, county or town",
-                ),
+                Column("level", choices=model.REGION_LEVELS),
                 Column("parent", ref=REGION, doc="code of the enclosing region"),
             ),
             key=("code",),
@@ -467,7 +450,8 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "capacity",
-            "Capacity survey: enterprise PRODUCES product.",
+            "Capacity survey: enterprise PRODUCES product (the latest as_of wins; each dated row "
+            "is kept as a CAPACITY_SNAPSHOT).",
             (
                 Column("enterprise", required=True, ref=ENT),
                 Column("product", required=True, ref=PRODUCT),
@@ -580,3 +564,45 @@ KINDS: dict[str, Kind] = {
 
 # Load order when several files come in one command: referenced kinds first.
 KIND_ORDER: tuple[str, ...] = tuple(KINDS)
+
+
+def column_reference() -> str:
+    """The canonical formats as Markdown, one table per kind (the README carries this text)."""
+    out = []
+    for kind in KINDS.values():
+        out.append(f"#### `{kind.name}`: {kind.doc}\n")
+        out.append(f"Key: {', '.join(kind.key)}. Basis by default: {kind.basis}.\n")
+        out.append("| column | type | required | rule |")
+        out.append("|---|---|---|---|")
+        for c in kind.columns:
+            rules = []
+            if c.choices:
+                rules.append("one of " + ", ".join(c.choices))
+            if c.pattern_hint:
+                rules.append(c.pattern_hint)
+            if c.min is not None:
+                rules.append(f"{'>' if c.min_exclusive else '>='} {c.min:g}")
+            if c.max is not None:
+                rules.append(f"<= {c.max:g}")
+            if c.ref is not None:
+                rules.append(f"a known {c.ref.label} {c.ref.key}")
+            if c.not_future:
+                rules.append("not in the future")
+            if c.default is not None:
+                rules.append(
+                    f"default {c.default:g}"
+                    if isinstance(c.default, float)
+                    else f"default {c.default}"
+                )
+            if c.doc:
+                rules.append(c.doc)
+            kind_type = (
+                "';'-separated list"
+                if c.type == "list"
+                else ("date YYYY-MM-DD" if c.type == "date" else c.type)
+            )
+            out.append(
+                f"| {c.name} | {kind_type} | {'yes' if c.required else ''} | {'; '.join(rules)} |"
+            )
+        out.append("")
+    return "\n".join(out)
