@@ -125,6 +125,7 @@ def _load_capacity(graph: Graph, tmp_path: Path, name: str, row: str) -> None:
     )
     [report] = Loader(graph).load_files([path], LoadOptions())
     assert report.status == "completed", report.message
+    assert report.notes == [] and report.written["PRODUCES"] == 1  # an older row still counts
 
 
 def test_an_older_capacity_snapshot_never_overwrites_a_newer_one(
@@ -139,10 +140,18 @@ def test_an_older_capacity_snapshot_never_overwrites_a_newer_one(
     assert _capacity(loaded) == (60.0, dt.date(2024, 3, 5), "capacity_new.csv")
     _load_capacity(loaded, tmp_path, "fix", "P-SALT,SALT,58,55,t,2024-03-05")
     assert _capacity(loaded) == (58.0, dt.date(2024, 3, 5), "capacity_fix.csv")
+    # A newer snapshot is a new reading: a figure it leaves blank does not survive from the old.
+    _load_capacity(loaded, tmp_path, "later", "P-SALT,SALT,61,,t,2024-03-07")
+    row = loaded.query(
+        "MATCH (:Enterprise {id: 'P-SALT'})-[r:PRODUCES]->(:Product {id: 'SALT'}) "
+        "RETURN r.capacity_per_day AS cap, r.output_per_day AS out, r.as_of AS as_of"
+    )[0]
+    assert (row["cap"], row["out"], to_date(row["as_of"])) == (61.0, None, dt.date(2024, 3, 7))
     assert _history(loaded) == {
         (dt.date(2024, 2, 1), 10.0),
         (dt.date(2024, 3, 1), 52.0),
         (dt.date(2024, 3, 5), 58.0),
+        (dt.date(2024, 3, 7), 61.0),
     }
     assert count(loaded, "PRODUCES") == 10
     # A reference date in the past reads the figures of the time from the history.
@@ -150,7 +159,7 @@ def test_an_older_capacity_snapshot_never_overwrites_a_newer_one(
         read_snapshots(loaded, dt.date(2024, 3, 2)).capacity[("P-SALT", "SALT")].rate("capacity")
         == 52.0
     )
-    assert read_snapshots(loaded).capacity[("P-SALT", "SALT")].capacity_per_day == 58.0
+    assert read_snapshots(loaded).capacity[("P-SALT", "SALT")].capacity_per_day == 61.0
 
 
 TOMORROW = (dt.date.today() + dt.timedelta(days=30)).isoformat()
