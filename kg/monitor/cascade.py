@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 from kg.monitor.early_warning import CASCADING, EarlyWarning, _ent, _label, days
@@ -216,102 +217,122 @@ def _describe(w: EarlyWarning | None) -> str:
     return f"the {w.level} {w.rule} warning on {w.product}{at}"
 
 
-def _results(prop: _Propagation, level: Level) -> Iterable[tuple[tuple[str, ...], EarlyWarning]]:
-    snap, out = prop.snap, prop.out
-    path: tuple[str, ...]
-    for pid, cut in sorted(out.cut.items()):
-        if pid in prop.product_sources:
-            continue
-        path, root = prop.path(pid)
-        if cut.producer is None:
-            how = (
-                f"it has no producer on record (an unknown producer, no stock) and runs out "
-                f"of {cut.input}"
-            )
-        else:
-            n = len(snap.producers_of.get(pid, []))
-            who = "its only producer" if n == 1 else f"the last of its {n} producers"
-            how = f"{who}, {_ent(snap, cut.producer)}, runs out of {cut.input}"
-        yield (
-            ("product", pid),
-            EarlyWarning(
-                level,
-                "cascade",
-                "product",
-                pid,
-                as_of=root.as_of if root else None,
-                runs_out=cut.date,
-                reason=(
-                    f"at risk ({level}): {_label(snap, pid)} is cut off on {cut.date} if "
-                    f"{path[0]} stops arriving as warned ({_describe(root)}): {how} "
-                    f"(path {' → '.join(path)})"
-                ),
-                path=path,
-                source=_describe(root),
-                chains=snap.products[pid].chains if pid in snap.products else (),
-            ),
+def _product_warning(prop: _Propagation, level: Level, pid: str) -> EarlyWarning:
+    snap, cut = prop.snap, prop.out.cut[pid]
+    path, root = prop.path(pid)
+    if cut.producer is None:
+        how = (
+            f"it has no producer on record (an unknown producer, no stock) and runs out "
+            f"of {cut.input}"
         )
+    else:
+        n = len(snap.producers_of.get(pid, []))
+        who = "its only producer" if n == 1 else f"the last of its {n} producers"
+        how = f"{who}, {_ent(snap, cut.producer)}, runs out of {cut.input}"
+    return EarlyWarning(
+        level,
+        "cascade",
+        "product",
+        pid,
+        as_of=root.as_of if root else None,
+        runs_out=cut.date,
+        reason=(
+            f"at risk ({level}): {_label(snap, pid)} is cut off on {cut.date} if "
+            f"{path[0]} stops arriving as warned ({_describe(root)}): {how} "
+            f"(path {' → '.join(path)})"
+        ),
+        path=path,
+        source=_describe(root),
+        chains=_chains(snap, pid),
+    )
+
+
+def _producer_warning(prop: _Propagation, level: Level, eid: str, pid: str) -> EarlyWarning:
+    snap, out = prop.snap, prop.out
+    stop = out.producers[(eid, pid)]
+    path: tuple[str, ...]
+    if stop.origin == "own":
+        root = prop.holding_sources.get((eid, stop.input))
+        path = (stop.input, pid)
+        why = f"its own stock of {stop.input} runs out on {stop.date}"
+    else:
+        input_path, root = prop.path(stop.input)
+        path = (*input_path, pid)
+        holding = snap.holdings.get((eid, stop.input))
+        held = (
+            f"its {days(holding.cover_days)} of stock (as of {holding.as_of}) last until then"
+            if holding is not None
+            else "it holds no stock of it on record"
+        )
+        why = f"{stop.input} stops arriving on {out.cut[stop.input].date} and {held}"
+    others = len(snap.producers_of.get(pid, [])) - 1
+    note = f"; {others} other producer(s) of {pid}" if others > 0 and pid not in out.cut else ""
+    return EarlyWarning(
+        level,
+        "cascade",
+        "enterprise",
+        pid,
+        enterprise=eid,
+        as_of=root.as_of if root else None,
+        runs_out=stop.date,
+        reason=(
+            f"at risk ({level}): {_ent(snap, eid)} stops making {_label(snap, pid)} on "
+            f"{stop.date}: {why} ({_describe(root)}){note}"
+        ),
+        path=path,
+        source=_describe(root),
+        chains=_chains(snap, pid),
+    )
+
+
+def _holder_warning(prop: _Propagation, level: Level, eid: str, pid: str) -> EarlyWarning:
+    snap, out = prop.snap, prop.out
+    use = out.holders[(eid, pid)]
+    path, root = prop.path(pid)
+    holding = snap.holdings[(eid, pid)]
+    return EarlyWarning(
+        level,
+        "cascade",
+        "holding",
+        pid,
+        enterprise=eid,
+        as_of=root.as_of if root else None,
+        value=holding.cover_days,
+        runs_out=use.date,
+        reason=(
+            f"at risk ({level}): {_ent(snap, eid)} runs out of {_label(snap, pid)} on "
+            f"{use.date}: it stops arriving on {out.cut[pid].date} "
+            f"({_describe(root)}) and its {days(holding.cover_days)} of stock "
+            f"(as of {holding.as_of}) last until then"
+        ),
+        path=path,
+        source=_describe(root),
+        chains=_chains(snap, pid),
+    )
+
+
+def _chains(snap: Snapshots, pid: str) -> tuple[str, ...]:
+    info = snap.products.get(pid)
+    return info.chains if info else ()
+
+
+Found = tuple[tuple[str, ...], dt.date, Callable[[], EarlyWarning]]
+
+
+def _results(prop: _Propagation, level: Level) -> Iterable[Found]:
+    """Every subject at risk: its key, run-out date, and how to build its warning."""
+    out = prop.out
+    for pid, cut in sorted(out.cut.items()):
+        if pid not in prop.product_sources:
+            yield ("product", pid), cut.date, partial(_product_warning, prop, level, pid)
     for (eid, pid), stop in sorted(out.producers.items()):
-        if stop.origin == "own":
-            root = prop.holding_sources.get((eid, stop.input))
-            path = (stop.input, pid)
-            why = f"its own stock of {stop.input} runs out on {stop.date}"
-        else:
-            input_path, root = prop.path(stop.input)
-            path = (*input_path, pid)
-            holding = snap.holdings.get((eid, stop.input))
-            held = (
-                f"its {days(holding.cover_days)} of stock (as of {holding.as_of}) last until then"
-                if holding is not None
-                else "it holds no stock of it on record"
-            )
-            why = f"{stop.input} stops arriving on {out.cut[stop.input].date} and {held}"
-        others = len(snap.producers_of.get(pid, [])) - 1
-        note = f"; {others} other producer(s) of {pid}" if others > 0 and pid not in out.cut else ""
         yield (
             ("enterprise", eid, pid),
-            EarlyWarning(
-                level,
-                "cascade",
-                "enterprise",
-                pid,
-                enterprise=eid,
-                as_of=root.as_of if root else None,
-                runs_out=stop.date,
-                reason=(
-                    f"at risk ({level}): {_ent(snap, eid)} stops making {_label(snap, pid)} on "
-                    f"{stop.date}: {why} ({_describe(root)}){note}"
-                ),
-                path=path,
-                source=_describe(root),
-                chains=snap.products[pid].chains if pid in snap.products else (),
-            ),
+            stop.date,
+            partial(_producer_warning, prop, level, eid, pid),
         )
     for (eid, pid), use in sorted(out.holders.items()):
-        path, root = prop.path(pid)
-        holding = snap.holdings[(eid, pid)]
-        yield (
-            ("holding", eid, pid),
-            EarlyWarning(
-                level,
-                "cascade",
-                "holding",
-                pid,
-                enterprise=eid,
-                as_of=root.as_of if root else None,
-                value=holding.cover_days,
-                runs_out=use.date,
-                reason=(
-                    f"at risk ({level}): {_ent(snap, eid)} runs out of {_label(snap, pid)} on "
-                    f"{use.date}: it stops arriving on {out.cut[pid].date} "
-                    f"({_describe(root)}) and its {days(holding.cover_days)} of stock "
-                    f"(as of {holding.as_of}) last until then"
-                ),
-                path=path,
-                source=_describe(root),
-                chains=snap.products[pid].chains if pid in snap.products else (),
-            ),
-        )
+        yield ("holding", eid, pid), use.date, partial(_holder_warning, prop, level, eid, pid)
 
 
 def cascade(
@@ -332,11 +353,11 @@ def cascade(
         previous = active
         prop = _Propagation(snap, active)
         prop.run()
-        for key, w in _results(prop, level):
+        for key, date, make in _results(prop, level):
             if key not in found:
-                found[key] = w
-            elif w.runs_out is not None and w.runs_out < earliest.get(key, (dt.date.max,))[0]:
-                earliest[key] = (w.runs_out, level)
+                found[key] = make()
+            elif date < earliest.get(key, (dt.date.max,))[0]:
+                earliest[key] = (date, level)
     for key, (date, level) in earliest.items():
         w = found[key]
         if w.runs_out is not None and date < w.runs_out:

@@ -436,8 +436,11 @@ def _demand(row: dict[str, Any]) -> Demand:
     )
 
 
-def read_snapshots(graph: Graph, at: dt.date | None = None) -> Snapshots:
-    """The whole projection monitoring needs, as of ``at`` (default: today)."""
+def read_snapshots(graph: Graph, at: dt.date | None = None, *, holdings: bool = True) -> Snapshots:
+    """The whole projection monitoring needs, as of ``at`` (default: today).
+
+    ``holdings=False`` leaves out the inventory snapshots (the stockpile report needs none).
+    """
     today = dt.date.today()
     snap = Snapshots(at=at or today)
     for row in graph.query(_PRODUCTS):
@@ -448,7 +451,7 @@ def read_snapshots(graph: Graph, at: dt.date | None = None) -> Snapshots:
             BomEdge(row["input"], row["output"], 1.0 if qty is None else qty, row["alt_group"])
         )
     _read_capacity(graph, snap, history=snap.at < today)
-    for row in graph.query(_HOLDS, {"at": snap.at}):
+    for row in graph.query(_HOLDS, {"at": snap.at}) if holdings else []:
         _remember(snap, row, "holder")
         as_of = to_date(row["as_of"])
         if as_of is None or row["stock"] is None or not row["daily_use"]:

@@ -146,4 +146,4 @@ def stockpile_lines(snap: Snapshots, region_names: dict[str, str] | None = None)
 
 def stockpile_report(graph: Graph, at: dt.date | None = None) -> StockpileReport:
     """Every reserve's stock against target, by reserve, product and region."""
-    return stockpile_lines(read_snapshots(graph, at), read_region_names(graph))
+    return stockpile_lines(read_snapshots(graph, at, holdings=False), read_region_names(graph))
