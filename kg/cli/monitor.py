@@ -71,6 +71,19 @@ def monitor_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _for_table(rows: list[dict[str, Any]], percent: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Figures as text for a table: 60,000 / 7.06 / 75% (CSV and JSON keep the numbers)."""
+    out = []
+    for row in rows:
+        shown = dict(row)
+        for key, value in row.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            shown[key] = f"{value:.0%}" if key in percent else num(float(value))
+        out.append(shown)
+    return out
+
+
 def _date(value: dt.datetime | None) -> dt.date | None:
     return value.date() if value is not None else None
 
@@ -228,12 +241,9 @@ def stockpiles(
     }[by]
     if under_target:
         lines = [line for line in lines if line.under_target]
-    rows = []
-    for line in lines:
-        row = line.as_dict()
-        if fmt is Format.table and row["fill"] is not None:
-            row["fill"] = f"{row['fill']:.0%}"
-        rows.append(row)
+    rows = [line.as_dict() for line in lines]
+    if fmt is Format.table:
+        rows = _for_table(rows, percent=("fill",))
     emit(rows, STOCKPILE_COLUMNS[by], fmt, f"stockpiles by {by.value} as of {report.at}")
     under = report.under_target
     err.print(
@@ -290,15 +300,18 @@ def allocate(
     if fmt is Format.csv:
         emit(rows, [*AREA_COLUMNS, "as_of", "note"], fmt)
     else:
-        for row in rows:
-            row["fill"] = "" if row["fill"] is None else f"{row['fill']:.0%}"
         emit(
-            [s.as_dict() for s in result.steps],
+            _for_table([s.as_dict() for s in result.steps]),
             ["priority", "areas", "demand", "available", "allocated", "note"],
             fmt,
             f"allocation of {product} by priority",
         )
-        emit(rows, AREA_COLUMNS, fmt, f"allocation of {product} by area")
+        emit(
+            _for_table(rows, percent=("fill",)),
+            AREA_COLUMNS,
+            fmt,
+            f"allocation of {product} by area",
+        )
     err.print(
         f"supply {num(result.supply)}/day ({escape(result.supply_note)}); demand "
         f"{num(result.demand)}, allocated {num(result.allocated)}, unmet {num(result.unmet)}, "
