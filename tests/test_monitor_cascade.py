@@ -270,12 +270,14 @@ def test_warnings_are_written_back_and_stale_ones_cleared(loaded: Graph) -> None
 
 
 def test_cli_writes_back_and_filters(loaded: Graph, cli: CliRunner) -> None:
-    result = cli.invoke(
-        app,
-        ["warnings", "--as-of", "2024-03-10", "--level", "yellow", "--chain", "auto", "-f", "csv"],
-    )
+    args = "warnings --as-of 2024-03-10 --write --level yellow --chain auto -f csv"
+    result = cli.invoke(app, args.split())
     assert result.exit_code == 0, result.output
     assert "written to the graph" in result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 1 + 5 + len(CASCADE)  # header, 5 rule warnings, the cascade
+    assert _props(loaded, PRODUCT_PROPS)["CAR"][0] == "red"
+    # Replaying another day writes nothing unless asked to.
+    replay = cli.invoke(app, ["warnings", "--as-of", "2024-03-09", "--level", "red"])
+    assert replay.exit_code == 0 and "not written to the graph" in replay.stderr
     assert _props(loaded, PRODUCT_PROPS)["CAR"][0] == "red"

@@ -133,9 +133,13 @@ def warnings(
     ] = None,
     as_of: AsOfOpt = None,
     write: Annotated[
-        bool,
-        typer.Option(help="write the warnings to the graph and clear those of earlier runs"),
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--write/--no-write",
+            help="write every warning (whatever --level and --chain show) to the graph and "
+            "clear those of earlier runs; default: yes, unless --as-of replays another day",
+        ),
+    ] = None,
     reasons: Annotated[bool, typer.Option(help="add the reason column to the table")] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -144,6 +148,8 @@ def warnings(
     with open_graph() as graph:
         report = evaluate_warnings(graph, rule_set, _date(as_of))
         shown = report.select(level.value if level else None, chain)
+        if write is None:
+            write = as_of is None or as_of.date() == dt.date.today()
         summary = write_warnings(graph, report, settings().batch_size) if write else None
     rows: list[dict[str, Any]] = []
     for w in shown:
@@ -166,7 +172,9 @@ def warnings(
     )
     for note in report.notes:
         err.print(f"note: {escape(note)}", highlight=False)
-    if summary is not None:
+    if summary is None:
+        err.print("not written to the graph (--as-of another day; --write to write)")
+    else:
         cleared = sum(summary.cleared.values())
         err.print(
             f"written to the graph (run {summary.run}): {summary.products} products, "
