@@ -383,7 +383,7 @@ class WarningReport:
 
 def evaluate(snap: Snapshots, rules: Rules) -> WarningReport:
     """Rule warnings and their cascade on a projection (no graph access)."""
-    from kg.monitor.cascade import cascade
+    from kg.monitor.cascade import cascade  # cascade.py builds on this module's warnings
 
     found = rule_warnings(snap, rules)
     found.extend(cascade(snap, found, rules.cascade.levels))

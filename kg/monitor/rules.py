@@ -10,7 +10,7 @@ what is wrong with it. Overrides by chain and product category are resolved per 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -244,7 +244,7 @@ class Rules(_Strict):
         return {o.chain for o in self.overrides if o.chain}
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _for_product(rules: Rules, category: str | None, chains: tuple[str, ...]) -> ProductRules:
     matching = [o for o in rules.overrides if o.matches(category, chains)]
     try:
