@@ -1,12 +1,13 @@
 """The shipped sample data set (loaders/sample) drawn in headless Chromium: the medical
-supplies chain, an N95 maker's suppliers and the planted DTBP disruption, with the results its
-manifest plants (sole sources, single points of failure, warnings, declared single sources) set
-on the graph as the analyses and monitoring would write them. These are the screenshots to look
-at for what a map of a real chain looks like.
+supplies chain, an N95 maker's suppliers and the planted DTBP disruption, with the warnings the
+monitoring computes and writes back, and the sole sources, single points of failure and
+declared single sources the sample's manifest plants. These are the screenshots to look at for
+what a map of a real chain looks like.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from maps_pages import call, hover, node_index, open_map, screenshots
 from kg.connection import Graph
 from kg.maps import Impact, chain_map_html, disruption_map_html, enterprise_map_html
 from kg.maps.headless import Chromium, find_chromium
+from kg.monitor import evaluate_warnings, load_rules, write_warnings
 from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import sample_files
 
@@ -34,11 +36,15 @@ DTBP_PLANT = "91330600MAFXAMNU0U"  # the sample's planted sole DTBP producer (pl
 
 
 def load_sample(graph: Graph) -> None:
-    """The shipped sample, with the results its manifest plants set as the analyses would."""
-    files = [f for f in sample_files(SAMPLE) if f.stem not in ("stockpiles", "demand")]
-    reports = Loader(graph).load_files(files, LoadOptions())
+    """The shipped sample with its warnings computed and written by the monitoring (issue 3),
+    and the single sources and points of failure its manifest plants set as the analyses
+    (issue 6) will write them."""
+    reports = Loader(graph).load_files(sample_files(SAMPLE), LoadOptions())
     assert {r.status for r in reports} == {"completed"}, [r.message for r in reports]
     planted = json.loads((SAMPLE / "planted.json").read_text(encoding="utf-8"))
+    at = dt.date.fromisoformat(planted["reference_date"])
+    summary = write_warnings(graph, evaluate_warnings(graph, load_rules(), at))
+    assert summary is not None
     graph.write(
         "UNWIND $ids AS id MATCH (p:Product {id: id}) SET p.sourcing = 'sole', p.producers = 1",
         {"ids": [s["product"] for s in planted["sole_sources"]]},
@@ -46,20 +52,6 @@ def load_sample(graph: Graph) -> None:
     graph.write(
         "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) SET e.is_spof = true",
         {"ids": [s["id"] for s in planted["spofs"] if s["kind"] == "Enterprise"]},
-    )
-    graph.write(
-        "UNWIND $rows AS r MATCH (e:Enterprise {id: r.holder}) "
-        "SET e.warning_level = r.level, e.warning_reason = r.reason",
-        {
-            "rows": [
-                {
-                    "holder": w["holder"],
-                    "level": w["level"],
-                    "reason": f"{w['product']}: {w['days_of_cover']} days of cover",
-                }
-                for w in planted["warnings"]["holder"]
-            ]
-        },
     )
     graph.write(
         "UNWIND $rows AS r MATCH (:Enterprise {id: r.s})-[x:SUPPLIES {product: r.p}]->"
@@ -100,6 +92,16 @@ def test_sample_chain_map(browser: Chromium, loaded: Graph, shots: Path) -> None
     assert state["drawn"] > n_products  # the products and their makers
     tip = hover(browser, node_index(browser, "DTBP"))
     assert "sourcing: SOLE SOURCE (one producer)" in tip["text"]
+    # the monitoring's warnings are on the map: halo in the styles, level in the tooltips
+    warned = loaded.query(
+        "MATCH (:Chain {id: 'medical-supplies'})<-[:IN_CHAIN]-(p:Product) "
+        "WHERE p.warning_level IS NOT NULL RETURN p.id AS id, p.warning_level AS level"
+    )
+    assert warned, "the sample plants warnings on the medical chain"
+    tips = call(browser, "() => window.supplymapMap.data.tips")
+    for row in warned:
+        tip_text = tips[node_index(browser, row["id"])]
+        assert f"warning: {row['level'].upper()}" in tip_text
     browser.screenshot(shots / "sample-chain-tooltip.png")
 
 

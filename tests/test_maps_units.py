@@ -22,7 +22,7 @@ from kg.maps.layout import (
 )
 from kg.maps.render import label, page, script_json
 from kg.maps.text import edge_title, node_title, number, percent
-from kg.model import NODE_RESULTS, PRODUCT_RESULTS, WARNING_RESULTS
+from kg.model import NODE_RESULTS, PRODUCT_RESULTS, WARNING_EXTRA, WARNING_RESULTS
 
 
 def arr(values: list[int]) -> np.ndarray:
@@ -41,7 +41,8 @@ def bom(a: str, b: str) -> MapEdge:
 
 def test_results_read_exactly_the_agreed_properties() -> None:
     agreed = {p.name for p in (*PRODUCT_RESULTS, *NODE_RESULTS, *WARNING_RESULTS)}
-    assert {f.name for f in fields(Results)} == agreed
+    assert {f.name for f in fields(Results)} == agreed | {"warning_runs_out"}
+    assert "warning_runs_out" in {p.name for p in WARNING_EXTRA}
 
 
 def test_results_coerce_what_the_graph_holds() -> None:

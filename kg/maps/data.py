@@ -65,6 +65,7 @@ class Results:
     warning_level: str | None = None
     warning_reason: str | None = None
     warning_as_of: str | None = None
+    warning_runs_out: str | None = None  # written beside the warning by the monitoring
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Results:

@@ -93,8 +93,10 @@ def result_lines(r: Results, kind: str) -> list[str]:
         lines.append(" · ".join(risk))
     if r.warning_level:
         reason = f": {r.warning_reason}" if r.warning_reason else ""
-        as_of = f" (as of {r.warning_as_of})" if r.warning_as_of else ""
-        lines.append(f"warning: {r.warning_level.upper()}{reason}{as_of}")
+        dates = [f"as of {r.warning_as_of}"] if r.warning_as_of else []
+        dates += [f"runs out {r.warning_runs_out}"] if r.warning_runs_out else []
+        when = f" ({'; '.join(dates)})" if dates else ""
+        lines.append(f"warning: {r.warning_level.upper()}{reason}{when}")
     return lines
 
 
