@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pytest
 
 from kg.maps.aggregate import aggregate
 from kg.maps.data import MapData, MapEdge, MapNode, Results
+from kg.maps.impact import Impact, analysis_disrupt
 from kg.maps.layout import (
     ASPECT,
     ROW,
@@ -194,3 +195,52 @@ def test_script_json_cannot_close_the_script_or_open_a_comment() -> None:
 def test_empty_map_still_renders() -> None:
     html = page(MapData("chain", "Empty <chain>", "nothing yet", [], []), has_results=False)
     assert "<h1>Empty &lt;chain&gt;</h1>" in html and "0 nodes · 0 links" in html
+
+
+@dataclass(frozen=True)
+class ProductResult:  # the shape of kg.analysis.disruption.ProductImpact
+    product: str
+    key: bool
+    remaining_share: float | None
+    days_of_cover: float | None
+    days_to_recover: float | None
+    at_risk: bool | None
+
+
+@dataclass(frozen=True)
+class ScenarioResult:  # the shape of kg.analysis.disruption.Impact
+    enterprises: tuple[str, ...]
+    regions: tuple[str, ...]
+    products: tuple[str, ...]
+    lost: list[ProductResult]
+    reduced: list[ProductResult]
+    key_output_lost: float | None
+
+
+def test_impact_from_the_analyses_disruption_scenario() -> None:
+    result = ScenarioResult(
+        ("E1",),
+        ("330000",),
+        (),
+        [ProductResult("N95", True, 0.0, 3.0, 14.0, True)],
+        [ProductResult("SURG-MASK", True, 0.35, None, None, None)],
+        0.42,
+    )
+    impact = Impact.from_scenario(result, "Zhejiang")
+    assert impact.removed_enterprises == ("E1",) and impact.removed_regions == ("330000",)
+    assert impact.lost == ("N95",) and impact.reduced == (("SURG-MASK", 0.35),)
+    assert impact.title == "Zhejiang"
+    assert impact.extra == {
+        "Key-product output lost": "42%",
+        "At risk (stock runs out before recovery)": "N95 (stock lasts 3.0 days, recovery takes "
+        "14.0 days)",
+    }
+
+
+def test_disrupt_is_used_only_when_the_analyses_are_installed() -> None:
+    try:
+        import kg.analysis as analysis
+    except ImportError:
+        assert analysis_disrupt() is None
+        return
+    assert analysis_disrupt() is getattr(analysis, "disrupt", None)

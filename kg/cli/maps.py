@@ -15,7 +15,7 @@ from kg.cli.output import err
 from kg.maps import DEFAULT_MAX_NODES, Impact, ImpactError
 from kg.maps.aggregate import aggregate
 from kg.maps.data import MapData, chain_data, enterprise_data, has_results
-from kg.maps.impact import disruption_data
+from kg.maps.impact import analysis_disrupt, disruption_data
 from kg.maps.render import AssetError, page
 from kg.tiers import MAX_TIERS
 
@@ -167,7 +167,9 @@ def disruption(
     """What a scenario removes, and the products it loses or reduces.
 
     Give the impact as a JSON file (--impact), or on the command line: what is removed
-    (--enterprise, --region, --product) and what that does (--lost, --reduced ID=SHARE).
+    (--enterprise, --region, --product) and what that does (--lost, --reduced ID=SHARE). With
+    removals only, the analyses' disruption scenario works out what is lost and reduced
+    (when the analyses are installed; otherwise the map shows what the removals feed into).
     """
     flags = (
         Impact(
@@ -192,6 +194,12 @@ def disruption(
             "with --lost/--reduced",
             param_hint="--impact",
         )
+    disrupt = analysis_disrupt()
     with open_graph() as graph:
+        if impact_file is None and not (lost or reduced) and disrupt is not None:
+            scenario = disrupt(
+                graph, list(enterprise or ()), list(region or ()), list(product or ())
+            )
+            impact = Impact.from_scenario(scenario, title)
         data = disruption_data(graph, impact)
     _write(data, output, max_nodes)

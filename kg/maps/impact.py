@@ -14,12 +14,13 @@ The analyses' disruption scenario (issue 6) produces one; so can a JSON file an 
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from kg.connection import Graph
 from kg.maps.data import (
@@ -40,6 +41,40 @@ from kg.tiers import NotFoundError
 
 class ImpactError(ValueError):
     """An impact description that cannot be used; the message says where and what to do."""
+
+
+class ScenarioProduct(Protocol):
+    """One product in a disruption scenario's result (kg.analysis.disruption.ProductImpact)."""
+
+    @property
+    def product(self) -> str: ...
+    @property
+    def key(self) -> bool: ...
+    @property
+    def remaining_share(self) -> float | None: ...
+    @property
+    def days_of_cover(self) -> float | None: ...
+    @property
+    def days_to_recover(self) -> float | None: ...
+    @property
+    def at_risk(self) -> bool | None: ...
+
+
+class Scenario(Protocol):
+    """What the analyses' disrupt() returns (kg.analysis.disruption.Impact)."""
+
+    @property
+    def enterprises(self) -> Sequence[str]: ...
+    @property
+    def regions(self) -> Sequence[str]: ...
+    @property
+    def products(self) -> Sequence[str]: ...
+    @property
+    def lost(self) -> Sequence[ScenarioProduct]: ...
+    @property
+    def reduced(self) -> Sequence[ScenarioProduct]: ...
+    @property
+    def key_output_lost(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -125,6 +160,32 @@ class Impact:
         )
 
     @classmethod
+    def from_scenario(cls, scenario: Scenario, title: str = "") -> Impact:
+        """The impact of a disruption scenario computed by the analyses (disrupt())."""
+        notes: dict[str, str] = {}
+        if scenario.key_output_lost is not None:
+            notes["Key-product output lost"] = percent(scenario.key_output_lost)
+        at_risk = [
+            f"{p.product} (stock lasts {_days(p.days_of_cover)}, recovery takes "
+            f"{_days(p.days_to_recover)})"
+            for p in (*scenario.lost, *scenario.reduced)
+            if p.at_risk
+        ]
+        if at_risk:
+            notes["At risk (stock runs out before recovery)"] = ", ".join(at_risk)
+        return cls(
+            removed_enterprises=tuple(scenario.enterprises),
+            removed_regions=tuple(scenario.regions),
+            removed_products=tuple(scenario.products),
+            lost=tuple(p.product for p in scenario.lost),
+            reduced=tuple(
+                (p.product, min(1.0, max(0.0, p.remaining_share or 0.0))) for p in scenario.reduced
+            ),
+            title=title,
+            extra=notes,
+        )
+
+    @classmethod
     def from_json(cls, path: Path) -> Impact:
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
@@ -152,6 +213,28 @@ class Impact:
             "reduced": dict(self.reduced),
             "notes": dict(self.extra),
         }
+
+
+def _days(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:,.1f} days"
+
+
+DisruptFunction = Callable[..., Scenario]
+
+
+def analysis_disrupt() -> DisruptFunction | None:
+    """The analyses' disrupt(graph, enterprises, regions, products), when they are installed.
+
+    Looked up at run time so the maps work before and after the analyses (issue 6) land;
+    ``supplymap map disruption`` computes what is lost and reduced with it when only
+    removals are given.
+    """
+    try:
+        module = importlib.import_module("kg.analysis")
+    except ImportError:
+        return None
+    found = getattr(module, "disrupt", None)
+    return cast(DisruptFunction, found) if callable(found) else None
 
 
 def _ids(value: Any, where: str) -> tuple[str, ...]:
