@@ -503,6 +503,25 @@ def test_cli_writes_each_map(cli: CliRunner, loaded: Graph, tmp_path: Path) -> N
     assert "Lost: Melt-blown nonwoven." in out.read_text()
 
 
+def test_cli_disruption_asks_the_analyses_what_is_lost(
+    cli: CliRunner, loaded: Graph, tmp_path: Path
+) -> None:
+    """Runs once the analyses (issue 6) are installed. Hangzhou is the only maker of PP-HMF,
+    which both fabrics need, and N95 needs both fabrics (DESIGN.md: feasibility)."""
+    pytest.importorskip("kg.analysis", reason="the analyses (issue 6) are not merged yet")
+    out = tmp_path / "hangzhou.html"
+    result = cli.invoke(app, ["map", "disruption", "--enterprise", HANGZHOU, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    payload = assert_self_contained(out.read_text(encoding="utf-8"))
+    lost = {n["label"] for n in payload["nodes"] if n["label"].endswith("(lost)")}
+    assert lost == {
+        "High-melt-flow polypropylene (lost)",
+        "Melt-blown nonwoven (lost)",
+        "Spunbond nonwoven (lost)",
+        "N95 respirator (lost)",
+    }
+
+
 def test_cli_errors_say_what_to_do(cli: CliRunner, loaded: Graph, tmp_path: Path) -> None:
     out = tmp_path / "x.html"
     result = cli.invoke(app, ["map", "chain", "nope", "-o", str(out)])

@@ -316,7 +316,7 @@ def disruption_data(graph: Graph, impact: Impact) -> MapData:
     title = impact.title or "Disruption: " + _what(impact, names, {n.id: n.name for n in nodes})
     lost_names = [names.get(p, p) for p in impact.lost]
     reduced_names = [f"{names.get(p, p)} ({percent(left)} left)" for p, left in impact.reduced]
-    subtitle = f"{len(lost_names)} key product(s) lost, {len(reduced_names)} reduced"
+    subtitle = f"{len(lost_names)} product(s) lost, {len(reduced_names)} reduced"
     data = MapData("disruption", title, subtitle, nodes, edges, notes=notes)
     if lost_names:
         data.notes.append("Lost: " + ", ".join(lost_names) + ".")
