@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import rustworkx as rx
 
 from kg.analysis.context import Context, Source, ensure_context
@@ -52,11 +53,14 @@ def spof_scores(ctx: Context, chain: str | None = None) -> dict[int, tuple[float
     keys = ctx.keys(chain)
     scores: dict[int, tuple[float, list[int]]] = {}
     for k in keys.indices:
-        for link in ctx.links(k):
-            x = ctx.node_index(link.kind, link.node)
-            score, of = scores.get(x, (0.0, []))
-            of.append(k)
-            scores[x] = (score + keys.weights[k], of)
+        w = keys.weights[k]
+        for x in ctx.spof_nodes(k):
+            entry = scores.get(x)
+            if entry is None:
+                scores[x] = (w, [k])
+            else:
+                entry[1].append(k)
+                scores[x] = (entry[0] + w, entry[1])
     return scores
 
 
@@ -82,15 +86,13 @@ def bottleneck_rows(ctx: Context, chain: str | None = None) -> list[BottleneckRo
     keys = ctx.keys(chain)
     scores = spof_scores(ctx, chain)
     between = betweenness(ctx)
-    finite = {
-        k for k in keys.indices if ctx.capacity.ach[k] > 0 and ctx.capacity.ach[k] < float("inf")
-    }
-    effects = ctx.capacity_effects(finite) if finite else {}
-    nodes = set(scores) | {x for x, hit in effects.items() if hit.keys() & finite}
+    losses = ctx.losses(keys)
+    nodes = set(scores)
+    if losses is not None:
+        nodes.update(np.flatnonzero(losses > 0).tolist())
     rows: list[BottleneckRow] = []
     for x in nodes:
         score, of = scores.get(x, (0.0, []))
-        crit = ctx.output_lost(x, keys) if finite else None
         rows.append(
             BottleneckRow(
                 node=c.node_id(x),
@@ -99,7 +101,7 @@ def bottleneck_rows(ctx: Context, chain: str | None = None) -> list[BottleneckRo
                 is_spof=bool(of),
                 bottleneck_score=score,
                 spof_for=tuple(sorted(c.node_id(k) for k in of)),
-                capacity_criticality=crit,
+                capacity_criticality=None if losses is None else float(losses[x]),
                 betweenness=None if between is None or x >= c.r0 else between.get(x, 0.0),
             )
         )

@@ -30,11 +30,13 @@ import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 
+from kg.analysis.arrays import BoolArray, FloatArray, IntArray, positions_by
 from kg.analysis.feasibility import Circuit, available, build_circuit
-from kg.analysis.projection import BoolArray, FloatArray, Projection, ensure_projection
+from kg.analysis.projection import Projection, ensure_projection
 from kg.connection import Graph
 
 INF = math.inf
@@ -50,20 +52,48 @@ def _same(a: float, b: float) -> bool:
 
 @dataclass
 class CapacityModel:
-    """Per-product structures for the recursion, built once from a projection."""
+    """The recursion's structures, built once from a projection and its circuit."""
 
     proj: Projection
     circuit: Circuit
     avail: BoolArray  # baseline availability of each product
-    groups: list[list[tuple[str | None, list[tuple[int, float]]]]]  # p -> [(g, [(a, qty)])]
-    lines: list[list[tuple[int, float]]]  # p -> [(PRODUCES edge, capacity)] of live producers
-    on_record: list[bool]  # p has a producer on record
     order: list[list[int]]  # products in topological order; cyclic components as lists
     position: list[int]  # p -> index of its component in ``order``
     cyclic: list[bool]  # p sits in a cycle of the bill of materials
-    consumers: list[list[int]]  # p -> products it is an input of
     ach: FloatArray = field(default_factory=lambda: np.zeros(0))  # baseline achievable
     pcap: FloatArray = field(default_factory=lambda: np.zeros(0))  # baseline producer capacity
+
+    # ---- per product lists (built on first use; the vectorized paths do not need them) --
+
+    @cached_property
+    def groups(self) -> list[list[tuple[str | None, list[tuple[int, float]]]]]:
+        """p -> [(alt_group, [(input, qty_per_unit)])]."""
+        proj = self.proj
+        g = proj.groups
+        bom_in = proj.bom_in.tolist()
+        qty = proj.bom_qty.tolist()
+        return [
+            [(g.name[gi], [(bom_in[k], qty[k]) for k in g.members[gi]]) for gi in gis]
+            for gis in g.of_product
+        ]
+
+    @cached_property
+    def lines(self) -> list[list[tuple[int, float]]]:
+        """p -> [(PRODUCES edge, capacity)] of its live producers."""
+        proj = self.proj
+        live = proj.live.tolist()
+        cap = proj.pr_cap.tolist()
+        return [[(k, cap[k]) for k in ks if live[k]] for ks in proj.producers_of]
+
+    @cached_property
+    def on_record(self) -> BoolArray:
+        out: BoolArray = np.bincount(self.proj.pr_prod, minlength=self.proj.n_products) > 0
+        return out
+
+    @cached_property
+    def consumers(self) -> list[list[int]]:
+        """p -> the products it is an input of."""
+        return positions_by(self.proj.bom_in, self.proj.n_products, self.proj.bom_out)
 
     # ---- one product -------------------------------------------------------------------
 
@@ -103,6 +133,30 @@ class CapacityModel:
 
     # ---- whole graph -------------------------------------------------------------------
 
+    def producer_capacities(self, removed_lines: set[int] | None = None) -> FloatArray:
+        """Live producers' capacity of every product (unbounded: no producer on record, or a
+        capacity unknown)."""
+        proj = self.proj
+        n = proj.n_products
+        live = proj.live.copy()
+        if removed_lines:
+            live[np.fromiter(removed_lines, dtype=np.int64)] = False
+        lp, cap = proj.pr_prod[live], proj.pr_cap[live]
+        unknown = np.isnan(cap)
+        fin = np.bincount(lp, weights=np.where(unknown, 0.0, cap), minlength=n)
+        ninf = np.bincount(lp, weights=unknown.astype(np.float64), minlength=n)
+        out: FloatArray = np.where(self.on_record, np.where(ninf > 0, INF, fin), INF)
+        return out
+
+    def group_supply(self, ach: FloatArray) -> FloatArray:
+        """Supply of every requirement group, in units of its product."""
+        proj = self.proj
+        n_groups = len(proj.groups.product)
+        out: FloatArray = np.bincount(  # type: ignore[assignment]
+            proj.groups.of_edge, weights=ach[proj.bom_in] / proj.bom_qty, minlength=n_groups
+        )
+        return out
+
     def solve(
         self,
         removed_lines: set[int] | None = None,
@@ -110,15 +164,61 @@ class CapacityModel:
         avail: BoolArray | None = None,
     ) -> tuple[FloatArray, FloatArray]:
         """Achievable output and producer capacity of every product (one full pass)."""
-        n = self.proj.n_products
-        ok = self.avail if avail is None else avail
-        gone = set(removed_products)
+        ok = (self.avail if avail is None else avail).copy()
+        gone = list(removed_products)
+        if gone:
+            ok[gone] = False
+        pcap = self.producer_capacities(removed_lines)
+        if self.circuit.acyclic:
+            return self._solve_levels(ok, pcap), pcap
+        return self._solve_loops(ok, pcap), pcap
+
+    @cached_property
+    def _level_plan(self) -> list[tuple[IntArray, IntArray, IntArray]]:
+        """Per level of the circuit: (products, their groups, the edges of those groups)."""
+        proj = self.proj
+        n = proj.n_products
+        level = self.circuit.level[:n]
+        g = proj.groups
+        glevel = level[g.product] if len(g.product) else np.zeros(0, dtype=np.int64)
+        elevel = glevel[g.of_edge] if len(g.of_edge) else np.zeros(0, dtype=np.int64)
+        plan = []
+        top = int(level.max()) + 1 if n else 0
+        p_order = np.argsort(level, kind="stable")
+        pb = np.searchsorted(level[p_order], np.arange(top + 1))
+        g_order = np.argsort(glevel, kind="stable")
+        gb = np.searchsorted(glevel[g_order], np.arange(top + 1))
+        e_order = np.argsort(elevel, kind="stable")
+        eb = np.searchsorted(elevel[e_order], np.arange(top + 1))
+        for i in range(top):
+            plan.append(
+                (p_order[pb[i] : pb[i + 1]], g_order[gb[i] : gb[i + 1]], e_order[eb[i] : eb[i + 1]])
+            )
+        return plan
+
+    def _solve_levels(self, ok: BoolArray, pcap: FloatArray) -> FloatArray:
+        proj = self.proj
+        n = proj.n_products
+        g = proj.groups
         ach = np.zeros(n)
-        pcap = np.zeros(n)
+        supply = np.zeros(len(g.product))
+        best = np.full(n, INF)
+        for products, groups, edges in self._level_plan:
+            if len(edges):
+                contrib = ach[proj.bom_in[edges]] / proj.bom_qty[edges]
+                supply += np.bincount(g.of_edge[edges], weights=contrib, minlength=len(supply))
+            if len(groups):
+                np.minimum.at(best, g.product[groups], supply[groups])
+            if len(products):
+                ach[products] = np.where(
+                    ok[products], np.minimum(pcap[products], best[products]), 0.0
+                )
+        return ach
+
+    def _solve_loops(self, ok: BoolArray, pcap: FloatArray) -> FloatArray:
+        ach = np.zeros(self.proj.n_products)
         for comp in self.order:
-            for p in comp:
-                pcap[p] = self.producer_capacity(p, removed_lines)
-            live = [p for p in comp if ok[p] and p not in gone]
+            live = [p for p in comp if ok[p]]
             if len(comp) == 1 and not self.cyclic[comp[0]]:
                 for p in live:
                     ach[p] = self.evaluate(p, ach, float(pcap[p]))
@@ -134,7 +234,36 @@ class CapacityModel:
                         changed = True
                 if not changed:
                     break
-        return ach, pcap
+        return ach
+
+    def limits(self, ach: FloatArray, pcap: FloatArray) -> tuple[list[str], list[str | None]]:
+        """(limited_by, limiting input) of every product, vectorized."""
+        proj = self.proj
+        n = proj.n_products
+        g = proj.groups
+        supply = self.group_supply(ach)
+        best = np.full(n, INF)
+        which = np.full(n, -1, dtype=np.int64)
+        if len(supply):
+            order = np.lexsort((supply, g.product))
+            firsts = order[np.r_[True, g.product[order][1:] != g.product[order][:-1]]]
+            best[g.product[firsts]] = supply[firsts]
+            which[g.product[firsts]] = firsts
+        ids = proj.product_ids
+        bom_in = proj.bom_in
+        limited: list[str] = []
+        limiting: list[str | None] = []
+        for b, w, c in zip(best.tolist(), which.tolist(), pcap.tolist(), strict=True):
+            if c == INF and b == INF:
+                limited.append("none")
+                limiting.append(None)
+            elif w < 0 or c <= b:
+                limited.append("capacity")
+                limiting.append(None)
+            else:
+                limited.append("input")
+                limiting.append("|".join(sorted(ids[int(bom_in[k])] for k in g.members[w])))
+        return limited, limiting
 
     def propagate(
         self, start: dict[int, float], removed_lines: set[int]
@@ -152,7 +281,6 @@ class CapacityModel:
         heap = [(self.position[p], p) for p in touched]
         heapq.heapify(heap)
         queued = set(touched)
-
         view = _Overlay(self.ach)
         while heap:
             _, p = heapq.heappop(heap)
@@ -189,44 +317,25 @@ class _Overlay(dict[int, float]):
 
 def capacity_model(proj: Projection, circuit: Circuit | None = None) -> CapacityModel:
     circuit = circuit or build_circuit(proj)
-    avail = available(circuit)[: proj.n_products]
     n = proj.n_products
-    live = proj.live.tolist()
-    groups = []
-    for p in range(n):
-        gs = []
-        for g, edges in proj.requirement_groups(p):
-            gs.append((g, [(int(proj.bom_in[k]), float(proj.bom_qty[k])) for k in edges]))
-        groups.append(gs)
-    lines = [
-        [(k, float(proj.pr_cap[k])) for k in proj.producers_of[p] if live[k]] for p in range(n)
-    ]
+    avail = available(circuit)[:n]
     order: list[list[int]] = []
     position = [0] * n
     cyclic = [False] * n
     for comp in circuit.components:
+        if comp[0] >= n and len(comp) == 1:
+            continue
         products = [x for x in comp if x < n]
         if not products:
             continue
-        if len(products) > 1 or len(comp) > 1:
-            # a product in a cyclic component of the circuit sits in a BOM cycle
+        if len(comp) > 1:  # a product in a cyclic component sits in a BOM cycle
             for p in products:
                 cyclic[p] = True
         for p in products:
             position[p] = len(order)
         order.append(products)
-    consumers = [sorted({int(proj.bom_out[k]) for k in proj.outputs_of[p]}) for p in range(n)]
     model = CapacityModel(
-        proj=proj,
-        circuit=circuit,
-        avail=avail,
-        groups=groups,
-        lines=lines,
-        on_record=[bool(proj.producers_of[p]) for p in range(n)],
-        order=order,
-        position=position,
-        cyclic=cyclic,
-        consumers=consumers,
+        proj=proj, circuit=circuit, avail=avail, order=order, position=position, cyclic=cyclic
     )
     model.ach, model.pcap = model.solve()
     return model
@@ -285,12 +394,12 @@ def _finite(x: float) -> float | None:
 
 def rows(model: CapacityModel) -> list[CapacityRow]:
     proj = model.proj
+    limited, limiting = model.limits(model.ach, model.pcap)
     out = []
-    for p in range(proj.n_products):
-        pcap = float(model.pcap[p])
-        ach = float(model.ach[p])
-        ok = bool(model.avail[p])
-        limited_by, limiting = model.limit(p, model.ach, pcap) if ok else ("none", None)
+    on_record = model.on_record.tolist()
+    for p, (ach, pcap, ok) in enumerate(
+        zip(model.ach.tolist(), model.pcap.tolist(), model.avail.tolist(), strict=True)
+    ):
         out.append(
             CapacityRow(
                 product=proj.product_ids[p],
@@ -298,9 +407,9 @@ def rows(model: CapacityModel) -> list[CapacityRow]:
                 unit=proj.product_unit[p],
                 available=ok,
                 achievable_per_day=_finite(ach) if ok else 0.0,
-                producer_capacity_per_day=_finite(pcap) if model.on_record[p] else None,
-                limited_by=limited_by if ok else "none",
-                limiting_input=limiting,
+                producer_capacity_per_day=_finite(pcap) if on_record[p] else None,
+                limited_by=limited[p] if ok else "none",
+                limiting_input=limiting[p] if ok else None,
             )
         )
     return out

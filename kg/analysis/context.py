@@ -12,7 +12,11 @@ from collections import deque
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from kg.analysis.arrays import FloatArray
 from kg.analysis.capacity import CapacityModel, capacity_model
+from kg.analysis.criticality import Effects, removal_effects
 from kg.analysis.feasibility import Circuit, build_circuit
 from kg.analysis.keys import KeyProducts, key_products
 from kg.analysis.projection import Projection, ensure_projection
@@ -27,8 +31,8 @@ class Context:
         self.proj = proj
         self._keys: dict[str | None, KeyProducts] = {}
         self._links: dict[int, list[SpofLink]] = {}
-        self._effects: dict[int, dict[int, float]] = {}
-        self._effect_targets: set[int] = set()
+        self._link_nodes: dict[int, list[int]] = {}
+        self._losses: dict[tuple[tuple[int, float], ...], FloatArray] = {}
 
     @cached_property
     def circuit(self) -> Circuit:
@@ -54,8 +58,13 @@ class Context:
         if p not in self._links:
             from kg.analysis.spof import links_for
 
-            self._links[p] = links_for(self.reqs, p)
+            self._links[p], self._link_nodes[p] = links_for(self.reqs, p)
         return self._links[p]
+
+    def spof_nodes(self, p: int) -> list[int]:
+        """Circuit indices of the SPOFs of product ``p``, in the order of ``links(p)``."""
+        self.links(p)
+        return self._link_nodes[p]
 
     # ---- what each candidate's removal does to capacity --------------------------------
 
@@ -108,45 +117,52 @@ class Context:
             lines.update(proj.lines_of_enterprise[e])
         return {}, lines
 
-    def capacity_effects(self, targets: set[int]) -> dict[int, dict[int, float]]:
-        """For each candidate x upstream of ``targets`` (products with a finite, positive
-        achievable output): the targets' achievable output without x, where it changes."""
+    @cached_property
+    def effects(self) -> Effects | None:
+        """What removing each node does to every product (None with BOM cycles)."""
+        return removal_effects(self.capacity)
+
+    def losses(self, keys: KeyProducts) -> FloatArray | None:
+        """Per circuit node: the weighted share of the key products' achievable output lost
+        without it (0..1); None when no key product has a finite, positive output."""
+        ach = self.capacity.ach
+        weights = {k: w for k, w in keys.weights.items() if math.isfinite(ach[k]) and ach[k] > 0}
+        if not weights:
+            return None
+        cache_key = tuple(sorted(weights.items()))
+        if cache_key in self._losses:
+            return self._losses[cache_key]
+        effects = self.effects
+        if effects is not None:
+            out = effects.losses(ach, weights, self.circuit.n_nodes)
+        else:
+            out = self._losses_one_by_one(weights)
+        self._losses[cache_key] = out
+        return out
+
+    def _losses_one_by_one(self, weights: dict[int, float]) -> FloatArray:
+        """The same, one candidate at a time (a bill of materials with cycles)."""
+        from kg.analysis.feasibility import available, removal_mask
+
         model = self.capacity
         ach = model.ach
-        targets = {t for t in targets if math.isfinite(ach[t]) and ach[t] > 0}
-        if targets <= self._effect_targets:
-            return self._effects
-        targets |= self._effect_targets
-        cone = self.upstream_products(targets)
-        effects: dict[int, dict[int, float]] = {}
-        for x in self.candidates(cone):
+        total = sum(weights.values())
+        out = np.zeros(self.circuit.n_nodes)
+        targets = set(weights)
+        for x in self.candidates(self.upstream_products(targets)):
             start, lines = self.removal(x)
             changed = model.propagate(start, lines)
             if changed is None:
-                from kg.analysis.feasibility import available, removal_mask
-
                 mask = removal_mask(self.circuit)
                 mask[x] = True
                 avail = available(self.circuit, mask)[: self.proj.n_products]
                 after, _ = model.solve(lines, start.keys(), avail)
-                changed = {p: float(after[p]) for p in targets if after[p] != ach[p]}
-            hit = {p: v for p, v in changed.items() if p in targets}
-            if hit:
-                effects[x] = hit
-        self._effects = effects
-        self._effect_targets = targets
-        return effects
-
-    def output_lost(self, x: int, keys: KeyProducts) -> float | None:
-        """Weighted share of the key products' achievable output lost without x (0..1)."""
-        ach = self.capacity.ach
-        weights = {k: w for k, w in keys.weights.items() if math.isfinite(ach[k]) and ach[k] > 0}
-        total = sum(weights.values())
-        if total <= 0:
-            return None
-        hit = self.capacity_effects(set(weights)).get(x, {})
-        lost = sum(w * (1.0 - hit[k] / float(ach[k])) for k, w in weights.items() if k in hit)
-        return lost / total
+                changed = {p: float(after[p]) for p in targets}
+            lost = sum(
+                w * (1.0 - changed[k] / float(ach[k])) for k, w in weights.items() if k in changed
+            )
+            out[x] = lost / total
+        return out
 
 
 def ensure_context(source: Graph | Projection | Context) -> Context:

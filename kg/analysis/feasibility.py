@@ -23,16 +23,16 @@ available; such cases are reported, not assumed away. An analyst can defend this
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import rustworkx as rx
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from kg.analysis.projection import BoolArray, IntArray, Projection
+from kg.analysis.arrays import BoolArray, IntArray, expand_ranges
+from kg.analysis.projection import Projection
 
 # node kinds
 PRODUCT, ENTERPRISE, REGION, PRODUCERS, ALTERNATIVES = 0, 1, 2, 3, 4
@@ -54,37 +54,46 @@ class Circuit:
     slot_edge: IntArray  # per child slot: INPUT_TO edge (input/alternative) or PRODUCES edge
     owner: IntArray  # virtual nodes: the product they belong to; -1 for real nodes
     group: list[str | None]  # per node: the alt_group of a virtual alternatives node, else None
+    e0: int
+    r0: int
+    v0: int
 
     @property
     def n_nodes(self) -> int:
         return len(self.kind)
 
-    @property
-    def e0(self) -> int:
-        return self.proj.n_products
-
-    @property
-    def r0(self) -> int:
-        return self.proj.n_products + self.proj.n_enterprises
-
-    @property
-    def v0(self) -> int:
-        return self.r0 + self.proj.n_regions
-
     @cached_property
     def is_or(self) -> BoolArray:
-        return self.kind >= PRODUCERS
-
-    @cached_property
-    def virtual_of(self) -> dict[int, list[int]]:
-        """The virtual OR nodes of each product (its producers, its alt groups)."""
-        out: dict[int, list[int]] = {}
-        for v in range(self.v0, self.n_nodes):
-            out.setdefault(int(self.owner[v]), []).append(v)
+        out: BoolArray = self.kind >= PRODUCERS
         return out
 
+    @cached_property
+    def slot_parent(self) -> IntArray:
+        return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+
+    @cached_property
+    def lists(self) -> tuple[list[int], list[int]]:
+        """(indptr, children) as Python lists, for the loops that walk the circuit."""
+        return self.indptr.tolist(), self.children.tolist()
+
     def kids(self, i: int) -> list[int]:
-        return self.children[self.indptr[i] : self.indptr[i + 1]].tolist()  # type: ignore[no-any-return]
+        ptr, ch = self.lists
+        return ch[ptr[i] : ptr[i + 1]]
+
+    @cached_property
+    def real_ids(self) -> list[str]:
+        """Keys of the real nodes (products, enterprises, regions), by circuit index."""
+        proj = self.proj
+        return [*proj.product_ids, *proj.enterprise_ids, *proj.region_codes]
+
+    @cached_property
+    def real_names(self) -> list[str | None]:
+        proj = self.proj
+        return [*proj.product_name, *proj.enterprise_name, *proj.region_name]
+
+    @cached_property
+    def kinds(self) -> list[int]:
+        return self.kind.tolist()  # type: ignore[no-any-return]
 
     def node_id(self, i: int) -> str:
         """The graph key of a real node (product id, enterprise id, region code)."""
@@ -110,43 +119,87 @@ class Circuit:
         return None
 
     def node_kind(self, i: int) -> str:
-        return KIND_NAMES[int(self.kind[i])]
+        return KIND_NAMES[self.kinds[i]]
 
     @cached_property
     def parents(self) -> tuple[IntArray, IntArray]:
         """CSR of each node's parents (the nodes that need it)."""
         n = self.n_nodes
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
         order = np.argsort(self.children, kind="stable")
         counts = np.bincount(self.children, minlength=n)
         pindptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=pindptr[1:])
-        return pindptr, src[order]
+        return pindptr, self.slot_parent[order]
 
     @cached_property
-    def components(self) -> list[list[int]]:
-        """Strongly connected components, every child's component before its parents'."""
+    def structure(self) -> tuple[IntArray, IntArray, list[list[int]]]:
+        """(level, component, components): strongly connected components ordered children
+        first; a node's level is one above its highest child's component (0: no children)."""
         n = self.n_nodes
         if n == 0:
-            return []
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
-        mat = csr_matrix((np.ones(len(src), dtype=np.int8), (src, self.children)), shape=(n, n))
+            z = np.zeros(0, dtype=np.int64)
+            return z, z.copy(), []
+        src, dst = self.slot_parent, self.children
+        mat = csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
         ncomp, labels = connected_components(mat, directed=True, connection="strong")
-        members: list[list[int]] = [[] for _ in range(ncomp)]
-        for node, comp in enumerate(labels.tolist()):
-            members[comp].append(node)
-        cross = labels[src] != labels[self.children]
-        dag = rx.PyDiGraph(check_cycle=False, multigraph=False)
-        dag.add_nodes_from(range(ncomp))
-        # material flows child -> parent, so a topological order puts children first
-        pairs = np.unique(
-            np.stack([labels[self.children[cross]], labels[src[cross]]], axis=1), axis=0
-        )
-        dag.add_edges_from_no_data([(int(a), int(b)) for a, b in pairs])
-        return [members[c] for c in rx.topological_sort(dag)]
+        labels = labels.astype(np.int64)
+        cross = labels[src] != labels[dst]
+        cpar, cchild = labels[src[cross]], labels[dst[cross]]
+        remaining = np.bincount(cpar, minlength=ncomp)
+        order = np.argsort(cchild, kind="stable")
+        cpar_sorted = cpar[order]
+        cptr = np.zeros(ncomp + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cchild, minlength=ncomp), out=cptr[1:])
+        level = np.zeros(ncomp, dtype=np.int64)
+        frontier = np.flatnonzero(remaining == 0)
+        lvl = 0
+        while frontier.size:
+            level[frontier] = lvl
+            idx = expand_ranges(cptr[frontier], cptr[frontier + 1] - cptr[frontier])
+            dec = np.bincount(cpar_sorted[idx], minlength=ncomp)
+            remaining -= dec
+            frontier = np.flatnonzero((remaining == 0) & (dec > 0))
+            lvl += 1
+        # components in level order (children first), members grouped
+        comp_order = np.argsort(level, kind="stable")
+        members_sorted = np.argsort(labels, kind="stable")
+        sizes = np.bincount(labels, minlength=ncomp)
+        if ncomp == n:
+            components = [[int(labels_inv)] for labels_inv in members_sorted[comp_order].tolist()]
+        else:
+            starts = np.zeros(ncomp + 1, dtype=np.int64)
+            np.cumsum(sizes, out=starts[1:])
+            flat = members_sorted.tolist()
+            st = starts.tolist()
+            components = [flat[st[c] : st[c + 1]] for c in comp_order.tolist()]
+        return level[labels], labels, components
 
-    def iter_components(self) -> Iterator[list[int]]:
-        yield from self.components
+    @property
+    def components(self) -> list[list[int]]:
+        return self.structure[2]
+
+    @property
+    def level(self) -> IntArray:
+        return self.structure[0]
+
+    @cached_property
+    def level_plan(self) -> tuple[IntArray, BoolArray, list[tuple[IntArray, IntArray]]]:
+        """(degree, is_or, [(nodes, their child slots) per level]) for level-wise sweeps."""
+        level = self.level
+        top = int(level.max()) + 2 if len(level) else 1
+        slot_level = level[self.slot_parent]
+        slot_order = np.argsort(slot_level, kind="stable")
+        sb = np.searchsorted(slot_level[slot_order], np.arange(top))
+        node_order = np.argsort(level, kind="stable")
+        nb = np.searchsorted(level[node_order], np.arange(top))
+        plan = [
+            (node_order[nb[i] : nb[i + 1]], slot_order[sb[i] : sb[i + 1]]) for i in range(top - 1)
+        ]
+        return np.diff(self.indptr), self.is_or, plan
+
+    @cached_property
+    def acyclic(self) -> bool:
+        return len(self.components) == self.n_nodes
 
 
 def build_circuit(proj: Projection) -> Circuit:
@@ -154,58 +207,90 @@ def build_circuit(proj: Projection) -> Circuit:
     n_p, n_e, n_r = proj.n_products, proj.n_enterprises, proj.n_regions
     e0, r0 = n_p, n_p + n_e
     v0 = r0 + n_r
-    kind: list[int] = [PRODUCT] * n_p + [ENTERPRISE] * n_e + [REGION] * n_r
-    owner: list[int] = [-1] * (n_p + n_e + n_r)
-    group: list[str | None] = []
-    # children of every node as (child, slot kind, edge) lists; virtual nodes appended
-    kids: list[list[tuple[int, int, int]]] = [[] for _ in range(v0)]
-    live = proj.live.tolist()
-    pr_ent = proj.pr_ent.tolist()
-    bom_in = proj.bom_in.tolist()
+    live = proj.live
+    line_ids = np.flatnonzero(live)
+    lp, le = proj.pr_prod[line_ids], proj.pr_ent[line_ids]
+    n_live = np.bincount(lp, minlength=n_p)
+    on_record = np.bincount(proj.pr_prod, minlength=n_p) > 0
 
-    def virtual(k: int, p: int, g: str | None, slots: list[tuple[int, int, int]]) -> int:
-        kind.append(k)
-        owner.append(p)
-        group.append(g)
-        kids.append(slots)
-        return len(kind) - 1
+    parents: list[IntArray] = []
+    kids: list[IntArray] = []
+    skinds: list[IntArray] = []
+    sedges: list[IntArray] = []
 
-    for p in range(n_p):
-        mine: list[tuple[int, int, int]] = []
-        on_record = proj.producers_of[p]
-        if on_record:
-            lines = [k for k in on_record if live[k]]
-            if len(lines) == 1:
-                mine.append((e0 + pr_ent[lines[0]], SLOT_PRODUCER, lines[0]))
-            else:
-                slots = [(e0 + pr_ent[k], SLOT_PRODUCER, k) for k in lines]
-                mine.append((virtual(PRODUCERS, p, None, slots), SLOT_PRODUCER, -1))
-        for g, edges in proj.requirement_groups(p):
-            if len(edges) == 1:
-                mine.append((bom_in[edges[0]], SLOT_INPUT, edges[0]))
-            else:
-                slots = [(bom_in[k], SLOT_ALTERNATIVE, k) for k in edges]
-                mine.append((virtual(ALTERNATIVES, p, g, slots), SLOT_INPUT, -1))
-        kids[p] = mine
-    for e, regions in enumerate(proj.ent_regions):
-        kids[e0 + e] = [(r0 + r, SLOT_LOCATED, -1) for r in regions]
-    for r, parents in enumerate(proj.region_parents):
-        kids[r0 + r] = [(r0 + q, SLOT_PART_OF, -1) for q in parents]
+    def add(par: IntArray, ch: IntArray, sk: int, edges: IntArray | None = None) -> None:
+        parents.append(par)
+        kids.append(ch)
+        skinds.append(np.full(len(par), sk, dtype=np.int64))
+        sedges.append(edges if edges is not None else np.full(len(par), -1, dtype=np.int64))
 
-    pad: list[str | None] = [None] * v0
-    indptr = np.zeros(len(kids) + 1, dtype=np.int64)
-    np.cumsum([len(k) for k in kids], out=indptr[1:])
-    flat = [slot for k in kids for slot in k]
-    arr = np.asarray(flat, dtype=np.int64).reshape(-1, 3)
+    # a product's producers: the one live producer itself, or an OR node over several (or none)
+    sole = n_live[lp] == 1
+    add(lp[sole], e0 + le[sole], SLOT_PRODUCER, line_ids[sole])
+    multi = np.flatnonzero(on_record & (n_live != 1))
+    vprod = v0 + np.arange(len(multi), dtype=np.int64)
+    add(multi, vprod, SLOT_PRODUCER)
+    vnode_of = np.full(n_p, -1, dtype=np.int64)
+    vnode_of[multi] = vprod
+    shared = vnode_of[lp] >= 0
+    add(vnode_of[lp[shared]], e0 + le[shared], SLOT_PRODUCER, line_ids[shared])
+
+    # requirement groups: the input itself, or an OR node over an alt_group's inputs
+    groups = proj.groups
+    sizes = groups.size
+    n_groups = len(sizes)
+    single = sizes == 1
+    first_edge = np.asarray([m[0] for m in groups.members], dtype=np.int64)
+    va0 = v0 + len(multi)
+    alt_ids = np.flatnonzero(~single)
+    valt = np.full(n_groups, -1, dtype=np.int64)
+    valt[alt_ids] = va0 + np.arange(len(alt_ids), dtype=np.int64)
+    gchild = np.where(single, proj.bom_in[first_edge] if n_groups else first_edge, valt)
+    gedge = np.where(single, first_edge, -1)
+    add(groups.product, gchild, SLOT_INPUT, gedge)
+    edges = np.arange(len(proj.bom_in), dtype=np.int64)
+    in_alt = ~single[groups.of_edge] if n_groups else np.zeros(0, dtype=bool)
+    add(valt[groups.of_edge[in_alt]], proj.bom_in[in_alt], SLOT_ALTERNATIVE, edges[in_alt])
+
+    # enterprises need their regions; regions their parent regions
+    ent_par = [e0 + e for e, rs in enumerate(proj.ent_regions) for _ in rs]
+    ent_ch = [r0 + r for rs in proj.ent_regions for r in rs]
+    add(np.asarray(ent_par, dtype=np.int64), np.asarray(ent_ch, dtype=np.int64), SLOT_LOCATED)
+    reg_par = [r0 + r for r, ps in enumerate(proj.region_parents) for _ in ps]
+    reg_ch = [r0 + q for ps in proj.region_parents for q in ps]
+    add(np.asarray(reg_par, dtype=np.int64), np.asarray(reg_ch, dtype=np.int64), SLOT_PART_OF)
+
+    n_nodes = va0 + len(alt_ids)
+    par = np.concatenate(parents)
+    order = np.argsort(par, kind="stable")
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(par, minlength=n_nodes), out=indptr[1:])
+    kind = np.concatenate(
+        [
+            np.full(n_p, PRODUCT),
+            np.full(n_e, ENTERPRISE),
+            np.full(n_r, REGION),
+            np.full(len(multi), PRODUCERS),
+            np.full(len(alt_ids), ALTERNATIVES),
+        ]
+    ).astype(np.int64)
+    owner = np.concatenate(
+        [np.full(v0, -1, dtype=np.int64), multi, groups.product[alt_ids]]
+    ).astype(np.int64)
+    group: list[str | None] = [None] * va0
+    group.extend(groups.name[g] for g in alt_ids.tolist())
     return Circuit(
         proj=proj,
-        kind=np.asarray(kind, dtype=np.int64),
+        kind=kind,
         indptr=indptr,
-        children=arr[:, 0].copy(),
-        slot_kind=arr[:, 1].copy(),
-        slot_edge=arr[:, 2].copy(),
-        owner=np.asarray(owner, dtype=np.int64),
-        group=pad + group,
+        children=np.concatenate(kids)[order],
+        slot_kind=np.concatenate(skinds)[order],
+        slot_edge=np.concatenate(sedges)[order],
+        owner=owner,
+        group=group,
+        e0=e0,
+        r0=r0,
+        v0=v0,
     )
 
 
@@ -229,14 +314,29 @@ def removal_mask(
 def available(circuit: Circuit, removed: BoolArray | None = None) -> BoolArray:
     """Least fixed point of the AND/OR rule: what can be derived without the removed nodes."""
     n = circuit.n_nodes
+    gone = removed if removed is not None else np.zeros(n, dtype=bool)
+    if not circuit.acyclic:
+        return _available_worklist(circuit, gone)
+    deg, is_or, plan = circuit.level_plan
+    avail = np.zeros(n, dtype=bool)
+    parent, child = circuit.slot_parent, circuit.children
+    for nodes, slots in plan:
+        got = np.bincount(parent[slots], weights=avail[child[slots]], minlength=n)[nodes]
+        ok = np.where(is_or[nodes], got > 0, got >= deg[nodes])
+        avail[nodes] = ok & ~gone[nodes]
+    return avail
+
+
+def _available_worklist(circuit: Circuit, gone: BoolArray) -> BoolArray:
+    n = circuit.n_nodes
     deg = np.diff(circuit.indptr)
     need = np.where(circuit.is_or, 1, deg).tolist()
-    gone = removed.tolist() if removed is not None else [False] * n
+    dead = gone.tolist()
     pindptr, pnodes = circuit.parents
     pind = pindptr.tolist()
     pn = pnodes.tolist()
     avail = [False] * n
-    stack = [i for i in np.flatnonzero((deg == 0) & ~circuit.is_or).tolist() if not gone[i]]
+    stack = [i for i in np.flatnonzero((deg == 0) & ~circuit.is_or).tolist() if not dead[i]]
     while stack:
         x = stack.pop()
         if avail[x]:
@@ -244,7 +344,7 @@ def available(circuit: Circuit, removed: BoolArray | None = None) -> BoolArray:
         avail[x] = True
         for j in range(pind[x], pind[x + 1]):
             q = pn[j]
-            if gone[q] or avail[q]:
+            if dead[q] or avail[q]:
                 continue
             need[q] -= 1
             if need[q] == 0:

@@ -50,7 +50,7 @@ def key_products(proj: Projection, chain: str | None = None) -> KeyProducts:
     ]
     rule = "final or demand"
     if not keys:
-        keys = [p for p in scope if not proj.outputs_of[p]]
+        keys = [p for p in scope if proj.n_outputs[p] == 0]
         rule = "sinks"
     keys.sort(key=lambda p: proj.product_ids[p])
     given = [float(demand[p]) for p in keys if not math.isnan(demand[p]) and demand[p] > 0]

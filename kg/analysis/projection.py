@@ -21,22 +21,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, LiteralString
 
 import numpy as np
-import numpy.typing as npt
+import pandas as pd
 from neo4j import READ_ACCESS, ManagedTransaction
 
 from kg import model
+from kg.analysis.arrays import BoolArray, FloatArray, IntArray, positions_by
 from kg.connection import Graph
 from kg.cypher import render
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass
@@ -194,15 +191,6 @@ def read_raw(graph: Graph) -> RawGraph:
     return raw
 
 
-def _float(value: Any) -> float:
-    if value is None:
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _date(value: Any) -> dt.date | None:
     if value is None:
         return None
@@ -216,27 +204,6 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
-
-
-class _Index:
-    """Dense integer indices for string keys, in first-seen order."""
-
-    def __init__(self, keys: Iterable[str]) -> None:
-        self.keys: list[str] = []
-        self.pos: dict[str, int] = {}
-        for k in keys:
-            self.add(k)
-
-    def add(self, key: str) -> int:
-        i = self.pos.get(key)
-        if i is None:
-            i = len(self.keys)
-            self.pos[key] = i
-            self.keys.append(key)
-        return i
-
-    def __len__(self) -> int:
-        return len(self.keys)
 
 
 def _arr(values: Sequence[int]) -> IntArray:
@@ -421,68 +388,56 @@ class Projection:
     @cached_property
     def producers_of(self) -> list[list[int]]:
         """PRODUCES edge indices of each product."""
-        out: list[list[int]] = [[] for _ in range(self.n_products)]
-        for k, p in enumerate(self.pr_prod.tolist()):
-            out[p].append(k)
-        return out
+        return positions_by(self.pr_prod, self.n_products)
 
     @cached_property
     def lines_of_enterprise(self) -> list[list[int]]:
         """PRODUCES edge indices of each enterprise."""
-        out: list[list[int]] = [[] for _ in range(self.n_enterprises)]
-        for k, e in enumerate(self.pr_ent.tolist()):
-            out[e].append(k)
-        return out
+        return positions_by(self.pr_ent, self.n_enterprises)
 
     @cached_property
     def inputs_of(self) -> list[list[int]]:
         """INPUT_TO edge indices into each product."""
-        out: list[list[int]] = [[] for _ in range(self.n_products)]
-        for k, p in enumerate(self.bom_out.tolist()):
-            out[p].append(k)
-        return out
+        return positions_by(self.bom_out, self.n_products)
 
     @cached_property
     def outputs_of(self) -> list[list[int]]:
         """INPUT_TO edge indices out of each product."""
-        out: list[list[int]] = [[] for _ in range(self.n_products)]
-        for k, p in enumerate(self.bom_in.tolist()):
-            out[p].append(k)
-        return out
+        return positions_by(self.bom_in, self.n_products)
+
+    @cached_property
+    def n_inputs(self) -> IntArray:
+        return np.bincount(self.bom_out, minlength=self.n_products)
+
+    @cached_property
+    def n_outputs(self) -> IntArray:
+        return np.bincount(self.bom_in, minlength=self.n_products)
 
     @cached_property
     def product_chains(self) -> list[list[int]]:
-        out: list[list[int]] = [[] for _ in range(self.n_products)]
-        for p, c in zip(self.ic_prod.tolist(), self.ic_chain.tolist(), strict=True):
-            out[p].append(c)
-        return out
+        return positions_by(self.ic_prod, self.n_products, self.ic_chain)
 
     @cached_property
     def chain_products(self) -> list[list[int]]:
-        out: list[list[int]] = [[] for _ in range(len(self.chain_ids))]
-        for p, c in zip(self.ic_prod.tolist(), self.ic_chain.tolist(), strict=True):
-            out[c].append(p)
-        return out
+        return positions_by(self.ic_chain, len(self.chain_ids), self.ic_prod)
+
+    @cached_property
+    def groups(self) -> BomGroups:
+        """The requirement groups of every product (see ``requirement_groups``)."""
+        return _bom_groups(self)
 
     def requirement_groups(self, p: int) -> list[tuple[str | None, list[int]]]:
         """The bill of materials of ``p`` as AND-ed groups of OR-ed INPUT_TO edges.
 
         Inputs without an alt_group are a group each; inputs sharing one alt_group are one
-        group (any of them will do). Groups come in a stable order: by group name, then input.
+        group (any of them will do). Groups come in a stable order: single inputs by input id,
+        then alt groups by name.
         """
-        plain: list[tuple[str | None, list[int]]] = []
-        grouped: dict[str, list[int]] = {}
-        for k in self.inputs_of[p]:
-            g = self.bom_group[k]
-            if g is None:
-                plain.append((None, [k]))
-            else:
-                grouped.setdefault(g, []).append(k)
-        ids = self.product_ids
-        plain.sort(key=lambda item: ids[int(self.bom_in[item[1][0]])])
-        out = [(g, sorted(ks, key=lambda k: ids[int(self.bom_in[k])])) for g, ks in grouped.items()]
-        out.sort(key=lambda item: str(item[0]))
-        return plain + out
+        g = self.groups
+        out = []
+        for gi in g.of_product[p]:
+            out.append((g.name[gi], g.members[gi]))
+        return out
 
     # ---- lookups --------------------------------------------------------------------------
 
@@ -509,6 +464,57 @@ class Projection:
             return self.chain_pos[chain_id]
         except KeyError:
             raise UnknownIdError("chain", chain_id) from None
+
+
+@dataclass(frozen=True)
+class BomGroups:
+    """Requirement groups: an AND over groups, an OR inside each (one input, or an alt_group)."""
+
+    of_edge: IntArray  # INPUT_TO edge -> its group
+    product: IntArray  # group -> the product it belongs to
+    name: list[str | None]  # group -> alt_group name (None for a single input)
+    members: list[list[int]]  # group -> INPUT_TO edges, by input id
+    of_product: list[list[int]]  # product -> its groups, in a stable order
+
+    @property
+    def size(self) -> IntArray:
+        return np.asarray([len(m) for m in self.members], dtype=np.int64)
+
+
+def _bom_groups(proj: Projection) -> BomGroups:
+    n_edges = len(proj.bom_in)
+    if n_edges == 0:
+        return BomGroups(
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            [],
+            [],
+            [[] for _ in range(proj.n_products)],
+        )
+    has = np.fromiter((g is not None for g in proj.bom_group), dtype=bool, count=n_edges)
+    codes, _ = pd.factorize(pd.Series([g or "" for g in proj.bom_group]), sort=True)
+    id_rank = np.empty(proj.n_products, dtype=np.int64)
+    id_rank[np.argsort(np.asarray(proj.product_ids, dtype=object))] = np.arange(proj.n_products)
+    # by product; single inputs (by input id) first, then alt groups by name
+    order = np.lexsort((id_rank[proj.bom_in], codes, has, proj.bom_out))
+    out_s, code_s, has_s = proj.bom_out[order], codes[order], has[order]
+    start = np.ones(n_edges, dtype=bool)
+    start[1:] = ~has_s[1:] | (out_s[1:] != out_s[:-1]) | (code_s[1:] != code_s[:-1])
+    gid_sorted = np.cumsum(start) - 1
+    of_edge = np.empty(n_edges, dtype=np.int64)
+    of_edge[order] = gid_sorted
+    firsts = order[start]
+    product = proj.bom_out[firsts]
+    names = [proj.bom_group[k] for k in firsts.tolist()]
+    bounds = np.flatnonzero(start)[1:]
+    members = [m.tolist() for m in np.split(order, bounds)]
+    return BomGroups(
+        of_edge=of_edge,
+        product=product,
+        name=names,
+        members=members,
+        of_product=positions_by(product, proj.n_products),
+    )
 
 
 class UnknownIdError(LookupError):
@@ -576,190 +582,187 @@ def _top_parents(n: int, owned: list[tuple[int, int, float]]) -> IntArray:
     return top
 
 
+def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame with exactly ``columns`` (short rows padded with None)."""
+    width = len(columns)
+    if rows and any(len(r) != width for r in rows):
+        rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
+    return (
+        pd.DataFrame.from_records(rows, columns=columns)
+        if rows
+        else pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    )
+
+
+def _keys(df: pd.DataFrame, col: str) -> list[str]:
+    return [str(v) for v in df[col].tolist()]
+
+
+def _nums(df: pd.DataFrame, col: str) -> FloatArray:
+    out: FloatArray = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+    return out
+
+
+def _strs(df: pd.DataFrame, col: str) -> list[str | None]:
+    return [None if v is None or v != v or v == "" else str(v) for v in df[col].tolist()]
+
+
+def _lookup(index: pd.Index, df: pd.DataFrame, col: str) -> IntArray:
+    values = df[col]
+    if len(values) and not all(isinstance(v, str) for v in values.iloc[:1]):
+        values = values.astype(str)
+    out: IntArray = index.get_indexer(pd.Index(values)).astype(np.int64)
+    return out
+
+
+def _first_pairs(a: IntArray, b: IntArray, keep: BoolArray) -> IntArray:
+    """Row numbers of the first occurrence of each (a, b) pair among rows where ``keep``."""
+    rows = np.flatnonzero(keep)
+    if len(rows) == 0:
+        return rows
+    key = a[rows] * (int(b.max()) + 1 if len(b) else 1) + b[rows]
+    _, first = np.unique(key, return_index=True)
+    out: IntArray = rows[np.sort(first)]
+    return out
+
+
 def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     """Index the rows of a RawGraph. Relationship rows naming unknown nodes are skipped."""
     warnings: list[str] = []
-    prod = _Index(str(r[0]) for r in raw.products)
-    ent = _Index(str(r[0]) for r in raw.enterprises)
-    reg = _Index(str(r[0]) for r in raw.regions)
-    chn = _Index(str(r[0]) for r in raw.chains)
-
-    def name_list(rows: list[tuple[Any, ...]], idx: _Index, col: int) -> list[str | None]:
-        out: list[str | None] = [None] * len(idx)
-        for r in rows:
-            i = idx.pos[str(r[0])]
-            out[i] = None if len(r) <= col or r[col] is None else str(r[col])
-        return out
-
-    demand = np.full(len(prod), np.nan)
-    lead = np.full(len(prod), np.nan)
-    for r in raw.products:
-        i = prod.pos[str(r[0])]
-        if len(r) > 3:
-            demand[i] = _float(r[3])
-        if len(r) > 4:
-            lead[i] = _float(r[4])
-
     skipped: dict[str, int] = {}
 
-    def skip(what: str) -> None:
-        skipped[what] = skipped.get(what, 0) + 1
+    def skip(what: str, n: int) -> None:
+        if n:
+            skipped[what] = skipped.get(what, 0) + n
 
-    # bill of materials (one edge per input/output pair)
-    bom_in: list[int] = []
-    bom_out: list[int] = []
-    bom_qty: list[float] = []
-    bom_group: list[str | None] = []
-    seen_pairs: set[tuple[int, int]] = set()
-    for r in raw.bom:
-        a, b = prod.pos.get(str(r[0])), prod.pos.get(str(r[1]))
-        if a is None or b is None:
-            skip("INPUT_TO")
-            continue
-        if a == b or (a, b) in seen_pairs:
-            skip("INPUT_TO")
-            continue
-        seen_pairs.add((a, b))
-        qty = _float(r[2]) if len(r) > 2 else math.nan
-        bom_in.append(a)
-        bom_out.append(b)
-        bom_qty.append(qty if qty > 0 else 1.0)
-        group = r[3] if len(r) > 3 else None
-        bom_group.append(None if group in (None, "") else str(group))
+    def nodes(rows: list[tuple[Any, ...]], cols: list[str]) -> tuple[pd.DataFrame, pd.Index]:
+        df = _frame(rows, cols)
+        df[cols[0]] = df[cols[0]].astype(str)
+        df = df.drop_duplicates(cols[0], keep="first").reset_index(drop=True)
+        return df, pd.Index(df[cols[0]])
 
-    pr_ent: list[int] = []
-    pr_prod: list[int] = []
-    pr_cap: list[float] = []
-    seen_pairs = set()
-    for r in raw.produces:
-        e, p = ent.pos.get(str(r[0])), prod.pos.get(str(r[1]))
-        if e is None or p is None or (e, p) in seen_pairs:
-            skip("PRODUCES")
-            continue
-        seen_pairs.add((e, p))
-        cap = _float(r[2]) if len(r) > 2 else math.nan
-        if math.isnan(cap) and len(r) > 3:
-            cap = _float(r[3])
-        pr_ent.append(e)
-        pr_prod.append(p)
-        pr_cap.append(cap)
+    products, prod = nodes(raw.products, ["id", "name", "category", "demand", "lead", "unit"])
+    ents, ent = nodes(raw.enterprises, ["id", "name"])
+    regions, reg = nodes(raw.regions, ["code", "name", "level"])
+    chains, chn = nodes(raw.chains, ["id", "name"])
 
+    # bill of materials: one edge per (input, output), never a product into itself
+    bom = _frame(raw.bom, ["a", "b", "qty", "group"])
+    ba, bb = _lookup(prod, bom, "a"), _lookup(prod, bom, "b")
+    rows = _first_pairs(ba, bb, (ba >= 0) & (bb >= 0) & (ba != bb))
+    skip("INPUT_TO", len(bom) - len(rows))
+    qty = _nums(bom, "qty")[rows]
+    all_groups = _strs(bom, "group")
+    bom_group = [all_groups[i] for i in rows.tolist()]
+
+    pr = _frame(raw.produces, ["e", "p", "cap", "out"])
+    pe, pp = _lookup(ent, pr, "e"), _lookup(prod, pr, "p")
+    prow = _first_pairs(pe, pp, (pe >= 0) & (pp >= 0))
+    skip("PRODUCES", len(pr) - len(prow))
+    cap = _nums(pr, "cap")
+    cap = np.where(np.isnan(cap), _nums(pr, "out"), cap)[prow]
+
+    loc = _frame(raw.located, ["e", "r"])
+    le, lr = _lookup(ent, loc, "e"), _lookup(reg, loc, "r")
+    lrow = _first_pairs(le, lr, (le >= 0) & (lr >= 0))
+    skip("LOCATED_IN", len(loc) - len(lrow))
     ent_regions: list[list[int]] = [[] for _ in range(len(ent))]
-    for r in raw.located:
-        e, g = ent.pos.get(str(r[0])), reg.pos.get(str(r[1]))
-        if e is None or g is None:
-            skip("LOCATED_IN")
-            continue
-        if g not in ent_regions[e]:
-            ent_regions[e].append(g)
+    for e, r in zip(le[lrow].tolist(), lr[lrow].tolist(), strict=True):
+        ent_regions[e].append(r)
 
-    part_edges: list[tuple[int, int]] = []
-    for r in raw.part_of:
-        a, b = reg.pos.get(str(r[0])), reg.pos.get(str(r[1]))
-        if a is None or b is None:
-            skip("PART_OF")
-            continue
-        part_edges.append((a, b))
-    region_parents, dropped = _drop_cycles(len(reg), part_edges)
+    part = _frame(raw.part_of, ["a", "b"])
+    pa, pb = _lookup(reg, part, "a"), _lookup(reg, part, "b")
+    ok = (pa >= 0) & (pb >= 0)
+    skip("PART_OF", int((~ok).sum()))
+    region_parents, dropped = _drop_cycles(
+        len(reg), list(zip(pa[ok].tolist(), pb[ok].tolist(), strict=True))
+    )
     if dropped:
         warnings.append(f"{dropped} PART_OF relationship(s) closing a cycle of regions ignored")
 
-    owned: list[tuple[int, int, float]] = []
-    for r in raw.owned:
-        a, b = ent.pos.get(str(r[0])), ent.pos.get(str(r[1]))
-        if a is None or b is None:
-            skip("OWNED_BY")
-            continue
-        owned.append((a, b, _float(r[2]) if len(r) > 2 else math.nan))
+    own = _frame(raw.owned, ["a", "b", "share"])
+    oa, ob = _lookup(ent, own, "a"), _lookup(ent, own, "b")
+    ok = (oa >= 0) & (ob >= 0)
+    skip("OWNED_BY", int((~ok).sum()))
+    owned = list(
+        zip(oa[ok].tolist(), ob[ok].tolist(), _nums(own, "share")[ok].tolist(), strict=True)
+    )
 
-    ic_prod: list[int] = []
-    ic_chain: list[int] = []
-    ic_stage: list[str | None] = []
-    for r in raw.in_chain:
-        p, c = prod.pos.get(str(r[0])), chn.pos.get(str(r[1]))
-        if p is None or c is None:
-            skip("IN_CHAIN")
-            continue
-        ic_prod.append(p)
-        ic_chain.append(c)
-        ic_stage.append(None if len(r) < 3 or r[2] is None else str(r[2]))
+    ic = _frame(raw.in_chain, ["p", "c", "stage"])
+    ip, icc = _lookup(prod, ic, "p"), _lookup(chn, ic, "c")
+    ok = (ip >= 0) & (icc >= 0)
+    skip("IN_CHAIN", int((~ok).sum()))
+    stages = _strs(ic, "stage")
 
-    sup_from: list[int] = []
-    sup_to: list[int] = []
-    sup_product: list[str | None] = []
-    sup_share: list[float] = []
-    sup_volume: list[float] = []
-    for r in raw.supplies:
-        a, b = ent.pos.get(str(r[0])), ent.pos.get(str(r[1]))
-        if a is None or b is None:
-            skip("SUPPLIES")
-            continue
-        sup_from.append(a)
-        sup_to.append(b)
-        sup_product.append(None if len(r) < 3 or r[2] is None else str(r[2]))
-        sup_share.append(_float(r[3]) if len(r) > 3 else math.nan)
-        sup_volume.append(_float(r[4]) if len(r) > 4 else math.nan)
+    sup = _frame(raw.supplies, ["a", "b", "product", "share", "volume"])
+    sa, sb = _lookup(ent, sup, "a"), _lookup(ent, sup, "b")
+    sok = (sa >= 0) & (sb >= 0)
+    skip("SUPPLIES", int((~sok).sum()))
+    sup_products = _strs(sup, "product")
 
+    hold = _frame(raw.holds, ["e", "p", "as_of", "stock", "use"])
+    he, hp = _lookup(ent, hold, "e"), _lookup(prod, hold, "p")
+    hok = (he >= 0) & (hp >= 0)
+    skip("HOLDS", int((~hok).sum()))
     latest: dict[tuple[int, int], tuple[dt.date | None, float, float]] = {}
-    for r in raw.holds:
-        e, p = ent.pos.get(str(r[0])), prod.pos.get(str(r[1]))
-        if e is None or p is None:
-            skip("HOLDS")
-            continue
-        as_of = _date(r[2]) if len(r) > 2 else None
-        snap = (as_of, _float(r[3]) if len(r) > 3 else math.nan, _float(r[4]) if len(r) > 4 else 0)
-        old = latest.get((e, p))
+    stocks, uses = _nums(hold, "stock"), _nums(hold, "use")
+    for i, as_of_raw in zip(np.flatnonzero(hok).tolist(), hold["as_of"][hok].tolist(), strict=True):
+        key = (int(he[i]), int(hp[i]))
+        as_of = _date(as_of_raw)
+        old = latest.get(key)
         if old is None or (as_of or dt.date.min) >= (old[0] or dt.date.min):
-            latest[(e, p)] = snap
+            latest[key] = (as_of, float(stocks[i]), float(uses[i]))
     hold_keys = sorted(latest)
 
-    listed: list[tuple[int, int, str | None]] = []
-    for r in raw.listed:
-        e, c = ent.pos.get(str(r[0])), chn.pos.get(str(r[1]))
-        if e is None or c is None:
-            skip("KEY_ENTERPRISE_OF")
-            continue
-        listed.append((e, c, None if len(r) < 3 or r[2] is None else str(r[2])))
+    lst = _frame(raw.listed, ["e", "c", "reason"])
+    lse, lsc = _lookup(ent, lst, "e"), _lookup(chn, lst, "c")
+    reasons = _strs(lst, "reason")
+    listed = [
+        (int(lse[i]), int(lsc[i]), reasons[i])
+        for i in range(len(lst))
+        if lse[i] >= 0 and lsc[i] >= 0
+    ]
+    skip("KEY_ENTERPRISE_OF", len(lst) - len(listed))
 
     for what, n in sorted(skipped.items()):
         warnings.append(f"{n} {what} row(s) skipped (an end is missing, or a duplicate)")
 
     return Projection(
-        product_ids=prod.keys,
-        product_pos=prod.pos,
-        product_name=name_list(raw.products, prod, 1),
-        product_category=name_list(raw.products, prod, 2),
-        demand=demand,
-        lead_time=lead,
-        product_unit=name_list(raw.products, prod, 5),
-        enterprise_ids=ent.keys,
-        enterprise_pos=ent.pos,
-        enterprise_name=name_list(raw.enterprises, ent, 1),
-        region_codes=reg.keys,
-        region_pos=reg.pos,
-        region_name=name_list(raw.regions, reg, 1),
-        region_level=name_list(raw.regions, reg, 2),
+        product_ids=_keys(products, "id"),
+        product_pos={k: i for i, k in enumerate(_keys(products, "id"))},
+        product_name=_strs(products, "name"),
+        product_category=_strs(products, "category"),
+        demand=_nums(products, "demand"),
+        lead_time=_nums(products, "lead"),
+        product_unit=_strs(products, "unit"),
+        enterprise_ids=_keys(ents, "id"),
+        enterprise_pos={k: i for i, k in enumerate(_keys(ents, "id"))},
+        enterprise_name=_strs(ents, "name"),
+        region_codes=_keys(regions, "code"),
+        region_pos={k: i for i, k in enumerate(_keys(regions, "code"))},
+        region_name=_strs(regions, "name"),
+        region_level=_strs(regions, "level"),
         region_parents=region_parents,
-        chain_ids=chn.keys,
-        chain_pos=chn.pos,
-        chain_name=name_list(raw.chains, chn, 1),
-        bom_in=_arr(bom_in),
-        bom_out=_arr(bom_out),
-        bom_qty=_farr(bom_qty),
+        chain_ids=_keys(chains, "id"),
+        chain_pos={k: i for i, k in enumerate(_keys(chains, "id"))},
+        chain_name=_strs(chains, "name"),
+        bom_in=ba[rows],
+        bom_out=bb[rows],
+        bom_qty=np.where(np.isnan(qty) | (qty <= 0), 1.0, qty),
         bom_group=bom_group,
-        pr_ent=_arr(pr_ent),
-        pr_prod=_arr(pr_prod),
-        pr_cap=_farr(pr_cap),
+        pr_ent=pe[prow],
+        pr_prod=pp[prow],
+        pr_cap=cap,
         ent_regions=ent_regions,
         ent_group=_top_parents(len(ent), owned),
-        ic_prod=_arr(ic_prod),
-        ic_chain=_arr(ic_chain),
-        ic_stage=ic_stage,
-        sup_from=_arr(sup_from),
-        sup_to=_arr(sup_to),
-        sup_product=sup_product,
-        sup_share=_farr(sup_share),
-        sup_volume=_farr(sup_volume),
+        ic_prod=ip[ok],
+        ic_chain=icc[ok],
+        ic_stage=[stages[i] for i in np.flatnonzero(ok).tolist()],
+        sup_from=sa[sok],
+        sup_to=sb[sok],
+        sup_product=[sup_products[i] for i in np.flatnonzero(sok).tolist()],
+        sup_share=_nums(sup, "share")[sok],
+        sup_volume=_nums(sup, "volume")[sok],
         hold_ent=_arr([k[0] for k in hold_keys]),
         hold_prod=_arr([k[1] for k in hold_keys]),
         hold_stock=_farr([latest[k][1] for k in hold_keys]),

@@ -22,10 +22,14 @@ Definitions (DESIGN.md, "Analyses"), with the choices made where it leaves one:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kg.analysis.arrays import group_sum
 from kg.analysis.keys import key_products, scope_products
 from kg.analysis.projection import Projection, ensure_projection
 from kg.connection import Graph
@@ -104,78 +108,97 @@ def _hhi(shares: Sequence[float]) -> float:
     return float(sum(s * s for s in shares))
 
 
-def _shares(caps: list[float]) -> list[float]:
-    if caps and all(not math.isnan(c) for c in caps) and sum(caps) > 0:
-        total = sum(caps)
-        return [c / total for c in caps]
-    return [1.0 / len(caps)] * len(caps) if caps else []
-
-
-def _bucket_hhi(keys: Sequence[object], shares: Sequence[float]) -> float:
-    acc: dict[object, float] = {}
-    for k, s in zip(keys, shares, strict=True):
-        acc[k] = acc.get(k, 0.0) + s
-    return _hhi(list(acc.values()))
-
-
 def product_sourcing(proj: Projection, region_level: str | None) -> list[Sourcing]:
-    """Sourcing of every product (index order)."""
+    """Sourcing of every product (index order), computed column-wise."""
     check_level(region_level)
-    region_at = proj.enterprise_region_at(region_level)
+    n = proj.n_products
     keys = key_products(proj)
-    live = proj.live.tolist()
+    live_ids = np.flatnonzero(proj.live)
+    lp, le, cap = proj.pr_prod[live_ids], proj.pr_ent[live_ids], proj.pr_cap[live_ids]
+    n_live = np.bincount(lp, minlength=n)
+    on_record = np.bincount(proj.pr_prod, minlength=n)
+    known = ~np.isnan(cap)
+    capsum = np.bincount(lp, weights=np.where(known, cap, 0.0), minlength=n)
+    use_cap = (np.bincount(lp, weights=known.astype(float), minlength=n) == n_live) & (capsum > 0)
+    share = np.where(
+        use_cap[lp], np.where(known, cap, 0.0) / np.where(capsum[lp] > 0, capsum[lp], 1.0), 0.0
+    )
+    share = np.where(use_cap[lp], share, 1.0 / np.maximum(n_live[lp], 1))
+    hhi = np.bincount(lp, weights=share * share, minlength=n)
+
+    group = proj.ent_group[le]
+    gp, gg, (gs,) = group_sum((lp, group), share)
+    hhi_g = np.bincount(gp, weights=gs * gs, minlength=n)
+    n_groups = np.bincount(gp, minlength=n)
+    one_group = np.full(n, -1, dtype=np.int64)
+    one_group[gp] = gg
+
+    at = proj.enterprise_region_at(region_level)
+    region_of = np.asarray([-1 if r is None else r for r in at], dtype=np.int64)[le]
+    bucket = np.where(region_of >= 0, region_of, proj.n_regions)  # one "unknown" bucket
+    rp, rr, (rs,) = group_sum((lp, bucket), share)
+    hhi_r = np.bincount(rp, weights=rs * rs, minlength=n)
+    known_r = rr < proj.n_regions
+    n_regions = np.bincount(rp[known_r], minlength=n)
+    n_unknown = np.bincount(lp[region_of < 0], minlength=n)
+    one_region = np.full(n, -1, dtype=np.int64)
+    one_region[rp[known_r]] = rr[known_r]
+
+    is_input = (proj.n_outputs > 0).tolist()
+    n_live_l, on_record_l = n_live.tolist(), on_record.tolist()
+    n_regions_l, n_unknown_l = n_regions.tolist(), n_unknown.tolist()
+    one_region_l, one_group_l, n_groups_l = (
+        one_region.tolist(),
+        one_group.tolist(),
+        n_groups.tolist(),
+    )
+    hhi_l, hhi_g_l, hhi_r_l = hhi.tolist(), hhi_g.tolist(), hhi_r.tolist()
+    key_set = set(keys.indices)
+    codes, ents = proj.region_codes, proj.enterprise_ids
     out: list[Sourcing] = []
-    for p in range(proj.n_products):
-        on_record = proj.producers_of[p]
-        lines = [k for k in on_record if live[k]]
-        ents = [int(proj.pr_ent[k]) for k in lines]
-        caps = [float(proj.pr_cap[k]) for k in lines]
-        if not on_record:
+    for p, (pid, name, category) in enumerate(
+        zip(proj.product_ids, proj.product_name, proj.product_category, strict=True)
+    ):
+        lines = n_live_l[p]
+        if on_record_l[p] == 0:
             sourcing = "unknown"
-        elif not lines:
+        elif lines == 0:
             sourcing = "none"
         else:
-            sourcing = "sole" if len(lines) == 1 else "multiple"
+            sourcing = "sole" if lines == 1 else "multiple"
         regional: bool | None = None
-        region: str | None = None
         grouped: bool | None = None
-        group: str | None = None
-        hhi = hhi_g = hhi_r = eff = None
+        region = group_id = None
+        h = hg = hr = eff = None
         if lines:
-            regions = [region_at[e] for e in ents]
-            known = {r for r in regions if r is not None}
-            if len(known) > 1:
+            if n_regions_l[p] > 1:
                 regional = False
-            elif len(known) == 1 and None not in regions:
+            elif n_regions_l[p] == 1 and n_unknown_l[p] == 0:
                 regional = True
-                region = proj.region_codes[next(iter(known))]
-            groups = {int(proj.ent_group[e]) for e in ents}
-            grouped = len(groups) == 1
+                region = codes[one_region_l[p]]
+            grouped = n_groups_l[p] == 1
             if grouped:
-                group = proj.enterprise_ids[next(iter(groups))]
-            shares = _shares(caps)
-            hhi = _hhi(shares)
-            hhi_g = _bucket_hhi([int(proj.ent_group[e]) for e in ents], shares)
-            hhi_r = _bucket_hhi([-1 if r is None else r for r in regions], shares)
-            eff = 1.0 / hhi if hhi > 0 else None
+                group_id = ents[one_group_l[p]]
+            h, hg, hr = hhi_l[p], hhi_g_l[p], hhi_r_l[p]
+            eff = 1.0 / h if h > 0 else None
         out.append(
             Sourcing(
-                product=proj.product_ids[p],
-                name=proj.product_name[p],
-                category=proj.product_category[p],
-                producers=len(lines),
-                producers_on_record=len(on_record),
+                product=pid,
+                name=name,
+                category=category,
+                producers=lines,
+                producers_on_record=on_record_l[p],
                 sourcing=sourcing,
                 regional_single_source=regional,
                 region=region,
                 group_single_source=grouped,
-                group=group,
-                hhi=hhi,
-                hhi_group=hhi_g,
-                hhi_region=hhi_r,
+                group=group_id,
+                hhi=h,
+                hhi_group=hg,
+                hhi_region=hr,
                 effective_sources=eff,
-                is_input=bool(proj.outputs_of[p]),
-                key=p in keys,
+                is_input=is_input[p],
+                key=p in key_set,
             )
         )
     return out
@@ -183,35 +206,61 @@ def product_sourcing(proj: Projection, region_level: str | None) -> list[Sourcin
 
 def declared_sources(proj: Projection) -> list[DeclaredSource]:
     """Suppliers of each (customer, product) along SUPPLIES."""
-    by_pair: dict[tuple[int, str | None], list[int]] = {}
-    for k, (c, product) in enumerate(zip(proj.sup_to.tolist(), proj.sup_product, strict=True)):
-        by_pair.setdefault((c, product), []).append(k)
+    m = len(proj.sup_from)
+    if m == 0:
+        return []
+    codes = pd.factorize(pd.Series(proj.sup_product, dtype=object), use_na_sentinel=False)[0]
+    codes = codes.astype(np.int64)
+    pair = proj.sup_to * (int(codes.max()) + 1) + codes
+    pair_id = np.unique(pair, return_inverse=True)[1].astype(np.int64)
+    n_pairs = int(pair_id.max()) + 1
+    share, volume = proj.sup_share, proj.sup_volume
+    count = np.bincount(pair_id, minlength=n_pairs).astype(float)
+
+    def usable(values: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        known = np.bincount(pair_id, weights=(~np.isnan(values)).astype(float), minlength=n_pairs)
+        total = np.bincount(pair_id, weights=np.nan_to_num(values), minlength=n_pairs)
+        out: npt.NDArray[np.bool_] = (known == count) & (total > 0)
+        return out
+
+    by_share, by_volume = usable(share), usable(volume)
+    weight = np.where(
+        by_share[pair_id],
+        np.nan_to_num(share),
+        np.where(by_volume[pair_id], np.nan_to_num(volume), 1.0),
+    )
+    total = np.bincount(pair_id, weights=weight, minlength=n_pairs)
+    part = weight / total[pair_id]
+    hhi = np.bincount(pair_id, weights=part * part, minlength=n_pairs)
+    gp, _, _ = group_sum((pair_id, proj.ent_group[proj.sup_from]), part)
+    n_groups = np.bincount(gp, minlength=n_pairs)
+
+    order = np.lexsort((proj.sup_from, pair_id))
+    bounds = np.flatnonzero(np.r_[True, pair_id[order][1:] != pair_id[order][:-1]])
+    ends = np.r_[bounds[1:], m]
+    ids = proj.enterprise_ids
+    names = proj.enterprise_name
+    sup_from = proj.sup_from[order].tolist()
+    firsts = order[bounds]
+    pair_l = pair_id[firsts].tolist()
+    cust_l = proj.sup_to[firsts].tolist()
+    prod_l = [proj.sup_product[k] for k in firsts.tolist()]
+    one_group = (n_groups == 1).tolist()
+    hhi_l = hhi.tolist()
     out: list[DeclaredSource] = []
-    for (c, product), ks in by_pair.items():
-        suppliers = sorted({int(proj.sup_from[k]) for k in ks})
-        shares = [float(proj.sup_share[k]) for k in ks]
-        volumes = [float(proj.sup_volume[k]) for k in ks]
-        if all(not math.isnan(s) for s in shares) and sum(shares) > 0:
-            weights = shares
-        elif all(not math.isnan(v) for v in volumes) and sum(volumes) > 0:
-            weights = volumes
-        else:
-            weights = [1.0] * len(ks)
-        total = sum(weights)
-        by_supplier: dict[int, float] = {}
-        for k, w in zip(ks, weights, strict=True):
-            s = int(proj.sup_from[k])
-            by_supplier[s] = by_supplier.get(s, 0.0) + w / total
-        groups = {int(proj.ent_group[s]) for s in suppliers}
+    for start, end, g, customer, product in zip(
+        bounds.tolist(), ends.tolist(), pair_l, cust_l, prod_l, strict=True
+    ):
+        suppliers = tuple(sorted({ids[x] for x in sup_from[start:end]}))
         out.append(
             DeclaredSource(
-                customer=proj.enterprise_ids[c],
-                customer_name=proj.enterprise_name[c],
+                customer=ids[customer],
+                customer_name=names[customer],
                 product=product,
-                suppliers=tuple(proj.enterprise_ids[s] for s in suppliers),
+                suppliers=suppliers,
                 single_source=len(suppliers) == 1,
-                group_single_source=len(groups) == 1,
-                hhi=_hhi(list(by_supplier.values())),
+                group_single_source=one_group[g],
+                hhi=hhi_l[g],
             )
         )
     out.sort(key=lambda d: (d.customer, d.product or ""))

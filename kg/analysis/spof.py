@@ -31,10 +31,12 @@ from typing import Any
 
 import numpy as np
 
+from kg.analysis.arrays import BoolArray
 from kg.analysis.context import Source, ensure_context
 from kg.analysis.feasibility import (
     ALTERNATIVES,
     ENTERPRISE,
+    KIND_NAMES,
     PRODUCERS,
     PRODUCT,
     REGION,
@@ -42,7 +44,6 @@ from kg.analysis.feasibility import (
     available,
     removal_mask,
 )
-from kg.analysis.projection import BoolArray
 
 _FREED: Any = ()  # a set no longer needed (distinct from None, which means "everything")
 
@@ -64,11 +65,14 @@ class Requirements:
         """Breadth-first search tree of req(target): node -> the node that needs it."""
         if not self.available[target]:
             return {}
+        ptr, ch = self.circuit.lists
+        v0 = self.circuit.v0
+        gens = self.gens
         tree = {target: -1}
         queue = deque([target])
         while queue:
             n = queue.popleft()
-            for c in self.next_of(n):
+            for c in gens.get(n, ()) if n >= v0 else ch[ptr[n] : ptr[n + 1]]:
                 if c not in tree:
                     tree[c] = n
                     queue.append(c)
@@ -84,8 +88,7 @@ def requirements(circuit: Circuit) -> Requirements:
     """Compute every OR node's generators, component by component, children first."""
     n = circuit.n_nodes
     v0 = circuit.v0
-    indptr = circuit.indptr.tolist()
-    children = circuit.children.tolist()
+    indptr, children = circuit.lists
     is_or = circuit.is_or.tolist()
     req: list[Any] = [None] * n
     done = [False] * n
@@ -201,7 +204,7 @@ class SpofLink:
 
 def _reason(circuit: Circuit, chain: list[int]) -> str:
     """Say why the first node of ``chain`` (failing node ... product) takes the product down."""
-    kind = circuit.kind
+    kind = circuit.kinds
     nid = circuit.node_id
     i = 0
     prefix = ""
@@ -225,46 +228,45 @@ def _reason(circuit: Circuit, chain: list[int]) -> str:
     return f"{prefix}needed by every live producer of {owner}"
 
 
-def links_for(reqs: Requirements, target: int) -> list[SpofLink]:
-    """Every SPOF of one product, with a shortest explaining path each."""
+def links_for(reqs: Requirements, target: int) -> tuple[list[SpofLink], list[int]]:
+    """Every SPOF of one product, with a shortest explaining path each; and their circuit
+    indices (same order)."""
     circuit = reqs.circuit
     tree = reqs.search(target)
+    if not tree:
+        return [], []
     v0 = circuit.v0
-    pid = circuit.node_id(target)
-    links: list[SpofLink] = []
-    for x in tree:
-        if x == target or x >= v0:
+    ids = circuit.real_ids
+    kinds = circuit.kinds
+    names = circuit.real_names
+    pid = ids[target]
+    # in BFS order a node's parent comes first: build paths and "which input" incrementally
+    path: dict[int, tuple[str, ...]] = {target: (pid,)}
+    top: dict[int, int] = {target: target}
+    links: list[tuple[SpofLink, int]] = []
+    for x, up in tree.items():
+        if x == target:
+            continue
+        path[x] = path[up] if x >= v0 else (ids[x], *path[up])
+        top[x] = x if up == target else top[up]
+        if x >= v0:
             continue
         chain = [x]
-        while chain[-1] != target:
+        while chain[-1] != target and len(chain) < 12:
             chain.append(tree[chain[-1]])
-        last = chain[-2]
-        hidden = not (
-            circuit.kind[last] == PRODUCERS
-            or (circuit.kind[last] == ENTERPRISE and _is_producer_slot(circuit, target, last))
+        link = SpofLink(
+            product=pid,
+            node=ids[x],
+            kind=KIND_NAMES[kinds[x]],
+            name=names[x],
+            path=path[x],
+            reason=_reason(circuit, chain),
+            hidden=kinds[top[x]] not in (PRODUCERS, ENTERPRISE),
         )
-        links.append(
-            SpofLink(
-                product=pid,
-                node=circuit.node_id(x),
-                kind=circuit.node_kind(x),
-                name=circuit.node_name(x),
-                path=tuple(circuit.node_id(c) for c in chain if c < v0),
-                reason=_reason(circuit, chain),
-                hidden=hidden,
-            )
-        )
+        links.append((link, x))
     order = {"enterprise": 0, "region": 1, "product": 2}
-    links.sort(key=lambda s: (len(s.path), order[s.kind], s.node))
-    return links
-
-
-def _is_producer_slot(circuit: Circuit, product: int, enterprise: int) -> bool:
-    lo, hi = circuit.indptr[product], circuit.indptr[product + 1]
-    for j in range(lo, hi):
-        if circuit.children[j] == enterprise and circuit.slot_kind[j] == 0:
-            return True
-    return False
+    links.sort(key=lambda item: (len(item[0].path), order[item[0].kind], item[0].node))
+    return [link for link, _ in links], [x for _, x in links]
 
 
 # ---- brute force (the definition, for tests) -----------------------------------------------
