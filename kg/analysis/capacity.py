@@ -31,13 +31,19 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray, positions_by
 from kg.analysis.feasibility import Circuit, available, build_circuit
-from kg.analysis.projection import Projection, ensure_projection
+from kg.analysis.projection import Projection
 from kg.connection import Graph
+
+if TYPE_CHECKING:
+    from kg.analysis.context import Context
+
+    Source: TypeAlias = Graph | Projection | Context
 
 INF = math.inf
 _TOL = 1e-9
@@ -47,6 +53,8 @@ _MAX_CYCLE_ROUNDS = 500
 def _same(a: float, b: float) -> bool:
     if a == b:
         return True
+    if math.isinf(a) or math.isinf(b):
+        return False
     return abs(a - b) <= _TOL * max(1.0, abs(a), abs(b))
 
 
@@ -415,16 +423,21 @@ def rows(model: CapacityModel) -> list[CapacityRow]:
     return out
 
 
-def capacities(source: Graph | Projection) -> list[CapacityRow]:
+def capacities(source: Source) -> list[CapacityRow]:
     """Achievable output and the limit of every product."""
-    return rows(capacity_model(ensure_projection(source)))
+    from kg.analysis.context import ensure_context
+
+    return rows(ensure_context(source).capacity)
 
 
-def capacity(source: Graph | Projection, product: str) -> CapacityReport:
+def capacity(source: Source, product: str) -> CapacityReport:
     """Achievable output of one product, its producers and what each input group supplies."""
-    proj = ensure_projection(source)
+    from kg.analysis.context import ensure_context
+
+    ctx = ensure_context(source)
+    proj = ctx.proj
     p = proj.product(product)
-    model = capacity_model(proj)
+    model = ctx.capacity
     row = rows(model)[p]
     caps = [c for _, c in model.lines[p]]
     known = all(not math.isnan(c) for c in caps) and sum(caps) > 0

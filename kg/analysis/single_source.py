@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -31,8 +32,13 @@ import pandas as pd
 
 from kg.analysis.arrays import group_sum
 from kg.analysis.keys import key_products, scope_products
-from kg.analysis.projection import Projection, ensure_projection
+from kg.analysis.projection import Projection
 from kg.connection import Graph
+
+if TYPE_CHECKING:
+    from kg.analysis.context import Context
+
+    Source: TypeAlias = Graph | Projection | Context
 from kg.model import REGION_LEVELS
 
 DEFAULT_REGION_LEVEL = "province"
@@ -268,12 +274,14 @@ def declared_sources(proj: Projection) -> list[DeclaredSource]:
 
 
 def single_sources(
-    source: Graph | Projection,
+    source: Source,
     chain: str | None = None,
     region_level: str | None = DEFAULT_REGION_LEVEL,
 ) -> SingleSourceReport:
     """Sourcing of every product (of one chain) and the declared single sources."""
-    proj = ensure_projection(source)
+    from kg.analysis.context import ensure_context
+
+    proj = ensure_context(source).proj
     rows = product_sourcing(proj, region_level)
     declared = declared_sources(proj)
     if chain is not None:
