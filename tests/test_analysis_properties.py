@@ -82,7 +82,7 @@ def test_fast_spof_equals_brute_force(raw: RawGraph) -> None:
     assert got == expected
 
 
-@SETTINGS
+@LIGHTER
 @given(graphs())
 def test_availability_sweeps_agree(raw: RawGraph) -> None:
     ctx = Context(from_raw(raw))
@@ -97,7 +97,7 @@ def test_availability_sweeps_agree(raw: RawGraph) -> None:
         assert (available(circuit, removed) == _available_worklist(circuit, removed)).all()
 
 
-@SETTINGS
+@LIGHTER
 @given(graphs(acyclic=True))
 def test_vectorized_capacity_equals_the_recursion(raw: RawGraph) -> None:
     ctx = Context(from_raw(raw))
@@ -109,7 +109,7 @@ def test_vectorized_capacity_equals_the_recursion(raw: RawGraph) -> None:
     assert np.allclose(by_levels, by_loops, equal_nan=True)
 
 
-@SETTINGS
+@LIGHTER
 @given(graphs(acyclic=True))
 def test_vectorized_removal_effects_equal_one_by_one(raw: RawGraph) -> None:
     ctx = Context(from_raw(raw))

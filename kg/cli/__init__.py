@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import db, load, lookup
+from kg.cli import analyze, db, load, lookup, query
 
 app = typer.Typer(
     name="supplymap",
@@ -17,6 +17,9 @@ app.add_typer(db.app, name="db")
 app.command("load")(load.load)
 app.command("suppliers")(lookup.suppliers)
 app.command("customers")(lookup.customers)
+app.add_typer(analyze.app, name="analyze")
+app.command("disrupt")(analyze.disrupt)
+app.command("query")(query.query)
 
 
 def main() -> None:
