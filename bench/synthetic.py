@@ -10,6 +10,7 @@ every product with inputs; an inventory snapshot for a fifth of the products.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,7 @@ def build(n_edges: int, seed: int = 7) -> Synthetic:
     total = int(layer_start[-1])
     pid = [f"P{i:07d}" for i in range(total)]
     chain_of = rng.integers(0, CHAINS, total)
-    for layer, (lo, hi) in enumerate(zip(layer_start[:-1], layer_start[1:], strict=True)):
+    for layer, (lo, hi) in enumerate(itertools.pairwise(layer_start.tolist())):
         for i in range(int(lo), int(hi)):
             props: dict[str, Any] = {
                 "name": f"Product {i}",
@@ -120,9 +121,7 @@ def build(n_edges: int, seed: int = 7) -> Synthetic:
             for g in range(groups):
                 alt = rng.random() < 0.5
                 k = int(rng.integers(2, 4)) if alt else 1
-                picks = [
-                    int(x) for x in rng.integers(below_lo, below_hi, k) if int(x) not in used
-                ]
+                picks = [int(x) for x in rng.integers(below_lo, below_hi, k) if int(x) not in used]
                 for a in picks:
                     used.add(a)
                     bom.append(
@@ -161,7 +160,10 @@ def build(n_edges: int, seed: int = 7) -> Synthetic:
             "start": eid[producers[i][0]],
             "end": pid[i],
             "as_of": as_of,
-            "props": {"stock": float(rng.integers(0, 500)), "daily_use": float(rng.integers(1, 50))},
+            "props": {
+                "stock": float(rng.integers(0, 500)),
+                "daily_use": float(rng.integers(1, 50)),
+            },
         }
         for i in range(total)
         if producers[i] and rng.random() < 0.2
@@ -203,8 +205,7 @@ def to_raw(s: Synthetic) -> Any:
         owned=[(r["start"], r["end"], r["props"]["share"]) for r in rel("OWNED_BY")],
         in_chain=[(r["start"], r["end"], r["props"]["stage"]) for r in rel("IN_CHAIN")],
         supplies=[
-            (r["start"], r["end"], r["product"], r["props"]["share"], None)
-            for r in rel("SUPPLIES")
+            (r["start"], r["end"], r["product"], r["props"]["share"], None) for r in rel("SUPPLIES")
         ],
         holds=[
             (r["start"], r["end"], r["as_of"], r["props"]["stock"], r["props"]["daily_use"])

@@ -69,6 +69,7 @@ def graphs(draw: st.DrawFn, acyclic: bool = False) -> RawGraph:
 
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+LIGHTER = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
