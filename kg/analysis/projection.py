@@ -28,12 +28,12 @@ from typing import Any, LiteralString
 
 import numpy as np
 import pandas as pd
-from neo4j import READ_ACCESS, ManagedTransaction
 
 from kg import model
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray, positions_by
 from kg.connection import Graph
 from kg.cypher import render
+from kg.model import NodeType
 
 
 @dataclass
@@ -68,126 +68,150 @@ class RawGraph:
     listed: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _q(template: LiteralString, **ids: str) -> LiteralString:
-    return render(template, **ids)
-
-
 P, E, R, C = model.PRODUCT, model.ENTERPRISE, model.REGION, model.CHAIN
+CHUNK = 20_000  # start nodes per read query
 
-# One query per RawGraph field; every identifier comes from the model.
-READS: dict[str, LiteralString] = {
-    "products": _q(
-        "MATCH (p:{P}) RETURN p.{id}, p.{name}, p.{category}, p.{demand}, p.{lead}, p.{unit}",
-        P=P.label,
-        id=P.key,
-        name="name",
-        category="category",
-        demand="demand_per_day",
-        lead="lead_time_days",
-        unit="unit",
+
+@dataclass(frozen=True)
+class _Read:
+    """One RawGraph field: rows of ``row`` per node ``s`` of ``start`` (after ``pattern``)."""
+
+    start: NodeType
+    pattern: LiteralString  # e.g. "MATCH (s)-[r:{T}]->(b:{B})"; "" for node reads
+    row: LiteralString  # the values of one row, e.g. "s.{key}, b.{bkey}, r.{qty}"
+    ids: tuple[tuple[str, str], ...]  # identifiers for the templates
+
+    def statements(self) -> tuple[LiteralString, LiteralString]:
+        """(bounded, open-ended) statements over a key range [$lo, $hi) of start nodes."""
+        ids = {"S": self.start.label, "key": self.start.key, **dict(self.ids)}
+        tail: LiteralString = " " + self.pattern + " RETURN collect([" + self.row + "]) AS rows"
+        bounded = render("MATCH (s:{S}) WHERE s.{key} >= $lo AND s.{key} < $hi" + tail, **ids)
+        open_ended = render("MATCH (s:{S}) WHERE s.{key} >= $lo" + tail, **ids)
+        return bounded, open_ended
+
+
+# Every identifier comes from the model; values travel as parameters.
+READS: dict[str, _Read] = {
+    "products": _Read(
+        P,
+        "",
+        "s.{key}, s.{name}, s.{category}, s.{demand}, s.{lead}, s.{unit}",
+        (
+            ("name", "name"),
+            ("category", "category"),
+            ("demand", "demand_per_day"),
+            ("lead", "lead_time_days"),
+            ("unit", "unit"),
+        ),
     ),
-    "enterprises": _q("MATCH (e:{E}) RETURN e.{id}, e.{name}", E=E.label, id=E.key, name="name"),
-    "regions": _q(
-        "MATCH (r:{R}) RETURN r.{code}, r.{name}, r.{level}",
-        R=R.label,
-        code=R.key,
-        name="name",
-        level="level",
+    "enterprises": _Read(E, "", "s.{key}, s.{name}", (("name", "name"),)),
+    "regions": _Read(R, "", "s.{key}, s.{name}, s.{level}", (("name", "name"), ("level", "level"))),
+    "chains": _Read(C, "", "s.{key}, s.{name}", (("name", "name"),)),
+    "bom": _Read(
+        P,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{key}, r.{qty}, r.{alt}",
+        (("T", model.INPUT_TO.type), ("B", P.label), ("qty", "qty_per_unit"), ("alt", "alt_group")),
     ),
-    "chains": _q("MATCH (c:{C}) RETURN c.{id}, c.{name}", C=C.label, id=C.key, name="name"),
-    "bom": _q(
-        "MATCH (a:{P})-[r:{T}]->(b:{P}) RETURN a.{id}, b.{id}, r.{qty}, r.{alt}",
-        P=P.label,
-        T=model.INPUT_TO.type,
-        id=P.key,
-        qty="qty_per_unit",
-        alt="alt_group",
+    "produces": _Read(
+        E,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{bkey}, r.{cap}, r.{out}",
+        (
+            ("T", model.PRODUCES.type),
+            ("B", P.label),
+            ("bkey", P.key),
+            ("cap", "capacity_per_day"),
+            ("out", "output_per_day"),
+        ),
     ),
-    "produces": _q(
-        "MATCH (e:{E})-[r:{T}]->(p:{P}) RETURN e.{eid}, p.{pid}, r.{cap}, r.{out}",
-        E=E.label,
-        P=P.label,
-        T=model.PRODUCES.type,
-        eid=E.key,
-        pid=P.key,
-        cap="capacity_per_day",
-        out="output_per_day",
+    "located": _Read(
+        E,
+        "MATCH (s)-[:{T}]->(b:{B})",
+        "s.{key}, b.{bkey}",
+        (("T", model.LOCATED_IN.type), ("B", R.label), ("bkey", R.key)),
     ),
-    "located": _q(
-        "MATCH (e:{E})-[:{T}]->(r:{R}) RETURN e.{eid}, r.{code}",
-        E=E.label,
-        R=R.label,
-        T=model.LOCATED_IN.type,
-        eid=E.key,
-        code=R.key,
+    "part_of": _Read(
+        R,
+        "MATCH (s)-[:{T}]->(b:{B})",
+        "s.{key}, b.{key}",
+        (("T", model.PART_OF.type), ("B", R.label)),
     ),
-    "part_of": _q(
-        "MATCH (a:{R})-[:{T}]->(b:{R}) RETURN a.{code}, b.{code}",
-        R=R.label,
-        T=model.PART_OF.type,
-        code=R.key,
+    "owned": _Read(
+        E,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{key}, r.{share}",
+        (("T", model.OWNED_BY.type), ("B", E.label), ("share", "share")),
     ),
-    "owned": _q(
-        "MATCH (a:{E})-[r:{T}]->(b:{E}) RETURN a.{id}, b.{id}, r.{share}",
-        E=E.label,
-        T=model.OWNED_BY.type,
-        id=E.key,
-        share="share",
+    "in_chain": _Read(
+        P,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{bkey}, r.{stage}",
+        (("T", model.IN_CHAIN.type), ("B", C.label), ("bkey", C.key), ("stage", "stage")),
     ),
-    "in_chain": _q(
-        "MATCH (p:{P})-[r:{T}]->(c:{C}) RETURN p.{pid}, c.{cid}, r.{stage}",
-        P=P.label,
-        C=C.label,
-        T=model.IN_CHAIN.type,
-        pid=P.key,
-        cid=C.key,
-        stage="stage",
+    "supplies": _Read(
+        E,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{key}, r.{product}, r.{share}, r.{vol}",
+        (
+            ("T", model.SUPPLIES.type),
+            ("B", E.label),
+            ("product", "product"),
+            ("share", "share"),
+            ("vol", "volume"),
+        ),
     ),
-    "supplies": _q(
-        "MATCH (a:{E})-[r:{T}]->(b:{E}) RETURN a.{id}, b.{id}, r.{product}, r.{share}, r.{vol}",
-        E=E.label,
-        T=model.SUPPLIES.type,
-        id=E.key,
-        product="product",
-        share="share",
-        vol="volume",
+    "holds": _Read(
+        E,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{bkey}, r.{asof}, r.{stock}, r.{use}",
+        (
+            ("T", model.HOLDS.type),
+            ("B", P.label),
+            ("bkey", P.key),
+            ("asof", "as_of"),
+            ("stock", "stock"),
+            ("use", "daily_use"),
+        ),
     ),
-    "holds": _q(
-        "MATCH (e:{E})-[r:{T}]->(p:{P}) RETURN e.{eid}, p.{pid}, r.{asof}, r.{stock}, r.{use}",
-        E=E.label,
-        P=P.label,
-        T=model.HOLDS.type,
-        eid=E.key,
-        pid=P.key,
-        asof="as_of",
-        stock="stock",
-        use="daily_use",
-    ),
-    "listed": _q(
-        "MATCH (e:{E})-[r:{T}]->(c:{C}) RETURN e.{eid}, c.{cid}, r.{reason}",
-        E=E.label,
-        C=C.label,
-        T=model.KEY_ENTERPRISE_OF.type,
-        eid=E.key,
-        cid=C.key,
-        reason="reason",
+    "listed": _Read(
+        E,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{bkey}, r.{reason}",
+        (
+            ("T", model.KEY_ENTERPRISE_OF.type),
+            ("B", C.label),
+            ("bkey", C.key),
+            ("reason", "reason"),
+        ),
     ),
 }
 
 
-def _fetch(graph: Graph, cypher: LiteralString) -> list[tuple[Any, ...]]:
-    def work(tx: ManagedTransaction) -> list[tuple[Any, ...]]:
-        return [tuple(record) for record in tx.run(cypher)]
-
-    with graph.driver.session(database=graph.database, default_access_mode=READ_ACCESS) as s:
-        return s.execute_read(work)
+def _keys_query(nt: NodeType) -> LiteralString:
+    return render("MATCH (n:{L}) RETURN collect(n.{key}) AS keys", L=nt.label, key=nt.key)
 
 
 def read_raw(graph: Graph) -> RawGraph:
-    """Read everything the analyses need: one query per label and relationship type."""
+    """Read everything the analyses need: per label and relationship type, one query per
+    ``CHUNK`` start nodes (ranges of their keys), each returning its rows as one list (far
+    fewer Bolt records than one per row)."""
+    bounds: dict[str, list[str]] = {}
+    for nt in (P, E, R, C):
+        keys = sorted(str(k) for k in graph.query(_keys_query(nt))[0]["keys"])
+        bounds[nt.label] = keys[::CHUNK]
     raw = RawGraph()
-    for name, cypher in READS.items():
-        setattr(raw, name, _fetch(graph, cypher))
+    for name, read in READS.items():
+        bounded, open_ended = read.statements()
+        starts = bounds[read.start.label]
+        rows: list[tuple[Any, ...]] = []
+        for i, lo in enumerate(starts):
+            if i + 1 < len(starts):
+                got = graph.query(bounded, {"lo": lo, "hi": starts[i + 1]})
+            else:
+                got = graph.query(open_ended, {"lo": lo})
+            rows.extend(tuple(r) for r in got[0]["rows"])
+        setattr(raw, name, rows)
     return raw
 
 
