@@ -123,3 +123,53 @@ def test_vectorized_removal_effects_equal_one_by_one(raw: RawGraph) -> None:
     vectorized = effects.losses(ach, weights, ctx.circuit.n_nodes)
     one_by_one = ctx._losses_one_by_one(weights)
     assert np.allclose(vectorized, one_by_one)
+
+
+@st.composite
+def or_trees(draw: st.DrawFn) -> RawGraph:
+    """Each product feeds one product nearer the root P0, and all of a product's inputs are
+    substitutes (one alt_group): a pure OR tree, where capacity is a plain max-flow."""
+    n = draw(st.integers(1, 9))
+    products = [
+        (f"P{i}", None, "final" if i == 0 else "component", None, None, None) for i in range(n)
+    ]
+    bom = [(f"P{i}", f"P{draw(st.integers(0, i - 1))}", 1.0, "g") for i in range(1, n)]
+    produces: list[tuple[Any, ...]] = []
+    enterprises = []
+    for i in range(n):
+        for j in range(draw(st.integers(0, 2))):
+            enterprises.append((f"E{i}_{j}",))
+            produces.append((f"E{i}_{j}", f"P{i}", float(draw(st.integers(0, 50))), None))
+    return RawGraph(products=products, enterprises=enterprises, bom=bom, produces=produces)
+
+
+@SETTINGS
+@given(or_trees())
+def test_capacity_is_the_max_flow_of_the_node_split_network(raw: RawGraph) -> None:
+    """On a pure OR tree the recursion equals scipy's max-flow over the network with every
+    product split into in -> out at its producers' capacity."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow
+
+    ctx = Context(from_raw(raw))
+    proj = ctx.proj
+    n = proj.n_products
+    big = 10**6
+    source, sink = 2 * n, 2 * n + 1
+    edges: dict[tuple[int, int], int] = {}
+    pcap = ctx.capacity.pcap
+    for p in range(n):
+        edges[(2 * p, 2 * p + 1)] = big if np.isinf(pcap[p]) else int(pcap[p])
+        if proj.n_inputs[p] == 0:
+            edges[(source, 2 * p)] = big
+    for a, b in zip(proj.bom_in.tolist(), proj.bom_out.tolist(), strict=True):
+        edges[(2 * a + 1, 2 * b)] = big
+    root = proj.product("P0")
+    edges[(2 * root + 1, sink)] = big
+    rows, cols = zip(*edges, strict=True)
+    graph = csr_matrix(
+        (np.asarray(list(edges.values()), dtype=np.int32), (rows, cols)), shape=(2 * n + 2,) * 2
+    )
+    flow = maximum_flow(graph, source, sink).flow_value
+    ach = ctx.capacity.ach[root]
+    assert (flow >= big and np.isinf(ach)) or flow == ach
