@@ -48,37 +48,89 @@ def ensure_schema(graph: Graph) -> None:
     graph.run_schema(constraint_statements())
 
 
+_RESERVED = frozenset({"key", "start", "end"})
+
+
+def _set_clause(
+    var: str, owner: NodeType | RelType, props: tuple[str, ...], when: str | None = None
+) -> str:
+    """``v.p = r.p, ...`` for model properties of ``owner`` only (``when``: only if true)."""
+    declared = {p.name for p in owner.props}
+    parts = []
+    for name in props:
+        if name not in declared or name in _RESERVED:
+            raise ValueError(f"{name!r} is not a property of {owner} in kg/model.py")
+        p = ident(name)
+        if when is None:
+            parts.append(f"{var}.{p} = r.{p}")
+        else:
+            parts.append(f"{var}.{p} = CASE WHEN {ident(when)} THEN r.{p} ELSE {var}.{p} END")
+    return "".join(part + ", " for part in parts)
+
+
 @cache
-def merge_nodes(nt: NodeType) -> LiteralString:
+def merge_nodes(nt: NodeType, props: tuple[str, ...] | None = None) -> LiteralString:
     """MERGE nodes on their key; SET the other properties and the provenance.
 
-    Rows: ``{key: <value>, props: {<name>: <value>, ...}}``.
+    With ``props`` (model property names), rows are flat: ``{key: <value>, <prop>: <value>}``
+    and each named property is SET explicitly; every row must carry a value for each (the
+    loader groups rows by the properties they have, so a blank never erases a value).
+    Without, rows are ``{key: <value>, props: {...}}`` and merged with ``+=`` (slower on
+    ArcadeDB). Returns ``written``: the number of rows merged.
     """
-    return render(
-        "UNWIND $rows AS r MERGE (n:{label} {{{key}: r.key}}) SET n += r.props, "
+    sets = _set_clause("n", nt, props) if props is not None else "n += r.props, "
+    template: LiteralString = (
+        "UNWIND $rows AS r MERGE (n:{label} {{{key}: r.key}}) SET "
+        + sets.replace("{", "{{").replace("}", "}}")
         + _PROVENANCE_SET.format(v="n")
-        + " RETURN count(*) AS written",
-        label=nt.label,
-        key=nt.key,
+        + " RETURN count(*) AS written"
     )
+    return render(template, label=nt.label, key=nt.key)
 
 
 @cache
-def merge_rels(rt: RelType) -> LiteralString:
+def merge_rels(rt: RelType, props: tuple[str, ...] | None = None) -> LiteralString:
     """MATCH both ends by key, MERGE the relationship on its merge keys, SET the rest.
 
-    Rows: ``{start: <key>, end: <key>, <merge key>: <value>..., props: {...}}``. Returns the
-    number of rows whose two ends were found, so a caller can tell a missing end.
+    Rows: ``{start: <key>, end: <key>, <merge key>: <value>..., <prop>: <value>...}`` with
+    ``props`` (explicit SETs, as merge_nodes), else ``{..., props: {...}}`` merged with ``+=``.
+    Returns ``written``: the number of rows whose two ends were found, so a caller can tell
+    a missing end.
+
+    With ``rt.current_by`` (a date property; PRODUCES) the relationship holds the latest
+    snapshot: a row dated before its value, or an undated row over a dated one, leaves it as
+    it is (every SET keeps the old value; the row still counts as written, its ends exist),
+    and a row that does apply SETs every declared property, so a figure the newer snapshot
+    leaves blank is removed rather than kept from an older one.
     """
     keys = ", ".join(ident(k) + ": r." + ident(k) for k in rt.merge_keys)
     pattern = " {{" + keys + "}}" if keys else ""
+    if rt.current_by is None:
+        head: LiteralString = "]->(b) SET "
+        sets = _set_clause("x", rt, props) if props is not None else "x += r.props, "
+        provenance = _PROVENANCE_SET.format(v="x")
+    else:
+        by = ident(rt.current_by)
+        value: LiteralString = ("r." if props is not None else "r.props.") + by
+        head = "]->(b) WITH r, x, (x." + by + " IS NULL OR " + value + " >= x." + by
+        head += ") AS newer SET "
+        if props is not None:
+            names = tuple(p.name for p in rt.props if p.name not in rt.merge_keys)
+            sets = _set_clause("x", rt, names, when="newer")
+        else:
+            sets = "x += CASE WHEN newer THEN r.props ELSE {} END, "
+        provenance = ", ".join(
+            f"x.{n} = CASE WHEN newer THEN ${n} ELSE x.{n} END"
+            for n in ("source", "load_id", "loaded_at", "basis")
+        )
     template: LiteralString = (
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.start}}) "
         "MATCH (b:{end} {{{ekey}: r.end}}) "
         "MERGE (a)-[x:{type}"
         + pattern
-        + "]->(b) SET x += r.props, "
-        + _PROVENANCE_SET.format(v="x")
+        + head
+        + sets.replace("{", "{{").replace("}", "}}")
+        + provenance
         + " RETURN count(*) AS written"
     )
     return render(

@@ -37,7 +37,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Write:
-    """Rows for one generated MERGE statement."""
+    """Flat rows for one node or relationship type.
+
+    Node rows: ``{key, <prop>...}``; relationship rows: ``{start, end, <merge key>...,
+    <prop>...}``. A row carries only the properties it has a value for.
+    """
 
     target: NodeType | RelType
     rows: list[dict[str, Any]]
@@ -73,35 +77,23 @@ class Kind:
 # ---- row building helpers -------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    """None for missing cells; plain Python values for the driver."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return value or None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NaN still marks a missing number)."""
     present = [c for c in columns if c in df.columns]
-    out = []
-    for values in df[present].itertuples(index=False, name=None):
-        out.append({c: _clean(v) for c, v in zip(present, values, strict=True)})
-    return out
-
-
-def _props(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: record[n] for n in names if record.get(n) is not None}
+    lists = [df[c].tolist() for c in present]
+    return [dict(zip(present, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
-    rows = [{"key": r[key_col], "props": _props(r, props)} for r in _records(df, [key_col, *props])]
+    rows = []
+    for r in _records(df, [key_col, *props]):
+        row = {n: v for n in props if not _missing(v := r.get(n))}
+        row["key"] = r[key_col]
+        rows.append(row)
     return Write(nt, rows)
 
 
@@ -113,16 +105,17 @@ def _rel_rows(
     props: dict[str, str],
 ) -> Write:
     """``props`` maps relationship property -> column."""
+    merge = [(k, props[k]) for k in rt.merge_keys]
+    others = [(p, c) for p, c in props.items() if p not in rt.merge_keys]
     rows = []
     for r in records:
-        if r.get(start) is None or r.get(end) is None:
+        a, b = r.get(start), r.get(end)
+        if _missing(a) or _missing(b):
             continue
-        row: dict[str, Any] = {"start": r[start], "end": r[end]}
-        for k in rt.merge_keys:
-            row[k] = r[props[k]]
-        row["props"] = {
-            p: r[c] for p, c in props.items() if p not in rt.merge_keys and r.get(c) is not None
-        }
+        row: dict[str, Any] = {p: v for p, c in others if not _missing(v := r.get(c))}
+        row["start"], row["end"] = a, b
+        for k, c in merge:
+            row[k] = r[c]
         rows.append(row)
     return Write(rt, rows)
 
@@ -204,10 +197,14 @@ def _build_supplies(df: pd.DataFrame) -> list[Write]:
 
 def _build_capacity(df: pd.DataFrame) -> list[Write]:
     cols = ["enterprise", "product", "capacity_per_day", "output_per_day", "unit", "as_of"]
+    recs = _records(df, cols)
+    props = {c: c for c in cols[2:]}
+    # PRODUCES keeps the latest figures (an older row leaves it as it is: current_by);
+    # every dated row is also kept as a CAPACITY_SNAPSHOT, the capacity history.
+    dated = [r for r in recs if not _missing(r.get("as_of"))]
     return [
-        _rel_rows(
-            _records(df, cols), model.PRODUCES, "enterprise", "product", {c: c for c in cols[2:]}
-        )
+        _rel_rows(recs, model.PRODUCES, "enterprise", "product", props),
+        _rel_rows(dated, model.CAPACITY_SNAPSHOT, "enterprise", "product", props),
     ]
 
 
@@ -215,6 +212,36 @@ def _build_inventory(df: pd.DataFrame) -> list[Write]:
     cols = ["holder", "product", "stock", "daily_use", "as_of"]
     return [
         _rel_rows(_records(df, cols), model.HOLDS, "holder", "product", {c: c for c in cols[2:]})
+    ]
+
+
+def _build_stockpiles(df: pd.DataFrame) -> list[Write]:
+    cols = ["reserve", "product", "stock", "target", "as_of"]
+    return [
+        _rel_rows(
+            _records(df, cols), model.STOCKPILES, "reserve", "product", {c: c for c in cols[2:]}
+        )
+    ]
+
+
+def _build_demand(df: pd.DataFrame) -> list[Write]:
+    areas: dict[str, dict[str, Any]] = {}
+    for r in _records(df, ["area", "area_name", "sector", "region"]):
+        # One Area per id; the first value given wins (a row rule rejects disagreeing ones).
+        area = areas.setdefault(r["area"], {"key": r["area"]})
+        for column, prop in (("area_name", "name"), ("sector", "sector"), ("region", "region")):
+            if prop not in area and not _missing(r.get(column)):
+                area[prop] = r[column]
+    located = [{"area": a["key"], "region": a.get("region")} for a in areas.values()]
+    cols = ["area", "product", "priority", "daily_demand", "as_of"]
+    demand = _records(df, cols)
+    for r in demand:
+        if not _missing(r.get("priority")):
+            r["priority"] = int(r["priority"])
+    return [
+        Write(model.AREA, list(areas.values())),
+        _rel_rows(located, model.AREA_LOCATED_IN, "area", "region", {}),
+        _rel_rows(demand, model.DEMANDS, "area", "product", {c: c for c in cols[2:]}),
     ]
 
 
@@ -254,6 +281,16 @@ def _half_position(df: pd.DataFrame) -> pd.Series:
     return df["lat"].isna() != df["lon"].isna()
 
 
+def _area_disagrees(df: pd.DataFrame) -> pd.Series:
+    """Rows whose area_name, sector or region differ from an earlier row of the same area."""
+    bad = pd.Series(False, index=df.index)
+    for c in ("area_name", "sector", "region"):
+        given = df[c].notna() & df["area"].notna()
+        first = df[given].groupby("area")[c].transform("first")
+        bad |= pd.Series(given & (df[c] != first.reindex(df.index)), index=df.index)
+    return bad
+
+
 ENT, PRODUCT, CHAIN, REGION = model.ENTERPRISE, model.PRODUCT, model.CHAIN, model.REGION
 
 KINDS: dict[str, Kind] = {
@@ -271,11 +308,7 @@ KINDS: dict[str, Kind] = {
                     doc="administrative code, e.g. 330100",
                 ),
                 Column("name", required=True),
-                Column(
-                    "level",
-                    choices=model.REGION_LEVELS,
-                    doc="country, province, city, county or town",
-                ),
+                Column("level", choices=model.REGION_LEVELS),
                 Column("parent", ref=REGION, doc="code of the enclosing region"),
             ),
             key=("code",),
@@ -417,7 +450,8 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "capacity",
-            "Capacity survey: enterprise PRODUCES product.",
+            "Capacity survey: enterprise PRODUCES product (the latest as_of wins; each dated row "
+            "is kept as a CAPACITY_SNAPSHOT).",
             (
                 Column("enterprise", required=True, ref=ENT),
                 Column("product", required=True, ref=PRODUCT),
@@ -475,8 +509,100 @@ KINDS: dict[str, Kind] = {
             key=("enterprise", "chain"),
             build=_build_key_enterprises,
         ),
+        Kind(
+            "stockpiles",
+            "Strategic stockpile snapshots: a reserve STOCKPILES a product against a target.",
+            (
+                Column("reserve", required=True, ref=ENT, doc="id of the reserve (an enterprise)"),
+                Column("product", required=True, ref=PRODUCT),
+                Column("stock", "float", required=True, min=0, doc="units held"),
+                Column("target", "float", required=True, min=0, doc="units it should hold"),
+                Column("as_of", "date", required=True, not_future=True),
+            ),
+            key=("reserve", "product", "as_of"),
+            build=_build_stockpiles,
+            basis="surveyed",
+        ),
+        Kind(
+            "demand",
+            "Demand snapshots by area (Area DEMANDS product), served by priority (1 first).",
+            (
+                Column(
+                    "area",
+                    required=True,
+                    pattern=ID_PATTERN,
+                    pattern_hint=ID_HINT,
+                    doc="id of the demand area (a district, hospital group...)",
+                ),
+                Column("product", required=True, ref=PRODUCT),
+                Column(
+                    "priority",
+                    "int",
+                    required=True,
+                    min=1,
+                    doc="a whole number, 1 is served first",
+                ),
+                Column("daily_demand", "float", required=True, min=0, doc="units per day"),
+                Column("as_of", "date", required=True, not_future=True),
+                Column("area_name"),
+                Column("sector", choices=model.AREA_SECTORS),
+                Column("region", ref=REGION, doc="code of the region the area lies in"),
+            ),
+            key=("area", "product", "as_of"),
+            build=_build_demand,
+            basis="surveyed",
+            row_rules=(
+                (
+                    ("area", "area_name", "sector", "region"),
+                    _area_disagrees,
+                    "an area's area_name, sector and region must be the same on every row",
+                ),
+            ),
+        ),
     )
 }
 
 # Load order when several files come in one command: referenced kinds first.
 KIND_ORDER: tuple[str, ...] = tuple(KINDS)
+
+
+def column_reference() -> str:
+    """The canonical formats as Markdown, one table per kind (the README carries this text)."""
+    out = []
+    for kind in KINDS.values():
+        out.append(f"#### `{kind.name}`: {kind.doc}\n")
+        out.append(f"Key: {', '.join(kind.key)}. Basis by default: {kind.basis}.\n")
+        out.append("| column | type | required | rule |")
+        out.append("|---|---|---|---|")
+        for c in kind.columns:
+            rules = []
+            if c.choices:
+                rules.append("one of " + ", ".join(c.choices))
+            if c.pattern_hint:
+                rules.append(c.pattern_hint)
+            if c.min is not None:
+                rules.append(f"{'>' if c.min_exclusive else '>='} {c.min:g}")
+            if c.max is not None:
+                rules.append(f"<= {c.max:g}")
+            if c.ref is not None:
+                rules.append(f"a known {c.ref.label} {c.ref.key}")
+            if c.not_future:
+                rules.append("not in the future")
+            if c.default is not None:
+                rules.append(
+                    f"default {c.default:g}"
+                    if isinstance(c.default, float)
+                    else f"default {c.default}"
+                )
+            if c.doc:
+                rules.append(c.doc)
+            kind_type = (
+                "';'-separated list"
+                if c.type == "list"
+                else ("date YYYY-MM-DD" if c.type == "date" else c.type)
+            )
+            out.append(
+                f"| {c.name} | {kind_type} | {'yes' if c.required else ''} | {'; '.join(rules)} |"
+            )
+        out.append("")
+    return "\n".join(out)
