@@ -44,23 +44,25 @@ def test_results_are_written_back(loaded: Graph, path: Path) -> None:
         "RETURN p.id AS id, p.bom_depth AS depth, p.key_product AS key, p.spof_count AS n, "
         "p.sourcing AS sourcing"
     )
+    w = "willems_01:"
     assert {r["id"]: (r["depth"], r["key"], r["n"], r["sourcing"]) for r in rows} == {
-        "Part_0001": (0, False, None, "unknown"),
-        "Part_0002": (0, False, None, "unknown"),
-        "Part_0003": (0, False, None, "unknown"),
-        "Manuf_0001": (1, False, None, "unknown"),
-        "Manuf_0002": (1, False, None, "unknown"),
-        "Retail_0001": (2, True, len(closure(up, "Retail_0001")), "unknown"),
-        "Retail_0002": (2, True, len(closure(up, "Retail_0002")), "unknown"),
-        "Retail_0003": (2, True, len(closure(up, "Retail_0003")), "unknown"),
+        w + "Part_0001": (0, False, None, "unknown"),
+        w + "Part_0002": (0, False, None, "unknown"),
+        w + "Part_0003": (0, False, None, "unknown"),
+        w + "Manuf_0001": (1, False, None, "unknown"),
+        w + "Manuf_0002": (1, False, None, "unknown"),
+        w + "Retail_0001": (2, True, len(closure(up, w + "Retail_0001")), "unknown"),
+        w + "Retail_0002": (2, True, len(closure(up, w + "Retail_0002")), "unknown"),
+        w + "Retail_0003": (2, True, len(closure(up, w + "Retail_0003")), "unknown"),
     }
     links = loaded.query(
-        "MATCH (x:Product)-[s:SPOF_FOR]->(:Product {id: 'Retail_0002'}) RETURN x.id AS x"
+        "MATCH (x:Product)-[s:SPOF_FOR]->(:Product {id: $id}) RETURN x.id AS x",
+        {"id": w + "Retail_0002"},
     )
     assert {r["x"] for r in links} == {
-        "Manuf_0001",
-        "Manuf_0002",
-        "Part_0001",
-        "Part_0002",
-        "Part_0003",
+        w + "Manuf_0001",
+        w + "Manuf_0002",
+        w + "Part_0001",
+        w + "Part_0002",
+        w + "Part_0003",
     }

@@ -22,15 +22,23 @@ DATA = Path(__file__).parent / "data"
 
 
 def feeds(path: Path) -> dict[str, list[str]]:
-    """stage -> the stages that feed it, straight from the file."""
+    """stage -> the stages that feed it, straight from the file, named as the willems mapping
+    names the products: "<chain>:<stage_id>" (stage ids repeat across the files)."""
     out: dict[str, list[str]] = {}
+    chain = path.stem
     with open(path, newline="") as fh:
         reader = csv.reader(fh)
         next(reader)
         for row in reader:
             ups = row[8:]
-            out[row[0]] = [ups[i] for i in range(0, len(ups) - 1, 2) if ups[i]]
+            out[f"{chain}:{row[0]}"] = [
+                f"{chain}:{ups[i]}" for i in range(0, len(ups) - 1, 2) if ups[i]
+            ]
     return out
+
+
+def stage(product_id: str) -> str:
+    return product_id.split(":", 1)[1]
 
 
 def depths(up: dict[str, list[str]]) -> dict[str, int]:
@@ -78,8 +86,7 @@ def load(graph: Graph, path: Path, write: bool) -> Graph:
 
 
 # Test functions shared by test_analysis_willems_01.py and _38.py (each loads one file into
-# its own database: stage ids repeat across the files). They need the fixtures ``path``,
-# ``loaded`` and ``ctx``.
+# its own database). They need the fixtures ``path``, ``loaded`` and ``ctx``.
 
 
 def test_bom_depth_equals_the_files_stage_depth(ctx: Context, path: Path) -> None:
@@ -91,7 +98,7 @@ def test_bom_depth_equals_the_files_stage_depth(ctx: Context, path: Path) -> Non
 
 def test_tiers_above_retail_equal_the_files_distances(loaded: Graph, path: Path) -> None:
     up = feeds(path)
-    retail = sorted(s for s in up if s.startswith("Retail_"))
+    retail = sorted(s for s in up if stage(s).startswith("Retail_"))
     for r in retail[:3]:
         expected = bfs(up, r)
         hits = tiers(loaded, r, "upstream", 20, kind="product")
@@ -100,7 +107,7 @@ def test_tiers_above_retail_equal_the_files_distances(loaded: Graph, path: Path)
 
 def test_every_end_item_depends_on_its_whole_upstream(ctx: Context, path: Path) -> None:
     up = feeds(path)
-    ends = [s for s in up if s.startswith(("Retail_", "Dist_"))]
+    ends = [s for s in up if stage(s).startswith(("Retail_", "Dist_"))]
     assert ends
     by_product: dict[str, set[str]] = {}
     for link in spof(ctx, chain=path.stem):
