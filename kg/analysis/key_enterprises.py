@@ -112,6 +112,7 @@ def chain_ranking(
     chosen = ranked if limit is None else ranked[:limit]
     chosen_set = set(chosen)
     chosen += [e for e in sorted(listed) if e not in chosen_set]  # the white list stays in
+    chosen_set = set(chosen)
 
     sole: dict[int, list[str]] = {}
     for k in sole_lines.tolist():
@@ -120,7 +121,7 @@ def chain_ranking(
             sole.setdefault(e, []).append(proj.product_ids[int(proj.pr_prod[k])])
     rank_of = {e: i + 1 for i, e in enumerate(ranked)}
     out = []
-    for e in chosen:
+    for e in sorted(chosen, key=lambda x: rank_of[x]):
         x = c.e0 + e
         sc, of = scores.get(x, (0.0, []))
         cr = None if losses is None else float(crit[e])

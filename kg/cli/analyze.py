@@ -92,6 +92,14 @@ def analysis() -> Iterator[Context]:
         yield ctx
 
 
+def _flat(rows: list[dict[str, Any]], fmt: Format, **joins: str) -> list[dict[str, Any]]:
+    """For a table, show these list columns as text joined by their separator (the table
+    would draw any list as a path with arrows)."""
+    if fmt is not Format.table:
+        return rows
+    return [{**r, **{c: sep.join(map(str, r[c])) for c, sep in joins.items()}} for r in rows]
+
+
 def _title(what: str, chain: str | None, product: str | None = None) -> str:
     scope = f" of {product}" if product else (f" in chain {chain}" if chain else "")
     return what + scope
@@ -118,7 +126,11 @@ def single_source_cmd(
         if product is not None:
             ctx.proj.product(product)
     if declared:
-        rows = [d.as_dict() for d in report.declared if product in (None, d.product)]
+        rows = _flat(
+            [d.as_dict() for d in report.declared if product in (None, d.product)],
+            fmt,
+            suppliers=", ",
+        )
         cols = ["customer", "customer_name", "product", "suppliers", "single_source"]
         emit(rows, [*cols, "group_single_source", "hhi"], fmt, _title("declared sources", chain))
         return
@@ -183,7 +195,7 @@ def bottlenecks_cmd(
     with analysis() as ctx:
         rows = bottlenecks(ctx, chain=chain)[:limit]
     emit(
-        [r.as_dict() for r in rows],
+        _flat([r.as_dict() for r in rows], fmt, spof_for=", "),
         [
             "node",
             "kind",
@@ -264,7 +276,7 @@ def key_enterprises_cmd(
     with analysis() as ctx:
         rows = key_enterprises(ctx, chain=chain, limit=limit)
     emit(
-        [r.as_dict() for r in rows],
+        _flat([r.as_dict() for r in rows], fmt, reasons="; "),
         [
             "chain",
             "rank",
