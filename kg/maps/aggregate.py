@@ -127,27 +127,27 @@ def _merge(
 
 
 def _group_results(members: list[MapNode]) -> Results:
-    """A group is flagged when any member is; it carries the worst warning of its members."""
-    flagged = any(m.results.flagged for m in members)
+    """A group is outlined when any member is; it carries the worst warning of its members."""
+    n_outlined = sum(m.outlined for m in members)
     levels = [m.results.warning_level for m in members if m.results.warning_level]
     worst = next((lv for lv in ("red", "yellow", "blue") if lv in levels), None)
     reason = None
-    if flagged or worst:
+    if n_outlined or worst:
         parts = []
-        n_flagged = sum(m.results.flagged for m in members)
-        if n_flagged:
-            parts.append(f"{n_flagged} sole source(s) or single point(s) of failure inside")
+        if n_outlined:
+            parts.append(f"{n_outlined} single source(s) or single point(s) of failure inside")
         if worst:
             parts.append(f"{levels.count(worst)} member(s) with a {worst} warning")
         reason = "; ".join(parts)
-    return Results(is_spof=True if flagged else None, warning_level=worst, warning_reason=reason)
+    return Results(is_spof=True if n_outlined else None, warning_level=worst, warning_reason=reason)
 
 
 def _group_products(data: MapData, keep: Collection[str], max_nodes: int) -> MapData:
     """Group products: first those going into the same product, then by level and category.
 
-    Sole sources, single points of failure and products with a warning stay on their own when
-    there is room (at most half the limit), so the risks stay visible.
+    Capacity bottlenecks and the products they hold back, single sources, single points of
+    failure and products with a warning stay on their own when there is room (at most half the
+    limit), so the risks stay visible.
     """
     level = product_levels(data)
     names = {n.key: n.name for n in data.nodes}
@@ -156,10 +156,9 @@ def _group_products(data: MapData, keep: Collection[str], max_nodes: int) -> Map
         if e.kind == "input" and (e.source not in goes_into or e.target < goes_into[e.source]):
             goes_into[e.source] = e.target
     risky = {
-        n.key
-        for n in data.nodes
-        if n.kind == "product" and (n.results.flagged or n.results.warning_level)
+        n.key for n in data.nodes if n.kind == "product" and (n.outlined or n.results.warning_level)
     }
+    risky |= {key for pair in data.limiting_links() for key in pair}
     if len(set(keep) | risky) <= max_nodes // 2:
         keep = set(keep) | risky
 
@@ -188,7 +187,7 @@ def _group_products(data: MapData, keep: Collection[str], max_nodes: int) -> Map
         how = "by BOM level and category"
     after = sum(1 for n in out.nodes if n.kind == "group")
     alone = (
-        " (sole sources, single points of failure and warnings kept apart)"
+        " (bottlenecks, single sources, single points of failure and warnings kept apart)"
         if risky <= set(keep) and risky
         else ""
     )

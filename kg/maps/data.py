@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, LiteralString
 
 from kg.connection import Graph
@@ -29,6 +29,7 @@ from kg.model import (
     PRODUCES,
     PRODUCT,
     REGION,
+    SPOF_FOR_ENTERPRISE,
     SUPPLIES,
 )
 from kg.tiers import MAX_TIERS, Direction, NotFoundError, tiers
@@ -42,6 +43,10 @@ MapKind = Literal["chain", "enterprise", "disruption"]
 # analyses write it; a SUPPLIES edge without it is drawn plainly.
 SINGLE_SOURCE = "single_source"
 WARNING_LEVELS: tuple[str, ...] = ("red", "yellow", "blue")
+# sourcing values (kg/analysis/single_source.py) that make a product a single point itself:
+# one live producer, or producers on record of which none is live
+SINGLE_SOURCINGS: tuple[str, ...] = ("sole", "none")
+PRODUCER_CAPACITY = "producer_capacity_per_day"  # kg/model.py PRODUCT_ANALYSIS_RESULTS
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,19 @@ class Results:
 
     @property
     def flagged(self) -> bool:
-        """Drawn with a red outline: a sole source or a single point of failure."""
-        return self.sourcing == "sole" or bool(self.is_spof)
+        """A single point of any kind: its own sourcing, or its loss stops a key product. What
+        the map outlines in red is narrower: see MapNode.outlined."""
+        return self.single_sourced or bool(self.is_spof)
+
+    @property
+    def single_sourced(self) -> bool:
+        """A product whose own sourcing is a single point: one live producer (or none left),
+        every producer in one region, or every producer in one ownership group."""
+        return (
+            self.sourcing in SINGLE_SOURCINGS
+            or bool(self.regional_single_source)
+            or bool(self.group_single_source)
+        )
 
 
 _NO_RESULTS = Results()
@@ -114,6 +130,9 @@ class MapNode:
     unit: str | None = None
     tier: int | None = None  # enterprise map: tiers above the root (0: the root itself)
     capacity: float | None = None  # per day: a product's producers summed; an enterprise's own
+    # per day: what a product's live producers could make without input limits, as the analyses
+    # wrote it beside the agreed results (producer_capacity_per_day, PRODUCT_ANALYSIS_RESULTS)
+    producer_capacity: float | None = None
     makes: list[tuple[str, float | None, str | None]] = field(default_factory=list)
     producers: list[tuple[str, float | None]] = field(default_factory=list)  # (name, capacity)
     supplies: str | None = None  # enterprise map: the products on its links toward the root
@@ -124,6 +143,19 @@ class MapNode:
     member_count: int = 0
     status: Status = "normal"
     remaining: float | None = None  # share of output left (disruption: reduced products)
+
+    @property
+    def outlined(self) -> bool:
+        """Drawn with a red outline: a product whose own sourcing is a single point; an
+        enterprise or region that is a (hidden) single point of failure of a key product; a
+        group holding either.
+
+        An input product that is a single point of failure only because nothing substitutes
+        for it is not outlined (nearly every input of a real chain is one): its tooltip says so.
+        """
+        if self.kind == "product":
+            return self.results.single_sourced
+        return bool(self.results.is_spof)
 
 
 @dataclass
@@ -142,6 +174,47 @@ class MapEdge:
     count: int = 1  # edges folded into this one by aggregation
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A product held back by a capacity bottleneck, with the analyses' figures."""
+
+    product: str  # node key
+    achievable: float | None  # per day, what the inputs allow (achievable_per_day)
+    capacity: float | None  # per day, what its producers could make (producer_capacity_per_day)
+
+    @property
+    def share(self) -> float | None:
+        """Achievable output as a share of the producers' capacity."""
+        if self.achievable is None or not self.capacity or self.capacity <= 0:
+            return None
+        return self.achievable / self.capacity
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """An enterprise or region whose loss stops a product a bottleneck limits, through it."""
+
+    kind: Literal["enterprise", "region"]
+    id: str
+    name: str
+    via: str | None  # id of the first product on its path (what it makes or holds)
+
+
+@dataclass(frozen=True)
+class Bottleneck:
+    """A capacity bottleneck on a map: the input (or substitutes together) that limits the
+    achievable output of one or more products on it most (their limiting_input)."""
+
+    inputs: tuple[str, ...]  # node keys of the limiting input(s) on the map
+    limits: tuple[Limit, ...]  # the products it holds back, by id
+    upstream: tuple[Upstream, ...] = ()  # single points of failure behind it
+
+    @property
+    def worst(self) -> float:
+        shares = [lim.share for lim in self.limits if lim.share is not None]
+        return min(shares) if shares else 1.0
+
+
 @dataclass
 class MapData:
     kind: MapKind
@@ -154,9 +227,19 @@ class MapData:
     product_names: dict[str, str] = field(default_factory=dict)  # id -> name, for edge tips
     direction: Direction = "upstream"  # an enterprise map: suppliers (up) or customers (down)
     aggregated: bool = False
+    bottlenecks: list[Bottleneck] = field(default_factory=list)  # chain maps, worst first
 
     def node_map(self) -> dict[str, MapNode]:
         return {n.key: n for n in self.nodes}
+
+    def bottleneck_inputs(self) -> set[str]:
+        return {key for b in self.bottlenecks for key in b.inputs}
+
+    def limiting_links(self) -> set[tuple[str, str]]:
+        """(input, product) node keys of the links from each bottleneck to what it limits."""
+        return {
+            (key, lim.product) for b in self.bottlenecks for key in b.inputs for lim in b.limits
+        }
 
 
 def node_key(kind: NodeKind, graph_id: str) -> str:
@@ -177,6 +260,7 @@ _IDS = dict(
     supplies=SUPPLIES.type,
     located_in=LOCATED_IN.type,
     part_of=PART_OF.type,
+    spof_for=SPOF_FOR_ENTERPRISE.type,
 )
 
 Q_CHAIN: LiteralString = render(
@@ -276,6 +360,20 @@ Q_IN_REGIONS: LiteralString = render(
 )
 
 
+# Hidden single points of failure of some products: the enterprises and the regions whose loss
+# stops them, with the path that explains each (written by the analyses).
+Q_SPOF_ENTERPRISES: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (x:{enterprise})-[s:{spof_for}]->(:{product} {{id: pid}}) "
+    "RETURN collect([x.id, x.name, pid, s.path]) AS rows",
+    **_IDS,
+)
+Q_SPOF_REGIONS: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (x:{region})-[s:{spof_for}]->(:{product} {{id: pid}}) "
+    "RETURN collect([x.code, x.name, pid, s.path]) AS rows",
+    **_IDS,
+)
+
+
 def rows(graph: Graph, cypher: LiteralString, params: Mapping[str, Any]) -> list[Any]:
     result = graph.query(cypher, params)
     return list(result[0]["rows"]) if result else []
@@ -327,6 +425,7 @@ def product_node(row: Mapping[str, Any]) -> MapNode:
         category=_text(row.get("category")),
         stage=_text(row.get("stage")),
         unit=_text(row.get("unit")),
+        producer_capacity=_float(row.get(PRODUCER_CAPACITY)),
         results=Results.from_row(row),
     )
 
@@ -453,9 +552,83 @@ def chain_data(graph: Graph, chain_id: str, trade_up_to: int | None = None) -> M
         subtitle += f": {chain['description']}"
     data = MapData("chain", title, subtitle, nodes, edges)
     data.product_names = {p.id: p.name for p in products}
+    data.bottlenecks = upstream_of(graph, capacity_bottlenecks(products), set(data.product_names))
     if not products:
         data.notes.append("This chain has no products on record yet.")
     return data
+
+
+# ---- capacity bottlenecks ------------------------------------------------------------------
+
+
+def capacity_bottlenecks(products: Iterable[MapNode]) -> list[Bottleneck]:
+    """The capacity bottlenecks among these products, worst first.
+
+    Each product's limiting_input (written by the analyses; ids joined by "|" when a group of
+    substitutes limits together) that is itself among the products is a bottleneck of that
+    product, as long as the product's achievable output is below what its producers could make.
+    Worst first: the lowest share of capacity a bottleneck leaves, then the most products held.
+    """
+    on_map = {p.id: p for p in products if p.kind == "product"}
+    held: dict[tuple[str, ...], list[Limit]] = {}
+    for p in on_map.values():
+        r = p.results
+        if not r.limiting_input:
+            continue
+        named = {part.strip() for part in r.limiting_input.split("|")}
+        ids = tuple(sorted((named & on_map.keys()) - {p.id}))
+        if not ids:
+            continue
+        capacity = p.producer_capacity
+        if capacity is None:
+            capacity = p.capacity
+        achievable = r.achievable_per_day
+        if achievable is not None and capacity is not None and achievable >= capacity:
+            continue  # not held back after all
+        held.setdefault(ids, []).append(Limit(p.key, achievable, capacity))
+    found = [
+        Bottleneck(
+            tuple(node_key("product", i) for i in ids),
+            tuple(sorted(limits, key=lambda lim: lim.product)),
+        )
+        for ids, limits in held.items()
+    ]
+    found.sort(key=lambda b: (b.worst, -len(b.limits), b.inputs))
+    return found
+
+
+def upstream_of(
+    graph: Graph, bottlenecks: list[Bottleneck], product_ids: set[str]
+) -> list[Bottleneck]:
+    """The bottlenecks with the enterprises and regions whose loss stops a product they limit
+    through them (a SPOF_FOR link whose path runs through the bottleneck)."""
+    if not bottlenecks:
+        return bottlenecks
+    limited = sorted({lim.product.split(":", 1)[1] for b in bottlenecks for lim in b.limits})
+    found: list[tuple[Literal["enterprise", "region"], list[Any]]] = [
+        ("enterprise", rows(graph, Q_SPOF_ENTERPRISES, {"ids": limited})),
+        ("region", rows(graph, Q_SPOF_REGIONS, {"ids": limited})),
+    ]
+    out = []
+    for b in bottlenecks:
+        inputs = {key.split(":", 1)[1] for key in b.inputs}
+        held = {lim.product.split(":", 1)[1] for lim in b.limits}
+        best: dict[tuple[str, str], tuple[int, Upstream]] = {}
+        for kind, found_rows in found:
+            for xid, name, pid, path in found_rows:
+                steps = [str(step) for step in path or ()]
+                if str(pid) not in held or not inputs & set(steps[1:]):
+                    continue
+                via = next((step for step in steps[1:] if step in product_ids), None)
+                up = Upstream(kind, str(xid), _text(name) or str(xid), via)
+                key = (kind, up.id)
+                if key not in best or len(steps) < best[key][0]:
+                    best[key] = (len(steps), up)
+        ordered = sorted(
+            best.values(), key=lambda lu: (lu[1].kind != "enterprise", lu[0], lu[1].name)
+        )
+        out.append(replace(b, upstream=tuple(up for _, up in ordered)))
+    return out
 
 
 def _closure(graph: Graph, seeds: Iterable[str], step: LiteralString, max_depth: int) -> set[str]:

@@ -14,7 +14,7 @@ a second.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,12 @@ FloatArray = npt.NDArray[np.float64]
 ROW = 44.0  # vertical distance between nodes (world units, ~px at zoom 1)
 SUB_COLUMN = 230.0  # horizontal distance between the sub-columns of a wrapped column
 COLUMN_GAP = 330.0  # horizontal distance between neighbouring columns
+# Chain and disruption maps: a column of products keeps room on its right for their names (the
+# page draws them at the whole-map view), while a column of makers, whose names wait until one
+# zooms in, sits close to the products it makes, its sub-columns close together.
+PRODUCT_GAP = 620.0
+MAKER_GAP = 130.0
+MAKER_SUB_COLUMN = 120.0
 ASPECT = 1.6  # wanted width / height of the whole map
 MIN_ROWS = 10  # never wrap a column shorter than this
 SWEEPS = 4  # down+up barycentre sweep pairs
@@ -183,14 +189,29 @@ def order_in_columns(
     return pos
 
 
-def choose_rows(sizes: IntArray, row: float = ROW) -> int:
-    """Rows per column so that the map comes out about ASPECT times wider than high."""
+def choose_rows(
+    sizes: IntArray,
+    row: float = ROW,
+    sub_column: FloatArray | None = None,
+    gap_after: FloatArray | None = None,
+) -> int:
+    """Rows per column so that the map comes out about ASPECT times wider than high.
+
+    ``sub_column`` and ``gap_after``: each column's sub-column width and the gap to the next
+    column (SUB_COLUMN and COLUMN_GAP unless given).
+    """
     tallest = int(sizes.max()) if len(sizes) else 1
     if tallest <= MIN_ROWS:
         return max(tallest, 1)
+    if sub_column is None:
+        sub_column = np.full(len(sizes), SUB_COLUMN)
+    if gap_after is None:
+        gap_after = np.full(len(sizes), COLUMN_GAP)
     rows = np.arange(MIN_ROWS, tallest + 1, dtype=np.float64)
     sub_columns = np.ceil(sizes[:, None] / rows[None, :])
-    width = (sub_columns - 1).sum(axis=0) * SUB_COLUMN + (len(sizes) - 1) * COLUMN_GAP + SUB_COLUMN
+    width = (
+        ((sub_columns - 1) * sub_column[:, None]).sum(axis=0) + gap_after[:-1].sum() + SUB_COLUMN
+    )
     height = rows * row
     best = int(np.argmin(np.abs(np.log(width / height) - np.log(ASPECT))))
     return int(rows[best])
@@ -202,12 +223,16 @@ def layered(
     sources: Sequence[int] | IntArray,
     targets: Sequence[int] | IntArray,
     row: float = ROW,
+    spacing: Mapping[int, tuple[float, float]] | None = None,
 ) -> Layout:
     """Positions for nodes in the given (possibly sparse) columns, left to right.
 
-    ``row`` is the vertical distance between nodes; sub-columns and columns keep theirs.
+    ``row`` is the vertical distance between nodes; ``spacing`` gives some columns (by the
+    numbers in ``columns``) their own (sub-column width, gap to the next column), instead of
+    SUB_COLUMN and COLUMN_GAP.
     """
-    column = _compress(np.asarray(columns, dtype=np.int64))
+    raw = np.asarray(columns, dtype=np.int64)
+    column = _compress(raw)
     src = np.asarray(sources, dtype=np.int64)
     dst = np.asarray(targets, dtype=np.int64)
     n = len(column)
@@ -217,21 +242,25 @@ def layered(
     pos = order_in_columns(column, np.asarray(rank, dtype=np.float64), src, dst)
     n_cols = int(column.max()) + 1
     sizes = np.bincount(column, minlength=n_cols)
-    rows = choose_rows(sizes, row)
+    given = spacing or {}
+    uniques = np.unique(raw).tolist()
+    sub_width = np.array([given.get(c, (SUB_COLUMN, COLUMN_GAP))[0] for c in uniques])
+    gap_after = np.array([given.get(c, (SUB_COLUMN, COLUMN_GAP))[1] for c in uniques])
+    rows = choose_rows(sizes, row, sub_width, gap_after)
     # Rank inside each column (0..size-1) from the centred position.
     index_in_col = (pos + (sizes[column] - 1) / 2.0).round().astype(np.int64)
     sub_cols = np.ceil(sizes / rows).astype(np.int64)
     col_rows = np.ceil(sizes / sub_cols).astype(np.int64)
     row_of = index_in_col // sub_cols[column]
     sub = index_in_col % sub_cols[column]
-    widths = (sub_cols - 1) * SUB_COLUMN
-    lefts = np.r_[0.0, np.cumsum(widths[:-1] + COLUMN_GAP)]
+    widths = (sub_cols - 1) * sub_width
+    lefts = np.r_[0.0, np.cumsum(widths[:-1] + gap_after[:-1])]
     tallest = int(col_rows.max())
     if tallest > 1 and rows >= int(sizes.max()):
         # Nothing wrapped: a short map gets more room between rows, up to 2.5 times.
         want = (lefts[-1] + widths[-1] + COLUMN_GAP) / ASPECT / (tallest - 1)
         row = float(min(max(row, want), 2.5 * row))
-    x = lefts[column] + sub * SUB_COLUMN
+    x = lefts[column] + sub * sub_width[column]
     y = (row_of - (col_rows[column] - 1) / 2.0) * row
     cols = tuple(
         Column(
@@ -360,12 +389,19 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
     rank = np.empty(len(keys), dtype=np.float64)
     rank[ranked] = np.arange(len(keys))
     pairs = [(index[e.source], index[e.target]) for e in data.edges]
+    spacing: dict[int, tuple[float, float]] = {}
+    if data.kind != "enterprise":
+        # odd columns hold products (and their groups), even ones their makers
+        for c in set(cols.values()):
+            if c >= 0:
+                spacing[c] = (SUB_COLUMN, PRODUCT_GAP) if c % 2 else (MAKER_SUB_COLUMN, MAKER_GAP)
     lay = layered(
         [cols[k] for k in keys],
         rank,
         [p[0] for p in pairs],
         [p[1] for p in pairs],
         row,
+        spacing,
     )
     titles = _column_titles(data, cols, level)
     raw_of = {int(lay.column_of[index[k]]): cols[k] for k in keys}

@@ -21,10 +21,12 @@ two scripts (by hash) and no request of any kind.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import html
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -37,18 +39,37 @@ from kg.maps.data import MapData, MapNode
 from kg.maps.layout import ROW, MapLayout, map_layout
 from kg.maps.style import (
     DENSE_LINKS,
+    MAKER_LABELS_FROM_SCALE,
+    LabelStyle,
     LegendItem,
+    label_rank,
+    label_style,
+    label_tier,
     legend,
     link_style,
     link_style_key,
+    maker,
     node_size,
     node_style,
     node_style_key,
 )
-from kg.maps.text import edge_title, node_title, percent
+from kg.maps.text import (
+    bottleneck_lines,
+    bottleneck_sentence,
+    edge_title,
+    limited_line,
+    node_title,
+    percent,
+    short_name,
+    upstream_sentence,
+)
 
 LABEL_MAX = 32
+# The page cuts each label to the room it has on screen; the data carries up to this much of a
+# product's (short) name.
+PAGE_LABEL_MAX = 48
 ARROWS_UP_TO = 4000
+MAX_CALLOUTS = 3  # capacity bottlenecks spelled out in the header; the rest are counted
 
 
 class AssetError(RuntimeError):
@@ -108,8 +129,12 @@ def esc(text: object) -> str:
 # ---- the page -------------------------------------------------------------------------------
 
 
-def label(node: MapNode) -> str:
-    name = node.name if len(node.name) <= LABEL_MAX else node.name[: LABEL_MAX - 1] + "…"
+def label(node: MapNode, name: str | None = None, limit: int = LABEL_MAX) -> str:
+    """A node's label: a product's short name (see text.short_name) unless ``name`` says
+    otherwise, clipped to ``limit``, with what a scenario does to the node."""
+    if name is None:
+        name = short_name(node.name) if node.kind == "product" else node.name
+    name = name if len(name) <= limit else name[: limit - 1] + "…"
     if node.status == "removed":
         return "✕ " + name
     if node.status == "reduced" and node.remaining is not None:
@@ -119,9 +144,52 @@ def label(node: MapNode) -> str:
     return name
 
 
+def labels(nodes: Sequence[MapNode]) -> list[str]:
+    """Each node's label as the page gets it (the page cuts it to the room it has on screen);
+    products whose short names coincide keep their full names."""
+    shorts = [short_name(n.name) if n.kind == "product" else n.name for n in nodes]
+    full_names: dict[str, set[str]] = {}
+    for n, short in zip(nodes, shorts, strict=True):
+        if n.kind == "product":
+            full_names.setdefault(short, set()).add(n.name)
+    return [
+        label(
+            n,
+            n.name if n.kind == "product" and len(full_names[short]) > 1 else short,
+            PAGE_LABEL_MAX,
+        )
+        for n, short in zip(nodes, shorts, strict=True)
+    ]
+
+
+def room_right(
+    layout: MapLayout, keys: Sequence[str], among: Sequence[str] | None = None
+) -> list[float | None]:
+    """World units from each node to the next column (or sub-column) of nodes on its right
+    (of the nodes ``among``, by default all): the room its label has. None in the last one."""
+    xs = sorted({round(layout.positions[k][0], 1) for k in (keys if among is None else among)})
+    out: list[float | None] = []
+    for k in keys:
+        x = round(layout.positions[k][0], 1)
+        at = bisect.bisect_right(xs, x)
+        out.append(round(xs[at] - x, 1) if at < len(xs) else None)
+    return out
+
+
+def room_left(layout: MapLayout, keys: Sequence[str]) -> list[float | None]:
+    """World units from each node to the next column of nodes on its left; None in the first."""
+    xs = sorted({round(layout.positions[k][0], 1) for k in keys})
+    out: list[float | None] = []
+    for k in keys:
+        x = round(layout.positions[k][0], 1)
+        at = bisect.bisect_left(xs, x)
+        out.append(round(x - xs[at - 1], 1) if at > 0 else None)
+    return out
+
+
 @dataclass
 class Drawing:
-    """What the page's script draws: vis-network nodes, links, tooltips and search data."""
+    """What the page's script draws: vis-network nodes, links, labels, tooltips and search."""
 
     net: Network
     tips: list[str]  # node tooltips, by node index
@@ -129,6 +197,9 @@ class Drawing:
     link_styles: list[dict[str, Any]]  # drawn in this order (emphasis last)
     link_tips: list[str]  # by link index
     search: list[list[str]]  # [name, id or kind, members...] by node index
+    label_styles: list[dict[str, str]]  # font and colour, by the nodes' "ls"
+    label_order: list[int]  # node indexes, in the order labels are placed
+    bottlenecks: list[dict[str, Any]]  # by node index: inputs, and what each limits
 
 
 def row_spacing(data: MapData) -> float:
@@ -157,22 +228,73 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             singles[e.target] = singles.get(e.target, 0) + 1
     top_score = max((n.results.bottleneck_score or 0.0 for n in data.nodes), default=0.0)
 
+    # Capacity bottlenecks (chain maps): the inputs and the products they hold back, on the map.
+    bottlenecks = [
+        b for b in data.bottlenecks if data.kind == "chain" and any(k in index for k in b.inputs)
+    ]
+    extra: dict[str, list[str]] = {}
+    for b in bottlenecks:
+        for key in b.inputs:
+            extra.setdefault(key, []).extend(bottleneck_lines(b, names))
+        for limit in b.limits:
+            extra.setdefault(limit.product, []).append(limited_line(b, limit, names))
+    emphasised = {key for b in bottlenecks for key in b.inputs}
+    held = {limit.product for b in bottlenecks for limit in b.limits}
+    limiting = {(k, lim.product) for b in bottlenecks for k in b.inputs for lim in b.limits}
+
     groups: dict[tuple[Any, ...], str] = {}
     group_styles: dict[str, dict[str, Any]] = {}
+    label_style_index: dict[LabelStyle, int] = {}
     nodes: list[dict[str, Any]] = []
     tips: list[str] = []
     search: list[list[str]] = []
+    ranks: list[tuple[Any, ...]] = []
+    texts = labels(data.nodes)
+    keys = [n.key for n in data.nodes]
+    rooms = room_right(layout, keys)
+    # A bottleneck's name, and the names of the products a scenario hits, may run over the
+    # makers beside them, up to the next column of products.
+    wide = emphasised | {
+        n.key
+        for n in data.nodes
+        if data.kind == "disruption" and n.kind == "product" and n.status != "normal"
+    }
+    if wide:
+        products = [n.key for n in data.nodes if n.kind == "product" or n.group_of == "product"]
+        further = room_right(layout, keys, products)
+        rooms = [further[i] if k in wide else rooms[i] for i, k in enumerate(keys)]
+    # On chain and disruption maps a maker sits just left of what it makes: its name goes on
+    # its left, into the wide gap after the previous column of products.
+    left = [data.kind != "enterprise" and maker(n) for n in data.nodes]
+    if any(left):
+        before = room_left(layout, keys)
+        rooms = [before[i] if left[i] else rooms[i] for i in range(len(keys))]
     for i, n in enumerate(data.nodes):
-        style_key = node_style_key(n, data, top_score)
+        bottleneck = n.key in emphasised
+        style_key = node_style_key(n, data, top_score, bottleneck)
         group = groups.get(style_key)
         if group is None:
             group = f"s{len(groups)}"
             groups[style_key] = group
             group_styles[group] = node_style(style_key)
+        ls = label_style_index.setdefault(label_style(n, data, bottleneck), len(label_style_index))
         x, y = layout.positions[n.key]
         nodes.append(
-            {"id": i, "label": label(n), "x": round(x, 1), "y": round(y, 1), "group": group}
+            {
+                "id": i,
+                "label": texts[i],
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "group": group,
+                "kind": n.kind,
+                "room": rooms[i],
+                "side": -1 if left[i] else 1,
+                "lt": label_tier(n, data),
+                "ls": ls,
+                "em": n.key in wide,
+            }
         )
+        ranks.append((*label_rank(n, data, style_key[4], bottleneck, n.key in held), i))
         tips.append(
             node_title(
                 n,
@@ -180,6 +302,7 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
                 outputs.get(n.key, 0),
                 singles.get(n.key, 0),
                 downstream=data.direction == "downstream",
+                extra=extra.get(n.key, ()),
             )
         )
         if n.kind == "group":
@@ -194,11 +317,13 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     for e in data.edges:
         if e.source not in index or e.target not in index:
             continue
-        key = link_style_key(e, data, by_key, dense)
-        if key not in style_index:
-            style_index[key] = len(link_styles)
-            link_styles.append(link_style(key))
-        edges.append({"from": index[e.source], "to": index[e.target], "style": style_index[key]})
+        link_key = link_style_key(e, data, by_key, dense, (e.source, e.target) in limiting)
+        if link_key not in style_index:
+            style_index[link_key] = len(link_styles)
+            link_styles.append(link_style(link_key))
+        edges.append(
+            {"from": index[e.source], "to": index[e.target], "style": style_index[link_key]}
+        )
         link_tips.append(edge_title(e, names, data.product_names))
     # Renumber styles so that they draw in z order (emphasis on top), stable otherwise.
     order = sorted(range(len(link_styles)), key=lambda i: (link_styles[i]["z"], i))
@@ -220,7 +345,27 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     net.node_ids = list(range(len(nodes)))
     net.node_map = {node["id"]: node for node in nodes}
     net.options = options(len(nodes), group_styles)
-    return Drawing(net, tips, links, link_styles, link_tips, search)
+    return Drawing(
+        net,
+        tips,
+        links,
+        link_styles,
+        link_tips,
+        search,
+        label_styles=[{"font": f, "color": c} for f, c in label_style_index],
+        label_order=[r[-1] for r in sorted(ranks)],
+        bottlenecks=[
+            {
+                "inputs": [index[k] for k in b.inputs if k in index],
+                "limits": [
+                    [index[lim.product], lim.achievable, lim.capacity]
+                    for lim in b.limits
+                    if lim.product in index
+                ],
+            }
+            for b in bottlenecks
+        ],
+    )
 
 
 def options(n_nodes: int, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -238,18 +383,8 @@ def options(n_nodes: int, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "zoomSpeed": 0.8,
             "tooltipDelay": 3_600_000,  # tooltips are the page's own
         },
-        "nodes": {
-            "shape": "dot",
-            "borderWidth": 1,
-            "font": {
-                "size": 13,
-                "face": "system-ui, sans-serif",
-                "color": "#1f2328",
-                "strokeWidth": 3,
-                "strokeColor": "#ffffff",
-            },
-            "scaling": {"label": {"drawThreshold": 6}},
-        },
+        # Labels are not vis-network's: the page draws them in screen pixels (assets/map.js).
+        "nodes": {"shape": "dot", "borderWidth": 1},
         "groups": groups,
     }
 
@@ -273,7 +408,7 @@ def _legend_html(sections: list[tuple[str, list[LegendItem]]]) -> str:
                     f'<span class="sw halo" style="box-shadow:0 0 5px 4px {esc(item.colour)}">'
                     "</span>"
                 )
-            elif item.kind in ("line", "dashed"):
+            elif item.kind in ("line", "thick", "dashed"):
                 swatch = (
                     f'<span class="sw {esc(item.kind)}" '
                     f'style="border-top-color:{esc(item.colour)}"></span>'
@@ -283,6 +418,36 @@ def _legend_html(sections: list[tuple[str, list[LegendItem]]]) -> str:
             lis.append(f"<li>{swatch}<span>{esc(item.label)}</span></li>")
         parts.append(f"<h2>{esc(heading)}</h2>\n<ul>{''.join(lis)}</ul>")
     return "\n".join(parts)
+
+
+def _callout_html(data: MapData, drawing: Drawing) -> str:
+    """The header's callout: each capacity bottleneck in words, and what stands behind it."""
+    if not drawing.bottlenecks:
+        return ""
+    names = {n.key: n.name for n in data.nodes}
+    index = {n.key: i for i, n in enumerate(data.nodes)}
+    shown = [b for b in data.bottlenecks if any(k in index for k in b.inputs)]
+    parts = []
+    for b in shown[:MAX_CALLOUTS]:
+        first = next(index[k] for k in b.inputs if k in index)
+        parts.append(
+            '<p class="has-show"><strong>Capacity bottleneck:</strong> '
+            f"<span>{esc(bottleneck_sentence(b, names))}.</span> "
+            f'<button type="button" class="show" data-node="{first:d}">show on map</button></p>'
+        )
+        behind = upstream_sentence(b, data.product_names)
+        if behind:
+            parts.append(
+                '<p class="behind"><strong>Single points of failure behind it:</strong> '
+                f"<span>{esc(behind)}.</span></p>"
+            )
+    more = len(shown) - MAX_CALLOUTS
+    if more > 0:
+        parts.append(
+            f"<p>… and {more:,} more capacity bottleneck(s): the largest nodes, with thick red "
+            "links to what they hold back.</p>"
+        )
+    return '<div class="callout" role="note">' + "".join(parts) + "</div>"
 
 
 def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = True) -> str:
@@ -305,6 +470,10 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
         "linkTips": drawing.link_tips,
         "arrows": len(edges) <= ARROWS_UP_TO,
         "search": drawing.search,
+        "labelStyles": drawing.label_styles,
+        "labelOrder": drawing.label_order,
+        "makerLabelsFrom": MAKER_LABELS_FROM_SCALE,
+        "bottlenecks": drawing.bottlenecks,
         "columns": [
             {
                 "left": round(c.left, 1),
@@ -351,6 +520,7 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
         subtitle=esc(data.subtitle),
         css=_asset("map.css"),
         counts=esc(counts),
+        callout=_callout_html(data, drawing),
         notes=notes,
         legend=_legend_html(legend(data, has_results)),
         data=script_json(payload),

@@ -1,6 +1,12 @@
-"""The visual encoding: colour by product category, size by criticality, red outline for sole
-sources and single points of failure, a coloured halo for warnings, dashed edges for declared
-single sources; in a disruption map, fill by what the scenario does to each node.
+"""The visual encoding: colour by product category, size by criticality, a red outline for
+single points (a product whose own sourcing is one: a sole source, or all its producers in one
+region or one ownership group; an enterprise or region whose loss stops a key product), a
+coloured halo for warnings, dashed edges for declared single sources; on a chain map, capacity
+bottlenecks drawn as the largest nodes with thick red links to the products they hold back; in
+a disruption map, fill by what the scenario does to each node.
+
+Labels are drawn by the page in screen pixels (readable at any zoom); here is their font,
+colour, when they show (makers' names only when zoomed in) and which win when they collide.
 
 The palette is Okabe-Ito (readable with the common colour-vision deficiencies); red is kept
 for risk (outline, lost) and never used as a category colour.
@@ -25,7 +31,6 @@ CATEGORY_COLOURS: dict[str, str] = {
 }
 UNCATEGORISED = "#9e9e9e"
 DISRUPTION_PATH = "#b2182b"
-RISK_RED = "#d7191c"
 WARNING_COLOURS: dict[str, str] = {
     "red": "rgba(215,25,28,0.9)",
     "yellow": "rgba(235,190,0,0.95)",
@@ -44,6 +49,13 @@ SHAPES: dict[str, str] = {
     "group": "hexagon",
 }
 BASE_SIZE: dict[str, float] = {"product": 13.0, "enterprise": 9.0, "region": 16.0, "group": 15.0}
+GROWTH = 1.3  # size grows up to (1 + GROWTH) times with criticality
+GROUP_MAX = 34.0
+# A capacity bottleneck is the largest node of a chain map: above every product (13 x 2.3 =
+# 29.9), group (34), maker (9 x 2.3) and root (26).
+BOTTLENECK_SIZE = 38.0
+BOTTLENECK_RED = RISK_RED = "#d7191c"
+LABEL_FACE = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
 EDGE_COLOURS: dict[str, str] = {
     "input": "#6f7f8f",
     "produces": "#a8a8a8",
@@ -75,17 +87,19 @@ def criticality(node: MapNode, top_score: float) -> float:
     return 0.0
 
 
-def node_size(node: MapNode, top_score: float, root: bool) -> float:
+def node_size(node: MapNode, top_score: float, root: bool, bottleneck: bool = False) -> float:
     base = BASE_SIZE[node.kind]
+    if bottleneck:
+        return BOTTLENECK_SIZE
     if root:
         return 26.0
     if node.kind == "group":
-        return min(base * (1.0 + 0.45 * math.log10(max(node.member_count, 1))), 42.0)
+        return min(base * (1.0 + 0.45 * math.log10(max(node.member_count, 1))), GROUP_MAX)
     if node.status in ("lost", "reduced"):
         base *= 1.8  # what a scenario hits stands out
     elif node.status == "removed":
         base *= 1.4
-    return round(base * (1.0 + 1.6 * math.sqrt(criticality(node, top_score))), 1)
+    return round(base * (1.0 + GROWTH * math.sqrt(criticality(node, top_score))), 1)
 
 
 @lru_cache(maxsize=256)
@@ -107,34 +121,35 @@ def fill_colour(node: MapNode, data: MapData) -> str:
     return _lighter(colour) if maker and data.kind == "chain" else colour
 
 
-NodeStyleKey = tuple[str, str, bool, bool, float, str | None, str, bool]
+NodeStyleKey = tuple[str, str, bool, bool, float, str | None, bool]
 
 
-def node_style_key(node: MapNode, data: MapData, top_score: float) -> NodeStyleKey:
+def node_style_key(
+    node: MapNode, data: MapData, top_score: float, bottleneck: bool = False
+) -> NodeStyleKey:
     """Everything a node's drawing depends on; nodes with equal keys share one vis group."""
     root = data.root == node.key
     return (
         node.kind,
         fill_colour(node, data),
-        node.results.flagged,
+        node.outlined,
         root,
-        node_size(node, top_score, root),
+        node_size(node, top_score, root, bottleneck),
         node.results.warning_level if node.results.warning_level in WARNING_COLOURS else None,
-        node.status,
-        data.kind == "disruption",
+        bottleneck,
     )
 
 
 @lru_cache(maxsize=4096)
 def node_style(key: NodeStyleKey) -> dict[str, Any]:
     """The vis-network node options for a style key (shared: do not change the result)."""
-    kind, fill, flagged, root, size, level, status, disruption = key
-    border = RISK_RED if flagged else ("#111111" if root else _darker(fill))
+    kind, fill, outlined, root, size, level, bottleneck = key
+    border = RISK_RED if outlined else ("#111111" if root or bottleneck else _darker(fill))
     style: dict[str, Any] = {
         "shape": SHAPES[kind],
         "size": size,
-        "borderWidth": 4 if flagged else (3 if root else 1),
-        "borderWidthSelected": 5 if flagged else 3,
+        "borderWidth": 4 if outlined else (3 if root or bottleneck else 1),
+        "borderWidthSelected": 5 if outlined else 3,
         "color": {
             "background": fill,
             "border": border,
@@ -142,10 +157,6 @@ def node_style(key: NodeStyleKey) -> dict[str, Any]:
             "hover": {"background": fill, "border": "#000000"},
         },
     }
-    if disruption and status == "normal":
-        style["font"] = {"color": "#8c8c8c"}
-    if status == "removed":
-        style["font"] = {"color": "#000000", "strokeWidth": 3, "strokeColor": "#ffffff"}
     if level is not None:
         style["shadow"] = {
             "enabled": True,
@@ -157,19 +168,81 @@ def node_style(key: NodeStyleKey) -> dict[str, Any]:
     return style
 
 
-def vis_node(node: MapNode, data: MapData, top_score: float) -> dict[str, Any]:
+def vis_node(
+    node: MapNode, data: MapData, top_score: float, bottleneck: bool = False
+) -> dict[str, Any]:
     """The vis-network node options (no id, label, position or title: render adds those)."""
-    return node_style(node_style_key(node, data, top_score))
+    return node_style(node_style_key(node, data, top_score, bottleneck))
 
 
-LinkStyleKey = tuple[str, float, bool, int, bool, bool, bool]
+# ---- labels ---------------------------------------------------------------------------------
+
+LabelStyle = tuple[str, str]  # (canvas font, colour)
+LABEL = ("12px " + LABEL_FACE, "#1f2328")
+LABEL_BOTTLENECK = ("700 14px " + LABEL_FACE, "#a50f15")
+LABEL_ROOT = ("700 13px " + LABEL_FACE, "#111111")
+LABEL_MAKER = ("11px " + LABEL_FACE, "#3d4650")
+LABEL_HIT = ("600 12px " + LABEL_FACE, "#000000")  # what a scenario removes or loses
+LABEL_UNAFFECTED = ("12px " + LABEL_FACE, "#8c8c8c")
+# Makers' labels (chain and disruption maps) show from this zoom on; a chain map's fit shows
+# its products' names and leaves the makers to their tooltips until one zooms in.
+MAKER_LABELS_FROM_SCALE = 0.7
+
+
+def maker(node: MapNode) -> bool:
+    """An enterprise, or a group of them."""
+    return node.kind == "enterprise" or (node.kind == "group" and node.group_of == "enterprise")
+
+
+def label_style(node: MapNode, data: MapData, bottleneck: bool = False) -> LabelStyle:
+    if bottleneck:
+        return LABEL_BOTTLENECK
+    if data.root == node.key:
+        return LABEL_ROOT
+    if data.kind == "disruption":
+        if node.status == "normal":
+            return LABEL_UNAFFECTED
+        return LABEL_HIT
+    if maker(node) and data.kind == "chain":
+        return LABEL_MAKER
+    return LABEL
+
+
+def label_tier(node: MapNode, data: MapData) -> int:
+    """0: drawn whenever it fits; 1: only from MAKER_LABELS_FROM_SCALE on (the makers beside
+    the products of a chain or disruption map, unless the scenario hits them)."""
+    if data.kind != "enterprise" and maker(node) and node.status == "normal":
+        return 1
+    return 0
+
+
+def label_rank(
+    node: MapNode, data: MapData, size: float, bottleneck: bool, held: bool
+) -> tuple[int, int, float]:
+    """Labels are placed in this order; one that would overlap a placed label is left out."""
+    if bottleneck or data.root == node.key or node.status in ("removed", "lost", "reduced"):
+        first = 0
+    elif held or node.outlined or node.results.warning_level:
+        first = 1
+    else:
+        first = 2
+    return (first, 1 if maker(node) else 0, -size)
+
+
+LinkStyleKey = tuple[str, float, bool, int, bool, bool, bool, bool]
 DENSE_LINKS = 1500  # above this many links, ordinary links are drawn fainter
+LIMITING_WIDTH = 6.0  # a bottleneck's links to what it holds back: the thickest on the map
 
 
 def link_style_key(
-    edge: MapEdge, data: MapData, nodes: dict[str, MapNode], dense: bool = False
+    edge: MapEdge,
+    data: MapData,
+    nodes: dict[str, MapNode],
+    dense: bool = False,
+    limiting: bool = False,
 ) -> LinkStyleKey:
-    """Everything a link's drawing depends on."""
+    """Everything a link's drawing depends on; ``limiting``: from a capacity bottleneck to a
+    product it holds back."""
     share = edge.share if edge.share is not None else 0.3
     on_path = False
     if data.kind == "disruption":
@@ -184,13 +257,14 @@ def link_style_key(
     width = round(max(0.0, min(1.0, share)), 1) if edge.kind == "supplies" else 0.0
     count = min(edge.count, 256) if edge.kind == "group" else 1
     trade_map = data.kind == "enterprise"
-    return (edge.kind, width, edge.single_source, count, on_path, dense, trade_map)
+    limiting = limiting and edge.kind == "input"
+    return (edge.kind, width, edge.single_source, count, on_path, dense, trade_map, limiting)
 
 
 @lru_cache(maxsize=4096)
 def link_style(key: LinkStyleKey) -> dict[str, Any]:
     """How the page draws a link: colour, width, opacity, dashes, curve; z orders emphasis."""
-    kind, share, single_source, count, on_path, dense, trade_map = key
+    kind, share, single_source, count, on_path, dense, trade_map, limiting = key
     style: dict[str, Any] = {"color": EDGE_COLOURS[kind], "width": 1.0, "opacity": 0.55, "z": 0}
     if kind == "input":
         style.update(width=1.4, opacity=0.45 if dense else 0.65)
@@ -205,7 +279,7 @@ def link_style(key: LinkStyleKey) -> dict[str, Any]:
         else:
             style.update(
                 width=1.0 if dense else round(0.8 + 1.6 * share, 1),
-                opacity=0.15 if dense else 0.35,
+                opacity=0.12 if dense else 0.22,
             )
         style["z"] = 1
         # Trade links arc away from the straight production and BOM lines they run beside.
@@ -217,15 +291,23 @@ def link_style(key: LinkStyleKey) -> dict[str, Any]:
     if on_path:
         style.update(color=DISRUPTION_PATH, opacity=0.95, z=3)
         style["width"] = max(float(style["width"]), 2.5)
+    if limiting:
+        # px: the least width on screen, so that it stays thick on a whole-map view
+        style.update(color=BOTTLENECK_RED, width=LIMITING_WIDTH, opacity=0.95, z=4, px=4.5)
     return style
 
 
 @dataclass(frozen=True)
 class LegendItem:
-    kind: str  # "fill", "shape", "outline", "halo", "line", "dashed", "size", "text"
+    kind: str  # "fill", "shape", "outline", "halo", "line", "thick", "dashed", "size", "big",
+    # "text"
     label: str
     colour: str = ""
     shape: str = ""
+
+
+def _stands_for(node: MapNode) -> str:
+    return node.group_of if node.kind == "group" and node.group_of else node.kind
 
 
 def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]]]:
@@ -268,16 +350,38 @@ def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]
     ]
     if shapes:
         sections.append(("Shape", shapes))
-    risk = [
-        LegendItem("outline", "sole source or single point of failure", RISK_RED),
-        LegendItem("size", "larger: more critical (capacity criticality / bottleneck score)"),
-    ]
+    risk: list[LegendItem] = []
+    if data.bottlenecks and data.kind == "chain":
+        risk.append(
+            LegendItem("big", "capacity bottleneck: the input that limits output most (largest)")
+        )
+        risk.append(LegendItem("thick", "its link to each product it holds back", BOTTLENECK_RED))
+    stands_for = {_stands_for(n) for n in data.nodes}
+    if "product" in stands_for:
+        risk.append(
+            LegendItem(
+                "outline",
+                "product with a single source: one maker (or none live), region or owner",
+                RISK_RED,
+            )
+        )
+    if stands_for & {"enterprise", "region"}:
+        risk.append(
+            LegendItem("outline", "enterprise or region whose loss stops a key product", RISK_RED)
+        )
+    risk.append(
+        LegendItem("size", "larger: more critical (capacity criticality / bottleneck score)")
+    )
     warned = {n.results.warning_level for n in data.nodes} & set(WARNING_COLOURS)
     risk += [
         LegendItem("halo", f"{level} warning", WARNING_COLOURS[level])
         for level in ("red", "yellow", "blue")
         if level in warned
     ]
+    if "product" in stands_for and has_results:
+        risk.append(
+            LegendItem("text", "an input with no substitute is not outlined: see its tooltip")
+        )
     if not has_results:
         risk.append(LegendItem("text", "no analysis results in the graph yet: drawn plainly"))
     sections.append(("Risk", risk))

@@ -6,13 +6,15 @@ whatever a name contains is shown as characters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from kg.maps.data import MapEdge, MapNode, Results
+from kg.maps.data import Bottleneck, Limit, MapEdge, MapNode, Results
 
 MAX_LISTED = 8
 MAX_LINE = 160
+MAX_UPSTREAM = 4  # single points of failure named behind a bottleneck
+QUALIFIERS = (" (", ", ", "; ")  # where a product's short name ends
 
 
 @lru_cache(maxsize=65536)
@@ -46,6 +48,26 @@ def listing(items: Sequence[str], total: int | None = None) -> str:
     return shown + (f", … and {more:,} more" if more > 0 else "")
 
 
+def short_name(name: str) -> str:
+    """A product's name up to its first qualifier, for labels and running text:
+    "Melt-blown nonwoven, filter grade (BFE 99)" reads "Melt-blown nonwoven". A name that
+    would shrink to fewer than three characters stays whole."""
+    cut = len(name)
+    for sep in QUALIFIERS:
+        at = name.find(sep)
+        if at != -1:
+            cut = min(cut, at)
+    short = name[:cut].rstrip()
+    return short if len(short) >= 3 else name
+
+
+def joined(items: Sequence[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
 def per_day(value: float | None, unit: str | None) -> str:
     return f"{number(value)} {unit}/day" if unit else f"{number(value)}/day"
 
@@ -60,6 +82,8 @@ def result_lines(r: Results, kind: str) -> list[str]:
             lines.append(f"sourcing: multiple{n}")
         elif r.sourcing == "unknown":
             lines.append("sourcing: unknown (no producer on record)")
+        elif r.sourcing == "none":
+            lines.append("sourcing: NO LIVE PRODUCER (producers on record, none can make it now)")
         elif r.sourcing is not None:
             lines.append(f"sourcing: {r.sourcing}")
         concentration = []
@@ -111,8 +135,14 @@ def status_line(node: MapNode) -> str | None:
 
 
 def node_title(
-    node: MapNode, suppliers: int, customers: int, single_sources: int, downstream: bool = False
+    node: MapNode,
+    suppliers: int,
+    customers: int,
+    single_sources: int,
+    downstream: bool = False,
+    extra: Sequence[str] = (),
 ) -> str:
+    """The tooltip; ``extra`` lines (what a capacity bottleneck does) follow the heading."""
     lines = [node.name]
     if node.kind == "product":
         head = f"product {node.id}"
@@ -128,6 +158,7 @@ def node_title(
     status = status_line(node)
     if status:
         lines.append(status)
+    lines += extra
     if node.kind == "group":
         lines += _group_lines(node)
     elif node.kind == "product":
@@ -202,3 +233,66 @@ def edge_title(edge: MapEdge, names: dict[str, str], product_names: dict[str, st
     if edge.kind == "located":
         return clip(f"{b} sits in {a}")
     return clip(f"{edge.count:,} link(s): {a} → {b}")
+
+
+# ---- capacity bottlenecks -------------------------------------------------------------------
+
+
+def _held_to(limit: Limit, names: Mapping[str, str], base: bool) -> str:
+    """'N95 medical protective respirator to 15,000,000/day (75% of its makers' 20,000,000)'."""
+    name = short_name(names.get(limit.product, limit.product))
+    if limit.achievable is None:
+        return f"{name} (achievable output not on record)"
+    text = f"{name} to {number(limit.achievable)}/day"
+    share = limit.share
+    if share is not None:
+        text += (
+            f" ({percent(share)} of its makers' {number(limit.capacity)})"
+            if base
+            else f" ({percent(share)})"
+        )
+    return text
+
+
+def bottleneck_sentence(b: Bottleneck, names: Mapping[str, str]) -> str:
+    """What a bottleneck holds back, in words (names: node key -> name; plain text)."""
+    inputs = [names.get(key, key) for key in b.inputs]
+    who = inputs[0] if len(inputs) == 1 else f"{joined(inputs, 'or')} (substitutes, together)"
+    verb = "limits" if len(inputs) == 1 else "limit"
+    phrases = []
+    base = True  # the first figure with a capacity says what the percentage is of
+    for limit in b.limits:
+        phrases.append(_held_to(limit, names, base))
+        base = base and limit.share is None
+    return f"{who} {verb} {joined(phrases)}"
+
+
+def upstream_sentence(b: Bottleneck, product_names: Mapping[str, str]) -> str | None:
+    """The enterprises and regions whose loss stops what the bottleneck limits, through it."""
+    if not b.upstream:
+        return None
+    parts = []
+    for up in b.upstream[:MAX_UPSTREAM]:
+        via = f", through {short_name(product_names.get(up.via, up.via))}" if up.via else ""
+        parts.append(f"{up.name} ({up.kind}{via})")
+    more = len(b.upstream) - MAX_UPSTREAM
+    if more > 0:
+        parts.append(f"{more:,} more")
+    return "; ".join(parts)
+
+
+def bottleneck_lines(b: Bottleneck, names: Mapping[str, str]) -> list[str]:
+    """Tooltip lines of a bottleneck input."""
+    lines = [f"CAPACITY BOTTLENECK: limits the output of {len(b.limits)} product(s) on this map"]
+    lines += [f"· {_held_to(limit, names, True)}" for limit in b.limits[:MAX_LISTED]]
+    if len(b.limits) > MAX_LISTED:
+        lines.append(f"· … and {len(b.limits) - MAX_LISTED:,} more")
+    return lines
+
+
+def limited_line(b: Bottleneck, limit: Limit, names: Mapping[str, str]) -> str:
+    """Tooltip line of a product a bottleneck holds back."""
+    inputs = joined([names.get(key, key) for key in b.inputs], "or")
+    share = limit.share
+    of = f" of its makers' {number(limit.capacity)} ({percent(share)})" if share is not None else ""
+    return f"HELD BACK by {inputs}: {number(limit.achievable)}/day{of}"

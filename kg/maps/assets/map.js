@@ -6,6 +6,11 @@
  * start-up time on maps of thousands of links, while one path per style draws 50,000 links in
  * a few milliseconds. Link tooltips come from hit-testing the pointer against the links.
  *
+ * Labels are drawn here too, in screen pixels, so that they stay readable at any zoom: in the
+ * order the data gives (capacity bottlenecks and what a scenario hits first), each cut to the
+ * room before the next column of nodes, and left out where it would overlap one already drawn.
+ * Makers' labels on chain and disruption maps wait until one zooms in.
+ *
  * Every text from the data is set with textContent or drawn on the canvas with fillText,
  * never parsed as HTML. */
 (function () {
@@ -15,7 +20,12 @@
   var data = JSON.parse(document.getElementById("map-data").textContent);
   timings.parsed = performance.now();
   var container = document.getElementById("map");
-  var nodes = new vis.DataSet(data.nodes);
+  // vis-network gets positions and style groups only: the labels are the page's own.
+  var nodes = new vis.DataSet(
+    data.nodes.map(function (d) {
+      return { id: d.id, x: d.x, y: d.y, group: d.group };
+    })
+  );
   timings.datasets = performance.now();
   var network = new vis.Network(container, { nodes: nodes, edges: [] }, data.options);
   timings.network = performance.now();
@@ -61,11 +71,62 @@
   };
   window.supplymapMap = state;
 
-  // Fit before the first frame, so the first drawing is already the whole map, with a margin
-  // for the column bands and titles.
+  var columns = data.columns || [];
+  var ratio = window.devicePixelRatio || 1;
+
+  // Label fonts and widths (measured once per node, on a canvas of its own).
+  var labelStyles = data.labelStyles || [];
+  var fontPx = labelStyles.map(function (st) {
+    var px = /(\d+(?:\.\d+)?)px/.exec(st.font);
+    return px ? parseFloat(px[1]) : 12;
+  });
+  var measure = document.createElement("canvas").getContext("2d");
+  var labelWidth = new Float64Array(n).fill(-1);
+  function widthOf(i) {
+    if (labelWidth[i] < 0) {
+      measure.font = labelStyles[data.nodes[i].ls].font;
+      labelWidth[i] = measure.measureText(data.nodes[i].label || "").width;
+    }
+    return labelWidth[i];
+  }
+
+  // Fit before the first frame, so the first drawing is already the whole map: its column
+  // bands, their titles above and below, and the labels of the last column on the right.
+  var BAND = 100; // world units around the nodes that the column bands take
   function fitAll() {
-    network.fit({ animation: false });
-    network.moveTo({ scale: network.getScale() * 0.92, position: network.getViewPosition() });
+    if (!n) {
+      network.fit({ animation: false });
+      return;
+    }
+    var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+    var right = 0;
+    for (var j = 0; j < n; j++) {
+      minX = Math.min(minX, X[j] - R[j]);
+      maxX = Math.max(maxX, X[j] + R[j]);
+      minY = Math.min(minY, Y[j] - R[j]);
+      maxY = Math.max(maxY, Y[j] + R[j]);
+      var d = data.nodes[j];
+      if (d.room === null && d.lt === 0 && d.label) right = Math.max(right, widthOf(j) + 14);
+    }
+    minX -= BAND;
+    maxX += BAND;
+    minY -= BAND;
+    maxY += BAND;
+    var W = container.clientWidth, H = container.clientHeight;
+    right = Math.min(right, 0.3 * W);
+    var top = columns.length ? 34 : 12, bottom = columns.length ? 30 : 12;
+    var s = Math.min(
+      (W - 24 - right) / Math.max(maxX - minX, 1),
+      (H - top - bottom) / Math.max(maxY - minY, 1),
+      1
+    );
+    var left = (W - (maxX - minX) * s - right) / 2;
+    var upper = top + (H - top - bottom - (maxY - minY) * s) / 2;
+    network.moveTo({
+      position: { x: minX + (W / 2 - left) / s, y: minY + (H / 2 - upper) / s },
+      scale: s,
+      animation: false,
+    });
   }
   fitAll();
 
@@ -110,7 +171,8 @@
     }
     ctx.strokeStyle = colour || style.color;
     ctx.globalAlpha = colour ? 1 : style.opacity;
-    ctx.lineWidth = Math.max(style.width * widthFactor, (m < 500 ? 1.3 : 0.8) / scale);
+    // style.px: the least width on screen (the emphasised links stay thick when zoomed out)
+    ctx.lineWidth = Math.max(style.width * widthFactor, (style.px || (m < 500 ? 1.3 : 0.8)) / scale);
     ctx.setLineDash(style.dashes || []);
     ctx.stroke();
     if (data.arrows) {
@@ -123,8 +185,9 @@
   }
 
   // Column bands under everything (world coordinates), then the links.
-  var columns = data.columns || [];
   var pad = 70;
+  var highest = Math.min.apply(null, columns.map(function (col) { return col.top; }).concat([0]));
+  var lowest = Math.max.apply(null, columns.map(function (col) { return col.bottom; }).concat([0]));
   network.on("beforeDrawing", function (ctx) {
     var scale = network.getScale();
     ctx.save();
@@ -148,7 +211,9 @@
         var list = mine.filter(function (k) {
           return L.style[k] === s;
         });
-        strokeLinks(ctx, list, styles[s], scale, 2, "#111111");
+        // emphasised links (z 4: a bottleneck's) keep their colour
+        var own = styles[s].z >= 4;
+        strokeLinks(ctx, list, styles[s], scale, own ? 1.4 : 2, own ? null : "#111111");
       }
     }
     if (state.hoverLink !== null) {
@@ -159,8 +224,120 @@
     state.drawnEdges = drawn;
   });
 
-  // Column titles over the network in screen coordinates: readable at any zoom, and stuck to
-  // the top of the view when zoomed in.
+  // Labels in screen pixels, over the nodes; state.labels says what the last frame drew.
+  var order = data.labelOrder || [];
+  var CELL = 64;
+  function fitLabel(i, room) {
+    // The label, or its head cut at a word (or, failing that, a character) with an ellipsis.
+    var text = data.nodes[i].label;
+    var full = widthOf(i);
+    if (full <= room) return text;
+    measure.font = labelStyles[data.nodes[i].ls].font;
+    var cut = Math.floor((text.length * room) / full);
+    while (cut >= 3) {
+      var head = text.slice(0, cut);
+      var space = head.lastIndexOf(" ");
+      if (space >= cut / 2) head = head.slice(0, space);
+      head = head.replace(/[\s,;:(\-\u2013\u00b7]+$/, "") + "\u2026";
+      if (measure.measureText(head).width <= room) return head;
+      cut -= Math.max(1, Math.ceil(cut / 10));
+    }
+    return null;
+  }
+  network.on("afterDrawing", function (ctx) {
+    var scale = network.getScale();
+    var origin = network.canvasToDOM({ x: 0, y: 0 });
+    var W = container.clientWidth, H = container.clientHeight;
+    var makers = scale >= (data.makerLabelsFrom || 0);
+    var grid = {};
+    function overlaps(box, add) {
+      var c0 = Math.floor(box[0] / CELL), c1 = Math.floor((box[0] + box[2]) / CELL);
+      var r0 = Math.floor(box[1] / CELL), r1 = Math.floor((box[1] + box[3]) / CELL);
+      for (var c = c0; c <= c1; c++) {
+        for (var r = r0; r <= r1; r++) {
+          var key = c + ":" + r;
+          var there = grid[key];
+          if (add) {
+            if (there) there.push(box);
+            else grid[key] = [box];
+            continue;
+          }
+          if (!there) continue;
+          for (var q = 0; q < there.length; q++) {
+            var o = there[q];
+            if (box[0] < o[0] + o[2] && o[0] < box[0] + box[2] &&
+                box[1] < o[1] + o[3] && o[1] < box[1] + box[3]) return true;
+          }
+        }
+      }
+      return false;
+    }
+    // The nodes on screen are obstacles (to all but a bottleneck's label, placed first).
+    var obstacles = [];
+    for (var i = 0; i < n; i++) {
+      var sx = X[i] * scale + origin.x, sy = Y[i] * scale + origin.y, r = R[i] * scale;
+      if (sx + r < 0 || sx - r > W || sy + r < 0 || sy - r > H) continue;
+      obstacles.push([sx - r, sy - r, 2 * r, 2 * r]);
+    }
+    var placedObstacles = false;
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    ctx.strokeStyle = "rgba(255,255,255,0.92)";
+    ctx.lineWidth = 3.5;
+    var drawn = [];
+    var font = null;
+    var queue = state.selected !== null ? [state.selected].concat(order) : order;
+    var done = new Uint8Array(n);
+    for (var o = 0; o < queue.length; o++) {
+      i = queue[o];
+      var d = data.nodes[i];
+      if (done[i] || !d.label) continue;
+      done[i] = 1;
+      if (d.lt === 1 && !makers && i !== state.selected) continue;
+      sx = X[i] * scale + origin.x;
+      sy = Y[i] * scale + origin.y;
+      r = R[i] * scale;
+      var left = d.side < 0; // a maker's name goes on its left
+      if (sy < -10 || sy > H + 10 || sx - r - 600 > W || sx + r + 600 < 0) continue;
+      // up to the next column of nodes on that side (less the nodes' own half-widths)
+      var edge = left ? sx - r - 4 : sx + r + 4;
+      var room = d.room === null
+        ? (left ? edge - 6 : W - edge - 6)
+        : d.room * scale - r - 4 - 14 * scale - 6;
+      if (room < 20) continue;
+      var text = fitLabel(i, room);
+      if (text === null) continue;
+      var st = labelStyles[d.ls];
+      var w = text === d.label ? widthOf(i) : (measure.font = st.font, measure.measureText(text).width);
+      var h = fontPx[d.ls] + 3;
+      var x0 = left ? edge - w - 2 : edge;
+      if (x0 > W || x0 + w < 0) continue;
+      var box = [x0, sy - h / 2, w + 2, h];
+      if (!d.em && !placedObstacles) {
+        for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
+        placedObstacles = true;
+      }
+      if (overlaps(box, false)) continue;
+      overlaps(box, true);
+      if (font !== st.font) {
+        ctx.font = st.font;
+        font = st.font;
+      }
+      ctx.strokeText(text, x0 + 1, sy);
+      ctx.fillStyle = st.color;
+      ctx.fillText(text, x0 + 1, sy);
+      drawn.push([i, text, x0, sy - h / 2, w + 2, h]);
+    }
+    ctx.restore();
+    state.labels = drawn;
+    state.labelScale = scale;
+  });
+
+  // Column titles over the network and its labels, in screen coordinates: readable at any
+  // zoom, and stuck to the top of the view when zoomed in.
   network.on("afterDrawing", function (ctx) {
     if (!columns.length) return;
     var ratio = window.devicePixelRatio || 1;
@@ -183,12 +360,14 @@
         }
       }
       room -= 10;
+      // All titles in one row above the map (the makers' in one row below it), clear of the
+      // labels inside the columns.
       var y;
       if (col.below) {
-        var bottom = network.canvasToDOM({ x: col.left, y: col.bottom + pad }).y;
+        var bottom = network.canvasToDOM({ x: col.left, y: lowest + pad }).y;
         y = Math.min(height - 14, bottom + 12);
       } else {
-        var top = network.canvasToDOM({ x: col.left, y: col.top - pad }).y;
+        var top = network.canvasToDOM({ x: col.left, y: highest - pad }).y;
         y = Math.max(14, top - 12);
       }
       var title = col.title;
@@ -328,6 +507,12 @@
   state.linkAt = linkAt;
 
   document.getElementById("map-fit").addEventListener("click", fitAll);
+  // The callout's "show on map" buttons select and centre a capacity bottleneck.
+  Array.prototype.forEach.call(document.querySelectorAll(".callout [data-node]"), function (b) {
+    b.addEventListener("click", function () {
+      go(parseInt(b.getAttribute("data-node"), 10));
+    });
+  });
 
   // Search: by name, id or a member of a group; results are built as text nodes.
   var input = document.getElementById("map-search");
