@@ -2,7 +2,8 @@
 
 Builds a synthetic layered chain per size in a local engine (products in five BOM levels,
 one to three makers per product, a trade link from a maker of each input to each maker of
-its output, a few sole sources, single points of failure and warnings), then for each size:
+its output, a few sole sources, single points of failure, capacity bottlenecks and warnings),
+then for each size:
 
 - read: the chain map's queries (kg.maps.data.chain_data);
 - render: aggregate (not needed: the limit is raised), lay out, write the HTML (kg.maps.render);
@@ -68,6 +69,15 @@ def build(graph: Graph, chain: str, nodes: int, seed: int = 2026) -> tuple[int, 
         for pid in levels[level]
         for src in rng.sample(levels[level - 1], min(3, len(levels[level - 1])))
     ]
+    # a few capacity bottlenecks: one of a product's inputs limits it (the map's emphasis)
+    inputs_of: dict[str, list[str]] = {}
+    for e in bom:
+        inputs_of.setdefault(e["b"], []).append(e["a"])
+    for row in products:
+        if row["id"] in inputs_of and rng.random() < 0.02:
+            row["limiting_input"] = rng.choice(inputs_of[str(row["id"])])
+            row["achievable_per_day"] = 100.0
+            row["producer_capacity_per_day"] = 160.0
     makers: dict[str, list[str]] = {}
     enterprises = []
     produces = []
