@@ -1,0 +1,90 @@
+"""A graph that can only read: every statement runs in a transaction that is rolled back.
+
+ArcadeDB accepts (and commits) writes inside a read transaction, which Neo4j refuses, so
+"read-only" cannot be left to the access mode. Every read of the API runs here in an explicit
+READ transaction that is always rolled back; if the statement changed anything (the summary's
+counters, or a query type other than read) the rows are thrown away and the call fails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, LiteralString, NoReturn
+
+from neo4j import READ_ACCESS, Driver
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
+from kg.connection import Graph, Row
+
+RETRIES = 3
+
+
+class WriteRefusedError(PermissionError):
+    """A statement run through the read-only graph tried to change the graph."""
+
+
+class ReadOnlyGraph(Graph):
+    """The same driver as the service's graph, for reads only."""
+
+    def __init__(
+        self, driver: Driver, database: str, *, uri: str = "", timeout: float | None = None
+    ) -> None:
+        super().__init__(driver, database, uri=uri)
+        self.timeout = timeout
+
+    @classmethod
+    def over(cls, graph: Graph, timeout: float | None = None) -> ReadOnlyGraph:
+        return cls(graph.driver, graph.database, uri=graph.uri, timeout=timeout)
+
+    def close(self) -> None:
+        """The driver belongs to the service's graph; closing this view does nothing."""
+
+    def query(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
+        for attempt in range(RETRIES):
+            try:
+                return self._query_once(cypher, params)
+            except (TransientError, SessionExpired, ServiceUnavailable):
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _query_once(self, cypher: LiteralString, params: Mapping[str, Any] | None) -> list[Row]:
+        with self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+            tx = s.begin_transaction(timeout=self.timeout)
+            try:
+                result = tx.run(cypher, dict(params or {}))
+                rows = [record.data() for record in result]
+                summary = result.consume()
+            finally:
+                if not tx.closed():
+                    tx.rollback()
+        changed = summary.counters.contains_updates or summary.counters.contains_system_updates
+        if changed or summary.query_type not in (None, "r"):
+            raise WriteRefusedError(
+                "a read-only statement tried to change the graph; it was rolled back"
+            )
+        return rows
+
+    def stream(
+        self, cypher: LiteralString, params: Mapping[str, Any] | None = None
+    ) -> Iterator[Row]:
+        yield from self.query(cypher, params)
+
+    def write(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> NoReturn:
+        raise WriteRefusedError("this graph is read-only")
+
+    def write_batches(
+        self,
+        cypher: LiteralString,
+        rows: Sequence[Row],
+        *,
+        batch_size: int,
+        params: Mapping[str, Any] | None = None,
+        on_batch: Any = None,
+    ) -> NoReturn:
+        raise WriteRefusedError("this graph is read-only")
+
+    def run_schema(self, statements: Iterable[LiteralString]) -> NoReturn:
+        raise WriteRefusedError("this graph is read-only")
