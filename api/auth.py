@@ -21,6 +21,7 @@ MAX_KEY_LENGTH = 512
 
 api_key_header = APIKeyHeader(
     name=HEADER,
+    scheme_name="ApiKey",
     auto_error=False,
     description="one of the keys in SUPPLYMAP_API_KEYS; required for writes, and for reads "
     "unless SUPPLYMAP_API_READ_OPEN is true",

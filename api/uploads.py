@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from fastapi import UploadFile
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import ProblemError
+from api.problems import PROBLEM_JSON, TYPE_PREFIX, ProblemError
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 MAX_NAME = 150
@@ -25,11 +27,16 @@ def _too_large(limit: int) -> ProblemError:
     )
 
 
+class _TooLarge(Exception):
+    pass
+
+
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes on the given path prefixes, as they arrive.
 
-    A declared Content-Length over the limit is refused before anything is read; a body sent
-    without one (chunked) is counted and cut off at the limit.
+    A declared Content-Length over the limit is answered with 413 before anything is read; a
+    body sent without one (chunked) is counted and cut off at the limit, and whatever the
+    application would have answered to the cut body is replaced by the 413.
     """
 
     def __init__(self, app: ASGIApp, *, limit: int, prefixes: tuple[str, ...]) -> None:
@@ -42,28 +49,50 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > self.limit:
-                    scope.setdefault("state", {})["body_too_large"] = True
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
         seen = 0
-        limit = self.limit
+        exceeded = False
+        started = False
 
         async def limited() -> Message:
-            nonlocal seen
-            if scope.get("state", {}).get("body_too_large"):
-                raise _too_large(limit)
+            nonlocal seen, exceeded
+            if exceeded:
+                raise _TooLarge
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _too_large(limit)
+                if seen > self.limit:
+                    exceeded = True
+                    raise _TooLarge
             return message
 
-        await self.app(scope, limited, send)
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if exceeded:
+                return  # the application's answer to a cut body is replaced below
+            started = True
+            await send(message)
+
+        with contextlib.suppress(_TooLarge):
+            await self.app(scope, limited, guarded)
+        if exceeded and not started:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = _too_large(self.limit)
+        body = {
+            "type": TYPE_PREFIX + error.kind,
+            "title": error.title,
+            "status": error.status,
+            "detail": error.detail,
+            "instance": scope.get("path", ""),
+        }
+        response = JSONResponse(
+            body, status_code=413, media_type=PROBLEM_JSON, headers={"Connection": "close"}
+        )
+        await response(scope, receive, send)
 
 
 def safe_name(filename: str | None, what: str = "file") -> str:
