@@ -123,23 +123,29 @@ class Graph:
         batch_size: int,
         params: Mapping[str, Any] | None = None,
         on_batch: Callable[[int], None] | None = None,
+        count_field: str | None = None,
     ) -> int:
         """Write ``rows`` as ``$rows`` in batches, one managed transaction per batch.
 
-        ``on_batch`` is called with the number of rows after each committed batch. Returns the
-        number of rows written. A failure raises after the committed batches; callers report
-        how far the write got (re-running is safe: every statement MERGEs on keys).
+        Returns the number of rows written: the sum of ``count_field`` over the statement's
+        result when given (e.g. ``written`` from ``RETURN count(*) AS written``, which tells
+        rows whose MATCH found nothing), else the number of rows sent. ``on_batch`` gets the
+        batch size after each commit. A failure raises after the committed batches; callers
+        report how far the write got (re-running is safe: every statement MERGEs on keys).
         """
         extra = dict(params or {})
         written = 0
 
-        def work(tx: ManagedTransaction, batch: Sequence[Row]) -> None:
-            tx.run(cypher, {**extra, "rows": list(batch)}).consume()
+        def work(tx: ManagedTransaction, batch: Sequence[Row]) -> int:
+            result = tx.run(cypher, {**extra, "rows": list(batch)})
+            if count_field is None:
+                result.consume()
+                return len(batch)
+            return sum(int(record[count_field]) for record in result)
 
         with self.driver.session(database=self.database) as session:
             for batch in _chunks(rows, batch_size):
-                session.execute_write(work, batch)
-                written += len(batch)
+                written += session.execute_write(work, batch)
                 if on_batch is not None:
                     on_batch(len(batch))
         return written

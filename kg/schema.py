@@ -48,36 +48,59 @@ def ensure_schema(graph: Graph) -> None:
     graph.run_schema(constraint_statements())
 
 
+_RESERVED = frozenset({"key", "start", "end"})
+
+
+def _set_clause(var: str, owner: NodeType | RelType, props: tuple[str, ...]) -> str:
+    """``v.p = r.p, ...`` for model properties of ``owner`` only."""
+    declared = {p.name for p in owner.props}
+    parts = []
+    for name in props:
+        if name not in declared or name in _RESERVED:
+            raise ValueError(f"{name!r} is not a property of {owner} in kg/model.py")
+        parts.append(f"{var}.{ident(name)} = r.{ident(name)}")
+    return "".join(part + ", " for part in parts)
+
+
 @cache
-def merge_nodes(nt: NodeType) -> LiteralString:
+def merge_nodes(nt: NodeType, props: tuple[str, ...] | None = None) -> LiteralString:
     """MERGE nodes on their key; SET the other properties and the provenance.
 
-    Rows: ``{key: <value>, props: {<name>: <value>, ...}}``.
+    With ``props`` (model property names), rows are flat: ``{key: <value>, <prop>: <value>}``
+    and each named property is SET explicitly; every row must carry a value for each (the
+    loader groups rows by the properties they have, so a blank never erases a value).
+    Without, rows are ``{key: <value>, props: {...}}`` and merged with ``+=`` (slower on
+    ArcadeDB). Returns ``written``: the number of rows merged.
     """
-    return render(
-        "UNWIND $rows AS r MERGE (n:{label} {{{key}: r.key}}) SET n += r.props, "
+    sets = _set_clause("n", nt, props) if props is not None else "n += r.props, "
+    template: LiteralString = (
+        "UNWIND $rows AS r MERGE (n:{label} {{{key}: r.key}}) SET "
+        + sets.replace("{", "{{").replace("}", "}}")
         + _PROVENANCE_SET.format(v="n")
-        + " RETURN count(*) AS written",
-        label=nt.label,
-        key=nt.key,
+        + " RETURN count(*) AS written"
     )
+    return render(template, label=nt.label, key=nt.key)
 
 
 @cache
-def merge_rels(rt: RelType) -> LiteralString:
+def merge_rels(rt: RelType, props: tuple[str, ...] | None = None) -> LiteralString:
     """MATCH both ends by key, MERGE the relationship on its merge keys, SET the rest.
 
-    Rows: ``{start: <key>, end: <key>, <merge key>: <value>..., props: {...}}``. Returns the
-    number of rows whose two ends were found, so a caller can tell a missing end.
+    Rows: ``{start: <key>, end: <key>, <merge key>: <value>..., <prop>: <value>...}`` with
+    ``props`` (explicit SETs, as merge_nodes), else ``{..., props: {...}}`` merged with ``+=``.
+    Returns ``written``: the number of rows whose two ends were found, so a caller can tell
+    a missing end.
     """
     keys = ", ".join(ident(k) + ": r." + ident(k) for k in rt.merge_keys)
     pattern = " {{" + keys + "}}" if keys else ""
+    sets = _set_clause("x", rt, props) if props is not None else "x += r.props, "
     template: LiteralString = (
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.start}}) "
         "MATCH (b:{end} {{{ekey}: r.end}}) "
         "MERGE (a)-[x:{type}"
         + pattern
-        + "]->(b) SET x += r.props, "
+        + "]->(b) SET "
+        + sets.replace("{", "{{").replace("}", "}}")
         + _PROVENANCE_SET.format(v="x")
         + " RETURN count(*) AS written"
     )

@@ -37,7 +37,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Write:
-    """Rows for one generated MERGE statement."""
+    """Flat rows for one node or relationship type.
+
+    Node rows: ``{key, <prop>...}``; relationship rows: ``{start, end, <merge key>...,
+    <prop>...}``. A row carries only the properties it has a value for.
+    """
 
     target: NodeType | RelType
     rows: list[dict[str, Any]]
@@ -73,35 +77,23 @@ class Kind:
 # ---- row building helpers -------------------------------------------------------------------
 
 
-def _clean(value: Any) -> Any:
-    """None for missing cells; plain Python values for the driver."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return value or None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item"):  # numpy scalar
-        return value.item()
-    return value
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
 
 
 def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NaN still marks a missing number)."""
     present = [c for c in columns if c in df.columns]
-    out = []
-    for values in df[present].itertuples(index=False, name=None):
-        out.append({c: _clean(v) for c, v in zip(present, values, strict=True)})
-    return out
-
-
-def _props(record: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {n: record[n] for n in names if record.get(n) is not None}
+    lists = [df[c].tolist() for c in present]
+    return [dict(zip(present, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
-    rows = [{"key": r[key_col], "props": _props(r, props)} for r in _records(df, [key_col, *props])]
+    rows = []
+    for r in _records(df, [key_col, *props]):
+        row = {n: v for n in props if not _missing(v := r.get(n))}
+        row["key"] = r[key_col]
+        rows.append(row)
     return Write(nt, rows)
 
 
@@ -113,16 +105,17 @@ def _rel_rows(
     props: dict[str, str],
 ) -> Write:
     """``props`` maps relationship property -> column."""
+    merge = [(k, props[k]) for k in rt.merge_keys]
+    others = [(p, c) for p, c in props.items() if p not in rt.merge_keys]
     rows = []
     for r in records:
-        if r.get(start) is None or r.get(end) is None:
+        a, b = r.get(start), r.get(end)
+        if _missing(a) or _missing(b):
             continue
-        row: dict[str, Any] = {"start": r[start], "end": r[end]}
-        for k in rt.merge_keys:
-            row[k] = r[props[k]]
-        row["props"] = {
-            p: r[c] for p, c in props.items() if p not in rt.merge_keys and r.get(c) is not None
-        }
+        row: dict[str, Any] = {p: v for p, c in others if not _missing(v := r.get(c))}
+        row["start"], row["end"] = a, b
+        for k, c in merge:
+            row[k] = r[c]
         rows.append(row)
     return Write(rt, rows)
 

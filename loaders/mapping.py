@@ -30,7 +30,10 @@ class ColumnMap(BaseModel):
 
     from_: str | list[str] | None = Field(default=None, alias="from")
     const: Any = None
-    template: str | None = None
+    template: str | None = Field(
+        default=None,
+        description="python format string over the row's columns and {chain}, {file_stem}",
+    )
     strip: bool = True
     case: Literal["upper", "lower"] | None = None
     extract: str | None = None
@@ -147,7 +150,7 @@ def _source_column(spec: ColumnMap, df: pd.DataFrame) -> str | None:
     return None
 
 
-def _apply_column(spec: ColumnMap, df: pd.DataFrame) -> pd.Series:
+def _apply_column(spec: ColumnMap, df: pd.DataFrame, context: dict[str, str]) -> pd.Series:
     if spec.const is not None:
         return pd.Series([spec.const] * len(df), index=df.index, dtype=object)
     if spec.template is not None:
@@ -155,7 +158,7 @@ def _apply_column(spec: ColumnMap, df: pd.DataFrame) -> pd.Series:
         template = spec.template
 
         def fill(row: dict[Hashable, Any]) -> str | None:
-            parts = {f: text(row.get(f)) for f in fields}
+            parts = {f: text(row[f]) if f in row else context.get(f) for f in fields}
             return None if any(v is None for v in parts.values()) else template.format(**parts)
 
         filled: list[str | None] = [fill(r) for r in df.to_dict("records")]
@@ -219,9 +222,17 @@ def _explode(df: pd.DataFrame, explode: Explode, problems: Problems) -> pd.DataF
 
 
 def apply_mapping(
-    mapping: Mapping, df: pd.DataFrame, problems: Problems
+    mapping: Mapping,
+    df: pd.DataFrame,
+    problems: Problems,
+    context: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Make one canonical table per output of the mapping, each keeping the source lines."""
+    """Make one canonical table per output of the mapping, each keeping the source lines.
+
+    ``context`` holds the names a template may use besides the row's columns: ``chain``
+    (the chain the load puts products in) and ``file_stem``.
+    """
+    context = context or {}
     out: dict[str, pd.DataFrame] = {}
     for output in mapping.outputs:
         frame = _explode(df, output.explode, problems) if output.explode else df
@@ -238,6 +249,6 @@ def apply_mapping(
                     + ", ".join(c for c in df.columns if c != LINE),
                 )
                 continue
-            result[name] = _apply_column(spec, frame).to_numpy() if len(frame) else []
+            result[name] = _apply_column(spec, frame, context).to_numpy() if len(frame) else []
         out[output.kind] = result
     return out

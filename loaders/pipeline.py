@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -126,23 +126,6 @@ def infer_kind(path: Path) -> str:
     )
 
 
-def _lookup_keys(graph: Graph) -> Callable[[NodeType, set[str]], set[str]]:
-    def lookup(nt: NodeType, keys: set[str]) -> set[str]:
-        found: set[str] = set()
-        query = render(
-            "MATCH (n:{label}) WHERE n.{key} IN $keys RETURN n.{key} AS k",
-            label=nt.label,
-            key=nt.key,
-        )
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), 5000):
-            rows = graph.query(query, {"keys": ordered[start : start + 5000]})
-            found.update(r["k"] for r in rows)
-        return found
-
-    return lookup
-
-
 _FIND_REPEAT = (
     "MATCH (l:Load {sha256: $sha256}) WHERE l.status = 'completed' AND l.options = $options "
     "RETURN l.id AS id, l.ended_at AS ended_at ORDER BY l.ended_at DESC LIMIT 1"
@@ -161,6 +144,8 @@ class Loader:
         self.graph = graph
         self.progress = progress or NoProgress()
         self._schema_ready = False
+        # Keys this loader has written: later files of the same command need no lookup.
+        self._written_keys: dict[NodeType, set[str]] = {}
 
     # ---- planning ------------------------------------------------------------------------
 
@@ -247,14 +232,15 @@ class Loader:
                 )
                 return report
 
-        frames_raw = apply_mapping(mapping, raw, problems) if mapping else {spec.name: raw}
+        context = {"file_stem": path.stem, **({"chain": chain} if chain else {})}
+        frames_raw = apply_mapping(mapping, raw, problems, context) if mapping else {spec.name: raw}
         self._apply_chain(frames_raw, chain, report)
         frames: dict[str, tuple[Kind, pd.DataFrame, Problems]] = {}
         for name, frame in frames_raw.items():
             kind = KINDS[name]
             frames[name] = (kind, validate_kind(frame, kind, problems), problems)
         extra = {model.CHAIN: {chain}} if chain else None
-        check_references(frames, _lookup_keys(self.graph), extra)
+        check_references(frames, self._lookup_keys, extra)
 
         report.rejects = problems.rejects
         report.warnings = problems.warnings
@@ -351,6 +337,20 @@ class Loader:
 
     # ---- helpers -------------------------------------------------------------------------
 
+    def _lookup_keys(self, nt: NodeType, keys: set[str]) -> set[str]:
+        """Which of ``keys`` exist as nodes of ``nt`` (this loader's own writes, or the graph)."""
+        found = keys & self._written_keys.get(nt, set())
+        ordered = sorted(keys - found)
+        query = render(
+            "UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) RETURN k",
+            label=nt.label,
+            key=nt.key,
+        )
+        for start in range(0, len(ordered), 5000):
+            rows = self.graph.query(query, {"keys": ordered[start : start + 5000]})
+            found.update(r["k"] for r in rows)
+        return found
+
     def _ensure_schema(self) -> None:
         if not self._schema_ready:
             ensure_schema(self.graph)
@@ -412,18 +412,33 @@ class Loader:
                 if not write.rows:
                     continue
                 target = write.target
-                statement = (
-                    merge_nodes(target) if isinstance(target, NodeType) else merge_rels(target)
-                )
                 params = {**provenance, "basis": basis or KINDS[name].basis}
                 label = target.label if isinstance(target, NodeType) else target.type
-                self.graph.write_batches(
-                    statement,
-                    write.rows,
-                    batch_size=options.batch_size,
-                    params=params,
-                    on_batch=functools.partial(self._count, report, label, show=show),
-                )
+                written = 0
+                for shape, rows in _by_shape(target, write.rows).items():
+                    statement = (
+                        merge_nodes(target, shape)
+                        if isinstance(target, NodeType)
+                        else merge_rels(target, shape)
+                    )
+                    written += self.graph.write_batches(
+                        statement,
+                        rows,
+                        batch_size=options.batch_size,
+                        params=params,
+                        on_batch=functools.partial(self._count, report, label, show=show),
+                        count_field="written",
+                    )
+                if isinstance(target, NodeType):
+                    self._written_keys.setdefault(target, set()).update(
+                        r["key"] for r in write.rows
+                    )
+                elif written < len(write.rows):
+                    report.written[label] -= len(write.rows) - written
+                    report.notes.append(
+                        f"{len(write.rows) - written} {label} relationships were not written: "
+                        "an end node was deleted while the load ran; re-run the load"
+                    )
         finally:
             if show:
                 self.progress.stop()
@@ -432,6 +447,23 @@ class Loader:
         report.written[label] = report.written.get(label, 0) + n
         if show:
             self.progress.advance(n)
+
+
+def _by_shape(
+    target: NodeType | RelType, rows: list[dict[str, Any]]
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Group rows by the model properties they carry, in model order.
+
+    Each group is written by a statement that SETs exactly those properties, so a blank
+    cell never erases a value another source gave (and no slow ``SET n += map`` is needed).
+    """
+    fixed = {"key", "start", "end", *(target.merge_keys if isinstance(target, RelType) else ())}
+    order = [p.name for p in target.props if p.name not in fixed]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shape = tuple(n for n in order if n in row)
+        groups.setdefault(shape, []).append(row)
+    return groups
 
 
 def _with_chain(value: Any, chain: str) -> list[str]:

@@ -8,7 +8,7 @@ values lazily, so every failing cell of the file is reported at once, not the fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -38,6 +38,14 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
+def _texts(raw: pd.Series) -> pd.Series:
+    """A column as stripped text with None for blanks; vectorised when it is all text."""
+    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
+        stripped = raw.str.strip()
+        return stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
+    return raw.map(text).astype(object)
+
+
 def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
     """Convert each canonical column to its type; report cells that do not convert."""
     out = pd.DataFrame({LINE: df[LINE].to_numpy()})
@@ -50,7 +58,7 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
         if col.type == "list":
             out[col.name] = pd.Series([as_list(v) for v in raw], dtype=object)
         elif col.type in ("float", "int"):
-            texts = raw.map(text)
+            texts = _texts(raw)
             nums = pd.to_numeric(texts, errors="coerce")
             bad = texts.notna() & (nums.isna() | ~np.isfinite(nums.astype(float)))
             if col.type == "int":
@@ -93,7 +101,7 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
                     values.append(None)
             out[col.name] = pd.Series(values, dtype=object)
         else:
-            texts = raw.map(text)
+            texts = _texts(raw)
             if col.default is not None:
                 texts = texts.fillna(col.default)
             out[col.name] = texts.astype(object)
@@ -146,7 +154,7 @@ def _schema(kind: Kind) -> pa.DataFrameSchema:
                 )
             )
         columns[col.name] = pa.Column(
-            object, checks=checks, nullable=not col.required, required=False
+            None, checks=checks, nullable=not col.required, required=False
         )
     return pa.DataFrameSchema(columns, strict=False)
 
@@ -224,13 +232,26 @@ def validate_kind(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFr
     return typed
 
 
-def _values(series: pd.Series, is_list: bool) -> Iterable[tuple[int, str]]:
-    for pos, v in enumerate(series):
-        if is_list and isinstance(v, list):
-            for item in v:
-                yield pos, item
-        elif isinstance(v, str):
-            yield pos, v
+def _reference_positions(
+    series: pd.Series, is_list: bool, known: set[str], skip_lines: set[int], lines: np.ndarray
+) -> list[tuple[int, str]]:
+    """Positions and values of references not in ``known`` (rows in skip_lines left out)."""
+    skip = np.isin(lines, np.fromiter(skip_lines, dtype=lines.dtype, count=len(skip_lines)))
+    if not is_list:
+        present = series.notna().to_numpy()
+        unknown = present & ~series.isin(known).to_numpy() & ~skip
+        return [(int(pos), str(series.iloc[pos])) for pos in np.flatnonzero(unknown)]
+    out: list[tuple[int, str]] = []
+    for pos, items in enumerate(series):
+        if isinstance(items, list) and not skip[pos]:
+            out.extend((pos, item) for item in items if item not in known)
+    return out
+
+
+def _referenced(series: pd.Series, is_list: bool) -> set[str]:
+    if not is_list:
+        return {str(v) for v in series.dropna().unique()}
+    return {item for items in series if isinstance(items, list) for item in items}
 
 
 def check_references(
@@ -242,10 +263,15 @@ def check_references(
 
     Keys defined by rows that were themselves rejected do not count, so a rejection
     cascades (a bill-of-materials row whose product was rejected is rejected too).
-    Repeats until nothing changes.
+    Repeats until nothing changes. The graph is asked once per key, in batches.
     """
     in_graph: dict[NodeType, set[str]] = {}
     checked: dict[NodeType, set[str]] = {}
+    in_file: dict[NodeType, set[str]] = {}  # every key the tables define, rejected or not
+    for kind, df, _ in frames.values():
+        nt = DEFINERS.get(kind.name)
+        if nt is not None and not df.empty and nt.key in df.columns:
+            in_file.setdefault(nt, set()).update(df[nt.key].dropna())
     while True:
         defined: dict[NodeType, set[str]] = {nt: set(v) for nt, v in (extra_keys or {}).items()}
         for kind, df, problems in frames.values():
@@ -258,41 +284,35 @@ def check_references(
         for kind, df, problems in frames.values():
             if problems.file_level or df.empty:
                 continue
+            lines = df[LINE].to_numpy()
             for col in kind.columns:
                 if col.ref is None or col.name not in df.columns:
                     continue
                 nt = col.ref
-                refs = list(_values(df[col.name], col.type == "list"))
-                wanted = {v for _, v in refs} - defined.get(nt, set())
-                unseen = wanted - checked.setdefault(nt, set())
+                is_list = col.type == "list"
+                unseen = _referenced(df[col.name], is_list) - defined.get(nt, set())
+                unseen -= checked.setdefault(nt, set())
                 if unseen:
                     in_graph.setdefault(nt, set()).update(lookup(nt, unseen))
                     checked[nt] |= unseen
                 known = defined.get(nt, set()) | in_graph.get(nt, set())
-                for pos, v in refs:
-                    line = int(df[LINE].iloc[pos])
-                    if v in known or line in problems.bad_lines:
-                        continue
+                for pos, value in _reference_positions(
+                    df[col.name], is_list, known, problems.bad_lines, lines
+                ):
                     where = (
                         "was rejected"
-                        if _defined_but_rejected(frames, nt, v)
-                        else ("is neither in this load nor in the graph; load it first")
+                        if value in in_file.get(nt, set())
+                        else "is neither in this load nor in the graph; load it first"
                     )
                     problems.error(
-                        line, col.name, v, f"unknown {nt.label.lower()} {v!r}: it {where}"
+                        int(lines[pos]),
+                        col.name,
+                        value,
+                        f"unknown {nt.label.lower()} {value!r}: it {where}",
                     )
                     changed = True
         if not changed:
             return
-
-
-def _defined_but_rejected(
-    frames: dict[str, tuple[Kind, pd.DataFrame, Problems]], nt: NodeType, key: str
-) -> bool:
-    for kind, df, _ in frames.values():
-        if DEFINERS.get(kind.name) is nt and not df.empty and key in set(df[nt.key]):
-            return True
-    return False
 
 
 __all__ = ["DEFINERS", "check_references", "validate_kind"]
