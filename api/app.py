@@ -76,6 +76,14 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app for SUPPLYMAP_* settings from the environment (uvicorn's factory, one per
+    worker process: `supplymap serve --workers N`)."""
+    from kg.settings import get_settings
+
+    return create_app(get_settings())
+
+
 def _document_problems(app: FastAPI) -> None:
     """Put the Problem schema into the OpenAPI components the error responses refer to."""
 

@@ -149,13 +149,14 @@ def test_shipped_mapping(client: TestClient, graph: Graph) -> None:
     assert report["kinds"] == ["products", "bom"]
     chain = client.get("/chains/willems_01").json()
     assert chain["products"] == 8
-    up = client.get("/products/Retail_0002/upstream?tiers=2").json()
+    # Willems stage ids are namespaced by chain: willems_01:Retail_0002.
+    up = client.get("/products/willems_01:Retail_0002/upstream?tiers=2").json()
     assert {(h["tier"], h["id"]) for h in up["items"]} == {
-        (1, "Manuf_0001"),
-        (1, "Manuf_0002"),
-        (2, "Part_0001"),
-        (2, "Part_0002"),
-        (2, "Part_0003"),
+        (1, "willems_01:Manuf_0001"),
+        (1, "willems_01:Manuf_0002"),
+        (2, "willems_01:Part_0001"),
+        (2, "willems_01:Part_0002"),
+        (2, "willems_01:Part_0003"),
     }
 
 

@@ -29,6 +29,10 @@ def serve(
         int | None,
         typer.Option(min=1, max=65535, help="port (default SUPPLYMAP_API_PORT, 8000)"),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, help="worker processes, each with its own driver (default 1)"),
+    ] = 1,
     log_level: Annotated[
         str, typer.Option(help="critical, error, warning, info or debug")
     ] = "info",
@@ -53,8 +57,12 @@ def serve(
         )
     if s.uses_local_engine:
         err.print(f"using the local engine (data in {s.home}); starting it if needed...")
+    # One worker: this process's app. Several: each worker process builds its own app (and
+    # driver) from the same environment.
     uvicorn.run(
-        create_app(s),
+        create_app(s) if workers == 1 else "api.app:app_from_environment",
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=bind,
         port=port or s.api_port,
         log_level=log_level,
