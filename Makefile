@@ -18,7 +18,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/supplymap load tests/data/willems_38.csv --mapping willems
-	$(BIN)/supplymap suppliers Retail_0001 --tiers 3
+	$(BIN)/supplymap suppliers willems_38:Retail_0001 --tiers 3
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -66,6 +66,33 @@ class Problems:
         return len(self.rejects)
 
 
+@dataclass
+class TableProblems:
+    """Problems of one canonical table made from the file, tracked by row.
+
+    A mapping may make several tables from one source line (a Willems stage row gives a
+    product and its arcs); a bad arc rejects that arc only, not the stage. Rejects still
+    name the source line.
+    """
+
+    problems: Problems
+    lines: list[int]
+    bad_rows: set[int] = field(default_factory=set)
+    bad_cells: set[tuple[int, str]] = field(default_factory=set)
+
+    def error(self, row: int, column: str, value: Any, reason: str) -> None:
+        self.problems.error(self.lines[row], column, value, reason)
+        self.bad_rows.add(int(row))
+        self.bad_cells.add((int(row), column))
+
+    def cell_is_bad(self, row: int, *columns: str) -> bool:
+        return any((int(row), c) in self.bad_cells for c in columns)
+
+    @property
+    def file_level(self) -> bool:
+        return self.problems.file_level
+
+
 def write_rejects(path: Path, rejects: list[Reject]) -> None:
     """Write rejected rows as CSV: file, line, column, value, reason (sorted by line)."""
     path.parent.mkdir(parents=True, exist_ok=True)

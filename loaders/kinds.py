@@ -264,11 +264,7 @@ KINDS: dict[str, Kind] = {
                     doc="administrative code, e.g. 330100",
                 ),
                 Column("name", required=True),
-                Column(
-                    "level",
-                    choices=model.REGION_LEVELS,
-                    doc="country, province, city, county or town",
-                ),
+                Column("level", choices=model.REGION_LEVELS),
                 Column("parent", ref=REGION, doc="code of the enclosing region"),
             ),
             key=("code",),
@@ -473,3 +469,45 @@ KINDS: dict[str, Kind] = {
 
 # Load order when several files come in one command: referenced kinds first.
 KIND_ORDER: tuple[str, ...] = tuple(KINDS)
+
+
+def column_reference() -> str:
+    """The canonical formats as Markdown, one table per kind (the README carries this text)."""
+    out = []
+    for kind in KINDS.values():
+        out.append(f"#### `{kind.name}`: {kind.doc}\n")
+        out.append(f"Key: {', '.join(kind.key)}. Basis by default: {kind.basis}.\n")
+        out.append("| column | type | required | rule |")
+        out.append("|---|---|---|---|")
+        for c in kind.columns:
+            rules = []
+            if c.choices:
+                rules.append("one of " + ", ".join(c.choices))
+            if c.pattern_hint:
+                rules.append(c.pattern_hint)
+            if c.min is not None:
+                rules.append(f"{'>' if c.min_exclusive else '>='} {c.min:g}")
+            if c.max is not None:
+                rules.append(f"<= {c.max:g}")
+            if c.ref is not None:
+                rules.append(f"a known {c.ref.label} {c.ref.key}")
+            if c.not_future:
+                rules.append("not in the future")
+            if c.default is not None:
+                rules.append(
+                    f"default {c.default:g}"
+                    if isinstance(c.default, float)
+                    else f"default {c.default}"
+                )
+            if c.doc:
+                rules.append(c.doc)
+            kind_type = (
+                "';'-separated list"
+                if c.type == "list"
+                else ("date YYYY-MM-DD" if c.type == "date" else c.type)
+            )
+            out.append(
+                f"| {c.name} | {kind_type} | {'yes' if c.required else ''} | {'; '.join(rules)} |"
+            )
+        out.append("")
+    return "\n".join(out)

@@ -26,7 +26,7 @@ from kg.connection import Graph
 from kg.cypher import render
 from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels
-from loaders.errors import LoadInputError, Problems, Reject, write_rejects
+from loaders.errors import LoadInputError, Problems, Reject, TableProblems, write_rejects
 from loaders.kinds import KIND_ORDER, KINDS, Kind, Write
 from loaders.mapping import Mapping, apply_mapping, load_mapping
 from loaders.readers import LINE, ReadOptions, read_table
@@ -235,10 +235,11 @@ class Loader:
         context = {"file_stem": path.stem, **({"chain": chain} if chain else {})}
         frames_raw = apply_mapping(mapping, raw, problems, context) if mapping else {spec.name: raw}
         self._apply_chain(frames_raw, chain, report)
-        frames: dict[str, tuple[Kind, pd.DataFrame, Problems]] = {}
+        frames: dict[str, tuple[Kind, pd.DataFrame, TableProblems]] = {}
         for name, frame in frames_raw.items():
             kind = KINDS[name]
-            frames[name] = (kind, validate_kind(frame, kind, problems), problems)
+            table = TableProblems(problems, [int(v) for v in frame[LINE]])
+            frames[name] = (kind, validate_kind(frame, kind, table), table)
         extra = {model.CHAIN: {chain}} if chain else None
         check_references(frames, self._lookup_keys, extra)
 
@@ -279,8 +280,8 @@ class Loader:
             return report
 
         writes: list[tuple[str, Write]] = []
-        for name, (kind, typed, _) in frames.items():
-            good = typed[~typed[LINE].isin(problems.bad_lines)]
+        for name, (kind, typed, table) in frames.items():
+            good = typed.drop(index=sorted(table.bad_rows)) if table.bad_rows else typed
             writes.extend((name, w) for w in kind.build(good))
         total = sum(len(w.rows) for _, w in writes)
         provenance = {
@@ -300,8 +301,8 @@ class Loader:
             report.status = "failed"
             report.message = (
                 f"the write failed after {done} of {total} rows: {exc}. The rows written so far "
-                "stay in the graph; re-run the same command with --force to finish (loads are "
-                "idempotent)"
+                "stay in the graph; re-run the same command to finish (loads are idempotent, "
+                "and a failed load is never taken for a completed one)"
             )
             try:
                 self._save_load(

@@ -19,7 +19,7 @@ from pandera.errors import SchemaErrors
 
 from kg.model import CHAIN, ENTERPRISE, PRODUCT, REGION, NodeType
 from loaders.cells import as_list, is_missing, text
-from loaders.errors import Problems
+from loaders.errors import TableProblems
 from loaders.kinds import Column, Kind
 from loaders.readers import LINE
 from loaders.uscc import uscc_error
@@ -46,10 +46,9 @@ def _texts(raw: pd.Series) -> pd.Series:
     return raw.map(text).astype(object)
 
 
-def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
+def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFrame:
     """Convert each canonical column to its type; report cells that do not convert."""
     out = pd.DataFrame({LINE: df[LINE].to_numpy()})
-    lines = df[LINE].to_numpy()
     for col in kind.columns:
         if col.name not in df.columns:
             out[col.name] = pd.Series([col.default] * len(df), dtype=object)
@@ -65,7 +64,7 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
                 bad |= nums.notna() & (nums % 1 != 0)
             for i in np.flatnonzero(bad.to_numpy()):
                 problems.error(
-                    lines[i],
+                    int(i),
                     col.name,
                     raw.iloc[i],
                     f"not a number: {col.name} "
@@ -93,7 +92,7 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
                     values.append(parsed.date())
                 except ValueError:
                     problems.error(
-                        lines[pos],
+                        pos,
                         col.name,
                         v,
                         f"not a date: {col.name} must be written YYYY-MM-DD",
@@ -159,7 +158,7 @@ def _schema(kind: Kind) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False)
 
 
-def _check_with_pandera(df: pd.DataFrame, kind: Kind, problems: Problems) -> None:
+def _check_with_pandera(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:
     try:
         _schema(kind).validate(df, lazy=True)
     except SchemaErrors as exc:
@@ -170,48 +169,49 @@ def _check_with_pandera(df: pd.DataFrame, kind: Kind, problems: Problems) -> Non
             if idx is None or (isinstance(idx, float) and np.isnan(idx)):
                 continue
             row = int(str(idx))
-            check = str(case["check"])
-            if check == "not_nullable":
-                problems.error(df[LINE].iloc[row], column, "", f"{column} is required and is empty")
+            if problems.cell_is_bad(row, column):
+                continue  # the value did not convert; already reported
+            if str(case["check"]) == "not_nullable":
+                problems.error(row, column, "", f"{column} is required and is empty")
             else:
-                problems.error(
-                    df[LINE].iloc[row], column, df[column].iloc[row], f"{column} {check}"
-                )
+                problems.error(row, column, df[column].iloc[row], f"{column} {case['check']}")
 
 
-def _check_uscc(df: pd.DataFrame, column: str, problems: Problems) -> None:
-    for line, value in zip(df[LINE], df[column], strict=True):
+def _check_uscc(df: pd.DataFrame, column: str, problems: TableProblems) -> None:
+    for row, value in enumerate(df[column]):
         if isinstance(value, str):
             reason = uscc_error(value)
             if reason:
-                problems.error(line, column, value, reason)
+                problems.error(row, column, value, reason)
 
 
-def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: Problems) -> None:
+def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:
     key = list(kind.key)
-    present = df[key].notna().all(axis=1)
-    dup = df[present].duplicated(subset=key, keep="first")
-    if not dup.any():
-        return
-    first_line = df[present].drop_duplicates(subset=key, keep="first").set_index(key)[LINE]
-    for _, row in df[present][dup].iterrows():
-        k = tuple(row[c] for c in key)
-        first = first_line.loc[k if len(k) > 1 else k[0]]
-        problems.error(
-            row[LINE],
-            ",".join(key),
-            "/".join(str(v) for v in k),
-            f"repeats the key of line {int(first)}; each {'/'.join(key)} may appear once",
-        )
+    present = df[key].notna().all(axis=1).to_numpy()
+    keyed = list(zip(*(df[c].tolist() for c in key), strict=True))
+    first: dict[tuple[Any, ...], int] = {}
+    for row in np.flatnonzero(present):
+        k = keyed[row]
+        if k in first:
+            values = "/".join(str(df[c].iloc[row]) for c in key)
+            problems.error(
+                int(row),
+                ",".join(key),
+                values,
+                f"repeats the key of line {problems.lines[first[k]]}; "
+                f"each {'/'.join(key)} may appear once",
+            )
+        else:
+            first[k] = int(row)
 
 
-def validate_kind(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFrame:
+def validate_kind(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFrame:
     """Coerce and check one table; return it typed (bad rows still in: see problems)."""
     missing = [c for c in kind.required if c not in df.columns]
     if missing:
         found = ", ".join(c for c in df.columns if c != LINE) or "(none)"
         for c in missing:
-            problems.reject_file(
+            problems.problems.reject_file(
                 c, f"required column {c!r} is missing for kind {kind.name!r}; found: {found}"
             )
         return df.iloc[0:0]
@@ -222,21 +222,20 @@ def validate_kind(df: pd.DataFrame, kind: Kind, problems: Problems) -> pd.DataFr
     for columns, rule, reason in kind.row_rules:
         bad = rule(typed).fillna(False).astype(bool)
         for i in np.flatnonzero(bad.to_numpy()):
-            problems.error(
-                typed[LINE].iloc[i],
-                ",".join(columns),
-                "/".join(str(typed[c].iloc[i]) for c in columns),
-                reason,
-            )
+            if problems.cell_is_bad(int(i), *columns):
+                continue  # already reported for one of its cells
+            value = "/".join(str(typed[c].iloc[i]) for c in columns)
+            problems.error(int(i), ",".join(columns), value, reason)
     _check_duplicates(typed, kind, problems)
     return typed
 
 
 def _reference_positions(
-    series: pd.Series, is_list: bool, known: set[str], skip_lines: set[int], lines: np.ndarray
+    series: pd.Series, is_list: bool, known: set[str], skip_rows: set[int]
 ) -> list[tuple[int, str]]:
-    """Positions and values of references not in ``known`` (rows in skip_lines left out)."""
-    skip = np.isin(lines, np.fromiter(skip_lines, dtype=lines.dtype, count=len(skip_lines)))
+    """Positions and values of references not in ``known`` (rows in skip_rows left out)."""
+    skip = np.zeros(len(series), dtype=bool)
+    skip[list(skip_rows)] = True
     if not is_list:
         present = series.notna().to_numpy()
         unknown = present & ~series.isin(known).to_numpy() & ~skip
@@ -255,7 +254,7 @@ def _referenced(series: pd.Series, is_list: bool) -> set[str]:
 
 
 def check_references(
-    frames: dict[str, tuple[Kind, pd.DataFrame, Problems]],
+    frames: dict[str, tuple[Kind, pd.DataFrame, TableProblems]],
     lookup: KeyLookup,
     extra_keys: dict[NodeType, set[str]] | None = None,
 ) -> None:
@@ -278,13 +277,13 @@ def check_references(
             nt = DEFINERS.get(kind.name)
             if nt is None or problems.file_level or df.empty:
                 continue
-            good = ~df[LINE].isin(problems.bad_lines)
+            good = np.ones(len(df), dtype=bool)
+            good[list(problems.bad_rows)] = False
             defined.setdefault(nt, set()).update(df.loc[good, nt.key].dropna())
         changed = False
         for kind, df, problems in frames.values():
             if problems.file_level or df.empty:
                 continue
-            lines = df[LINE].to_numpy()
             for col in kind.columns:
                 if col.ref is None or col.name not in df.columns:
                     continue
@@ -296,16 +295,15 @@ def check_references(
                     in_graph.setdefault(nt, set()).update(lookup(nt, unseen))
                     checked[nt] |= unseen
                 known = defined.get(nt, set()) | in_graph.get(nt, set())
-                for pos, value in _reference_positions(
-                    df[col.name], is_list, known, problems.bad_lines, lines
-                ):
+                reported = {row for row, c in problems.bad_cells if c == col.name}
+                for pos, value in _reference_positions(df[col.name], is_list, known, reported):
                     where = (
                         "was rejected"
                         if value in in_file.get(nt, set())
                         else "is neither in this load nor in the graph; load it first"
                     )
                     problems.error(
-                        int(lines[pos]),
+                        pos,
                         col.name,
                         value,
                         f"unknown {nt.label.lower()} {value!r}: it {where}",

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Format(StrEnum):
