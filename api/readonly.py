@@ -10,15 +10,37 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, LiteralString, NoReturn
 
-from neo4j import READ_ACCESS, Driver
+from neo4j import READ_ACCESS, Driver, Record
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from neo4j.graph import Node, Path, Relationship
 
 from kg.connection import Graph, Row
 
 RETRIES = 3
+
+
+_ENTITIES = (Node, Relationship, Path)
+
+
+def _has_entity(value: object) -> bool:
+    if isinstance(value, _ENTITIES):
+        return True
+    if isinstance(value, list):
+        return any(_has_entity(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_entity(v) for v in value.values())
+    return False
+
+
+def _row(keys: Sequence[str], record: Record) -> Row:
+    """The record as a dict; nodes, relationships and paths become plain values as in
+    Record.data(), which is several times slower and only needed when they are present."""
+    if any(_has_entity(v) for v in record):
+        return record.data()
+    return dict(zip(keys, record, strict=True))
 
 
 class WriteRefusedError(PermissionError):
@@ -59,7 +81,8 @@ class ReadOnlyGraph(Graph):
                 tx = s.begin_transaction(timeout=self.timeout)
             try:
                 result = tx.run(cypher, dict(params or {}))
-                rows = [record.data() for record in result]
+                keys = result.keys()
+                rows = [_row(keys, record) for record in result]
                 summary = result.consume()
             finally:
                 if not tx.closed():

@@ -318,3 +318,7 @@ def test_read_only_graph_refuses_and_rolls_back_writes(loaded: Graph) -> None:
     assert ro.query("MATCH (p:Product {id: $id}) RETURN p.name AS name", {"id": "N95"}) == [
         {"name": "N95 respirator"}
     ]
+    # Nodes come back as their properties, as Record.data() gives them.
+    (row,) = ro.query("MATCH (c:Chain) RETURN c AS chain, [c] AS chains, 1 AS one")
+    assert row["chain"]["id"] == "medical-supplies" and row["one"] == 1
+    assert row["chains"][0]["name"] == "Medical supplies"
