@@ -45,6 +45,10 @@ class RelType:
     # Properties that tell apart several relationships of this type between the same two
     # nodes (one SUPPLIES edge per product; one HOLDS edge per snapshot date).
     merge_keys: tuple[str, ...] = field(default=())
+    # A date property that keeps the relationship current: a row dated before the value already
+    # on the relationship (or an undated row over a dated one) leaves it as it is, so loading an
+    # older snapshot never overwrites a newer one (its history lives in a snapshot type beside).
+    current_by: str | None = None
 
 
 # Provenance carried by every node and relationship a load writes.
@@ -139,7 +143,23 @@ LOAD = NodeType(
     indexes=("sha256",),
 )
 
-NODE_TYPES: tuple[NodeType, ...] = (ENTERPRISE, PRODUCT, CHAIN, REGION, LOAD)
+# A demand area (monitoring snapshots, issue 3).
+AREA_SECTORS: tuple[str, ...] = ("hospitals", "elderly care", "rural clinics", "schools")
+AREA = NodeType(
+    "Area",
+    "id",
+    (
+        Prop("id", "str", "a demand area: a district, a hospital group, a school system..."),
+        Prop("name", "str"),
+        Prop("sector", "str", "hospitals, elderly care, rural clinics or schools"),
+        Prop("region", "str", "administrative code of the region it lies in"),
+    ),
+    "A place or group whose demand for a product is served in priority order.",
+    indexes=("sector", "region"),
+)
+
+NODE_TYPES: tuple[NodeType, ...] = (ENTERPRISE, PRODUCT, CHAIN, REGION, LOAD, AREA)
+
 
 PRODUCES = RelType(
     "PRODUCES",
@@ -151,7 +171,8 @@ PRODUCES = RelType(
         Prop("unit", "str"),
         Prop("as_of", "date"),
     ),
-    "Capacity survey: the enterprise can make the product.",
+    "Capacity survey: the enterprise can make the product (the latest figures by as_of).",
+    current_by="as_of",
 )
 INPUT_TO = RelType(
     "INPUT_TO",
@@ -213,6 +234,47 @@ HOLDS = RelType(
     merge_keys=("as_of",),
 )
 
+# ---- monitoring snapshots (issue 3) ---------------------------------------------------------
+
+AREA_LOCATED_IN = RelType("LOCATED_IN", AREA, REGION, (), "Where a demand area lies.")
+STOCKPILES = RelType(
+    "STOCKPILES",
+    ENTERPRISE,
+    PRODUCT,
+    (
+        Prop("as_of", "date"),
+        Prop("stock", "float", "units held in the reserve"),
+        Prop("target", "float", "units the reserve is meant to hold"),
+    ),
+    "A strategic stockpile snapshot: a reserve's stock of a product against its target.",
+    merge_keys=("as_of",),
+)
+DEMANDS = RelType(
+    "DEMANDS",
+    AREA,
+    PRODUCT,
+    (
+        Prop("as_of", "date"),
+        Prop("priority", "int", "1 is served first"),
+        Prop("daily_demand", "float", "units per day"),
+    ),
+    "A demand snapshot: an area's daily demand for a product and its priority.",
+    merge_keys=("as_of",),
+)
+CAPACITY_SNAPSHOT = RelType(
+    "CAPACITY_SNAPSHOT",
+    ENTERPRISE,
+    PRODUCT,
+    (
+        Prop("as_of", "date"),
+        Prop("capacity_per_day", "float"),
+        Prop("output_per_day", "float"),
+        Prop("unit", "str"),
+    ),
+    "Capacity history: one per dated capacity row; PRODUCES holds the latest.",
+    merge_keys=("as_of",),
+)
+
 REL_TYPES: tuple[RelType, ...] = (
     PRODUCES,
     INPUT_TO,
@@ -223,6 +285,10 @@ REL_TYPES: tuple[RelType, ...] = (
     IN_CHAIN,
     KEY_ENTERPRISE_OF,
     HOLDS,
+    AREA_LOCATED_IN,
+    STOCKPILES,
+    DEMANDS,
+    CAPACITY_SNAPSHOT,
 )
 
 
@@ -257,6 +323,11 @@ WARNING_RESULTS: tuple[Prop, ...] = (
     Prop("warning_level", "str", "red, yellow or blue (absent: no warning)"),
     Prop("warning_reason", "str"),
     Prop("warning_as_of", "date"),
+)
+# Written beside WARNING_RESULTS by `supplymap warnings` (kg/monitor).
+WARNING_EXTRA: tuple[Prop, ...] = (
+    Prop("warning_runs_out", "date", "earliest date the warned stock or supply runs out"),
+    Prop("warning_run", "str", "id of the warnings run that wrote the warning"),
 )
 SPOF_FOR_PROPS: tuple[Prop, ...] = (
     Prop("path", "list[str]", "ids from the failing node to the product, explaining the flag"),

@@ -51,14 +51,20 @@ def ensure_schema(graph: Graph) -> None:
 _RESERVED = frozenset({"key", "start", "end"})
 
 
-def _set_clause(var: str, owner: NodeType | RelType, props: tuple[str, ...]) -> str:
-    """``v.p = r.p, ...`` for model properties of ``owner`` only."""
+def _set_clause(
+    var: str, owner: NodeType | RelType, props: tuple[str, ...], when: str | None = None
+) -> str:
+    """``v.p = r.p, ...`` for model properties of ``owner`` only (``when``: only if true)."""
     declared = {p.name for p in owner.props}
     parts = []
     for name in props:
         if name not in declared or name in _RESERVED:
             raise ValueError(f"{name!r} is not a property of {owner} in kg/model.py")
-        parts.append(f"{var}.{ident(name)} = r.{ident(name)}")
+        p = ident(name)
+        if when is None:
+            parts.append(f"{var}.{p} = r.{p}")
+        else:
+            parts.append(f"{var}.{p} = CASE WHEN {ident(when)} THEN r.{p} ELSE {var}.{p} END")
     return "".join(part + ", " for part in parts)
 
 
@@ -90,18 +96,41 @@ def merge_rels(rt: RelType, props: tuple[str, ...] | None = None) -> LiteralStri
     ``props`` (explicit SETs, as merge_nodes), else ``{..., props: {...}}`` merged with ``+=``.
     Returns ``written``: the number of rows whose two ends were found, so a caller can tell
     a missing end.
+
+    With ``rt.current_by`` (a date property; PRODUCES) the relationship holds the latest
+    snapshot: a row dated before its value, or an undated row over a dated one, leaves it as
+    it is (every SET keeps the old value; the row still counts as written, its ends exist),
+    and a row that does apply SETs every declared property, so a figure the newer snapshot
+    leaves blank is removed rather than kept from an older one.
     """
     keys = ", ".join(ident(k) + ": r." + ident(k) for k in rt.merge_keys)
     pattern = " {{" + keys + "}}" if keys else ""
-    sets = _set_clause("x", rt, props) if props is not None else "x += r.props, "
+    if rt.current_by is None:
+        head: LiteralString = "]->(b) SET "
+        sets = _set_clause("x", rt, props) if props is not None else "x += r.props, "
+        provenance = _PROVENANCE_SET.format(v="x")
+    else:
+        by = ident(rt.current_by)
+        value: LiteralString = ("r." if props is not None else "r.props.") + by
+        head = "]->(b) WITH r, x, (x." + by + " IS NULL OR " + value + " >= x." + by
+        head += ") AS newer SET "
+        if props is not None:
+            names = tuple(p.name for p in rt.props if p.name not in rt.merge_keys)
+            sets = _set_clause("x", rt, names, when="newer")
+        else:
+            sets = "x += CASE WHEN newer THEN r.props ELSE {} END, "
+        provenance = ", ".join(
+            f"x.{n} = CASE WHEN newer THEN ${n} ELSE x.{n} END"
+            for n in ("source", "load_id", "loaded_at", "basis")
+        )
     template: LiteralString = (
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.start}}) "
         "MATCH (b:{end} {{{ekey}: r.end}}) "
         "MERGE (a)-[x:{type}"
         + pattern
-        + "]->(b) SET "
+        + head
         + sets.replace("{", "{{").replace("}", "}}")
-        + _PROVENANCE_SET.format(v="x")
+        + provenance
         + " RETURN count(*) AS written"
     )
     return render(

@@ -197,10 +197,14 @@ def _build_supplies(df: pd.DataFrame) -> list[Write]:
 
 def _build_capacity(df: pd.DataFrame) -> list[Write]:
     cols = ["enterprise", "product", "capacity_per_day", "output_per_day", "unit", "as_of"]
+    recs = _records(df, cols)
+    props = {c: c for c in cols[2:]}
+    # PRODUCES keeps the latest figures (an older row leaves it as it is: current_by);
+    # every dated row is also kept as a CAPACITY_SNAPSHOT, the capacity history.
+    dated = [r for r in recs if not _missing(r.get("as_of"))]
     return [
-        _rel_rows(
-            _records(df, cols), model.PRODUCES, "enterprise", "product", {c: c for c in cols[2:]}
-        )
+        _rel_rows(recs, model.PRODUCES, "enterprise", "product", props),
+        _rel_rows(dated, model.CAPACITY_SNAPSHOT, "enterprise", "product", props),
     ]
 
 
@@ -208,6 +212,36 @@ def _build_inventory(df: pd.DataFrame) -> list[Write]:
     cols = ["holder", "product", "stock", "daily_use", "as_of"]
     return [
         _rel_rows(_records(df, cols), model.HOLDS, "holder", "product", {c: c for c in cols[2:]})
+    ]
+
+
+def _build_stockpiles(df: pd.DataFrame) -> list[Write]:
+    cols = ["reserve", "product", "stock", "target", "as_of"]
+    return [
+        _rel_rows(
+            _records(df, cols), model.STOCKPILES, "reserve", "product", {c: c for c in cols[2:]}
+        )
+    ]
+
+
+def _build_demand(df: pd.DataFrame) -> list[Write]:
+    areas: dict[str, dict[str, Any]] = {}
+    for r in _records(df, ["area", "area_name", "sector", "region"]):
+        # One Area per id; the first value given wins (a row rule rejects disagreeing ones).
+        area = areas.setdefault(r["area"], {"key": r["area"]})
+        for column, prop in (("area_name", "name"), ("sector", "sector"), ("region", "region")):
+            if prop not in area and not _missing(r.get(column)):
+                area[prop] = r[column]
+    located = [{"area": a["key"], "region": a.get("region")} for a in areas.values()]
+    cols = ["area", "product", "priority", "daily_demand", "as_of"]
+    demand = _records(df, cols)
+    for r in demand:
+        if not _missing(r.get("priority")):
+            r["priority"] = int(r["priority"])
+    return [
+        Write(model.AREA, list(areas.values())),
+        _rel_rows(located, model.AREA_LOCATED_IN, "area", "region", {}),
+        _rel_rows(demand, model.DEMANDS, "area", "product", {c: c for c in cols[2:]}),
     ]
 
 
@@ -245,6 +279,16 @@ def _output_over_capacity(df: pd.DataFrame) -> pd.Series:
 
 def _half_position(df: pd.DataFrame) -> pd.Series:
     return df["lat"].isna() != df["lon"].isna()
+
+
+def _area_disagrees(df: pd.DataFrame) -> pd.Series:
+    """Rows whose area_name, sector or region differ from an earlier row of the same area."""
+    bad = pd.Series(False, index=df.index)
+    for c in ("area_name", "sector", "region"):
+        given = df[c].notna() & df["area"].notna()
+        first = df[given].groupby("area")[c].transform("first")
+        bad |= pd.Series(given & (df[c] != first.reindex(df.index)), index=df.index)
+    return bad
 
 
 ENT, PRODUCT, CHAIN, REGION = model.ENTERPRISE, model.PRODUCT, model.CHAIN, model.REGION
@@ -406,7 +450,8 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             "capacity",
-            "Capacity survey: enterprise PRODUCES product.",
+            "Capacity survey: enterprise PRODUCES product (the latest as_of wins; each dated row "
+            "is kept as a CAPACITY_SNAPSHOT).",
             (
                 Column("enterprise", required=True, ref=ENT),
                 Column("product", required=True, ref=PRODUCT),
@@ -463,6 +508,56 @@ KINDS: dict[str, Kind] = {
             ),
             key=("enterprise", "chain"),
             build=_build_key_enterprises,
+        ),
+        Kind(
+            "stockpiles",
+            "Strategic stockpile snapshots: a reserve STOCKPILES a product against a target.",
+            (
+                Column("reserve", required=True, ref=ENT, doc="id of the reserve (an enterprise)"),
+                Column("product", required=True, ref=PRODUCT),
+                Column("stock", "float", required=True, min=0, doc="units held"),
+                Column("target", "float", required=True, min=0, doc="units it should hold"),
+                Column("as_of", "date", required=True, not_future=True),
+            ),
+            key=("reserve", "product", "as_of"),
+            build=_build_stockpiles,
+            basis="surveyed",
+        ),
+        Kind(
+            "demand",
+            "Demand snapshots by area (Area DEMANDS product), served by priority (1 first).",
+            (
+                Column(
+                    "area",
+                    required=True,
+                    pattern=ID_PATTERN,
+                    pattern_hint=ID_HINT,
+                    doc="id of the demand area (a district, hospital group...)",
+                ),
+                Column("product", required=True, ref=PRODUCT),
+                Column(
+                    "priority",
+                    "int",
+                    required=True,
+                    min=1,
+                    doc="a whole number, 1 is served first",
+                ),
+                Column("daily_demand", "float", required=True, min=0, doc="units per day"),
+                Column("as_of", "date", required=True, not_future=True),
+                Column("area_name"),
+                Column("sector", choices=model.AREA_SECTORS),
+                Column("region", ref=REGION, doc="code of the region the area lies in"),
+            ),
+            key=("area", "product", "as_of"),
+            build=_build_demand,
+            basis="surveyed",
+            row_rules=(
+                (
+                    ("area", "area_name", "sector", "region"),
+                    _area_disagrees,
+                    "an area's area_name, sector and region must be the same on every row",
+                ),
+            ),
         ),
     )
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import db, load, lookup, serve
+from kg.cli import db, load, lookup, monitor, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -17,6 +17,9 @@ app.add_typer(db.app, name="db")
 app.command("load")(load.load)
 app.command("suppliers")(lookup.suppliers)
 app.command("customers")(lookup.customers)
+app.command("warnings")(monitor.warnings)
+app.command("stockpiles")(monitor.stockpiles)
+app.command("allocate")(monitor.allocate)
 app.command("serve")(serve.serve)
 
 

@@ -29,7 +29,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return " → ".join(str(v) for v in value)
     if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        if value != value:
+            return ""
+        if value.is_integer() or abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
     return str(value)
 
 
