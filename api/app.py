@@ -17,12 +17,14 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
+from api.cache import ResultCache
 from api.problems import Problem
 from api.readonly import ReadOnlyGraph
-from api.routers import chains, enterprises, health, loads, products
+from api.routers import chains, enterprises, health, loads, products, warnings
 from api.uploads import BodyLimit
 from kg import __version__
 from kg.connection import Graph
+from kg.monitor import load_rules
 from kg.settings import Settings
 
 log = logging.getLogger("supplymap.api")
@@ -44,8 +46,9 @@ def create_app(
 ) -> FastAPI:
     """Build the service for ``settings``.
 
-    ``connect`` opens the graph at start-up (default: Graph.from_settings, which starts or
-    reuses the local engine when SUPPLYMAP_NEO4J_URI is empty).
+    Bad warning rules (SUPPLYMAP_API_RULES_FILE) raise kg.monitor.RulesError here, before
+    anything starts. ``connect`` opens the graph at start-up (default: Graph.from_settings,
+    which starts or reuses the local engine when SUPPLYMAP_NEO4J_URI is empty).
     """
     opener = connect or Graph.from_settings
 
@@ -68,8 +71,10 @@ def create_app(
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
     )
     app.state.settings = settings
+    app.state.rules = load_rules(settings.api_rules_file)  # RulesError: refuse to start
+    app.state.cache = ResultCache(settings.api_cache_seconds)
     problems.install(app)
-    for module in (health, chains, enterprises, products, loads):
+    for module in (health, chains, enterprises, products, warnings, loads):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_mb << 20, prefixes=("/loads",))
     _document_problems(app)

@@ -28,7 +28,9 @@ _CODE = re.compile(CODE_PATTERN)
 
 
 def _checker(pattern: re.Pattern[str], hint: str, max_length: int) -> AfterValidator:
-    def check(value: str) -> str:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
         if len(value) > max_length:
             raise ValueError(f"too long ({len(value)} characters); {hint}")
         if not pattern.match(value):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from neo4j.time import Date, DateTime, Duration, Time
@@ -10,8 +11,11 @@ from neo4j.time import Date, DateTime, Duration, Time
 def plain(value: Any) -> Any:
     """``value`` with every neo4j temporal value turned into its Python equivalent.
 
-    Durations become ISO 8601 strings (Python has no calendar-aware duration).
+    Durations become ISO 8601 strings (Python has no calendar-aware duration); infinite and
+    NaN floats become None (JSON has no such numbers).
     """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, Date | DateTime | Time):
         return value.to_native()
     if isinstance(value, Duration):

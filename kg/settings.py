@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     api_query_timeout: float = Field(
         default=30.0, gt=0, le=3600, description="seconds a read of the API may run"
     )
+    api_cache_seconds: float = Field(
+        default=300.0, ge=0, le=86400, description="reuse whole-graph results this long (0: never)"
+    )
+    api_rules_file: Path | None = Field(
+        default=None, description="warning rules laid over the shipped ones, for GET /warnings"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -71,6 +71,7 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
         "/products/{id}/producers",
         "/products/{id}/upstream",
         "/products/{id}/downstream",
+        "/warnings",
         "/loads",
         "/loads/{id}",
     }

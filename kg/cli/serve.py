@@ -6,9 +6,11 @@ import ipaddress
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from kg.cli.common import friendly, settings
 from kg.cli.output import err
+from kg.monitor import RulesError
 
 
 def _loopback(host: str) -> bool:
@@ -59,8 +61,13 @@ def serve(
         err.print(f"using the local engine (data in {s.home}); starting it if needed...")
     # One worker: this process's app. Several: each worker process builds its own app (and
     # driver) from the same environment.
+    try:
+        app = create_app(s)  # checks the rules file before anything starts
+    except RulesError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from exc
     uvicorn.run(
-        create_app(s) if workers == 1 else "api.app:app_from_environment",
+        app if workers == 1 else "api.app:app_from_environment",
         factory=workers > 1,
         workers=workers if workers > 1 else None,
         host=bind,
