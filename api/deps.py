@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from api.params import DEFAULT_PAGE_SIZE, Limit, Offset
-from api.readonly import ReadOnlyGraph
+from api.readonly import ReadOnlyGraph, RequestGraph
 from kg.connection import Graph
 from kg.settings import Settings
 
@@ -18,10 +19,15 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_read_graph(request: Request) -> ReadOnlyGraph:
-    """The read-only view of the service's one driver: every statement is rolled back."""
-    graph: ReadOnlyGraph = request.app.state.read_graph
-    return graph
+def get_read_graph(request: Request) -> Iterator[ReadOnlyGraph]:
+    """A read-only view of the service's one driver for this request: its statements share
+    one READ transaction, opened on first use and rolled back when the request ends."""
+    base: ReadOnlyGraph = request.app.state.read_graph
+    graph = RequestGraph(base.driver, base.database, uri=base.uri, timeout=base.timeout)
+    try:
+        yield graph
+    finally:
+        graph.close()
 
 
 def get_write_graph(request: Request) -> Graph:

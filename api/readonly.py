@@ -13,8 +13,14 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, LiteralString, NoReturn
 
-from neo4j import READ_ACCESS, Driver, Record
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from neo4j import READ_ACCESS, Driver, Record, ResultSummary, Session, Transaction
+from neo4j.exceptions import (
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from neo4j.graph import Node, Path, Relationship
 
 from kg.connection import Graph, Row
@@ -45,6 +51,14 @@ def _row(keys: Sequence[str], record: Record) -> Row:
 
 class WriteRefusedError(PermissionError):
     """A statement run through the read-only graph tried to change the graph."""
+
+
+def _check(summary: ResultSummary) -> None:
+    changed = summary.counters.contains_updates or summary.counters.contains_system_updates
+    if changed or summary.query_type not in (None, "r"):
+        raise WriteRefusedError(
+            "a read-only statement tried to change the graph; it was rolled back"
+        )
 
 
 class ReadOnlyGraph(Graph):
@@ -87,11 +101,7 @@ class ReadOnlyGraph(Graph):
             finally:
                 if not tx.closed():
                     tx.rollback()
-        changed = summary.counters.contains_updates or summary.counters.contains_system_updates
-        if changed or summary.query_type not in (None, "r"):
-            raise WriteRefusedError(
-                "a read-only statement tried to change the graph; it was rolled back"
-            )
+        _check(summary)
         return rows
 
     def stream(
@@ -107,3 +117,55 @@ class ReadOnlyGraph(Graph):
 
     def run_schema(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise WriteRefusedError("this graph is read-only")
+
+
+class RequestGraph(ReadOnlyGraph):
+    """One READ transaction for all the statements of one request, opened on first use and
+    always rolled back by ``close()``: one BEGIN and one ROLLBACK per request instead of one
+    per statement. The same guard applies to each statement."""
+
+    def __init__(
+        self, driver: Driver, database: str, *, uri: str = "", timeout: float | None = None
+    ) -> None:
+        super().__init__(driver, database, uri=uri, timeout=timeout)
+        self._session: Session | None = None
+        self._tx: Transaction | None = None
+
+    def _open(self) -> Transaction:
+        if self._tx is None or self._tx.closed():
+            self.close()
+            self._session = self.driver.session(
+                database=self.database, default_access_mode=READ_ACCESS
+            )
+            with getattr(self._session, "_pipelined_begin", contextlib.nullcontext()):
+                self._tx = self._session.begin_transaction(timeout=self.timeout)
+        return self._tx
+
+    def _query_once(self, cypher: LiteralString, params: Mapping[str, Any] | None) -> list[Row]:
+        try:
+            tx = self._open()
+            result = tx.run(cypher, dict(params or {}))
+            keys = result.keys()
+            rows = [_row(keys, record) for record in result]
+            summary = result.consume()
+        except BaseException:
+            self.close()  # a failed statement leaves the transaction unusable
+            raise
+        try:
+            _check(summary)
+        except WriteRefusedError:
+            self.close()
+            raise
+        return rows
+
+    def close(self) -> None:
+        """Roll back and release the connection; a connection already lost is no error here
+        (the server drops a transaction whose connection is gone)."""
+        tx, session = self._tx, self._session
+        self._tx = self._session = None
+        with contextlib.suppress(DriverError, Neo4jError, OSError):
+            if tx is not None and not tx.closed():
+                tx.rollback()
+        with contextlib.suppress(DriverError, Neo4jError, OSError):
+            if session is not None:
+                session.close()

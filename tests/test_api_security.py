@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 from apiclient import KEY, OTHER_KEY, TestClient, api_client, fingerprint
 
-from api.readonly import ReadOnlyGraph, WriteRefusedError
+from api.readonly import ReadOnlyGraph, RequestGraph, WriteRefusedError
 from kg.connection import Graph
 from loaders.pipeline import Loader, LoadOptions
 
@@ -319,6 +319,23 @@ def test_read_only_graph_refuses_and_rolls_back_writes(loaded: Graph) -> None:
         {"name": "N95 respirator"}
     ]
     # Nodes come back as their properties, as Record.data() gives them.
-    (row,) = ro.query("MATCH (c:Chain) RETURN c AS chain, [c] AS chains, 1 AS one")
+    (row,) = ro.query(
+        "MATCH (c:Chain {id: 'medical-supplies'}) RETURN c AS chain, [c] AS chains, 1 AS one"
+    )
     assert row["chain"]["id"] == "medical-supplies" and row["one"] == 1
     assert row["chains"][0]["name"] == "Medical supplies"
+
+
+def test_request_graph_shares_one_transaction_and_refuses_writes(loaded: Graph) -> None:
+    before = fingerprint(loaded)
+    rg = RequestGraph(loaded.driver, loaded.database)
+    try:
+        assert rg.query("MATCH (p:Product {id: 'N95'}) RETURN p.id AS id") == [{"id": "N95"}]
+        with pytest.raises(WriteRefusedError):
+            rg.query("MATCH (p:Product {id: 'N95'}) SET p.hacked = 1 RETURN p.id AS id")
+        # The refused write was rolled back; the next statement runs in a fresh transaction.
+        rows = rg.query("MATCH (p:Product {id: 'N95'}) RETURN p.hacked AS hacked")
+        assert rows == [{"hacked": None}]
+    finally:
+        rg.close()
+    assert fingerprint(loaded) == before
