@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import db, load, lookup, monitor, serve
+from kg.cli import db, load, lookup, maps, monitor, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -20,6 +20,7 @@ app.command("customers")(lookup.customers)
 app.command("warnings")(monitor.warnings)
 app.command("stockpiles")(monitor.stockpiles)
 app.command("allocate")(monitor.allocate)
+app.add_typer(maps.app, name="map")
 app.command("serve")(serve.serve)
 
 

@@ -1,0 +1,215 @@
+"""Map generation and drawing speed at 1k, 5k and 20k nodes.
+
+Builds a synthetic layered chain per size in a local engine (products in five BOM levels,
+one to three makers per product, a trade link from a maker of each input to each maker of
+its output, a few sole sources, single points of failure and warnings), then for each size:
+
+- read: the chain map's queries (kg.maps.data.chain_data);
+- render: aggregate (not needed: the limit is raised), lay out, write the HTML (kg.maps.render);
+- size of the HTML file;
+- ready: headless Chromium (network blocked) from navigation start to the first frame drawn
+  with the whole map fitted, as the page itself reports it (median of --runs);
+- the same at 20k with the default node limit, i.e. aggregated.
+
+Targets at 5k nodes: generate (read + render) < 2 s, ready < 2 s.
+
+    .venv/bin/python bench/maps.py [--sizes 1000,5000,20000] [--runs 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kg.connection import Graph
+from kg.engine import ENGINE_USER, LocalEngine
+from kg.maps import DEFAULT_MAX_NODES
+from kg.maps.aggregate import aggregate
+from kg.maps.data import chain_data, has_results
+from kg.maps.headless import Chromium, find_chromium
+from kg.maps.render import page
+from kg.schema import ensure_schema
+
+CATEGORIES = ("raw material", "material", "component", "equipment", "final")
+SHARES = (0.34, 0.26, 0.2, 0.12, 0.08)
+MAKERS = (1, 1, 2, 3)  # makers per product: 1.75 on average
+
+
+def build(graph: Graph, chain: str, nodes: int, seed: int = 2026) -> tuple[int, int]:
+    """A chain of about ``nodes`` nodes (products + makers); returns (nodes, edges) written."""
+    rng = random.Random(seed)
+    n_products = max(5, round(nodes / (1 + sum(MAKERS) / len(MAKERS))))
+    counts = [max(1, round(n_products * s)) for s in SHARES]
+    counts[0] += n_products - sum(counts)
+    levels: list[list[str]] = []
+    products = []
+    for level, count in enumerate(counts):
+        ids = [f"{chain}-P{level}-{i:06d}" for i in range(count)]
+        levels.append(ids)
+        for i, pid in enumerate(ids):
+            row: dict[str, object] = {
+                "id": pid,
+                "name": f"{CATEGORIES[level]} {i}",
+                "category": CATEGORIES[level],
+            }
+            if rng.random() < 0.05:
+                row["sourcing"] = "sole"
+            if rng.random() < 0.02:
+                row["warning_level"] = rng.choice(("red", "yellow", "blue"))
+            products.append(row)
+    bom = [
+        {"a": src, "b": pid}
+        for level in range(1, len(levels))
+        for pid in levels[level]
+        for src in rng.sample(levels[level - 1], min(3, len(levels[level - 1])))
+    ]
+    makers: dict[str, list[str]] = {}
+    enterprises = []
+    produces = []
+    for p in products:
+        for _ in range(rng.choice(MAKERS)):
+            eid = f"{chain}-E{len(enterprises):06d}"
+            row = {"id": eid, "name": f"Plant {len(enterprises)} ({p['name']})"}
+            if rng.random() < 0.03:
+                row["is_spof"] = True
+                row["capacity_criticality"] = round(rng.random(), 2)
+            enterprises.append(row)
+            makers.setdefault(str(p["id"]), []).append(eid)
+            produces.append({"e": eid, "p": p["id"], "cap": float(rng.randint(10, 900))})
+    supplies = [
+        {"s": rng.choice(makers[e["a"]]), "t": customer, "p": e["a"], "single": rng.random() < 0.1}
+        for e in bom
+        for customer in makers[e["b"]]
+    ]
+    graph.write("MERGE (c:Chain {id: $id}) SET c.name = $name", {"id": chain, "name": chain})
+    graph.write_batches(
+        "UNWIND $rows AS r MERGE (p:Product {id: r.id}) SET p += r "
+        "WITH p MATCH (c:Chain {id: $chain}) MERGE (p)-[:IN_CHAIN]->(c)",
+        products,
+        batch_size=5000,
+        params={"chain": chain},
+    )
+    graph.write_batches(
+        "UNWIND $rows AS r MERGE (e:Enterprise {id: r.id}) SET e += r", enterprises, batch_size=5000
+    )
+    graph.write_batches(
+        "UNWIND $rows AS r MATCH (a:Product {id: r.a}) MATCH (b:Product {id: r.b}) "
+        "MERGE (a)-[:INPUT_TO]->(b)",
+        bom,
+        batch_size=5000,
+    )
+    graph.write_batches(
+        "UNWIND $rows AS r MATCH (p:Product {id: r.p}) MATCH (e:Enterprise {id: r.e}) "
+        "MERGE (e)-[x:PRODUCES]->(p) SET x.capacity_per_day = r.cap",
+        produces,
+        batch_size=5000,
+    )
+    graph.write_batches(
+        "UNWIND $rows AS r MATCH (s:Enterprise {id: r.s}) MATCH (t:Enterprise {id: r.t}) "
+        "MERGE (s)-[x:SUPPLIES {product: r.p}]->(t) SET x.single_source = r.single",
+        supplies,
+        batch_size=5000,
+    )
+    return len(products) + len(enterprises), len(bom) + len(produces) + len(supplies)
+
+
+def ready_ms(browser: Chromium, path: Path, runs: int) -> tuple[float, int]:
+    times = []
+    drawn = 0
+    for _ in range(runs):
+        browser.open(path)
+        browser.wait_for("window.supplymapMap && window.supplymapMap.ready", timeout=300)
+        value = browser.evaluate("[supplymapMap.readyAt, supplymapMap.drawnNodes]")
+        times.append(float(value[0]))
+        drawn = int(value[1])
+    if browser.report.requests[1:]:
+        raise SystemExit(f"the page made requests: {browser.report.requests[1:]}")
+    return statistics.median(times), drawn
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--runs", type=int, default=3, help="Chromium opens per map (median)")
+    parser.add_argument("--keep", type=Path, help="keep the HTML files in this directory")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    out = args.keep or Path(tempfile.mkdtemp(prefix="supplymap-bench-maps-"))
+    out.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="supplymap-bench-home-"))
+    engine = LocalEngine(home, database="bench", heap="2g", start_timeout=180)
+    status = engine.start()
+    assert status.uri is not None
+    graph = Graph.connect(status.uri, ENGINE_USER, engine.password(), engine.database)
+    chromium = find_chromium()
+    browser = Chromium(width=1600, height=1000) if chromium else None
+    rows = []
+    try:
+        ensure_schema(graph)
+        for size in sizes:
+            chain = f"bench-{size}"
+            t0 = time.perf_counter()
+            n, m = build(graph, chain, size)
+            load = time.perf_counter() - t0
+            limits = [(f"{size:,}", 10**9)]
+            if size > DEFAULT_MAX_NODES:
+                limits.append((f"{size:,} (limit {DEFAULT_MAX_NODES:,})", DEFAULT_MAX_NODES))
+            for label, limit in limits:
+                reads, renders = [], []
+                for _ in range(args.runs):
+                    t0 = time.perf_counter()
+                    data = chain_data(graph, chain, trade_up_to=limit)
+                    t1 = time.perf_counter()
+                    html = page(aggregate(data, limit), has_results=has_results(data.nodes))
+                    t2 = time.perf_counter()
+                    reads.append(t1 - t0)
+                    renders.append(t2 - t1)
+                path = out / f"chain-{size}-{limit}.html"
+                path.write_text(html, encoding="utf-8")
+                drawn_nodes = html.count('"group":"s')
+                ready, drawn = ready_ms(browser, path, args.runs) if browser else (float("nan"), 0)
+                rows.append(
+                    (
+                        label,
+                        f"{n:,}/{m:,}",
+                        f"{load:.1f}",
+                        f"{statistics.median(reads):.2f}",
+                        f"{statistics.median(renders):.2f}",
+                        f"{statistics.median(reads) + statistics.median(renders):.2f}",
+                        f"{len(html.encode()) / 1e6:.1f}",
+                        f"{drawn or drawn_nodes:,}",
+                        f"{ready / 1000:.2f}" if browser else "no chromium",
+                    )
+                )
+                print(rows[-1], file=sys.stderr, flush=True)
+    finally:
+        if browser:
+            browser.close()
+        graph.close()
+        engine.stop()
+    head = (
+        "map nodes",
+        "graph nodes/edges",
+        "load s",
+        "read s",
+        "render s",
+        "generate s",
+        "HTML MB",
+        "drawn nodes",
+        "ready s",
+    )
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print(" | ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for r in rows:
+        print(" | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
+    print(f"\nHTML in {out}; medians of {args.runs} run(s); generate = read + render.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Interactive supply-chain maps: self-contained HTML pages drawn with vis-network (pyvis).
+
+Three maps, each a function returning the page as a string (the command line writes it to a
+file, the API serves it):
+
+- :func:`chain_map_html`: a categorised chain, raw materials on the left, final products on
+  the right, with the enterprises that make each product;
+- :func:`enterprise_map_html`: an enterprise and its suppliers N tiers up (or customers down);
+- :func:`disruption_map_html`: what a scenario (an :class:`Impact`) removes, loses and reduces.
+
+Above ``max_nodes`` a map is aggregated (see kg/maps/aggregate.py) and says so on the page.
+"""
+
+from __future__ import annotations
+
+from kg.connection import Graph
+from kg.maps.aggregate import DEFAULT_MAX_NODES, aggregate
+from kg.maps.data import MapData, chain_data, enterprise_data, has_results
+from kg.maps.impact import Impact, ImpactError, disruption_data
+from kg.maps.render import page
+from kg.tiers import Direction
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "Impact",
+    "ImpactError",
+    "MapData",
+    "chain_map_html",
+    "disruption_map_html",
+    "enterprise_map_html",
+    "html_for",
+]
+
+
+def html_for(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    """Aggregate when needed, lay out and render a map read from the graph."""
+    results = has_results(data.nodes)
+    return page(aggregate(data, max_nodes), has_results=results)
+
+
+def chain_map_html(graph: Graph, chain_id: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    return html_for(chain_data(graph, chain_id, trade_up_to=max_nodes), max_nodes)
+
+
+def enterprise_map_html(
+    graph: Graph,
+    enterprise_id: str,
+    tiers: int = 3,
+    *,
+    direction: Direction = "upstream",
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> str:
+    return html_for(enterprise_data(graph, enterprise_id, tiers, direction), max_nodes)
+
+
+def disruption_map_html(graph: Graph, impact: Impact, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    return html_for(disruption_data(graph, impact), max_nodes)

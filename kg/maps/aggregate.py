@@ -1,0 +1,229 @@
+"""Above a node limit, fold the map into groups instead of drawing a hairball.
+
+Chain and disruption maps first fold enterprises into the products they make (each product's
+tooltip keeps the producer list and capacity), then, if still too many, group products of one
+BOM level and category. Enterprise maps group suppliers of one tier by the product they supply,
+then by its category. Nodes a map must show (the enterprise mapped, what a scenario removes,
+loses or reduces) are never folded. Each step adds a sentence saying what was folded; the page
+shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import replace
+
+from kg.maps.data import MapData, MapEdge, MapNode, NodeKind, Results
+from kg.maps.layout import product_levels
+
+DEFAULT_MAX_NODES = 5000
+
+
+def aggregate(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> MapData:
+    if max_nodes < 1:
+        raise ValueError(f"the node limit must be at least 1, got {max_nodes}")
+    if len(data.nodes) <= max_nodes:
+        return data
+    keep = _must_show(data)
+    before = len(data.nodes)
+    if data.kind == "enterprise":
+        data = _group_suppliers(data, keep, by_product=True)
+        if len(data.nodes) > max_nodes:
+            data = _group_suppliers(data, keep, by_product=False)
+    else:
+        data = _fold_enterprises(data, keep)
+        if len(data.nodes) > max_nodes:
+            data = _group_products(data, keep, max_nodes)
+    data.aggregated = True
+    data.notes.append(
+        f"Aggregated: {before:,} nodes are more than this map's limit of {max_nodes:,}, so it "
+        f"shows {len(data.nodes):,}. Raise the limit with --max-nodes to draw every node."
+    )
+    if len(data.nodes) > max_nodes:
+        data.notes.append(
+            "Still above the limit after grouping: the nodes left are ones this map must show."
+        )
+    return data
+
+
+def _must_show(data: MapData) -> set[str]:
+    keep = {n.key for n in data.nodes if n.status != "normal"}
+    if data.root:
+        keep.add(data.root)
+    return keep
+
+
+def _fold_enterprises(data: MapData, keep: Collection[str]) -> MapData:
+    folded = {n.key for n in data.nodes if n.kind == "enterprise" and n.key not in keep}
+    if not folded:
+        return data
+    nodes = [n for n in data.nodes if n.key not in folded]
+    edges = [e for e in data.edges if e.source not in folded and e.target not in folded]
+    note = (
+        f"{len(folded):,} enterprises are folded into the products they make: each product's "
+        "tooltip lists its producers and their capacity."
+    )
+    return replace(data, nodes=nodes, edges=edges, notes=[*data.notes, note])
+
+
+def _merge(
+    data: MapData,
+    keep: Collection[str],
+    group_key: Callable[[MapNode], tuple[str, str, str | None, int | None] | None],
+    group_of: NodeKind,
+) -> MapData:
+    """Replace nodes by groups: group_key gives (group id, name, category, tier) or None."""
+    groups: dict[str, list[MapNode]] = {}
+    meta: dict[str, tuple[str, str | None, int | None]] = {}
+    for n in data.nodes:
+        if n.key in keep:
+            continue
+        g = group_key(n)
+        if g is None:
+            continue
+        gid, name, category, tier = g
+        groups.setdefault(gid, []).append(n)
+        meta[gid] = (name, category, tier)
+    where: dict[str, str] = {}
+    nodes: list[MapNode] = []
+    grouped: set[str] = set()
+    for gid, members in groups.items():
+        if len(members) < 2:
+            continue
+        name, category, tier = meta[gid]
+        key = f"group:{gid}"
+        member_names: list[str] = []
+        for m in members:
+            where[m.key] = key
+            grouped.add(m.key)
+            member_names += m.members if m.kind == "group" else [m.name]
+        capacities = [m.capacity for m in members if m.capacity is not None]
+        nodes.append(
+            MapNode(
+                key,
+                "group",
+                gid,
+                f"{name} ({sum(max(m.member_count, 1) for m in members):,})",
+                category=category,
+                tier=tier,
+                capacity=sum(capacities) if capacities else None,
+                group_of=group_of,
+                members=sorted(member_names),
+                member_count=sum(max(m.member_count, 1) for m in members),
+                results=_group_results(members),
+            )
+        )
+    nodes = [n for n in data.nodes if n.key not in grouped] + nodes
+    counts: dict[tuple[str, str], int] = {}
+    kept: list[MapEdge] = []
+    for e in data.edges:
+        s, t = where.get(e.source, e.source), where.get(e.target, e.target)
+        if s == e.source and t == e.target:
+            kept.append(e)
+        elif s != t:
+            counts[(s, t)] = counts.get((s, t), 0) + e.count
+    edges = kept + [MapEdge(s, t, "group", count=c) for (s, t), c in sorted(counts.items())]
+    return replace(data, nodes=nodes, edges=edges)
+
+
+def _group_results(members: list[MapNode]) -> Results:
+    """A group is flagged when any member is; it carries the worst warning of its members."""
+    flagged = any(m.results.flagged for m in members)
+    levels = [m.results.warning_level for m in members if m.results.warning_level]
+    worst = next((lv for lv in ("red", "yellow", "blue") if lv in levels), None)
+    reason = None
+    if flagged or worst:
+        parts = []
+        n_flagged = sum(m.results.flagged for m in members)
+        if n_flagged:
+            parts.append(f"{n_flagged} sole source(s) or single point(s) of failure inside")
+        if worst:
+            parts.append(f"{levels.count(worst)} member(s) with a {worst} warning")
+        reason = "; ".join(parts)
+    return Results(is_spof=True if flagged else None, warning_level=worst, warning_reason=reason)
+
+
+def _group_products(data: MapData, keep: Collection[str], max_nodes: int) -> MapData:
+    """Group products: first those going into the same product, then by level and category.
+
+    Sole sources, single points of failure and products with a warning stay on their own when
+    there is room (at most half the limit), so the risks stay visible.
+    """
+    level = product_levels(data)
+    names = {n.key: n.name for n in data.nodes}
+    goes_into: dict[str, str] = {}
+    for e in data.edges:
+        if e.kind == "input" and (e.source not in goes_into or e.target < goes_into[e.source]):
+            goes_into[e.source] = e.target
+    risky = {
+        n.key
+        for n in data.nodes
+        if n.kind == "product" and (n.results.flagged or n.results.warning_level)
+    }
+    if len(set(keep) | risky) <= max_nodes // 2:
+        keep = set(keep) | risky
+
+    def by_output(n: MapNode) -> tuple[str, str, str | None, int | None] | None:
+        if n.kind != "product" or n.key not in level:
+            return None
+        category = n.category or "uncategorised"
+        lv = level[n.key]
+        out = goes_into.get(n.key)
+        if out is None:
+            return (f"L{lv}/{category}", f"{category}, level {lv}", n.category, None)
+        return (f"L{lv}/{category}/{out}", f"{category} for {names[out]}", n.category, None)
+
+    def by_level(n: MapNode) -> tuple[str, str, str | None, int | None] | None:
+        if n.kind != "product" or n.key not in level:
+            return None
+        category = n.category or "uncategorised"
+        lv = level[n.key]
+        return (f"L{lv}/{category}", f"{category}, level {lv}", n.category, None)
+
+    before = sum(1 for n in data.nodes if n.kind == "product")
+    out = _merge(data, keep, by_output, "product")
+    how = "by the product they go into"
+    if len(out.nodes) > max_nodes:
+        out = _merge(data, keep, by_level, "product")
+        how = "by BOM level and category"
+    after = sum(1 for n in out.nodes if n.kind == "group")
+    alone = (
+        " (sole sources, single points of failure and warnings kept apart)"
+        if risky <= set(keep) and risky
+        else ""
+    )
+    out.notes.append(
+        f"{before:,} products are grouped {how} into {after:,} groups{alone}; search still "
+        "finds a product inside its group."
+    )
+    return out
+
+
+def _group_suppliers(data: MapData, keep: Collection[str], *, by_product: bool) -> MapData:
+    who = "suppliers" if data.direction == "upstream" else "customers"
+
+    def key(n: MapNode) -> tuple[str, str, str | None, int | None] | None:
+        if n.tier is None or n.tier == 0:
+            return None
+        if by_product:
+            if n.kind != "enterprise":
+                return None
+            what = n.supplies_product or "unknown product"
+            return (f"T{n.tier}/p/{what}", f"{what} {who}, tier {n.tier}", n.category, n.tier)
+        category = n.category or "uncategorised"
+        return (
+            f"T{n.tier}/c/{category}",
+            f"{category} {who}, tier {n.tier}",
+            n.category,
+            n.tier,
+        )
+
+    before = len(data.nodes)
+    out = _merge(data, keep, key, "enterprise")
+    trade = "supply" if data.direction == "upstream" else "buy"
+    how = f"the product they {trade}" if by_product else f"the category of what they {trade}"
+    out.notes.append(
+        f"The {who} of each tier are grouped by {how} ({before:,} nodes become "
+        f"{len(out.nodes):,}); search still finds an enterprise inside its group."
+    )
+    return out

@@ -1,0 +1,579 @@
+"""What a map needs from the graph, read in a few parameterised queries.
+
+Every map is a :class:`MapData`: nodes (products, enterprises, regions, and groups once
+aggregated) and edges (bill of materials, production, trade links), each carrying the figures
+a tooltip shows and the result properties the analyses and monitoring write back
+(kg/model.py, PRODUCT_RESULTS, NODE_RESULTS, WARNING_RESULTS). A result property that is
+absent reads as None and the map draws that node plainly.
+
+Large reads come back as one collected list per query: through the Python driver that is about
+twice as fast as one record per row (16k BOM edges of Willems chain 38: 0.7 s against 1.3 s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, LiteralString
+
+from kg.connection import Graph
+from kg.cypher import render
+from kg.model import (
+    CHAIN,
+    ENTERPRISE,
+    IN_CHAIN,
+    INPUT_TO,
+    LOCATED_IN,
+    PART_OF,
+    PRODUCES,
+    PRODUCT,
+    REGION,
+    SUPPLIES,
+)
+from kg.tiers import MAX_TIERS, Direction, NotFoundError, tiers
+
+NodeKind = Literal["product", "enterprise", "region", "group"]
+EdgeKind = Literal["input", "produces", "supplies", "located", "group"]
+Status = Literal["normal", "removed", "lost", "reduced", "affected"]
+MapKind = Literal["chain", "enterprise", "disruption"]
+
+# The declared-single-source flag on SUPPLIES, as agreed between helpers (COMMON.md): the
+# analyses write it; a SUPPLIES edge without it is drawn plainly.
+SINGLE_SOURCE = "single_source"
+WARNING_LEVELS: tuple[str, ...] = ("red", "yellow", "blue")
+
+
+@dataclass(frozen=True)
+class Results:
+    """Result properties written back by the analyses and monitoring; None when absent."""
+
+    producers: int | None = None
+    sourcing: str | None = None
+    regional_single_source: bool | None = None
+    group_single_source: bool | None = None
+    hhi: float | None = None
+    hhi_region: float | None = None
+    effective_sources: float | None = None
+    achievable_per_day: float | None = None
+    limiting_input: str | None = None
+    spof_count: int | None = None
+    is_spof: bool | None = None
+    bottleneck_score: float | None = None
+    capacity_criticality: float | None = None
+    betweenness: float | None = None
+    warning_level: str | None = None
+    warning_reason: str | None = None
+    warning_as_of: str | None = None
+    warning_runs_out: str | None = None  # written beside the warning by the monitoring
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Results:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = row.get(f.name)
+            if raw is None:
+                continue
+            kind = str(f.type)
+            if kind.startswith("float"):
+                values[f.name] = _float(raw)
+            elif kind.startswith("int"):
+                number = _float(raw)
+                values[f.name] = None if number is None else int(number)
+            elif kind.startswith("bool"):
+                values[f.name] = _bool(raw)
+            else:
+                values[f.name] = str(raw)
+        level = values.get("warning_level")
+        if level is not None:
+            values["warning_level"] = level.strip().lower() or None
+        return cls(**values)
+
+    @property
+    def any(self) -> bool:
+        return self != _NO_RESULTS
+
+    @property
+    def flagged(self) -> bool:
+        """Drawn with a red outline: a sole source or a single point of failure."""
+        return self.sourcing == "sole" or bool(self.is_spof)
+
+
+_NO_RESULTS = Results()
+
+
+@dataclass
+class MapNode:
+    key: str  # unique in the map: "<kind>:<graph id>"
+    kind: NodeKind
+    id: str  # the graph key (Enterprise.id, Product.id, Region.code) or a group's own id
+    name: str
+    category: str | None = None  # product category; an enterprise's: that of what it supplies
+    stage: str | None = None  # chain stage of a product (upstream, midstream, downstream)
+    region: str | None = None
+    unit: str | None = None
+    tier: int | None = None  # enterprise map: tiers above the root (0: the root itself)
+    capacity: float | None = None  # per day: a product's producers summed; an enterprise's own
+    makes: list[tuple[str, float | None, str | None]] = field(default_factory=list)
+    producers: list[tuple[str, float | None]] = field(default_factory=list)  # (name, capacity)
+    supplies: str | None = None  # enterprise map: the products on its links toward the root
+    supplies_product: str | None = None  # the first of them: its colour and group
+    results: Results = field(default_factory=Results)
+    group_of: NodeKind | None = None  # a group: the kind of node it stands for
+    members: list[str] = field(default_factory=list)  # a group's member names
+    member_count: int = 0
+    status: Status = "normal"
+    remaining: float | None = None  # share of output left (disruption: reduced products)
+
+
+@dataclass
+class MapEdge:
+    source: str  # node keys; material flows source -> target
+    target: str
+    kind: EdgeKind
+    product: str | None = None  # SUPPLIES: the product traded
+    qty_per_unit: float | None = None
+    alt_group: str | None = None
+    share: float | None = None
+    volume: float | None = None
+    capacity: float | None = None  # PRODUCES: capacity per day
+    unit: str | None = None
+    single_source: bool = False  # SUPPLIES: a declared single source
+    count: int = 1  # edges folded into this one by aggregation
+
+
+@dataclass
+class MapData:
+    kind: MapKind
+    title: str
+    subtitle: str
+    nodes: list[MapNode]
+    edges: list[MapEdge]
+    notes: list[str] = field(default_factory=list)  # shown on the page (aggregation, gaps)
+    root: str | None = None  # node key of the enterprise an enterprise map is drawn for
+    product_names: dict[str, str] = field(default_factory=dict)  # id -> name, for edge tips
+    direction: Direction = "upstream"  # an enterprise map: suppliers (up) or customers (down)
+    aggregated: bool = False
+
+    def node_map(self) -> dict[str, MapNode]:
+        return {n.key: n for n in self.nodes}
+
+
+def node_key(kind: NodeKind, graph_id: str) -> str:
+    return f"{kind}:{graph_id}"
+
+
+# ---- Cypher ------------------------------------------------------------------------------
+
+
+_IDS = dict(
+    product=PRODUCT.label,
+    enterprise=ENTERPRISE.label,
+    chain=CHAIN.label,
+    region=REGION.label,
+    in_chain=IN_CHAIN.type,
+    input_to=INPUT_TO.type,
+    produces=PRODUCES.type,
+    supplies=SUPPLIES.type,
+    located_in=LOCATED_IN.type,
+    part_of=PART_OF.type,
+)
+
+Q_CHAIN: LiteralString = render(
+    "MATCH (c:{chain} {{id: $id}}) RETURN c.id AS id, c.name AS name, c.description AS description",
+    chain=CHAIN.label,
+)
+# Nodes come back whole (properties()): on ArcadeDB that is several times faster than a
+# projection naming each result property, most of which are absent until the analyses run.
+Q_CHAIN_PRODUCTS: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[r:{in_chain}]-(p:{product}) "
+    "RETURN collect([properties(p), r.stage]) AS rows",
+    **_IDS,
+)
+Q_PRODUCTS: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (p:{product} {{id: pid}}) RETURN collect(properties(p)) AS rows",
+    **_IDS,
+)
+Q_ENTERPRISES: LiteralString = render(
+    "UNWIND $ids AS eid MATCH (e:{enterprise} {{id: eid}}) RETURN collect(properties(e)) AS rows",
+    **_IDS,
+)
+Q_REGIONS: LiteralString = render(
+    "UNWIND $ids AS code MATCH (g:{region} {{code: code}}) RETURN collect(properties(g)) AS rows",
+    **_IDS,
+)
+# The inputs of a set of products (the caller keeps those inside the set).
+Q_BOM: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (b:{product} {{id: pid}})<-[r:{input_to}]-(a:{product}) "
+    "RETURN collect([a.id, b.id, r.qty_per_unit, r.alt_group]) AS rows",
+    **_IDS,
+)
+# One BOM step upstream of a frontier of products (for the disruption scope).
+Q_INPUTS_OF: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (:{product} {{id: pid}})<-[:{input_to}]-(a:{product}) "
+    "RETURN collect(DISTINCT a.id) AS rows",
+    **_IDS,
+)
+# One BOM step downstream.
+Q_OUTPUTS_OF: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (:{product} {{id: pid}})-[:{input_to}]->(b:{product}) "
+    "RETURN collect(DISTINCT b.id) AS rows",
+    **_IDS,
+)
+Q_PRODUCERS: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (p:{product} {{id: pid}})<-[r:{produces}]-(e:{enterprise}) "
+    "RETURN collect([e.id, p.id, r.capacity_per_day, r.unit, properties(e)]) AS rows",
+    **_IDS,
+)
+# The same three reads anchored on a chain (the caller keeps what lies inside the chain).
+Q_CHAIN_BOM: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[:{in_chain}]-(b:{product})<-[r:{input_to}]-(a:{product}) "
+    "RETURN collect([a.id, b.id, r.qty_per_unit, r.alt_group]) AS rows",
+    **_IDS,
+)
+Q_CHAIN_PRODUCERS: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[:{in_chain}]-(p:{product})<-[r:{produces}]-(e:{enterprise}) "
+    "RETURN collect([e.id, p.id, r.capacity_per_day, r.unit, properties(e)]) AS rows",
+    **_IDS,
+)
+Q_CHAIN_SUPPLIES: LiteralString = render(
+    "MATCH (:{chain} {{id: $id}})<-[:{in_chain}]-(:{product})<-[:{produces}]-(t:{enterprise}) "
+    "WITH DISTINCT t MATCH (t)<-[r:{supplies}]-(s:{enterprise}) "
+    "RETURN collect([s.id, t.id, r.product, r.share, r.volume, r." + SINGLE_SOURCE + "]) AS rows",
+    **_IDS,
+)
+# Products the given enterprises make (the disruption scope).
+Q_MADE_BY: LiteralString = render(
+    "UNWIND $ids AS eid MATCH (:{enterprise} {{id: eid}})-[:{produces}]->(p:{product}) "
+    "RETURN collect(DISTINCT p.id) AS rows",
+    **_IDS,
+)
+# What the given enterprises make (enterprise map tooltips).
+Q_MAKES: LiteralString = render(
+    "UNWIND $ids AS eid MATCH (e:{enterprise} {{id: eid}})-[r:{produces}]->(p:{product}) "
+    "RETURN collect([e.id, p.id, p.name, p.category, r.capacity_per_day, r.unit]) AS rows",
+    **_IDS,
+)
+# Trade links leaving a set of enterprises (the caller keeps those inside the set).
+Q_SUPPLIES_FROM: LiteralString = render(
+    "UNWIND $ids AS eid MATCH (s:{enterprise} {{id: eid}})-[r:{supplies}]->(t:{enterprise}) "
+    "RETURN collect([s.id, t.id, r.product, r.share, r.volume, r." + SINGLE_SOURCE + "]) AS rows",
+    **_IDS,
+)
+# Trade links reaching a set of enterprises.
+Q_SUPPLIES_TO: LiteralString = render(
+    "UNWIND $ids AS eid MATCH (t:{enterprise} {{id: eid}})<-[r:{supplies}]-(s:{enterprise}) "
+    "RETURN collect([s.id, t.id, r.product, r.share, r.volume, r." + SINGLE_SOURCE + "]) AS rows",
+    **_IDS,
+)
+# Enterprises inside regions (with their sub-regions, any depth).
+Q_IN_REGIONS: LiteralString = render(
+    "UNWIND $codes AS code "
+    "MATCH (:{region} {{code: code}})<-[:{part_of}*0..]-(:{region})"
+    "<-[:{located_in}]-(e:{enterprise}) "
+    "RETURN collect(DISTINCT [e.id, code]) AS rows",
+    **_IDS,
+)
+
+
+def rows(graph: Graph, cypher: LiteralString, params: Mapping[str, Any]) -> list[Any]:
+    result = graph.query(cypher, params)
+    return list(result[0]["rows"]) if result else []
+
+
+# ---- values ------------------------------------------------------------------------------
+
+
+def _float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _name(row: Mapping[str, Any], key: str = "id") -> str:
+    return _text(row.get("name")) or str(row[key])
+
+
+def product_node(row: Mapping[str, Any]) -> MapNode:
+    return MapNode(
+        key=node_key("product", str(row["id"])),
+        kind="product",
+        id=str(row["id"]),
+        name=_name(row),
+        category=_text(row.get("category")),
+        stage=_text(row.get("stage")),
+        unit=_text(row.get("unit")),
+        results=Results.from_row(row),
+    )
+
+
+def enterprise_node(row: Mapping[str, Any]) -> MapNode:
+    return MapNode(
+        key=node_key("enterprise", str(row["id"])),
+        kind="enterprise",
+        id=str(row["id"]),
+        name=_name(row),
+        region=_text(row.get("region")),
+        results=Results.from_row(row),
+    )
+
+
+def _supplies_edge(row: Sequence[Any]) -> MapEdge:
+    return MapEdge(
+        node_key("enterprise", str(row[0])),
+        node_key("enterprise", str(row[1])),
+        "supplies",
+        product=_text(row[2]),
+        share=_float(row[3]),
+        volume=_float(row[4]),
+        single_source=_bool(row[5]) is True,
+    )
+
+
+# ---- product scopes: chain and disruption maps -------------------------------------------
+
+
+def _scope(
+    graph: Graph,
+    products: list[MapNode],
+    chain_id: str | None = None,
+    trade_up_to: int | None = None,
+) -> tuple[list[MapNode], list[MapEdge]]:
+    """Products plus their BOM, producers and the trade links into those producers.
+
+    With ``chain_id`` the reads start from the chain (several times faster on ArcadeDB than
+    looking up each product id); otherwise from the given products' ids. With
+    ``trade_up_to``, trade links are not read when products and makers alone are more nodes
+    than that (the map will fold the makers into their products anyway).
+    """
+    ids = [p.id for p in products]
+    by_id = {p.id: p for p in products}
+    if chain_id is not None:
+        anchor: dict[str, Any] = {"id": chain_id}
+        bom, produces = rows(graph, Q_CHAIN_BOM, anchor), rows(graph, Q_CHAIN_PRODUCERS, anchor)
+        n_makers = len({r[0] for r in produces})
+        if trade_up_to is not None and len(products) + n_makers > trade_up_to:
+            supplies = []
+        else:
+            supplies = rows(graph, Q_CHAIN_SUPPLIES, anchor)
+    else:
+        bom, produces = rows(graph, Q_BOM, {"ids": ids}), rows(graph, Q_PRODUCERS, {"ids": ids})
+        makers = sorted({str(r[0]) for r in produces})
+        supplies = rows(graph, Q_SUPPLIES_TO, {"ids": makers})
+    edges: list[MapEdge] = [
+        MapEdge(
+            node_key("product", str(a)),
+            node_key("product", str(b)),
+            "input",
+            qty_per_unit=_float(q),
+            alt_group=_text(g),
+        )
+        for a, b, q, g in bom
+        if a != b and a in by_id and b in by_id
+    ]
+    # Trade in the scope's products into their makers: found from the makers, so the read
+    # grows with the map, not with every trade link in the graph. (Sales of a chain's final
+    # products to customers outside it are not part of the chain map.)
+    supplies = [r for r in supplies if r[2] in by_id]
+    enterprises = {str(r[0]): enterprise_node(r[4]) for r in produces}
+    traders = sorted({str(r[0]) for r in supplies} - set(enterprises))
+    for r in rows(graph, Q_ENTERPRISES, {"ids": traders}) if traders else []:
+        enterprises[str(r["id"])] = enterprise_node(r)
+    for eid, pid, capacity, unit, _ in produces:
+        product = by_id[str(pid)]
+        enterprise = enterprises[str(eid)]
+        cap = _float(capacity)
+        product.producers.append((enterprise.name, cap))
+        if cap is not None:
+            product.capacity = (product.capacity or 0.0) + cap
+        enterprise.makes.append((product.name, cap, _text(unit) or product.unit))
+        if enterprise.category is None:
+            enterprise.category = product.category
+        edges.append(
+            MapEdge(enterprise.key, product.key, "produces", capacity=cap, unit=_text(unit))
+        )
+    for p in products:
+        p.producers.sort(key=lambda pc: (-(pc[1] or 0.0), pc[0]))
+    for row in supplies:
+        edge = _supplies_edge(row)
+        supplier = enterprises.get(str(row[0]))
+        if supplier is not None and supplier.category is None and edge.product in by_id:
+            supplier.category = by_id[edge.product].category
+        edges.append(edge)
+    nodes: list[MapNode] = [*products, *sorted(enterprises.values(), key=lambda e: e.id)]
+    return nodes, edges
+
+
+def chain_data(graph: Graph, chain_id: str, trade_up_to: int | None = None) -> MapData:
+    """The categorised chain map: the chain's products, their BOM, producers and trade.
+
+    ``trade_up_to``: skip reading trade links when the products and their makers alone are
+    more nodes than this (pass the map's node limit: the makers will be folded away).
+    """
+    found = graph.query(Q_CHAIN, {"id": chain_id})
+    if not found:
+        raise NotFoundError(
+            f"no chain with id {chain_id!r}; list the chains with "
+            "`MATCH (c:Chain) RETURN c.id` (ids are case-sensitive)"
+        )
+    chain = found[0]
+    products = [
+        product_node({**props, "stage": stage})
+        for props, stage in rows(graph, Q_CHAIN_PRODUCTS, {"id": chain_id})
+    ]
+    products.sort(key=lambda p: p.id)
+    nodes, edges = _scope(graph, products, chain_id, trade_up_to)
+    title = _text(chain.get("name")) or chain_id
+    subtitle = f"chain {chain_id}"
+    if _text(chain.get("description")):
+        subtitle += f": {chain['description']}"
+    data = MapData("chain", title, subtitle, nodes, edges)
+    data.product_names = {p.id: p.name for p in products}
+    if not products:
+        data.notes.append("This chain has no products on record yet.")
+    return data
+
+
+def _closure(graph: Graph, seeds: Iterable[str], step: LiteralString, max_depth: int) -> set[str]:
+    seen = set(seeds)
+    frontier = sorted(seen)
+    for _ in range(max_depth):
+        if not frontier:
+            break
+        found = {str(x) for x in rows(graph, step, {"ids": frontier})}
+        frontier = sorted(found - seen)
+        seen.update(frontier)
+    return seen
+
+
+def product_scope_data(
+    graph: Graph,
+    upstream_of: Iterable[str] = (),
+    downstream_of: Iterable[str] = (),
+    *,
+    max_depth: int = 50,
+) -> tuple[list[MapNode], list[MapEdge]]:
+    """Products upstream (in the BOM) of some, downstream of others, with those themselves."""
+    ids = _closure(graph, upstream_of, Q_INPUTS_OF, max_depth)
+    ids |= _closure(graph, downstream_of, Q_OUTPUTS_OF, max_depth)
+    products = [product_node(r) for r in rows(graph, Q_PRODUCTS, {"ids": sorted(ids)})]
+    products.sort(key=lambda p: p.id)
+    return _scope(graph, products)
+
+
+def enterprises_in_regions(graph: Graph, codes: Iterable[str]) -> dict[str, str]:
+    """Enterprise id -> the code (of those given) of the region it sits in."""
+    return {str(e): str(c) for e, c in rows(graph, Q_IN_REGIONS, {"codes": sorted(set(codes))})}
+
+
+def region_nodes(graph: Graph, codes: Iterable[str]) -> list[MapNode]:
+    nodes = []
+    for row in rows(graph, Q_REGIONS, {"ids": sorted(set(codes))}):
+        code = str(row["code"])
+        nodes.append(
+            MapNode(
+                node_key("region", code),
+                "region",
+                code,
+                _name(row, "code"),
+                region=code,
+                results=Results.from_row(row),
+            )
+        )
+    return nodes
+
+
+# ---- the enterprise map -------------------------------------------------------------------
+
+
+def enterprise_data(
+    graph: Graph, enterprise_id: str, n_tiers: int, direction: Direction = "upstream"
+) -> MapData:
+    """An enterprise and its suppliers (or customers) ``n_tiers`` tiers away, with the trade
+    links among them."""
+    if not 1 <= n_tiers <= MAX_TIERS:
+        raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {n_tiers}")
+    hits = tiers(graph, enterprise_id, direction, n_tiers, "enterprise")
+    tier_of = {enterprise_id: 0} | {h.id: h.tier for h in hits}
+    ids = sorted(tier_of)
+    enterprises = {
+        str(r["id"]): enterprise_node(r) for r in rows(graph, Q_ENTERPRISES, {"ids": ids})
+    }
+    inside = set(ids)
+    edges = [
+        _supplies_edge(r) for r in rows(graph, Q_SUPPLIES_FROM, {"ids": ids}) if r[1] in inside
+    ]
+    product_ids = {e.product for e in edges if e.product}
+    makes = rows(graph, Q_MAKES, {"ids": ids})
+    product_rows = rows(
+        graph, Q_PRODUCTS, {"ids": sorted(product_ids | {str(r[1]) for r in makes})}
+    )
+    products = {str(r["id"]): product_node(r) for r in product_rows}
+    for eid, pid, pname, category, capacity, unit in makes:
+        e = enterprises[str(eid)]
+        cap = _float(capacity)
+        e.makes.append((_text(pname) or str(pid), cap, _text(unit)))
+        if cap is not None:
+            e.capacity = (e.capacity or 0.0) + cap
+        if e.category is None and e.id == enterprise_id:
+            e.category = _text(category)
+    # The products on each node's links toward the root (what a supplier sells to the tier
+    # below it, what a customer buys from the tier above it); the first by id decides its
+    # colour and its group when aggregated.
+    toward_root: dict[str, set[str]] = {}
+    for edge in edges:
+        s_id, t_id = edge.source.split(":", 1)[1], edge.target.split(":", 1)[1]
+        if not edge.product:
+            continue
+        if direction == "upstream" and tier_of[s_id] == tier_of[t_id] + 1:
+            toward_root.setdefault(s_id, set()).add(edge.product)
+        if direction == "downstream" and tier_of[t_id] == tier_of[s_id] + 1:
+            toward_root.setdefault(t_id, set()).add(edge.product)
+    names = {pid: p.name for pid, p in products.items()}
+    for eid, e in enterprises.items():
+        e.tier = tier_of[eid]
+        linked = sorted(toward_root.get(eid, ()))
+        if linked:
+            first = products.get(linked[0])
+            e.supplies_product = names.get(linked[0], linked[0])
+            e.supplies = ", ".join(names.get(pid, pid) for pid in linked)
+            e.category = first.category if first else e.category
+    root = enterprises[enterprise_id]
+    nodes = sorted(enterprises.values(), key=lambda e: (e.tier or 0, e.id))
+    who = "supplier" if direction == "upstream" else "customer"
+    title = f"{'Suppliers' if direction == 'upstream' else 'Customers'} of {root.name}"
+    subtitle = f"enterprise {enterprise_id}, {n_tiers} tier(s) {direction}: {len(hits)} {who}(s)"
+    data = MapData("enterprise", title, subtitle, nodes, edges, root=root.key)
+    data.product_names = names
+    data.direction = direction
+    if not hits:
+        data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
+    return data
+
+
+def has_results(nodes: Iterable[MapNode]) -> bool:
+    return any(n.results.any for n in nodes)

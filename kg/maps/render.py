@@ -1,0 +1,359 @@
+"""A map as one self-contained HTML page: every script and style inline, nothing fetched.
+
+The network is a pyvis ``Network`` whose node and edge lists are built here directly (pyvis'
+``add_node``/``add_edge`` check membership in lists and are quadratic) and rendered with our
+own template (pyvis' template links Bootstrap from a CDN and writes ids and the heading into
+the page unescaped). vis-network itself is the file pyvis ships, inlined with its licence
+header (vis-network is dual Apache-2.0 / MIT). vis-network draws the nodes at the positions
+computed in Python, physics off; the page's own script (assets/map.js) draws the links on the
+same canvas, one path per style, because vis-network's per-edge set-up is most of its start-up
+time on maps of thousands of links.
+
+Safety: no text from the graph is ever written into HTML or JavaScript source. Headings,
+notes and the legend are HTML-escaped; nodes, links, tooltips and search entries travel in a
+``<script type="application/json">`` block with ``<``, ``>`` and ``&`` escaped as ``\\u003c``
+and so on, parsed with ``JSON.parse``; labels and column titles are drawn on the canvas;
+tooltips and the search list are built with ``textContent``. Node ids in the page are array
+indexes, never graph ids. On top of that, a Content-Security-Policy allows only the page's own
+two scripts (by hash) and no request of any kind.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from string import Template
+from typing import Any
+
+from pyvis.network import Network
+
+from kg.maps.data import MapData, MapNode
+from kg.maps.layout import ROW, MapLayout, map_layout
+from kg.maps.style import (
+    DENSE_LINKS,
+    LegendItem,
+    legend,
+    link_style,
+    link_style_key,
+    node_size,
+    node_style,
+    node_style_key,
+)
+from kg.maps.text import edge_title, node_title, percent
+
+LABEL_MAX = 32
+ARROWS_UP_TO = 4000
+
+
+class AssetError(RuntimeError):
+    """A file the page needs is missing from the installation."""
+
+
+# ---- assets ---------------------------------------------------------------------------------
+
+
+def _asset(name: str) -> str:
+    return (resources.files("kg.maps") / "assets" / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def vis_network_js() -> tuple[str, str]:
+    """The vis-network script pyvis ships (its newest copy) and its version."""
+    lib = resources.files("pyvis") / "lib"
+    candidates = []
+    for entry in lib.iterdir():
+        match = re.fullmatch(r"vis-(\d+)\.(\d+)\.(\d+)", entry.name)
+        script = entry / "vis-network.min.js"
+        if match and script.is_file():
+            candidates.append((tuple(int(g) for g in match.groups()), script))
+    if not candidates:
+        raise AssetError(
+            "vis-network.min.js is not in the installed pyvis package (pyvis/lib/vis-*/); "
+            "reinstall it: pip install --force-reinstall 'pyvis>=0.3.2'"
+        )
+    version, script = max(candidates, key=lambda c: c[0])
+    text = script.read_text(encoding="utf-8")
+    if "@license" not in text[:2000] or "</script" in text.lower():
+        raise AssetError(f"unexpected vis-network file at {script}: licence header missing")
+    return text, ".".join(str(v) for v in version)
+
+
+def _csp_hash(script: str) -> str:
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def script_json(value: Any) -> str:
+    """JSON safe inside a <script> element: no '<', '>', '&' or line separators survive."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+def label(node: MapNode) -> str:
+    name = node.name if len(node.name) <= LABEL_MAX else node.name[: LABEL_MAX - 1] + "…"
+    if node.status == "removed":
+        return "✕ " + name
+    if node.status == "reduced" and node.remaining is not None:
+        return f"{name} ({percent(node.remaining)} left)"
+    if node.status == "lost":
+        return f"{name} (lost)"
+    return name
+
+
+@dataclass
+class Drawing:
+    """What the page's script draws: vis-network nodes, links, tooltips and search data."""
+
+    net: Network
+    tips: list[str]  # node tooltips, by node index
+    links: dict[str, list[int]]  # from, to, style: parallel lists, by link index
+    link_styles: list[dict[str, Any]]  # drawn in this order (emphasis last)
+    link_tips: list[str]  # by link index
+    search: list[list[str]]  # [name, id or kind, members...] by node index
+
+
+def row_spacing(data: MapData) -> float:
+    """Room between rows for the larger nodes and their labels (most nodes, not the largest)."""
+    top_score = max((n.results.bottleneck_score or 0.0 for n in data.nodes), default=0.0)
+    sizes = sorted(node_size(n, top_score, n.key == data.root) for n in data.nodes)
+    if not sizes:
+        return ROW
+    typical = sizes[int(0.95 * (len(sizes) - 1))]
+    return max(ROW, min(2 * typical + 34, 120.0))
+
+
+def network(data: MapData, layout: MapLayout) -> Drawing:
+    """A pyvis Network with vis-ready node and edge dicts (ids are list indexes)."""
+    index = {n.key: i for i, n in enumerate(data.nodes)}
+    by_key = data.node_map()
+    names = {n.key: n.name for n in data.nodes}
+    inputs: dict[str, int] = {}  # a product's inputs; an enterprise's suppliers
+    outputs: dict[str, int] = {}  # what a product goes into; an enterprise's customers
+    singles: dict[str, int] = {}
+    for e in data.edges:
+        if e.kind in ("input", "supplies", "group"):
+            inputs[e.target] = inputs.get(e.target, 0) + 1
+            outputs[e.source] = outputs.get(e.source, 0) + 1
+        if e.single_source:
+            singles[e.target] = singles.get(e.target, 0) + 1
+    top_score = max((n.results.bottleneck_score or 0.0 for n in data.nodes), default=0.0)
+
+    groups: dict[tuple[Any, ...], str] = {}
+    group_styles: dict[str, dict[str, Any]] = {}
+    nodes: list[dict[str, Any]] = []
+    tips: list[str] = []
+    search: list[list[str]] = []
+    for i, n in enumerate(data.nodes):
+        style_key = node_style_key(n, data, top_score)
+        group = groups.get(style_key)
+        if group is None:
+            group = f"s{len(groups)}"
+            groups[style_key] = group
+            group_styles[group] = node_style(style_key)
+        x, y = layout.positions[n.key]
+        nodes.append(
+            {"id": i, "label": label(n), "x": round(x, 1), "y": round(y, 1), "group": group}
+        )
+        tips.append(
+            node_title(
+                n,
+                inputs.get(n.key, 0),
+                outputs.get(n.key, 0),
+                singles.get(n.key, 0),
+                downstream=data.direction == "downstream",
+            )
+        )
+        if n.kind == "group":
+            search.append([n.name, f"group of {n.group_of or 'node'}s", *n.members])
+        else:
+            search.append([n.name, n.id])
+    edges: list[dict[str, Any]] = []
+    link_tips: list[str] = []
+    style_index: dict[tuple[Any, ...], int] = {}
+    link_styles: list[dict[str, Any]] = []
+    dense = len(data.edges) > DENSE_LINKS
+    for e in data.edges:
+        if e.source not in index or e.target not in index:
+            continue
+        key = link_style_key(e, data, by_key, dense)
+        if key not in style_index:
+            style_index[key] = len(link_styles)
+            link_styles.append(link_style(key))
+        edges.append({"from": index[e.source], "to": index[e.target], "style": style_index[key]})
+        link_tips.append(edge_title(e, names, data.product_names))
+    # Renumber styles so that they draw in z order (emphasis on top), stable otherwise.
+    order = sorted(range(len(link_styles)), key=lambda i: (link_styles[i]["z"], i))
+    new_of = {old: new for new, old in enumerate(order)}
+    link_styles = [link_styles[old] for old in order]
+    for edge in edges:
+        edge["style"] = new_of[edge["style"]]
+    links = {
+        "from": [edge["from"] for edge in edges],
+        "to": [edge["to"] for edge in edges],
+        "style": [edge["style"] for edge in edges],
+    }
+
+    net = Network(
+        height="100%", width="100%", directed=True, heading=data.title, cdn_resources="in_line"
+    )
+    net.nodes = nodes
+    net.edges = edges
+    net.node_ids = list(range(len(nodes)))
+    net.node_map = {node["id"]: node for node in nodes}
+    net.options = options(len(nodes), group_styles)
+    return Drawing(net, tips, links, link_styles, link_tips, search)
+
+
+def options(n_nodes: int, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """vis-network options: nodes only (the page draws the links), physics off."""
+    return {
+        "autoResize": True,
+        "physics": {"enabled": False},
+        "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
+        "interaction": {
+            "hover": True,
+            "dragNodes": False,  # the links are drawn from the computed positions
+            "navigationButtons": False,
+            "keyboard": False,
+            "multiselect": False,
+            "zoomSpeed": 0.8,
+            "tooltipDelay": 3_600_000,  # tooltips are the page's own
+        },
+        "nodes": {
+            "shape": "dot",
+            "borderWidth": 1,
+            "font": {
+                "size": 13,
+                "face": "system-ui, sans-serif",
+                "color": "#1f2328",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
+            "scaling": {"label": {"drawThreshold": 6}},
+        },
+        "groups": groups,
+    }
+
+
+def _legend_html(sections: list[tuple[str, list[LegendItem]]]) -> str:
+    parts = []
+    for heading, items in sections:
+        lis = []
+        for item in items:
+            if item.kind == "text":
+                lis.append(f'<li class="text">{esc(item.label)}</li>')
+                continue
+            if item.kind == "fill":
+                swatch = f'<span class="sw fill" style="background:{esc(item.colour)}"></span>'
+            elif item.kind == "shape":
+                swatch = f'<span class="sw shape-{esc(item.shape)}"></span>'
+            elif item.kind == "outline":
+                swatch = f'<span class="sw outline" style="border-color:{esc(item.colour)}"></span>'
+            elif item.kind == "halo":
+                swatch = (
+                    f'<span class="sw halo" style="box-shadow:0 0 5px 4px {esc(item.colour)}">'
+                    "</span>"
+                )
+            elif item.kind in ("line", "dashed"):
+                swatch = (
+                    f'<span class="sw {esc(item.kind)}" '
+                    f'style="border-top-color:{esc(item.colour)}"></span>'
+                )
+            else:
+                swatch = f'<span class="sw {esc(item.kind)}"></span>'
+            lis.append(f"<li>{swatch}<span>{esc(item.label)}</span></li>")
+        parts.append(f"<h2>{esc(heading)}</h2>\n<ul>{''.join(lis)}</ul>")
+    return "\n".join(parts)
+
+
+def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = True) -> str:
+    """The whole HTML page for a map whose nodes are already aggregated to a drawable size."""
+    from kg import __version__
+
+    layout = layout or map_layout(data, row_spacing(data))
+    drawing = network(data, layout)
+    net = drawing.net
+    nodes, edges, heading, _height, _width, _options = net.get_network_data()
+    # vis-network gets the nodes; the page draws the links itself (see assets/map.js).
+    vis_js, vis_version = vis_network_js()
+    app_js = _asset("map.js")
+    payload = {
+        "nodes": nodes,
+        "options": net.options,
+        "tips": drawing.tips,
+        "links": drawing.links,
+        "linkStyles": drawing.link_styles,
+        "linkTips": drawing.link_tips,
+        "arrows": len(edges) <= ARROWS_UP_TO,
+        "search": drawing.search,
+        "columns": [
+            {
+                "left": round(c.left, 1),
+                "right": round(c.right, 1),
+                "top": round(c.top, 1),
+                "bottom": round(c.bottom, 1),
+                "title": f"{title} ({c.size:,})",
+                # makers' titles go under their columns, so neighbouring titles do not collide
+                "below": title == "makers",
+            }
+            for c, title in layout.columns
+        ],
+        "meta": {"kind": data.kind, "nodes": len(nodes), "edges": len(edges)},
+    }
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {_csp_hash(vis_js)} {_csp_hash(app_js)}",
+            "style-src 'unsafe-inline'",
+            "img-src data:",
+            "font-src 'none'",
+            "connect-src 'none'",
+            "media-src 'none'",
+            "object-src 'none'",
+            "frame-src 'none'",
+            "worker-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    notes = ""
+    if data.notes:
+        notes = (
+            '<div class="notes" role="note">'
+            + "".join(f"<p>{esc(note)}</p>" for note in data.notes)
+            + "</div>"
+        )
+    counts = f"{len(nodes):,} nodes · {len(edges):,} links"
+    return Template(_asset("map.html")).substitute(
+        csp=esc(csp),
+        version=esc(__version__),
+        vis_version=esc(vis_version),
+        title=esc(heading),
+        subtitle=esc(data.subtitle),
+        css=_asset("map.css"),
+        counts=esc(counts),
+        notes=notes,
+        legend=_legend_html(legend(data, has_results)),
+        data=script_json(payload),
+        vis=vis_js,
+        app=app_js,
+    )
