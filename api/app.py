@@ -20,7 +20,16 @@ from api import problems
 from api.cache import ResultCache
 from api.problems import Problem
 from api.readonly import ReadOnlyGraph
-from api.routers import chains, enterprises, health, loads, maps, products, warnings
+from api.routers import (
+    chains,
+    enterprises,
+    health,
+    loads,
+    maps,
+    products,
+    reserves,
+    warnings,
+)
 from api.uploads import BodyLimit
 from kg import __version__
 from kg.connection import Graph
@@ -74,7 +83,7 @@ def create_app(
     app.state.rules = load_rules(settings.api_rules_file)  # RulesError: refuse to start
     app.state.cache = ResultCache(settings.api_cache_seconds)
     problems.install(app)
-    for module in (health, chains, enterprises, products, warnings, maps, loads):
+    for module in (health, chains, enterprises, products, warnings, reserves, maps, loads):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_mb << 20, prefixes=("/loads",))
     _document_problems(app)

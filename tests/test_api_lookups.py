@@ -72,6 +72,8 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
         "/products/{id}/upstream",
         "/products/{id}/downstream",
         "/warnings",
+        "/stockpiles",
+        "/allocations/{id}",
         "/chains/{id}/map",
         "/enterprises/{id}/map",
         "/loads",

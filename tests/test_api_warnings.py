@@ -148,3 +148,76 @@ def test_unknown_chain_is_404(client: TestClient) -> None:
 
 def test_default_date_is_today(client: TestClient) -> None:
     assert get(client, "limit=1")["as_of"] == dt.date.today().isoformat()
+
+
+# ---- stockpiles and allocation (hand-worked in tests/test_monitor_allocation.py) -------------
+
+
+def test_stockpiles_by_reserve_product_and_region(client: TestClient) -> None:
+    body = get_path(client, f"/stockpiles?by=reserve&as_of={AT}")
+    assert {
+        (r["reserve"], r["product"], r["stock"], r["target"], r["shortfall"], r["under_target"])
+        for r in body["items"]
+    } == {
+        ("RES1", "MASK", 20000, 50000, 30000, True),
+        ("RES2", "MASK", 40000, 30000, 0, False),
+        ("RES1", "RESIN", 500, 400, 0, False),
+    }
+    assert body["under_target"] == ["MASK"] and body["as_of"] == AT
+    products = {r["product"]: r for r in get_path(client, f"/stockpiles?as_of={AT}")["items"]}
+    # MASK: 60,000 held against 80,000, national demand 8,500 a day.
+    assert (products["MASK"]["stock"], products["MASK"]["target"]) == (60000, 80000)
+    assert products["MASK"]["days_of_demand"] == pytest.approx(60000 / 8500)
+    regions = get_path(client, f"/stockpiles?by=region&as_of={AT}&limit=1")
+    assert (regions["total"], regions["next_offset"]) == (3, 1)
+
+
+def test_allocation_by_priority(client: TestClient) -> None:
+    body = get_path(client, f"/allocations/MASK?as_of={AT}")
+    # Output 4,000 a day: priority 1 (1,500 + 500) in full, ELDER gets the 2,000 left (80%),
+    # SCHOOL nothing.
+    assert {
+        (a["area"], a["priority"], a["demand"], a["allocated"], a["unmet"]) for a in body["items"]
+    } == {
+        ("H-CITY", 1, 1500, 1500, 0),
+        ("H-RURAL", 1, 500, 500, 0),
+        ("ELDER", 2, 2500, 2000, 500),
+        ("SCHOOL", 3, 1000, 0, 1000),
+    }
+    assert (body["supply"], body["demand"], body["allocated"], body["unmet"]) == (
+        4000,
+        5500,
+        4000,
+        1500,
+    )
+    assert [s["priority"] for s in body["steps"]] == [1, 2, 3]
+    given = get_path(client, f"/allocations/MASK?as_of={AT}&supply=1000")
+    assert {a["area"]: a["allocated"] for a in given["items"]} == {
+        "H-CITY": 750,
+        "H-RURAL": 250,
+        "ELDER": 0,
+        "SCHOOL": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/allocations/NOPE", 404),
+        ("/allocations/MASK?supply=-1", 422),
+        ("/allocations/MASK?basis=rumour", 422),
+        ("/allocations/%20MASK", 422),
+        ("/stockpiles?by=planet", 422),
+    ],
+)
+def test_reserve_errors(client: TestClient, url: str, status: int) -> None:
+    r = client.get(url)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+def get_path(client: TestClient, url: str) -> dict[str, Any]:
+    r = client.get(url)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
