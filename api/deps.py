@@ -30,6 +30,13 @@ def get_read_graph(request: Request) -> Iterator[ReadOnlyGraph]:
         graph.close()
 
 
+def whole_graph(request: Request) -> ReadOnlyGraph:
+    """For reads of the whole graph (analyses, warnings): each statement in its own rolled-back
+    READ transaction, so the query timeout applies per statement, not to the whole read."""
+    graph: ReadOnlyGraph = request.app.state.read_graph
+    return graph
+
+
 def get_write_graph(request: Request) -> Graph:
     """The writable graph, for the keyed write endpoints only."""
     graph: Graph = request.app.state.graph

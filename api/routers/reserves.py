@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, PageDep
+from api.deps import GraphDep, PageDep, whole_graph
 from api.models import Paged, paged
 from api.params import ProductId
 from api.problems import ProblemError, responses
@@ -58,8 +58,9 @@ def stockpiles(
     """Stock against target (fill, shortfall, under_target) and the days of national demand
     it covers, from the latest stockpile snapshot of each reserve."""
     at = _date(as_of)
+    whole = whole_graph(request)
     report: StockpileReport = request.app.state.cache.get(
-        graph, ("stockpiles", at), lambda: stockpile_report(graph, at)
+        graph, ("stockpiles", at), lambda: stockpile_report(whole, at)
     )
     lines = {"reserve": report.reserves, "product": report.by_product, "region": report.by_region}
     rows = lines[by]

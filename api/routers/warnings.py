@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, PageDep
+from api.deps import GraphDep, PageDep, whole_graph
 from api.models import Out, Paged
 from api.params import check_slug
 from api.problems import ProblemError, responses
@@ -63,8 +63,9 @@ class WarningPage(Paged[WarningOut]):
 def _report(request: Request, graph: GraphDep, at: dt.date | None) -> WarningReport:
     rules: Rules = request.app.state.rules
     cache = request.app.state.cache
+    whole = whole_graph(request)
     report: WarningReport = cache.get(
-        graph, ("warnings", at), lambda: evaluate_warnings(graph, rules, at)
+        graph, ("warnings", at), lambda: evaluate_warnings(whole, rules, at)
     )
     return report
 
