@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from kg import model
@@ -77,47 +78,47 @@ class Kind:
 # ---- row building helpers -------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-def _records(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values (NaN still marks a missing number)."""
-    present = [c for c in columns if c in df.columns]
-    lists = [df[c].tolist() for c in present]
-    return [dict(zip(present, values, strict=True)) for values in zip(*lists, strict=True)]
+def _rows(
+    df: pd.DataFrame, fields: list[tuple[str, str]], required: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """One dict per row, ``{name: cell}`` for each (name, column) with a value, built column by
+    column; rows without a value for every ``required`` name are dropped."""
+    n = len(df)
+    rows: list[dict[str, Any]] = [{} for _ in range(n)]
+    keep = np.ones(n, dtype=bool)
+    for name, column in fields:
+        if column not in df.columns:
+            if name in required:
+                return []
+            continue
+        series = df[column]
+        values = series.tolist()
+        present = series.notna().to_numpy()
+        if name in required:
+            keep &= present
+        if present.all():
+            for row, value in zip(rows, values, strict=True):
+                row[name] = value
+        else:
+            for i in np.flatnonzero(present):
+                rows[i][name] = values[i]
+    return rows if keep.all() else [row for row, k in zip(rows, keep, strict=True) if k]
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
-    rows = []
-    for r in _records(df, [key_col, *props]):
-        row = {n: v for n in props if not _missing(v := r.get(n))}
-        row["key"] = r[key_col]
-        rows.append(row)
-    return Write(nt, rows)
+    return Write(nt, _rows(df, [("key", key_col), *((p, p) for p in props)], ("key",)))
 
 
 def _rel_rows(
-    records: list[dict[str, Any]],
+    df: pd.DataFrame,
     rt: RelType,
     start: str,
     end: str,
     props: dict[str, str],
 ) -> Write:
-    """``props`` maps relationship property -> column."""
-    merge = [(k, props[k]) for k in rt.merge_keys]
-    others = [(p, c) for p, c in props.items() if p not in rt.merge_keys]
-    rows = []
-    for r in records:
-        a, b = r.get(start), r.get(end)
-        if _missing(a) or _missing(b):
-            continue
-        row: dict[str, Any] = {p: v for p, c in others if not _missing(v := r.get(c))}
-        row["start"], row["end"] = a, b
-        for k, c in merge:
-            row[k] = r[c]
-        rows.append(row)
-    return Write(rt, rows)
+    """``props`` maps relationship property -> column; merge keys are required."""
+    fields = [("start", start), ("end", end), *props.items()]
+    return Write(rt, _rows(df, fields, ("start", "end", *rt.merge_keys)))
 
 
 # ---- the kinds ----------------------------------------------------------------------------
@@ -133,9 +134,8 @@ CODE_HINT = "a region code is letters, digits, '-', '_' or '.', e.g. 330100"
 def _build_enterprises(df: pd.DataFrame) -> list[Write]:
     props = ("name", "aliases", "region", "lat", "lon", "scale", "tags")
     writes = [_node_rows(df, model.ENTERPRISE, "id", props)]
-    recs = _records(df, ["id", "region", "parent_id", "parent_share"])
-    writes.append(_rel_rows(recs, model.LOCATED_IN, "id", "region", {}))
-    writes.append(_rel_rows(recs, model.OWNED_BY, "id", "parent_id", {"share": "parent_share"}))
+    writes.append(_rel_rows(df, model.LOCATED_IN, "id", "region", {}))
+    writes.append(_rel_rows(df, model.OWNED_BY, "id", "parent_id", {"share": "parent_share"}))
     return writes
 
 
@@ -151,17 +151,14 @@ def _build_products(df: pd.DataFrame) -> list[Write]:
         "demand_per_day",
     )
     writes = [_node_rows(df, model.PRODUCT, "id", props)]
-    in_chain = []
-    for r in _records(df, ["id", "chain", "stage"]):
-        for chain in r.get("chain") or []:
-            in_chain.append({"id": r["id"], "chain": chain, "stage": r.get("stage")})
-    writes.append(_rel_rows(in_chain, model.IN_CHAIN, "id", "chain", {"stage": "stage"}))
+    members = df[["id", "chain", "stage"]].explode("chain")
+    writes.append(_rel_rows(members, model.IN_CHAIN, "id", "chain", {"stage": "stage"}))
     return writes
 
 
 def _build_regions(df: pd.DataFrame) -> list[Write]:
     writes = [_node_rows(df, model.REGION, "code", ("name", "level"))]
-    writes.append(_rel_rows(_records(df, ["code", "parent"]), model.PART_OF, "code", "parent", {}))
+    writes.append(_rel_rows(df, model.PART_OF, "code", "parent", {}))
     return writes
 
 
@@ -170,10 +167,9 @@ def _build_chains(df: pd.DataFrame) -> list[Write]:
 
 
 def _build_bom(df: pd.DataFrame) -> list[Write]:
-    recs = _records(df, ["input", "output", "qty_per_unit", "alt_group"])
     return [
         _rel_rows(
-            recs,
+            df,
             model.INPUT_TO,
             "input",
             "output",
@@ -186,7 +182,7 @@ def _build_supplies(df: pd.DataFrame) -> list[Write]:
     cols = ["supplier", "customer", "product", "share", "volume", "lead_time_days", "since"]
     return [
         _rel_rows(
-            _records(df, cols),
+            df,
             model.SUPPLIES,
             "supplier",
             "customer",
@@ -197,59 +193,44 @@ def _build_supplies(df: pd.DataFrame) -> list[Write]:
 
 def _build_capacity(df: pd.DataFrame) -> list[Write]:
     cols = ["enterprise", "product", "capacity_per_day", "output_per_day", "unit", "as_of"]
-    recs = _records(df, cols)
     props = {c: c for c in cols[2:]}
     # PRODUCES keeps the latest figures (an older row leaves it as it is: current_by);
     # every dated row is also kept as a CAPACITY_SNAPSHOT, the capacity history.
-    dated = [r for r in recs if not _missing(r.get("as_of"))]
+    dated = df[df["as_of"].notna()]
     return [
-        _rel_rows(recs, model.PRODUCES, "enterprise", "product", props),
+        _rel_rows(df, model.PRODUCES, "enterprise", "product", props),
         _rel_rows(dated, model.CAPACITY_SNAPSHOT, "enterprise", "product", props),
     ]
 
 
 def _build_inventory(df: pd.DataFrame) -> list[Write]:
     cols = ["holder", "product", "stock", "daily_use", "as_of"]
-    return [
-        _rel_rows(_records(df, cols), model.HOLDS, "holder", "product", {c: c for c in cols[2:]})
-    ]
+    return [_rel_rows(df, model.HOLDS, "holder", "product", {c: c for c in cols[2:]})]
 
 
 def _build_stockpiles(df: pd.DataFrame) -> list[Write]:
     cols = ["reserve", "product", "stock", "target", "as_of"]
-    return [
-        _rel_rows(
-            _records(df, cols), model.STOCKPILES, "reserve", "product", {c: c for c in cols[2:]}
-        )
-    ]
+    return [_rel_rows(df, model.STOCKPILES, "reserve", "product", {c: c for c in cols[2:]})]
 
 
 def _build_demand(df: pd.DataFrame) -> list[Write]:
-    areas: dict[str, dict[str, Any]] = {}
-    for r in _records(df, ["area", "area_name", "sector", "region"]):
-        # One Area per id; the first value given wins (a row rule rejects disagreeing ones).
-        area = areas.setdefault(r["area"], {"key": r["area"]})
-        for column, prop in (("area_name", "name"), ("sector", "sector"), ("region", "region")):
-            if prop not in area and not _missing(r.get(column)):
-                area[prop] = r[column]
-    located = [{"area": a["key"], "region": a.get("region")} for a in areas.values()]
+    # One Area per id; the first value given wins (a row rule rejects disagreeing ones).
+    named = df.rename(columns={"area_name": "name"})
+    areas = named.groupby("area", sort=False)[["name", "sector", "region"]].first().reset_index()
     cols = ["area", "product", "priority", "daily_demand", "as_of"]
-    demand = _records(df, cols)
-    for r in demand:
-        if not _missing(r.get("priority")):
-            r["priority"] = int(r["priority"])
+    demand = df[cols].astype({"priority": object})
+    demand["priority"] = [int(p) if p == p and p is not None else None for p in df["priority"]]
     return [
-        Write(model.AREA, list(areas.values())),
-        _rel_rows(located, model.AREA_LOCATED_IN, "area", "region", {}),
+        _node_rows(areas, model.AREA, "area", ("name", "sector", "region")),
+        _rel_rows(areas, model.AREA_LOCATED_IN, "area", "region", {}),
         _rel_rows(demand, model.DEMANDS, "area", "product", {c: c for c in cols[2:]}),
     ]
 
 
 def _build_key_enterprises(df: pd.DataFrame) -> list[Write]:
-    cols = ["enterprise", "chain", "reason", "since"]
     return [
         _rel_rows(
-            _records(df, cols),
+            df,
             model.KEY_ENTERPRISE_OF,
             "enterprise",
             "chain",

@@ -460,9 +460,13 @@ def _by_shape(
     """
     fixed = {"key", "start", "end", *(target.merge_keys if isinstance(target, RelType) else ())}
     order = [p.name for p in target.props if p.name not in fixed]
+    shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # a row's keys -> its shape
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        shape = tuple(n for n in order if n in row)
+        keys = tuple(row)
+        shape = shapes.get(keys)
+        if shape is None:
+            shape = shapes[keys] = tuple(n for n in order if n in row)
         groups.setdefault(shape, []).append(row)
     return groups
 

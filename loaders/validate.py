@@ -46,6 +46,23 @@ def _texts(raw: pd.Series) -> pd.Series:
     return raw.map(text).astype(object)
 
 
+def _lists(raw: pd.Series, sep: str = ";") -> list[list[str] | None]:
+    """A list column: ';'-separated text split and stripped, lists kept; None when empty."""
+    if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
+        return [as_list(v, sep) for v in raw]
+    out: list[list[str] | None] = []
+    for value in raw.tolist():
+        if not isinstance(value, str):
+            out.append(None)
+        elif sep not in value:
+            item = value.strip()
+            out.append([item] if item else None)
+        else:
+            items = [i for i in (part.strip() for part in value.split(sep)) if i]
+            out.append(items or None)
+    return out
+
+
 def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFrame:
     """Convert each canonical column to its type; report cells that do not convert."""
     out = pd.DataFrame({LINE: df[LINE].to_numpy()})
@@ -55,7 +72,7 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
             continue
         raw = df[col.name]
         if col.type == "list":
-            out[col.name] = pd.Series([as_list(v) for v in raw], dtype=object)
+            out[col.name] = pd.Series(_lists(raw), dtype=object)
         elif col.type in ("float", "int"):
             texts = _texts(raw)
             nums = pd.to_numeric(texts, errors="coerce")
