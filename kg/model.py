@@ -344,3 +344,60 @@ SPOF_FOR_REGION = RelType(
 SPOF_FOR_PRODUCT = RelType(
     "SPOF_FOR", PRODUCT, PRODUCT, SPOF_FOR_PROPS, "A hidden single point of failure."
 )
+
+# ---- further results written by the analyses (kg/analysis) ----------------------------------
+# Additions beside the agreed contract above; documented in the README's analyses section.
+
+PRODUCT_ANALYSIS_RESULTS: tuple[Prop, ...] = (
+    Prop(
+        "available",
+        "bool",
+        "can be made with everything on record (false: no live producer, "
+        "or an input nothing can make, e.g. a cycle that nothing feeds)",
+    ),
+    Prop("key_product", "bool", "a key product of the analysis (final, or with demand)"),
+    Prop("key_weight", "float", "its weight in bottleneck scores (1, or relative demand)"),
+    Prop("producers_on_record", "int", "PRODUCES edges, live or not (capacity 0 is not live)"),
+    Prop("region_level", "str", "the region level regional_single_source was judged at"),
+    Prop("single_source_region", "str", "the one region all producers sit in, if so"),
+    Prop("single_source_group", "str", "the top parent all producers belong to, if so"),
+    Prop("hhi_group", "float", "HHI of producer capacity by ownership group, 0..1"),
+    Prop("producer_capacity_per_day", "float", "live producers' capacity (no input limits)"),
+    Prop("limited_by", "str", "what limits achievable output: capacity, input or none"),
+    Prop("bom_depth", "int", "longest bill-of-materials chain from a raw input (0: none)"),
+)
+SUPPLIES_RESULTS: tuple[Prop, ...] = (
+    Prop("single_source", "bool", "the customer buys this product from this supplier only"),
+    Prop("group_single_source", "bool", "every supplier of it to this customer is one group"),
+    *ANALYSIS_RUN,
+)
+ANALYSIS_RUN_NODE = NodeType(
+    "AnalysisRun",
+    "id",
+    (
+        Prop("id", "str"),
+        Prop("started_at", "datetime"),
+        Prop("ended_at", "datetime"),
+        Prop("options", "str", "the run's options as JSON"),
+        Prop("key_products", "int"),
+        Prop("spof_links", "int"),
+        Prop("seconds", "str", "seconds per step as JSON"),
+    ),
+    "One run of the analyses that wrote results into the graph.",
+)
+# (e:Enterprise)-[:KEY_RANK_IN]->(c:Chain): the analysed key-enterprise list of a chain.
+KEY_RANK_IN = RelType(
+    "KEY_RANK_IN",
+    ENTERPRISE,
+    CHAIN,
+    (
+        Prop("rank", "int", "1 is the most critical enterprise of the chain"),
+        Prop("bottleneck_score", "float", "weighted key products of the chain it is a SPOF of"),
+        Prop("capacity_criticality", "float", "share of the chain's key output lost without it"),
+        Prop("capacity_share", "float", "its largest share of one chain product's capacity"),
+        Prop("listed", "bool", "also on the declared white list (KEY_ENTERPRISE_OF)"),
+        Prop("reasons", "list[str]"),
+        *ANALYSIS_RUN,
+    ),
+    "An enterprise ranked on a chain's key-enterprise list by the analyses.",
+)

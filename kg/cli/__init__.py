@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import db, load, lookup, maps, monitor, serve
+from kg.cli import analyze, db, load, lookup, maps, monitor, query, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -21,6 +21,9 @@ app.command("warnings")(monitor.warnings)
 app.command("stockpiles")(monitor.stockpiles)
 app.command("allocate")(monitor.allocate)
 app.add_typer(maps.app, name="map")
+app.add_typer(analyze.app, name="analyze")
+app.command("disrupt")(analyze.disrupt)
+app.command("query")(query.query)
 app.command("serve")(serve.serve)
 
 

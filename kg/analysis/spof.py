@@ -1,0 +1,304 @@
+"""Hidden single points of failure: the nodes whose loss makes a product unavailable.
+
+x is a single point of failure (SPOF) of product P when P is available and removing x (an
+enterprise, a region with the regions inside it, or an input product) makes P unavailable
+under the feasibility rule (kg/analysis/feasibility.py). P itself is not counted.
+
+Method: required-set propagation over the AND/OR circuit. req(n), the nodes whose loss
+takes n down, is {n} plus the union of its children's sets for an AND node, and the
+intersection over its alternatives for an OR node (alternatives that are unavailable drop
+out). On an acyclic circuit one pass in topological order gives exactly "lost if removed";
+inside a cycle the sets start at "everything" and shrink to the greatest fixed point, which
+is exactly "lost if removed" under least-fixed-point availability (a node whose set stays
+"everything" is unavailable in the baseline). On OR-only circuits this is the classic
+iterative dominator computation; ``brute_force`` recomputes feasibility once per candidate
+and is kept for tests.
+
+Sets are not kept per node: each OR node keeps only the *generators* of its common set (its
+maximal elements), so req(P) is everything reachable from P along AND children and OR
+generators. One breadth-first search from a key product yields its SPOFs and, through the
+search tree, a shortest explaining path for each (failing node first, P last).
+
+A SPOF is *hidden* when the failure reaches P through P's bill of materials, not through P's
+own producers: P may have several producers and still fall with x.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kg.analysis.arrays import BoolArray
+from kg.analysis.context import Source, ensure_context
+from kg.analysis.feasibility import (
+    ALTERNATIVES,
+    ENTERPRISE,
+    KIND_NAMES,
+    PRODUCERS,
+    PRODUCT,
+    REGION,
+    Circuit,
+    available,
+    removal_mask,
+)
+
+_FREED: Any = ()  # a set no longer needed (distinct from None, which means "everything")
+
+
+@dataclass
+class Requirements:
+    """Required sets in compact form: OR generators plus the circuit's AND children."""
+
+    circuit: Circuit
+    available: BoolArray  # baseline availability of every circuit node
+    gens: dict[int, list[int]]  # virtual OR node -> generators of its common required set
+
+    def next_of(self, n: int) -> list[int]:
+        if n >= self.circuit.v0:
+            return self.gens.get(n, [])
+        return self.circuit.kids(n)
+
+    def search(self, target: int) -> dict[int, int]:
+        """Breadth-first search tree of req(target): node -> the node that needs it."""
+        if not self.available[target]:
+            return {}
+        ptr, ch = self.circuit.lists
+        v0 = self.circuit.v0
+        gens = self.gens
+        tree = {target: -1}
+        queue = deque([target])
+        while queue:
+            n = queue.popleft()
+            for c in gens.get(n, ()) if n >= v0 else ch[ptr[n] : ptr[n + 1]]:
+                if c not in tree:
+                    tree[c] = n
+                    queue.append(c)
+        return tree
+
+    def required(self, target: int) -> set[int]:
+        """Real nodes whose loss makes ``target`` unavailable (``target`` excluded)."""
+        v0 = self.circuit.v0
+        return {n for n in self.search(target) if n < v0 and n != target}
+
+
+def requirements(circuit: Circuit) -> Requirements:
+    """Compute every OR node's generators, component by component, children first."""
+    n = circuit.n_nodes
+    v0 = circuit.v0
+    indptr, children = circuit.lists
+    is_or = circuit.is_or.tolist()
+    req: list[Any] = [None] * n
+    done = [False] * n
+    pending = np.bincount(circuit.children, minlength=n).tolist()
+    gens: dict[int, list[int]] = {}
+
+    def value(x: int) -> set[int] | None:
+        lo, hi = indptr[x], indptr[x + 1]
+        if is_or[x]:
+            common: set[int] | None = None
+            for j in range(lo, hi):
+                r = req[children[j]]
+                if r is None:
+                    continue
+                if common is None:
+                    common = set(r)
+                else:
+                    common &= r
+                if not common:
+                    break
+            return common
+        own = {x}
+        for j in range(lo, hi):
+            r = req[children[j]]
+            if r is None:
+                return None
+            own |= r
+        return own
+
+    def generators(common: set[int]) -> list[int]:
+        if len(common) <= 1:
+            return sorted(common)
+        covered: set[int] = set()
+        seen_virtual: set[int] = set()
+        stack: list[int] = []
+        for y in common:
+            stack.extend(children[indptr[y] : indptr[y + 1]])
+        while stack:
+            z = stack.pop()
+            if z >= v0:
+                if z not in seen_virtual:
+                    seen_virtual.add(z)
+                    stack.extend(gens.get(z, ()))
+                continue
+            if z in covered:
+                continue
+            covered.add(z)
+            stack.extend(children[indptr[z] : indptr[z + 1]])
+        return sorted(common - covered)
+
+    for members in circuit.components:
+        if len(members) == 1:
+            x = members[0]
+            req[x] = value(x)
+            if is_or[x] and req[x] is not None:
+                gens[x] = generators(req[x])
+        else:
+            inside = set(members)
+            pindptr, pnodes = circuit.parents
+            queue = deque(members)
+            queued = set(members)
+            while queue:
+                x = queue.popleft()
+                queued.discard(x)
+                new = value(x)
+                if new != req[x]:
+                    req[x] = new
+                    for q in pnodes[pindptr[x] : pindptr[x + 1]].tolist():
+                        if q in inside and q not in queued:
+                            queued.add(q)
+                            queue.append(q)
+            virtual = [x for x in members if is_or[x] and req[x] is not None]
+            for x in sorted(virtual, key=lambda v: len(req[v])):
+                gens[x] = generators(req[x])
+        for x in members:
+            done[x] = True
+        for x in members:
+            for j in range(indptr[x], indptr[x + 1]):
+                c = children[j]
+                pending[c] -= 1
+                if pending[c] == 0 and done[c] and req[c] is not None:
+                    req[c] = _FREED
+    avail = np.fromiter((r is not None for r in req), dtype=bool, count=n)
+    return Requirements(circuit, avail, gens)
+
+
+# ---- explaining paths -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpofLink:
+    """``node`` (an enterprise, region or product) is a single point of failure of ``product``."""
+
+    product: str
+    node: str
+    kind: str  # enterprise, region or product
+    name: str | None
+    path: tuple[str, ...]  # ids from the failing node to the product
+    reason: str
+    hidden: bool  # reaches the product through its inputs, not its own producers
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "product": self.product,
+            "node": self.node,
+            "kind": self.kind,
+            "name": self.name,
+            "path": list(self.path),
+            "reason": self.reason,
+            "hidden": self.hidden,
+        }
+
+
+def _reason(circuit: Circuit, chain: list[int]) -> str:
+    """Say why the first node of ``chain`` (failing node ... product) takes the product down."""
+    kind = circuit.kinds
+    nid = circuit.node_id
+    i = 0
+    prefix = ""
+    if kind[chain[0]] == REGION:
+        while i + 1 < len(chain) and kind[chain[i + 1]] == REGION:
+            i += 1
+        nxt = chain[i + 1]
+        if kind[nxt] == PRODUCERS:
+            return f"every live producer of {nid(int(circuit.owner[nxt]))} is in {nid(chain[0])}"
+        if kind[nxt] == ENTERPRISE:
+            i += 1
+            prefix = f"holds {nid(nxt)}, "
+    subject, nxt = chain[i], chain[i + 1]
+    if kind[nxt] == PRODUCT:
+        if kind[subject] == ENTERPRISE:
+            return f"{prefix}the only live producer of {nid(nxt)}"
+        return f"{prefix}input of {nid(nxt)} with no substitute"
+    owner = nid(int(circuit.owner[nxt]))
+    if kind[nxt] == ALTERNATIVES:
+        return f"{prefix}needed by every alternative in alt group '{circuit.group[nxt]}' of {owner}"
+    return f"{prefix}needed by every live producer of {owner}"
+
+
+def links_for(reqs: Requirements, target: int) -> tuple[list[SpofLink], list[int]]:
+    """Every SPOF of one product, with a shortest explaining path each; and their circuit
+    indices (same order)."""
+    circuit = reqs.circuit
+    tree = reqs.search(target)
+    if not tree:
+        return [], []
+    v0 = circuit.v0
+    ids = circuit.real_ids
+    kinds = circuit.kinds
+    names = circuit.real_names
+    pid = ids[target]
+    # in BFS order a node's parent comes first: build paths and "which input" incrementally
+    path: dict[int, tuple[str, ...]] = {target: (pid,)}
+    top: dict[int, int] = {target: target}
+    links: list[tuple[SpofLink, int]] = []
+    for x, up in tree.items():
+        if x == target:
+            continue
+        path[x] = path[up] if x >= v0 else (ids[x], *path[up])
+        top[x] = x if up == target else top[up]
+        if x >= v0:
+            continue
+        chain = [x]
+        while chain[-1] != target and len(chain) < 12:
+            chain.append(tree[chain[-1]])
+        link = SpofLink(
+            product=pid,
+            node=ids[x],
+            kind=KIND_NAMES[kinds[x]],
+            name=names[x],
+            path=path[x],
+            reason=_reason(circuit, chain),
+            hidden=kinds[top[x]] not in (PRODUCERS, ENTERPRISE),
+        )
+        links.append((link, x))
+    order = {"enterprise": 0, "region": 1, "product": 2}
+    links.sort(key=lambda item: (len(item[0].path), order[item[0].kind], item[0].node))
+    return [link for link, _ in links], [x for _, x in links]
+
+
+# ---- brute force (the definition, for tests) -----------------------------------------------
+
+
+def brute_force(circuit: Circuit, targets: list[int]) -> dict[int, set[int]]:
+    """Remove each candidate in turn and recompute feasibility: target -> its SPOF nodes."""
+    base = available(circuit)
+    out: dict[int, set[int]] = {t: set() for t in targets if base[t]}
+    for x in range(circuit.v0):
+        mask = removal_mask(circuit)
+        mask[x] = True
+        after = available(circuit, mask)
+        for t in out:
+            if t != x and not after[t]:
+                out[t].add(x)
+    return out
+
+
+# ---- public entry point ---------------------------------------------------------------------
+
+
+def spof(
+    source: Source,
+    product: str | None = None,
+    chain: str | None = None,
+) -> list[SpofLink]:
+    """SPOFs of one product (any product), or of every key product (of one chain)."""
+    ctx = ensure_context(source)
+    if product is not None:
+        return list(ctx.links(ctx.proj.product(product)))
+    out: list[SpofLink] = []
+    for k in ctx.keys(chain).indices:
+        out.extend(ctx.links(k))
+    return out

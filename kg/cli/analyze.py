@@ -1,0 +1,413 @@
+"""`supplymap analyze ...` and `supplymap disrupt`: the analyses, as tables, CSV or JSON.
+
+Every command reads the graph once. `analyze all` runs every analysis and writes the results
+into the graph (properties, SPOF_FOR and KEY_RANK_IN relationships) for Cypher users; the
+other commands show one analysis and write nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.markup import escape
+
+from kg.analysis import (
+    AnalysisOptionError,
+    Context,
+    ScenarioError,
+    UnknownIdError,
+    bottlenecks,
+    capacities,
+    capacity,
+    key_enterprises,
+    project,
+    run_all,
+    single_sources,
+    spof,
+)
+from kg.analysis import (
+    disrupt as run_disruption,
+)
+from kg.analysis.single_source import DEFAULT_REGION_LEVEL
+from kg.cli.common import RichProgress, friendly, open_graph
+from kg.cli.output import Format, console, emit, err
+from kg.model import REGION_LEVELS
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="Analyse the graph: single sources, single points of failure, bottlenecks, capacity "
+    "and key enterprises (`analyze all` writes every result into the graph).",
+    no_args_is_help=True,
+)
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
+ChainOpt = Annotated[
+    str | None, typer.Option("--chain", help="only this chain (its products, key products)")
+]
+ProductOpt = Annotated[str | None, typer.Option("--product", help="only this product")]
+LevelOpt = Annotated[
+    str,
+    typer.Option(
+        "--region-level", help=f"level for regional single sources: {', '.join(REGION_LEVELS)}"
+    ),
+]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, help="at most this many rows")]
+
+
+def analysis_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Unknown ids, bad options and empty scenarios: one line on stderr, exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (UnknownIdError, AnalysisOptionError, ScenarioError) as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(2) from exc
+
+    return wrapper
+
+
+@contextmanager
+def analysis() -> Iterator[Context]:
+    """Read the graph once (with a note on stderr) and hand out an analysis context."""
+    with open_graph() as graph:
+        err.print("reading the graph...", highlight=False)
+        ctx = Context(project(graph))
+        proj = ctx.proj
+        err.print(
+            f"read {proj.n_products:,} products, {proj.n_enterprises:,} enterprises, "
+            f"{proj.n_regions:,} regions and {proj.n_edges:,} relationships "
+            f"in {proj.read_seconds:.1f}s",
+            highlight=False,
+        )
+        for warning in proj.warnings:
+            err.print(f"warning: {escape(warning)}", highlight=False)
+        yield ctx
+
+
+def _flat(rows: list[dict[str, Any]], fmt: Format, **joins: str) -> list[dict[str, Any]]:
+    """For a table, show these list columns as text joined by their separator (the table
+    would draw any list as a path with arrows)."""
+    if fmt is not Format.table:
+        return rows
+    return [{**r, **{c: sep.join(map(str, r[c])) for c, sep in joins.items()}} for r in rows]
+
+
+def _title(what: str, chain: str | None, product: str | None = None) -> str:
+    scope = f" of {product}" if product else (f" in chain {chain}" if chain else "")
+    return what + scope
+
+
+@app.command("single-source")
+@friendly
+@analysis_errors
+def single_source_cmd(
+    chain: ChainOpt = None,
+    product: ProductOpt = None,
+    region_level: LevelOpt = DEFAULT_REGION_LEVEL,
+    all_products: Annotated[
+        bool, typer.Option("--all", help="every product, not only the single sources")
+    ] = False,
+    declared: Annotated[
+        bool, typer.Option("--declared", help="declared single sources along SUPPLIES instead")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Sole, regional and group single sources, with concentration (HHI) per product."""
+    with analysis() as ctx:
+        report = single_sources(ctx, chain=chain, region_level=region_level)
+        if product is not None:
+            ctx.proj.product(product)
+    if declared:
+        rows = _flat(
+            [d.as_dict() for d in report.declared if product in (None, d.product)],
+            fmt,
+            suppliers=", ",
+        )
+        cols = ["customer", "customer_name", "product", "suppliers", "single_source"]
+        emit(rows, [*cols, "group_single_source", "hhi"], fmt, _title("declared sources", chain))
+        return
+    chosen = [
+        s
+        for s in report.products
+        if (product is None or s.product == product)
+        and (all_products or product is not None or s.single_source or s.sourcing == "none")
+    ]
+    emit(
+        [s.as_dict() for s in chosen],
+        [
+            "product",
+            "name",
+            "sourcing",
+            "producers",
+            "regional_single_source",
+            "region",
+            "group_single_source",
+            "group",
+            "hhi",
+            "hhi_region",
+            "effective_sources",
+        ],
+        fmt,
+        _title(f"single sources (regions at {region_level} level)", chain, product),
+    )
+
+
+@app.command("spof")
+@friendly
+@analysis_errors
+def spof_cmd(
+    chain: ChainOpt = None,
+    product: Annotated[
+        str | None, typer.Option("--product", help="any product (default: every key product)")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Hidden single points of failure of the key products (or of one product), with the path
+    that explains each."""
+    with analysis() as ctx:
+        links = spof(ctx, product=product, chain=chain)
+    emit(
+        [s.as_dict() for s in links],
+        ["product", "kind", "node", "name", "hidden", "reason", "path"],
+        fmt,
+        _title("single points of failure", chain, product),
+    )
+
+
+@app.command("bottlenecks")
+@friendly
+@analysis_errors
+def bottlenecks_cmd(
+    chain: ChainOpt = None,
+    limit: LimitOpt = 30,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Nodes ranked by bottleneck score (weighted key products they are a SPOF of), then by
+    capacity criticality (share of key-product output lost without them)."""
+    with analysis() as ctx:
+        rows = bottlenecks(ctx, chain=chain)[:limit]
+    emit(
+        _flat([r.as_dict() for r in rows], fmt, spof_for=", "),
+        [
+            "node",
+            "kind",
+            "name",
+            "bottleneck_score",
+            "capacity_criticality",
+            "betweenness",
+            "spof_for",
+        ],
+        fmt,
+        _title("bottlenecks", chain),
+    )
+
+
+@app.command("capacity")
+@friendly
+@analysis_errors
+def capacity_cmd(
+    chain: ChainOpt = None,
+    product: ProductOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Achievable daily output from capacities and the bill of materials, and what limits it.
+    With --product: its producers and what each input group supplies."""
+    with analysis() as ctx:
+        if product is not None:
+            report = capacity(ctx, product)
+            rows: list[dict[str, Any]] = [report.row.as_dict()]
+            producers = [p.__dict__ for p in report.producers]
+            inputs = [i.as_dict() for i in report.inputs]
+        else:
+            scope = None
+            if chain is not None:
+                scope = {
+                    ctx.proj.product_ids[p] for p in ctx.proj.chain_products[ctx.proj.chain(chain)]
+                }
+            rows = [r.as_dict() for r in capacities(ctx) if scope is None or r.product in scope]
+    cols = [
+        "product",
+        "name",
+        "unit",
+        "available",
+        "achievable_per_day",
+        "producer_capacity_per_day",
+        "limited_by",
+        "limiting_input",
+    ]
+    if product is None:
+        emit(rows, cols, fmt, _title("capacity", chain))
+        return
+    if fmt is not Format.table:
+        emit(
+            [{**rows[0], "producers": producers, "inputs": inputs}],
+            [*cols, "producers", "inputs"],
+            fmt,
+        )
+        return
+    emit(rows, cols, fmt, _title("capacity", None, product))
+    emit(producers, ["enterprise", "name", "capacity_per_day", "share", "live"], fmt, "producers")
+    emit(
+        inputs,
+        ["group", "inputs", "qty_per_unit", "supply_per_day"],
+        fmt,
+        "input supply (in units of the product)",
+    )
+
+
+@app.command("key-enterprises")
+@friendly
+@analysis_errors
+def key_enterprises_cmd(
+    chain: ChainOpt = None,
+    limit: LimitOpt = 30,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Each chain's key enterprises, ranked by bottleneck score, capacity criticality and
+    capacity share, with the reasons."""
+    with analysis() as ctx:
+        rows = key_enterprises(ctx, chain=chain, limit=limit)
+    emit(
+        _flat([r.as_dict() for r in rows], fmt, reasons="; "),
+        [
+            "chain",
+            "rank",
+            "enterprise",
+            "name",
+            "bottleneck_score",
+            "capacity_criticality",
+            "capacity_share",
+            "listed",
+            "reasons",
+        ],
+        fmt,
+        _title("key enterprises", chain),
+    )
+
+
+class _Steps:
+    """Feeds run_all's steps into a progress bar."""
+
+    STEPS = ("read graph", "single source", "spof", "capacity", "bottlenecks", "key enterprises")
+
+    def __init__(self, bar: RichProgress) -> None:
+        self.bar = bar
+        self.seen = 0
+
+    def __call__(self, step: str) -> None:
+        if step == "write back":
+            self.finish()
+            return
+        if self.seen == 0:
+            self.bar.start("analysing", len(self.STEPS))
+        else:
+            self.bar.advance(1)
+        self.seen += 1
+
+    def finish(self) -> None:
+        if 0 < self.seen <= len(self.STEPS):
+            self.bar.advance(len(self.STEPS) - self.seen + 1)
+            self.seen = len(self.STEPS) + 1
+        self.bar.stop()
+
+
+@app.command("all")
+@friendly
+@analysis_errors
+def all_cmd(
+    region_level: LevelOpt = DEFAULT_REGION_LEVEL,
+    write: Annotated[
+        bool, typer.Option("--write/--no-write", help="write the results into the graph")
+    ] = True,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run every analysis over the whole graph and write the results back into it."""
+    with open_graph() as graph:
+        bar = RichProgress()
+        steps = _Steps(bar)
+        try:
+            result = run_all(
+                graph,
+                region_level=region_level,
+                write=write,
+                progress=RichProgress(),
+                on_step=steps,
+            )
+        finally:
+            steps.finish()
+    emit(
+        result.summary(), ["step", "seconds", "count", "what"], fmt, f"analysis run {result.run_id}"
+    )
+    if fmt is Format.table:
+        if result.written:
+            parts = ", ".join(f"{n:,} {what}" for what, n in result.written.items())
+            console.print(f"written: {parts}", highlight=False)
+        for warning in result.warnings:
+            err.print(f"warning: {escape(warning)}", highlight=False)
+
+
+@friendly
+@analysis_errors
+def disrupt(
+    enterprise: Annotated[
+        list[str] | None, typer.Option("--enterprise", "-e", help="remove this enterprise")
+    ] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option("--region", "-r", help="remove this region, with the regions inside it"),
+    ] = None,
+    product: Annotated[
+        list[str] | None, typer.Option("--product", "-p", help="remove this product")
+    ] = None,
+    key_only: Annotated[
+        bool, typer.Option("--key-only", help="only key products in the table")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """What a disruption cuts off: key products lost or reduced, capacity lost, and days of
+    cover (stock / daily use) against days to recover."""
+    with analysis() as ctx:
+        impact = run_disruption(
+            ctx, enterprises=enterprise or (), regions=region or (), products=product or ()
+        )
+    rows = [r for r in impact.rows() if r["key"] or not key_only]
+    if fmt is Format.table:
+        s = impact.summary()
+        lost = s["key_output_lost"]
+        console.print(
+            f"removed {s['enterprises_removed']} enterprise(s), {s['regions_removed']} "
+            f"region(s), {s['products_removed']} product(s): {s['key_products_lost']} key "
+            f"product(s) lost, {s['key_products_reduced']} reduced; "
+            + (
+                f"{lost:.1%} of key-product output lost"
+                if isinstance(lost, float)
+                else "no key product has a known capacity"
+            ),
+            highlight=False,
+        )
+    emit(
+        rows,
+        [
+            "product",
+            "key",
+            "status",
+            "cause",
+            "before_per_day",
+            "after_per_day",
+            "remaining_share",
+            "producer_capacity_lost",
+            "days_of_cover",
+            "days_to_recover",
+            "at_risk",
+        ],
+        fmt,
+        "impact",
+    )
