@@ -21,6 +21,8 @@ from api.cache import ResultCache
 from api.problems import Problem
 from api.readonly import ReadOnlyGraph
 from api.routers import (
+    analysis,
+    catalogue,
     chains,
     enterprises,
     health,
@@ -83,8 +85,20 @@ def create_app(
     app.state.rules = load_rules(settings.api_rules_file)  # RulesError: refuse to start
     app.state.cache = ResultCache(settings.api_cache_seconds)
     problems.install(app)
-    for module in (health, chains, enterprises, products, warnings, reserves, maps, loads):
+    for module in (
+        health,
+        chains,
+        enterprises,
+        products,
+        analysis,
+        catalogue,
+        warnings,
+        reserves,
+        maps,
+        loads,
+    ):
         app.include_router(module.router)
+    app.include_router(analysis.scenarios)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_mb << 20, prefixes=("/loads",))
     _document_problems(app)
     return app
