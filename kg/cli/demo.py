@@ -150,12 +150,11 @@ def _headlines(findings: Findings, graph: Graph) -> None:
             f"({escape(al.steps[-1].note if al.steps else '')})",
             highlight=False,
         )
-    if f.scenario is not None and f.scenario_node is not None:
-        s = f.scenario
-        lost = ", ".join(p.product for p in s.key_lost) or "none"
+    for sc in f.scenarios:
+        lost = ", ".join(p.product for p in sc.impact.key_lost) or "none"
         console.print(
-            f"[bold]If {escape(f.scenario_node['name'])} stops:[/bold] key products lost: "
-            f"{escape(lost)}; key-product output lost {pct(s.key_output_lost)}",
+            f"[bold]{escape(sc.chain)}: if {escape(sc.node['name'])} stops[/bold], key products "
+            f"lost: {escape(lost)}; key-product output lost {pct(sc.impact.key_output_lost)}",
             highlight=False,
         )
     table = Table(title="Key enterprises by chain", title_justify="left")
@@ -259,11 +258,9 @@ def _write_maps(graph: Graph, findings: Findings, folder: Path) -> list[Path]:
         path = folder / f"chain-{chain['id']}.html"
         path.write_text(chain_map_html(graph, chain["id"]), encoding="utf-8")
         maps.append(path)
-    if findings.scenario is not None and findings.scenario_node is not None:
-        impact = MapImpact.from_scenario(
-            findings.scenario, title=f"Loss of {findings.scenario_node['name']}"
-        )
-        path = folder / "disruption.html"
+    for sc in findings.scenarios:
+        impact = MapImpact.from_scenario(sc.impact, title=f"Loss of {sc.node['name']}")
+        path = folder / f"disruption-{sc.chain}.html"
         path.write_text(disruption_map_html(graph, impact), encoding="utf-8")
         maps.append(path)
     return maps
