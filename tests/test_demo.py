@@ -8,6 +8,7 @@ compare them with loaders/sample/data/planted.json.
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from conftest import Server
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.cli.output import console
 from kg.connection import Graph
+from kg.settings import get_settings
 from loaders.sample import DATA_DIR, MANIFEST
 
 pytestmark = pytest.mark.integration
@@ -31,8 +34,6 @@ def demo(
     server: Server, graph: Graph, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Graph, Path, str]]:
     """Run the demo once for the module; yield its graph, output folder and console output."""
-    import os
-
     out = tmp_path_factory.mktemp("demo-out")
     database = f"t_demo_{uuid.uuid4().hex[:6]}" if server.engine else graph.database
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYMAP_")}
@@ -45,9 +46,6 @@ def demo(
         }
     else:
         env |= {"SUPPLYMAP_HOME": str(server.engine.home)}
-    from kg.settings import get_settings
-
-    from kg.cli.output import console
 
     get_settings.cache_clear()
     width = console.width
