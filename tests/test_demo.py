@@ -103,7 +103,7 @@ def test_no_spof_runs_through_a_multi_sourced_input(demo: tuple[Graph, Path, str
 
 
 def test_the_melt_blown_bottleneck_and_its_warnings(demo: tuple[Graph, Path, str]) -> None:
-    graph, out, output = demo
+    graph, _, output = demo
     limited = {
         (r["id"], r["by"])
         for r in graph.query(
