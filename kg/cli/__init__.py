@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import analyze, db, load, lookup, maps, monitor, query, serve
+from kg.cli import analyze, db, demo, load, lookup, maps, monitor, query, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.command("load")(load.load)
 app.command("suppliers")(lookup.suppliers)
