@@ -17,8 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/supplymap load tests/data/willems_38.csv --mapping willems
-	$(BIN)/supplymap suppliers willems_38:Retail_0001 --tiers 3
+	$(BIN)/supplymap demo --out demo-out
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

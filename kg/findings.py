@@ -19,14 +19,22 @@ Row = dict[str, Any]
 HEADLINE = 8
 
 
+@dataclass(frozen=True)
+class Scenario:
+    """A disruption the demo plays out: the chain's first key enterprise stops."""
+
+    chain: str
+    node: Row  # {kind, node, name, products, path, reason}
+    impact: Impact
+
+
 @dataclass
 class Findings:
     analysis: AnalysisResult
     warnings: list[EarlyWarning]
     stockpiles: StockpileReport
     allocations: list[Allocation]
-    scenario: Impact | None
-    scenario_node: Row | None
+    scenarios: list[Scenario]
     at: dt.date
     country_regions: set[str] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)
@@ -179,12 +187,15 @@ def collect(
         )
     ]
     allocations = [allocate(graph, product, at=at) for product in demanded]
-    findings = Findings(
-        analysis, warnings, stockpiles, allocations, None, None, at, countries, names
-    )
-    hidden = [r for r in findings.hidden_spofs() if r["kind"] == "enterprise"]
-    if hidden:
-        node = hidden[0]
-        findings.scenario_node = node
-        findings.scenario = disrupt(graph, enterprises=[node["node"]])
+    findings = Findings(analysis, warnings, stockpiles, allocations, [], at, countries, names)
+    hidden = {r["node"]: r for r in findings.hidden_spofs() if r["kind"] == "enterprise"}
+    played: set[str] = set()
+    for chain, ranked in findings.key_enterprises().items():
+        first = next((r for r in ranked if r["enterprise"] in hidden), None)
+        if first is None or first["enterprise"] in played:
+            continue
+        played.add(first["enterprise"])
+        node = hidden[first["enterprise"]]
+        impact = disrupt(graph, enterprises=[node["node"]])
+        findings.scenarios.append(Scenario(chain, node, impact))
     return findings

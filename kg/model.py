@@ -69,6 +69,8 @@ PRODUCT_CATEGORIES: tuple[str, ...] = (
 )
 CHAIN_STAGES: tuple[str, ...] = ("upstream", "midstream", "downstream")
 REGION_LEVELS: tuple[str, ...] = ("country", "province", "city", "county", "town")
+# The level at which regional single sources are judged unless asked otherwise.
+DEFAULT_REGION_LEVEL = "province"
 ENTERPRISE_SCALES: tuple[str, ...] = ("large", "medium", "small", "micro")
 
 ENTERPRISE = NodeType(

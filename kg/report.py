@@ -177,11 +177,12 @@ def markdown(
             ],
         ),
     ]
-    if f.scenario is not None and f.scenario_node is not None:
-        s = f.scenario
+    for sc in f.scenarios:
+        i = sc.impact
         parts += [
-            f"## Disruption: loss of {f.scenario_node['name']}\n",
-            f"Key-product output lost: {pct(s.key_output_lost)}. Time to survive (stock over "
+            f"## Disruption ({sc.chain}): loss of {sc.node['name']}\n",
+            f"Why this one: {sc.node['reason']} (path {' → '.join(sc.node['path'])}). "
+            f"Key-product output lost: {pct(i.key_output_lost)}. Time to survive (stock over "
             "daily use) against time to recover (lead time):\n",
             table(
                 ["product", "status", "remaining", "days of cover", "days to recover", "at risk"],
@@ -194,7 +195,7 @@ def markdown(
                         p.days_to_recover,
                         "yes" if p.at_risk else "",
                     )
-                    for p in s.lost + s.reduced
+                    for p in i.lost + i.reduced
                 ],
             ),
         ]

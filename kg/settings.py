@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     # The API (issue 4 adds its use).
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     api_read_open: bool = True
+    api_host: str = Field(default="127.0.0.1", description="`supplymap serve` binds here")
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_max_upload_mb: int = Field(default=100, ge=1, le=10_000, description="POST /loads limit")
+    api_query_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="seconds the reads of one API request may run (one statement, for the "
+        "whole-graph reads of analyses and warnings)",
+    )
+    api_cache_seconds: float = Field(
+        default=300.0, ge=0, le=86400, description="reuse whole-graph results this long (0: never)"
+    )
+    api_rules_file: Path | None = Field(
+        default=None, description="warning rules laid over the shipped ones, for GET /warnings"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -92,7 +92,10 @@ def tiers(
         if not frontier:
             break
         found: dict[str, TierHit] = {}
-        for row in sorted(graph.query(step, {"ids": frontier}), key=lambda r: (r["id"], r["via"])):
+        rows = graph.query(step, {"ids": frontier})
+        # Ties broken by product too, so a pair linked for several products always reports
+        # the same one (the first by id).
+        for row in sorted(rows, key=lambda r: (r["id"], r["via"], r["product"] or "")):
             nid = row["id"]
             if nid in paths or nid in found:
                 continue

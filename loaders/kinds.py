@@ -82,27 +82,31 @@ def _rows(
     df: pd.DataFrame, fields: list[tuple[str, str]], required: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     """One dict per row, ``{name: cell}`` for each (name, column) with a value, built column by
-    column; rows without a value for every ``required`` name are dropped."""
-    n = len(df)
-    rows: list[dict[str, Any]] = [{} for _ in range(n)]
-    keep = np.ones(n, dtype=bool)
+    column; rows without a value for every ``required`` name are left out."""
+    keep = np.ones(len(df), dtype=bool)
     for name, column in fields:
-        if column not in df.columns:
-            if name in required:
+        if name in required:
+            if column not in df.columns:
                 return []
+            keep &= df[column].notna().to_numpy()
+    chosen = np.flatnonzero(keep)
+    if not len(chosen):
+        return []
+    sub = df.iloc[chosen] if len(chosen) < len(df) else df
+    rows: list[dict[str, Any]] = [{} for _ in range(len(sub))]
+    for name, column in fields:
+        if column not in sub.columns:
             continue
-        series = df[column]
+        series = sub[column]
         values = series.tolist()
         present = series.notna().to_numpy()
-        if name in required:
-            keep &= present
         if present.all():
             for row, value in zip(rows, values, strict=True):
                 row[name] = value
         else:
             for i in np.flatnonzero(present):
                 rows[i][name] = values[i]
-    return rows if keep.all() else [row for row, k in zip(rows, keep, strict=True) if k]
+    return rows
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:

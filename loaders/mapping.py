@@ -8,6 +8,7 @@ for the format; loaders/mappings/willems.yaml is a worked example.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Hashable
 from importlib import resources
 from pathlib import Path
@@ -40,6 +41,26 @@ class ColumnMap(BaseModel):
     map: dict[str, Any] | None = None
     split: str | None = None
     default: Any = None
+
+    @field_validator("template")
+    @classmethod
+    def _plain_fields(cls, value: str | None) -> str | None:
+        """Only ``{column}`` slots: no attribute or index access, conversion or format spec."""
+        if value is None:
+            return value
+        try:
+            parts = list(string.Formatter().parse(value))
+        except ValueError as exc:
+            raise ValueError(f"not a valid template: {exc}") from exc
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if not re.fullmatch(r"[^\d.\[\]{}][^.\[\]{}]*", name) or spec or conversion:
+                raise ValueError(
+                    f"template slot {{{name}{'!' + conversion if conversion else ''}"
+                    f"{':' + spec if spec else ''}}} is not allowed: use plain {{column}} names"
+                )
+        return value
 
     @field_validator("extract")
     @classmethod
@@ -154,7 +175,7 @@ def _apply_column(spec: ColumnMap, df: pd.DataFrame, context: dict[str, str]) ->
     if spec.const is not None:
         return pd.Series([spec.const] * len(df), index=df.index, dtype=object)
     if spec.template is not None:
-        fields = re.findall(r"{(\w+)}", spec.template)
+        fields = [name for _, name, _, _ in string.Formatter().parse(spec.template) if name]
         template = spec.template
 
         def fill(row: dict[Hashable, Any]) -> str | None:

@@ -195,11 +195,13 @@ def _check_with_pandera(df: pd.DataFrame, kind: Kind, problems: TableProblems) -
 
 
 def _check_uscc(df: pd.DataFrame, column: str, problems: TableProblems) -> None:
-    for row, value in enumerate(df[column]):
-        if isinstance(value, str):
-            reason = uscc_error(value)
-            if reason:
-                problems.error(row, column, value, reason)
+    ids = df[column]
+    shaped = ids.str.len().eq(18).fillna(False).to_numpy(dtype=bool)  # only these can be one
+    for row in np.flatnonzero(shaped):
+        value = ids.iloc[row]
+        reason = uscc_error(value)
+        if reason:
+            problems.error(int(row), column, value, reason)
 
 
 def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:

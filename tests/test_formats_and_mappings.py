@@ -154,3 +154,31 @@ def test_shipped_mapping_is_found_by_name() -> None:
     mapping = load_mapping("willems")
     assert [o.kind for o in mapping.outputs] == ["products", "bom"]
     assert mapping.read.ragged_tail == "up_stages"
+
+
+@pytest.mark.parametrize(
+    "template", ["{Code.__class__}", "{Code[0]}", "{Code!r}", "{Code:>99999}", "{0}", "{"]
+)
+def test_templates_allow_plain_column_names_only(tmp_path: Path, template: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "name: x\noutputs:\n  - kind: chains\n    columns:\n"
+        f"      id: {{template: {json.dumps(template)}}}\n      name: Code\n"
+    )
+    with pytest.raises(LoadInputError, match="template"):
+        load_mapping(str(bad))
+
+
+def test_a_template_may_name_a_column_with_spaces(regions: Graph, tmp_path: Path) -> None:
+    source = tmp_path / "lines.csv"
+    source.write_text("Line Code,Line Name\nL1,First line\n")
+    mapping = tmp_path / "lines.yaml"
+    mapping.write_text(
+        "name: lines\noutputs:\n  - kind: chains\n    columns:\n"
+        '      id: {template: "line-{Line Code}"}\n      name: Line Name\n'
+    )
+    report = Loader(regions).load_files([source], LoadOptions(mapping=str(mapping)))[0]
+    assert report.status == "completed", report.rejects
+    assert regions.query("MATCH (c:Chain {id: 'line-L1'}) RETURN c.name AS n") == [
+        {"n": "First line"}
+    ]

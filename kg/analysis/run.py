@@ -26,7 +26,6 @@ from kg.analysis.key_enterprises import KeyEnterprise, key_enterprises
 from kg.analysis.keys import scope_products
 from kg.analysis.projection import project
 from kg.analysis.single_source import (
-    DEFAULT_REGION_LEVEL,
     DeclaredSource,
     Sourcing,
     check_level,
@@ -96,7 +95,7 @@ def _num(x: float | None) -> float | None:
 def run_all(
     graph: Graph,
     chain: str | None = None,
-    region_level: str | None = DEFAULT_REGION_LEVEL,
+    region_level: str | None = model.DEFAULT_REGION_LEVEL,
     write: bool = True,
     progress: Progress | None = None,
     context: Context | None = None,

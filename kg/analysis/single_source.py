@@ -34,14 +34,13 @@ from kg.analysis.arrays import group_sum
 from kg.analysis.keys import key_products, scope_products
 from kg.analysis.projection import Projection
 from kg.connection import Graph
+from kg.model import DEFAULT_REGION_LEVEL
 
 if TYPE_CHECKING:
     from kg.analysis.context import Context
 
     Source: TypeAlias = Graph | Projection | Context
 from kg.model import REGION_LEVELS
-
-DEFAULT_REGION_LEVEL = "province"
 
 
 class AnalysisOptionError(ValueError):

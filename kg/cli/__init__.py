@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import analyze, db, demo, load, lookup, maps, monitor, query
+from kg.cli import analyze, db, demo, load, lookup, maps, monitor, query, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -25,6 +25,7 @@ app.add_typer(maps.app, name="map")
 app.add_typer(analyze.app, name="analyze")
 app.command("disrupt")(analyze.disrupt)
 app.command("query")(query.query)
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -10,32 +10,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.markup import escape
 
-from kg.analysis import (
-    AnalysisOptionError,
-    Context,
-    ScenarioError,
-    UnknownIdError,
-    bottlenecks,
-    capacities,
-    capacity,
-    key_enterprises,
-    project,
-    run_all,
-    single_sources,
-    spof,
-)
-from kg.analysis import (
-    disrupt as run_disruption,
-)
-from kg.analysis.single_source import DEFAULT_REGION_LEVEL
 from kg.cli.common import RichProgress, friendly, open_graph
 from kg.cli.output import Format, console, emit, err
-from kg.model import REGION_LEVELS
+from kg.model import DEFAULT_REGION_LEVEL, REGION_LEVELS
+
+if TYPE_CHECKING:
+    from kg.analysis import Context
+# kg.analysis (numpy, scipy, rustworkx) is imported inside the commands: the command line
+# starts fast for every other command.
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,6 +52,8 @@ def analysis_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from kg.analysis import AnalysisOptionError, ScenarioError, UnknownIdError
+
         try:
             return func(*args, **kwargs)
         except (UnknownIdError, AnalysisOptionError, ScenarioError) as exc:
@@ -77,6 +66,8 @@ def analysis_errors(func: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def analysis() -> Iterator[Context]:
     """Read the graph once (with a note on stderr) and hand out an analysis context."""
+    from kg.analysis import Context, project
+
     with open_graph() as graph:
         err.print("reading the graph...", highlight=False)
         ctx = Context(project(graph))
@@ -121,6 +112,8 @@ def single_source_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Sole, regional and group single sources, with concentration (HHI) per product."""
+    from kg.analysis import single_sources
+
     with analysis() as ctx:
         report = single_sources(ctx, chain=chain, region_level=region_level)
         if product is not None:
@@ -172,6 +165,8 @@ def spof_cmd(
 ) -> None:
     """Hidden single points of failure of the key products (or of one product), with the path
     that explains each."""
+    from kg.analysis import spof
+
     with analysis() as ctx:
         links = spof(ctx, product=product, chain=chain)
     emit(
@@ -192,6 +187,8 @@ def bottlenecks_cmd(
 ) -> None:
     """Nodes ranked by bottleneck score (weighted key products they are a SPOF of), then by
     capacity criticality (share of key-product output lost without them)."""
+    from kg.analysis import bottlenecks
+
     with analysis() as ctx:
         rows = bottlenecks(ctx, chain=chain)[:limit]
     emit(
@@ -220,6 +217,8 @@ def capacity_cmd(
 ) -> None:
     """Achievable daily output from capacities and the bill of materials, and what limits it.
     With --product: its producers and what each input group supplies."""
+    from kg.analysis import capacities, capacity
+
     with analysis() as ctx:
         if product is not None:
             report = capacity(ctx, product)
@@ -273,6 +272,8 @@ def key_enterprises_cmd(
 ) -> None:
     """Each chain's key enterprises, ranked by bottleneck score, capacity criticality and
     capacity share, with the reasons."""
+    from kg.analysis import key_enterprises
+
     with analysis() as ctx:
         rows = key_enterprises(ctx, chain=chain, limit=limit)
     emit(
@@ -330,6 +331,8 @@ def all_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run every analysis over the whole graph and write the results back into it."""
+    from kg.analysis import run_all
+
     with open_graph() as graph:
         bar = RichProgress()
         steps = _Steps(bar)
@@ -374,6 +377,8 @@ def disrupt(
 ) -> None:
     """What a disruption cuts off: key products lost or reduced, capacity lost, and days of
     cover (stock / daily use) against days to recover."""
+    from kg.analysis import disrupt as run_disruption
+
     with analysis() as ctx:
         impact = run_disruption(
             ctx, enterprises=enterprise or (), regions=region or (), products=product or ()

@@ -13,26 +13,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from kg.analysis import run_all
 from kg.cli.common import RichProgress, friendly, settings
 from kg.cli.output import console, err
 from kg.connection import Graph, local_engine
 from kg.engine import ENGINE_USER
-from kg.findings import HEADLINE, Findings, collect
-from kg.maps import chain_map_html, disruption_map_html
-from kg.maps.impact import Impact as MapImpact
-from kg.monitor import evaluate_warnings, stockpile_report, write_warnings
-from kg.report import markdown, num, pct
 from kg.settings import Settings
-from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import DATA_DIR, DEFAULT_SEED, MANIFEST, SampleManifest, generate, sample_files
+
+if TYPE_CHECKING:
+    from kg.findings import Findings
+# The analyses, maps, monitoring and loaders (pandas, scipy, pyvis) are imported when the demo
+# runs, so that every other command starts fast.
 
 
 class DemoError(ValueError):
@@ -78,6 +76,9 @@ def _step(name: str, started: float) -> None:
 
 
 def _headlines(findings: Findings, graph: Graph) -> None:
+    from kg.findings import HEADLINE
+    from kg.report import num, pct
+
     f = findings
     sole = f.sole_sources(graph)
     table = Table(title="Sole sources (one live producer)", title_justify="left")
@@ -150,12 +151,11 @@ def _headlines(findings: Findings, graph: Graph) -> None:
             f"({escape(al.steps[-1].note if al.steps else '')})",
             highlight=False,
         )
-    if f.scenario is not None and f.scenario_node is not None:
-        s = f.scenario
-        lost = ", ".join(p.product for p in s.key_lost) or "none"
+    for sc in f.scenarios:
+        lost = ", ".join(p.product for p in sc.impact.key_lost) or "none"
         console.print(
-            f"[bold]If {escape(f.scenario_node['name'])} stops:[/bold] key products lost: "
-            f"{escape(lost)}; key-product output lost {pct(s.key_output_lost)}",
+            f"[bold]{escape(sc.chain)}: if {escape(sc.node['name'])} stops[/bold], key products "
+            f"lost: {escape(lost)}; key-product output lost {pct(sc.impact.key_output_lost)}",
             highlight=False,
         )
     table = Table(title="Key enterprises by chain", title_justify="left")
@@ -205,6 +205,12 @@ def demo(
 
 
 def _run(graph: Graph, s: Settings, data_dir: Path, at: dt.date, out: Path, started: float) -> None:
+    from kg.analysis import run_all
+    from kg.findings import collect
+    from kg.monitor import evaluate_warnings, stockpile_report, write_warnings
+    from kg.report import markdown
+    from loaders.pipeline import Loader, LoadOptions
+
     t = time.perf_counter()
     reports = Loader(graph, RichProgress()).load_files(
         sample_files(data_dir), LoadOptions(batch_size=s.batch_size, force=True)
@@ -253,17 +259,18 @@ def _run(graph: Graph, s: Settings, data_dir: Path, at: dt.date, out: Path, star
 
 
 def _write_maps(graph: Graph, findings: Findings, folder: Path) -> list[Path]:
+    from kg.maps import chain_map_html, disruption_map_html
+    from kg.maps.impact import Impact as MapImpact
+
     folder.mkdir(parents=True, exist_ok=True)
     maps: list[Path] = []
     for chain in graph.query("MATCH (c:Chain) RETURN c.id AS id ORDER BY id"):
         path = folder / f"chain-{chain['id']}.html"
         path.write_text(chain_map_html(graph, chain["id"]), encoding="utf-8")
         maps.append(path)
-    if findings.scenario is not None and findings.scenario_node is not None:
-        impact = MapImpact.from_scenario(
-            findings.scenario, title=f"Loss of {findings.scenario_node['name']}"
-        )
-        path = folder / "disruption.html"
+    for sc in findings.scenarios:
+        impact = MapImpact.from_scenario(sc.impact, title=f"Loss of {sc.node['name']}")
+        path = folder / f"disruption-{sc.chain}.html"
         path.write_text(disruption_map_html(graph, impact), encoding="utf-8")
         maps.append(path)
     return maps

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -11,7 +11,9 @@ from rich.markup import escape
 from kg.cli.common import RichProgress, friendly, open_graph, settings
 from kg.cli.output import console, err
 from loaders.kinds import KINDS
-from loaders.pipeline import Loader, LoadOptions, LoadReport, LoadWriteError, OnError
+
+if TYPE_CHECKING:
+    from loaders.pipeline import LoadReport, OnError
 
 
 def _summary(report: LoadReport) -> None:
@@ -85,6 +87,8 @@ def load(
         raise typer.BadParameter(
             "use declared, surveyed, 'customs record' or inferred", param_hint="--basis"
         )
+    from loaders.pipeline import Loader, LoadOptions, LoadWriteError  # pandas: import on use
+
     on: OnError = "abort" if on_error == "abort" else "skip"
     options = LoadOptions(
         kind=kind,

@@ -1,0 +1,264 @@
+"""Response models. Graph properties keep their names from kg/model.py, so what the API
+returns reads the same as what a Cypher user sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Paged(Out, Generic[T]):
+    """One page of a list. Ask again with ``offset=next_offset`` until it is null."""
+
+    items: list[T]
+    total: int = Field(description="items in the whole list")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page; null on the last")
+
+
+def paged(items: Sequence[T], total: int, limit: int, offset: int) -> Paged[T]:
+    nxt = offset + len(items)
+    return Paged[T](
+        items=list(items),
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_offset=nxt if nxt < total and items else None,
+    )
+
+
+# ---- health -----------------------------------------------------------------------------------
+
+
+class EngineInfo(Out):
+    reachable: bool
+    kind: Literal["local", "neo4j"] = Field(description="the local engine or a Neo4j server")
+    database: str
+    server: str | None = Field(default=None, description="the server's agent string")
+    error: str | None = None
+
+
+class Health(Out):
+    status: Literal["ok", "unavailable"]
+    version: str
+    engine: EngineInfo
+
+
+# ---- shared pieces ----------------------------------------------------------------------------
+
+
+class Provenance(Out):
+    source: str | None = None
+    basis: str | None = None
+    load_id: str | None = None
+    loaded_at: dt.datetime | None = None
+
+
+class NodeResults(Out):
+    """Written back by the analyses (absent until they have run)."""
+
+    is_spof: bool | None = None
+    bottleneck_score: float | None = None
+    capacity_criticality: float | None = None
+    betweenness: float | None = None
+
+
+class WarningResults(Out):
+    """Written back by monitoring (absent: no warning)."""
+
+    warning_level: str | None = Field(default=None, description="red, yellow or blue")
+    warning_reason: str | None = None
+    warning_as_of: dt.date | None = None
+
+
+class TierHitOut(Out):
+    tier: int = Field(description="1 for direct suppliers (or customers), 2 for theirs...")
+    id: str
+    name: str | None = None
+    product: str | None = Field(
+        default=None, description="the product of the link that first reached this node"
+    )
+    path: list[str] = Field(description="ids in the direction material flows")
+
+
+# ---- chains -----------------------------------------------------------------------------------
+
+
+class ChainSummary(Out):
+    id: str
+    name: str | None = None
+    description: str | None = None
+    products: int = Field(description="products in the chain")
+
+
+class ChainDetail(Provenance, ChainSummary):
+    stages: dict[str, int] = Field(
+        description="products by stage (upstream, midstream, downstream; 'unstaged' without)"
+    )
+    key_enterprises: int = Field(description="enterprises on the chain's key-enterprise list")
+
+
+class ChainProduct(Out):
+    id: str
+    name: str | None = None
+    category: str | None = None
+    stage: str | None = None
+
+
+# ---- enterprises ------------------------------------------------------------------------------
+
+
+class RegionRef(Out):
+    code: str
+    name: str | None = None
+    level: str | None = None
+
+
+class ParentRef(Out):
+    id: str
+    name: str | None = None
+    share: float | None = None
+
+
+class EnterpriseCore(Out):
+    id: str
+    name: str | None = None
+    aliases: list[str] | None = None
+    region: RegionRef | None = None
+    lat: float | None = None
+    lon: float | None = None
+    scale: str | None = None
+    tags: list[str] | None = None
+    parent: ParentRef | None = Field(default=None, description="the owning enterprise")
+    suppliers: int = Field(description="direct suppliers (SUPPLIES into it)")
+    customers: int = Field(description="direct customers (SUPPLIES out of it)")
+    products: int = Field(description="products it produces")
+
+
+class EnterpriseDetail(Provenance, WarningResults, NodeResults, EnterpriseCore):
+    """An enterprise; fields are ordered: its own, analysis results, warning, provenance."""
+
+
+class EnterpriseProduct(Out):
+    id: str
+    name: str | None = None
+    category: str | None = None
+    capacity_per_day: float | None = None
+    output_per_day: float | None = None
+    unit: str | None = None
+    as_of: dt.date | None = None
+
+
+# ---- products ---------------------------------------------------------------------------------
+
+
+class ChainRef(Out):
+    id: str
+    name: str | None = None
+    stage: str | None = None
+
+
+class ProductResults(Out):
+    """Written back by the analyses (absent until they have run)."""
+
+    producers: int | None = Field(
+        default=None, description="live producers on record (0: made by an unknown producer)"
+    )
+    sourcing: str | None = Field(default=None, description="sole, multiple or unknown")
+    regional_single_source: bool | None = None
+    group_single_source: bool | None = None
+    hhi: float | None = None
+    hhi_region: float | None = None
+    effective_sources: float | None = None
+    achievable_per_day: float | None = None
+    limiting_input: str | None = None
+    spof_count: int | None = None
+
+
+class ProductCore(Out):
+    id: str
+    name: str | None = None
+    hs_code: str | None = None
+    unit: str | None = None
+    category: str | None = None
+    stage_type: str | None = None
+    lead_time_days: float | None = None
+    unit_cost: float | None = None
+    demand_per_day: float | None = None
+    chains: list[ChainRef] = Field(description="the chains it belongs to, with its stage")
+    producer_count: int = Field(description="enterprises with a PRODUCES edge to it")
+    inputs: int = Field(description="direct bill-of-materials inputs")
+    outputs: int = Field(description="products it is a direct input to")
+
+
+class ProductDetail(Provenance, WarningResults, NodeResults, ProductResults, ProductCore):
+    """A product; fields are ordered: its own, analysis results, warning, provenance."""
+
+
+class Producer(Out):
+    id: str
+    name: str | None = None
+    region: str | None = None
+    capacity_per_day: float | None = None
+    output_per_day: float | None = None
+    unit: str | None = None
+    as_of: dt.date | None = None
+
+
+# ---- loads ------------------------------------------------------------------------------------
+
+
+class RejectOut(Out):
+    file: str
+    line: int = Field(description="1-based line (a CSV header is line 1), sheet row or record")
+    column: str
+    value: str
+    reason: str
+
+
+class LoadReportOut(Out):
+    file: str = Field(description="the uploaded file's name")
+    load_id: str = Field(description="the (:Load) record; empty for a file not loaded")
+    kinds: list[str]
+    status: Literal["completed", "rejected", "skipped", "failed", "not loaded", "running"]
+    message: str
+    rows_read: int
+    rows_rejected: int
+    rows_written: int
+    written: dict[str, int] = Field(description="records written per label or type")
+    rejects: list[RejectOut] = Field(description="problems that rejected rows, by line")
+    rejects_total: int
+    warnings: list[RejectOut] = Field(description="problems that did not reject the row")
+    warnings_total: int
+    notes: list[str]
+    seconds: float
+
+
+class LoadResult(Out):
+    reports: list[LoadReportOut]
+
+
+class LoadRecord(Out):
+    id: str
+    file: str | None = None
+    kind: str | None = None
+    mapping: str | None = None
+    chain: str | None = None
+    status: str | None = None
+    message: str | None = None
+    rows_read: int | None = None
+    rows_written: int | None = None
+    rows_rejected: int | None = None
+    sha256: str | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None

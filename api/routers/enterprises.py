@@ -1,0 +1,102 @@
+"""Enterprises: one enterprise, its suppliers and customers by tier, what it produces."""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from fastapi import APIRouter
+
+from api.auth import ReadAccess
+from api.deps import GraphDep, PageDep
+from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierHitOut, paged
+from api.params import DEFAULT_TIERS, EnterpriseId, Tiers
+from api.problems import not_found, responses
+from api.routers.tiered import tier_page
+from api.values import plain, plain_row
+
+router = APIRouter(
+    prefix="/enterprises",
+    tags=["enterprises"],
+    dependencies=[ReadAccess],
+    responses=responses(401, 404, 422, 503),
+)
+
+_ONE: LiteralString = (
+    "MATCH (e:Enterprise {id: $id}) RETURN e {.*} AS e, "
+    "head([(e)-[:LOCATED_IN]->(r:Region) | r {.code, .name, .level}]) AS region, "
+    "head([(e)-[o:OWNED_BY]->(p:Enterprise) | {id: p.id, name: p.name, share: o.share}]) "
+    "AS parent, "
+    "COUNT { MATCH (s:Enterprise)-[:SUPPLIES]->(e) RETURN DISTINCT s } AS suppliers, "
+    "COUNT { MATCH (e)-[:SUPPLIES]->(c:Enterprise) RETURN DISTINCT c } AS customers, "
+    "COUNT { MATCH (e)-[:PRODUCES]->(p:Product) RETURN DISTINCT p } AS products"
+)
+_EXISTS: LiteralString = "MATCH (e:Enterprise {id: $id}) RETURN e.id AS id"
+_PRODUCTS_COUNT: LiteralString = (
+    "MATCH (:Enterprise {id: $id})-[:PRODUCES]->(p:Product) RETURN count(p) AS total"
+)
+_PRODUCTS: LiteralString = (
+    "MATCH (:Enterprise {id: $id})-[r:PRODUCES]->(p:Product) "
+    "WITH p, r ORDER BY p.id SKIP $offset LIMIT $limit "
+    "RETURN p.id AS id, p.name AS name, p.category AS category, "
+    "r.capacity_per_day AS capacity_per_day, r.output_per_day AS output_per_day, "
+    "r.unit AS unit, r.as_of AS as_of"
+)
+
+
+@router.get("/{id}", response_model=EnterpriseDetail, summary="One enterprise")
+def get_enterprise(id: EnterpriseId, graph: GraphDep) -> EnterpriseDetail:
+    """Its properties, region, owner, how many direct suppliers, customers and products it
+    has, and the analysis and warning results written on it."""
+    rows = graph.query(_ONE, {"id": id})
+    if not rows:
+        raise not_found("enterprise", id)
+    row = plain(rows[0])
+    return EnterpriseDetail.model_validate(
+        {
+            **row["e"],
+            "region": row["region"],
+            "parent": row["parent"],
+            "suppliers": row["suppliers"],
+            "customers": row["customers"],
+            "products": row["products"],
+        }
+    )
+
+
+@router.get(
+    "/{id}/suppliers",
+    response_model=Paged[TierHitOut],
+    summary="Suppliers by tier, with the path to each",
+)
+def suppliers(
+    id: EnterpriseId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
+) -> Paged[TierHitOut]:
+    """Every enterprise within ``tiers`` SUPPLIES steps upstream, nearest tier first; each
+    once, at its nearest tier, with one shortest path (supplier first, this enterprise last)."""
+    return tier_page(graph, id, "upstream", tiers, "enterprise", page)
+
+
+@router.get(
+    "/{id}/customers",
+    response_model=Paged[TierHitOut],
+    summary="Customers by tier, with the path to each",
+)
+def customers(
+    id: EnterpriseId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
+) -> Paged[TierHitOut]:
+    """Every enterprise within ``tiers`` SUPPLIES steps downstream, nearest tier first (path:
+    this enterprise first)."""
+    return tier_page(graph, id, "downstream", tiers, "enterprise", page)
+
+
+@router.get(
+    "/{id}/products",
+    response_model=Paged[EnterpriseProduct],
+    summary="What an enterprise produces, with its capacity",
+)
+def products(id: EnterpriseId, graph: GraphDep, page: PageDep) -> Paged[EnterpriseProduct]:
+    if not graph.query(_EXISTS, {"id": id}):
+        raise not_found("enterprise", id)
+    total = graph.query(_PRODUCTS_COUNT, {"id": id})[0]["total"]
+    rows = graph.query(_PRODUCTS, {"id": id, "offset": page.offset, "limit": page.limit})
+    return paged([EnterpriseProduct(**plain_row(r)) for r in rows], total, page.limit, page.offset)

@@ -1,0 +1,276 @@
+"""API latency: tier-N supplier lookups against `supplymap serve` on 127.0.0.1.
+
+    python bench/api.py --enterprises 100000 --requests 3000 --concurrency 8
+
+Builds a synthetic layered supply network in a throwaway database of the local engine through
+the loaders (enterprises in --layers layers; each enterprise outside the first buys from
+--suppliers enterprises of the layer before, a fixed seed), starts `supplymap serve` on a free
+port of 127.0.0.1 as a child process, and sends a bounded load: --requests GET
+/enterprises/{id}/suppliers?tiers=N for random enterprises at least N layers deep, from
+--concurrency client threads with keep-alive connections, after --warmup requests. Prints
+requests/s and latency percentiles as a table. Target: p95 < 50 ms at tiers=3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from kg.connection import Graph, local_engine
+from kg.settings import Settings
+from loaders.pipeline import Loader, LoadOptions
+
+console = Console(width=120)
+
+
+def ids_by_layer(n: int, layers: int) -> list[list[str]]:
+    size = n // layers
+    return [[f"E{layer}-{i:06d}" for i in range(size)] for layer in range(layers)]
+
+
+def make_files(
+    folder: Path, n: int, layers: int, suppliers: int, seed: int
+) -> tuple[list[Path], list[list[str]]]:
+    """Canonical CSV files of the network, and the enterprise ids of each layer."""
+    rng = random.Random(seed)
+    layer_ids = ids_by_layer(n, layers)
+    size = len(layer_ids[0])
+    enterprises = pd.DataFrame(
+        {
+            "id": [e for ids in layer_ids for e in ids],
+            "name": [f"Enterprise {e}" for ids in layer_ids for e in ids],
+            "scale": [rng.choice(["large", "medium", "small"]) for _ in range(size * layers)],
+        }
+    )
+    products = pd.DataFrame(
+        {"id": [f"P{i}" for i in range(layers)], "name": [f"Stage {i}" for i in range(layers)]}
+    )
+    links = []
+    for layer in range(1, layers):
+        before = layer_ids[layer - 1]
+        for customer in layer_ids[layer]:
+            for supplier in rng.sample(before, suppliers):
+                links.append((supplier, customer, f"P{layer - 1}", round(rng.random(), 3)))
+    supplies = pd.DataFrame(links, columns=["supplier", "customer", "product", "share"])
+    paths = [folder / "products.csv", folder / "enterprises.csv", folder / "supplies.csv"]
+    products.to_csv(paths[0], index=False)
+    enterprises.to_csv(paths[1], index=False)
+    supplies.to_csv(paths[2], index=False)
+    return paths, layer_ids
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"supplymap serve exited with {proc.returncode}")
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"supplymap serve did not answer /health within {timeout:.0f} s")
+
+
+def run_load(
+    base: str, ids: list[str], tiers: int, requests: int, concurrency: int, seed: int
+) -> tuple[list[float], int, float, list[int]]:
+    """Send ``requests`` lookups from ``concurrency`` threads; latencies in ms."""
+    rng = random.Random(seed)
+    plan = [rng.choice(ids) for _ in range(requests)]
+    latencies: list[float] = []
+    totals: list[int] = []
+    errors = 0
+    lock = threading.Lock()
+    cursor = iter(range(requests))
+
+    def worker() -> None:
+        nonlocal errors
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while True:
+                with lock:
+                    i = next(cursor, None)
+                if i is None:
+                    return
+                t = time.perf_counter()
+                r = client.get(f"/enterprises/{plan[i]}/suppliers", params={"tiers": tiers})
+                ms = (time.perf_counter() - t) * 1000
+                with lock:
+                    if r.status_code == 200:
+                        latencies.append(ms)
+                        totals.append(r.json()["total"])
+                    else:
+                        errors += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return latencies, errors, time.perf_counter() - started, totals
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time so far of a process and its child processes (the workers of
+    `serve --workers N`), from Linux /proc; None elsewhere."""
+    if pid is None:
+        return None
+    own = _stat(pid)
+    if own is None:
+        return None
+    ticks = int(own[11]) + int(own[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) and fields[1] == str(pid):
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def per_request_ms(before: float | None, after: float | None, n: int) -> str:
+    return "-" if before is None or after is None else f"{(after - before) * 1000 / n:.1f}"
+
+
+def pct(values: list[float], q: int) -> float:
+    """The q-th percentile (1-99)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--layers", type=int, default=8)
+    parser.add_argument("--suppliers", type=int, default=3, help="suppliers per enterprise")
+    parser.add_argument("--tiers", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workers", type=int, default=1, help="supplymap serve --workers")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--database", help="use this already built database (from --keep)")
+    args = parser.parse_args()
+    if args.tiers >= args.layers:
+        raise SystemExit("--tiers must be below --layers")
+    settings = Settings()
+    if not settings.uses_local_engine:
+        raise SystemExit("bench/api.py creates a throwaway database: run it on the local engine")
+    engine = local_engine(settings)
+    name = args.database or f"bench_api_{uuid.uuid4().hex[:8]}"
+    keep = args.keep or bool(args.database)
+    with Graph.from_settings(settings) as base_graph:
+        layer_ids = ids_by_layer(args.enterprises, args.layers)
+        links = (args.layers - 1) * len(layer_ids[0]) * args.suppliers
+        if not args.database:
+            engine.create_database(name)
+        proc: subprocess.Popen[bytes] | None = None
+        try:
+            if not args.database:
+                graph = Graph(base_graph.driver, name)
+                with tempfile.TemporaryDirectory() as tmp:
+                    t = time.perf_counter()
+                    files, _ = make_files(
+                        Path(tmp), args.enterprises, args.layers, args.suppliers, args.seed
+                    )
+                    for report in Loader(graph).load_files(files, LoadOptions()):
+                        assert report.status == "completed", report.message
+                    load_s = time.perf_counter() - t
+                console.print(
+                    f"built {args.enterprises:,} enterprises, {links:,} SUPPLIES links in "
+                    f"{load_s:.0f} s through the loaders (database {name})",
+                    highlight=False,
+                )
+            port = free_port()
+            env = {**os.environ, "SUPPLYMAP_ENGINE_DATABASE": name}
+            serve = Path(sys.executable).with_name("supplymap")
+            command = [str(serve), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            command += ["--log-level", "warning", "--workers", str(args.workers)]
+            proc = subprocess.Popen(command, env=env)
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base, proc, 120)
+            deep = [e for ids in layer_ids[args.tiers :] for e in ids]
+            run_load(base, deep, args.tiers, args.warmup, 4, args.seed + 1)
+            table = Table(
+                title=f"GET /enterprises/{{id}}/suppliers?tiers={args.tiers}: "
+                f"{args.enterprises:,} enterprises, {links:,} links, {args.workers} worker(s), "
+                f"{args.requests:,} requests per row",
+                caption="hits: suppliers found per lookup; cpu: CPU time per request of the "
+                "API processes and of the engine",
+            )
+            for col in (
+                "clients",
+                "req/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "max ms",
+                "hits",
+                "errors",
+                "API cpu ms",
+                "engine cpu ms",
+                "p95<50",
+            ):
+                table.add_column(col, justify="right")
+            engine_pid = engine.status().pid
+            for i, c in enumerate(args.concurrency):
+                cpu = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
+                lat, errors, seconds, totals = run_load(
+                    base, deep, args.tiers, args.requests, c, args.seed + 2 + i
+                )
+                cpu_after = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
+                p95 = pct(lat, 95)
+                table.add_row(
+                    str(c),
+                    f"{len(lat) / seconds:,.0f}",
+                    f"{pct(lat, 50):.1f}",
+                    f"{p95:.1f}",
+                    f"{pct(lat, 99):.1f}",
+                    f"{max(lat):.1f}",
+                    f"{statistics.mean(totals):.1f}",
+                    str(errors),
+                    per_request_ms(cpu[0], cpu_after[0], args.requests),
+                    per_request_ms(cpu[1], cpu_after[1], args.requests),
+                    "yes" if p95 < 50 else "no",
+                )
+            console.print(table)
+        finally:
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            if not keep:
+                engine.drop_database(name)
+
+
+if __name__ == "__main__":
+    main()
