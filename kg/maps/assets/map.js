@@ -99,14 +99,16 @@
       return;
     }
     var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-    var right = 0;
+    var right = 0, leftRoom = 0; // px the labels of the outer columns need beyond the bands
     for (var j = 0; j < n; j++) {
       minX = Math.min(minX, X[j] - R[j]);
       maxX = Math.max(maxX, X[j] + R[j]);
       minY = Math.min(minY, Y[j] - R[j]);
       maxY = Math.max(maxY, Y[j] + R[j]);
       var d = data.nodes[j];
-      if (d.room === null && d.lt === 0 && d.label) right = Math.max(right, widthOf(j) + 14);
+      if (d.room !== null || d.lt !== 0 || !d.label) continue;
+      if (d.side < 0) leftRoom = Math.max(leftRoom, widthOf(j) + 14);
+      else right = Math.max(right, widthOf(j) + 14);
     }
     minX -= BAND;
     maxX += BAND;
@@ -114,13 +116,14 @@
     maxY += BAND;
     var W = container.clientWidth, H = container.clientHeight;
     right = Math.min(right, 0.3 * W);
+    leftRoom = Math.min(leftRoom, 0.12 * W); // a long name there is cut rather than shrink the map
     var top = columns.length ? 34 : 12, bottom = columns.length ? 30 : 12;
     var s = Math.min(
-      (W - 24 - right) / Math.max(maxX - minX, 1),
+      (W - 24 - right - leftRoom) / Math.max(maxX - minX, 1),
       (H - top - bottom) / Math.max(maxY - minY, 1),
       1
     );
-    var left = (W - (maxX - minX) * s - right) / 2;
+    var left = leftRoom + (W - (maxX - minX) * s - right - leftRoom) / 2;
     var upper = top + (H - top - bottom - (maxY - minY) * s) / 2;
     network.moveTo({
       position: { x: minX + (W / 2 - left) / s, y: minY + (H / 2 - upper) / s },
