@@ -31,9 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from string import Template
-from typing import Any
-
-from pyvis.network import Network
+from typing import TYPE_CHECKING, Any
 
 from kg.maps.data import MapData, MapNode
 from kg.maps.layout import ROW, MapLayout, map_layout
@@ -63,6 +61,9 @@ from kg.maps.text import (
     short_name,
     upstream_sentence,
 )
+
+if TYPE_CHECKING:
+    from pyvis.network import Network  # imported where used: it pulls in networkx
 
 LABEL_MAX = 32
 # The page cuts each label to the room it has on screen; the data carries up to this much of a
@@ -336,6 +337,8 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
         "to": [edge["to"] for edge in edges],
         "style": [edge["style"] for edge in edges],
     }
+
+    from pyvis.network import Network
 
     net = Network(
         height="100%", width="100%", directed=True, heading=data.title, cdn_resources="in_line"
