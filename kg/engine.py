@@ -97,6 +97,14 @@ def _is_our_server(pid: int, data_dir: Path) -> bool:
     )
 
 
+def _database_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", name):
+        raise EngineError(
+            f"not a valid database name: {name!r} (a letter, then letters, digits or '_')"
+        )
+    return name
+
+
 class LocalEngine:
     """Start, stop and find the local ArcadeDB Bolt server kept under ``home``."""
 
@@ -155,17 +163,13 @@ class LocalEngine:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _probe(self, bolt_port: int, timeout: float = 3.0) -> bool:
-        """True when the server answers a query on our database over Bolt."""
+        """True when the server accepts our credentials over Bolt (whatever its databases)."""
         uri = f"bolt://127.0.0.1:{bolt_port}"
         try:
-            with (
-                GraphDatabase.driver(
-                    uri, auth=(ENGINE_USER, self.password()), connection_timeout=timeout
-                ) as driver,
-                driver.session(database=self.database) as session,
-            ):
-                # An auto-commit read: no driver retries, one attempt within the timeout.
-                session.run("RETURN 1 AS ok").consume()
+            with GraphDatabase.driver(
+                uri, auth=(ENGINE_USER, self.password()), connection_timeout=timeout
+            ) as driver:
+                driver.verify_connectivity()
             return True
         except AuthError as exc:
             raise EngineError(
@@ -297,7 +301,12 @@ class LocalEngine:
                     "the local engine exited during start-up; its log says:\n"
                     f"{self._log_tail()}\n(full log: {self.log_file})"
                 )
-            if state.get("bolt_port") and self._probe(state["bolt_port"], timeout=2.0):
+            if (
+                state.get("bolt_port")
+                and self._probe(state["bolt_port"], timeout=2.0)
+                # Bolt answers before the server has created its default database.
+                and (not started or self.database_exists(self.database))
+            ):
                 return self.status()
             time.sleep(delay)
             delay = min(delay * 1.5, 1.0)
@@ -348,36 +357,54 @@ class LocalEngine:
 
     # ---- databases -----------------------------------------------------------------------
 
-    def _server_command(self, command: str) -> None:
-        """Run an ArcadeDB server command (create/drop database) over its local HTTP API."""
+    def _http(self, path: str, command: str | None = None) -> object:
+        """Call the engine's local HTTP API (GET, or POST a server command); return its result."""
         request = urllib.request.Request(
-            f"{self.http_url}/api/v1/server",
-            data=json.dumps({"command": command}).encode(),
+            f"{self.http_url}/api/v1/{path}",
+            data=json.dumps({"command": command}).encode() if command is not None else None,
             headers={
                 "Authorization": "Basic "
                 + base64.b64encode(f"{ENGINE_USER}:{self.password()}".encode()).decode(),
                 "Content-Type": "application/json",
             },
-            method="POST",
+            method="POST" if command is not None else "GET",
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                response.read()
+                body = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")
-            raise EngineError(f"the local engine refused {command!r}: {detail}") from exc
+            raise EngineError(f"the local engine refused {command or path!r}: {detail}") from exc
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise EngineError(f"the local engine's HTTP API did not answer: {exc}") from exc
+        return body.get("result") if isinstance(body, dict) else None
+
+    def _server_command(self, command: str) -> None:
+        """Run an ArcadeDB server command (create/drop database)."""
+        self._http("server", command)
+
+    def database_exists(self, name: str) -> bool:
+        try:
+            return self._http(f"exists/{_database_name(name)}") is True
+        except EngineError:
+            return False
 
     def create_database(self, name: str) -> None:
         """Create a database on the running engine (used to isolate test modules)."""
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", name):
-            raise EngineError(f"not a valid database name: {name!r}")
-        self._server_command(f"create database {name}")
+        self._server_command(f"create database {_database_name(name)}")
 
     def drop_database(self, name: str) -> None:
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,62}", name):
-            raise EngineError(f"not a valid database name: {name!r}")
-        self._server_command(f"drop database {name}")
+        self._server_command(f"drop database {_database_name(name)}")
 
     def ensure_running(self) -> EngineStatus:
+        """A running server with our database: started if needed, the database made if new."""
         current = self.status()
-        return current if current.running else self.start()
+        if not current.running:
+            current = self.start()
+        if not self.database_exists(self.database):
+            try:
+                self.create_database(self.database)
+            except EngineError:
+                if not self.database_exists(self.database):  # not a race with another creator
+                    raise
+        return current

@@ -95,3 +95,20 @@ def test_settings_refuse_placeholder_secrets_in_production() -> None:
         "k1-0123456789abcdef",
         "k2-0123456789abcdef",
     ]
+
+
+def test_a_configured_database_is_made_on_the_running_engine(engine: LocalEngine) -> None:
+    """Another database name on the same home reuses the server and creates the database."""
+    from kg.connection import Graph
+
+    first = engine.start()
+    other = LocalEngine(engine.home, database="second_db", start_timeout=30)
+    assert other.status().running  # the server answers whatever its databases
+    assert not other.database_exists("second_db")
+    status = other.ensure_running()
+    assert status.pid == first.pid and other.database_exists("second_db")
+    assert status.uri
+    with Graph.connect(status.uri, "root", other.password(), "second_db") as g:
+        assert g.query("RETURN 1 AS one") == [{"one": 1}]
+    with pytest.raises(EngineError, match="not a valid database name"):
+        other.create_database("bad name; drop")
