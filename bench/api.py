@@ -246,6 +246,11 @@ def main() -> None:
                     base, deep, args.tiers, args.requests, c, args.seed + 2 + i
                 )
                 cpu_after = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
+                if len(lat) < 2:
+                    raise SystemExit(
+                        f"{errors} of {args.requests} requests failed: is database {name!r} "
+                        "one that an earlier run built and kept (--keep)?"
+                    )
                 p95 = pct(lat, 95)
                 table.add_row(
                     str(c),
