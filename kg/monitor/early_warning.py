@@ -181,25 +181,18 @@ def _holding_warnings(ctx: RuleContext) -> Iterable[EarlyWarning]:
                     ),
                     chains=ctx.chains(pid),
                 )
-        max_age = pr.stale.max_age_days.inventory
-        age = (snap.at - h.as_of).days
-        if age > max_age:
-            yield EarlyWarning(
-                pr.stale.level,
-                "stale-inventory",
-                "holding",
-                pid,
-                enterprise=holder,
-                as_of=h.as_of,
-                value=float(age),
-                threshold=float(max_age),
-                reason=(
-                    f"stale data: the latest inventory snapshot of {_label(snap, pid)} at "
-                    f"{_ent(snap, holder)} is {age} days old ({h.as_of}); the rules ask for one "
-                    f"within {max_age} days"
-                ),
-                chains=ctx.chains(pid),
-            )
+        stale = _stale(
+            ctx,
+            pid,
+            "stale-inventory",
+            "holding",
+            h.as_of,
+            pr.stale.max_age_days.inventory,
+            f"the latest inventory snapshot of {_label(snap, pid)} at {_ent(snap, holder)}",
+            enterprise=holder,
+        )
+        if stale is not None:
+            yield stale
 
 
 def _product_warnings(ctx: RuleContext) -> Iterable[EarlyWarning]:
@@ -272,75 +265,86 @@ def _product_warnings(ctx: RuleContext) -> Iterable[EarlyWarning]:
         )
 
 
+def _stale(
+    ctx: RuleContext,
+    pid: str,
+    rule: str,
+    subject: Subject,
+    as_of: dt.date | None,
+    max_age: int,
+    what: str,
+    *,
+    enterprise: str | None = None,
+    area: str | None = None,
+) -> EarlyWarning | None:
+    """A stale-data warning when the snapshot of ``what`` is older than ``max_age`` days on
+    the reference date, or has no date at all; None when it is recent enough."""
+    if as_of is None:
+        age: int | None = None
+        age_text = "has no as_of date"
+    else:
+        age = (ctx.snap.at - as_of).days
+        if age <= max_age:
+            return None
+        age_text = f"is {age} days old ({as_of})"
+    return EarlyWarning(
+        ctx.for_product(pid).stale.level,
+        rule,
+        subject,
+        pid,
+        enterprise=enterprise,
+        area=area,
+        as_of=as_of,
+        value=None if age is None else float(age),
+        threshold=float(max_age),
+        reason=f"stale data: {what} {age_text}; the rules ask for one within {max_age} days",
+        chains=ctx.chains(pid),
+    )
+
+
 def _stale_other(ctx: RuleContext) -> Iterable[EarlyWarning]:
+    """Stale capacity (or undated), stockpile and demand snapshots."""
     snap = ctx.snap
-    for (eid, pid), c in sorted(snap.capacity.items()):
-        pr = ctx.for_product(pid)
-        max_age = pr.stale.max_age_days.capacity
-        if c.as_of is None:
-            age_text, age = "has no as_of date", None
-        else:
-            age = (snap.at - c.as_of).days
-            if age <= max_age:
-                continue
-            age_text = f"is {age} days old ({c.as_of})"
-        yield EarlyWarning(
-            pr.stale.level,
+    candidates = [
+        _stale(
+            ctx,
+            pid,
             "stale-capacity",
             "enterprise",
-            pid,
+            c.as_of,
+            ctx.for_product(pid).stale.max_age_days.capacity,
+            f"the capacity figure of {_label(snap, pid)} at {_ent(snap, eid)}",
             enterprise=eid,
-            as_of=c.as_of,
-            value=None if age is None else float(age),
-            threshold=float(max_age),
-            reason=(
-                f"stale data: the capacity figure of {_label(snap, pid)} at {_ent(snap, eid)} "
-                f"{age_text}; the rules ask for one within {max_age} days"
-            ),
-            chains=ctx.chains(pid),
         )
-    for (eid, pid), s in sorted(snap.stockpiles.items()):
-        pr = ctx.for_product(pid)
-        max_age = pr.stale.max_age_days.stockpiles
-        age = (snap.at - s.as_of).days
-        if age > max_age:
-            yield EarlyWarning(
-                pr.stale.level,
-                "stale-stockpiles",
-                "enterprise",
-                pid,
-                enterprise=eid,
-                as_of=s.as_of,
-                value=float(age),
-                threshold=float(max_age),
-                reason=(
-                    f"stale data: the latest stockpile snapshot of {_label(snap, pid)} at reserve "
-                    f"{_ent(snap, eid)} is {age} days old ({s.as_of}); the rules ask for one "
-                    f"within {max_age} days"
-                ),
-                chains=ctx.chains(pid),
-            )
-    for (area, pid), d in sorted(snap.demand.items()):
-        pr = ctx.for_product(pid)
-        max_age = pr.stale.max_age_days.demand
-        age = (snap.at - d.as_of).days
-        if age > max_age:
-            yield EarlyWarning(
-                pr.stale.level,
-                "stale-demand",
-                "area",
-                pid,
-                area=area,
-                as_of=d.as_of,
-                value=float(age),
-                threshold=float(max_age),
-                reason=(
-                    f"stale data: the latest demand snapshot of {_label(snap, pid)} for area "
-                    f"{d.area_name or area} is {age} days old ({d.as_of}); the rules ask for "
-                    f"one within {max_age} days"
-                ),
-                chains=ctx.chains(pid),
-            )
+        for (eid, pid), c in sorted(snap.capacity.items())
+    ]
+    candidates += [
+        _stale(
+            ctx,
+            pid,
+            "stale-stockpiles",
+            "enterprise",
+            s.as_of,
+            ctx.for_product(pid).stale.max_age_days.stockpiles,
+            f"the latest stockpile snapshot of {_label(snap, pid)} at reserve {_ent(snap, eid)}",
+            enterprise=eid,
+        )
+        for (eid, pid), s in sorted(snap.stockpiles.items())
+    ]
+    candidates += [
+        _stale(
+            ctx,
+            pid,
+            "stale-demand",
+            "area",
+            d.as_of,
+            ctx.for_product(pid).stale.max_age_days.demand,
+            f"the latest demand snapshot of {_label(snap, pid)} for area {d.area_name or area}",
+            area=area,
+        )
+        for (area, pid), d in sorted(snap.demand.items())
+    ]
+    return [w for w in candidates if w is not None]
 
 
 def rule_warnings(snap: Snapshots, rules: Rules) -> list[EarlyWarning]:
