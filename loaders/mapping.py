@@ -247,14 +247,17 @@ def apply_mapping(
     df: pd.DataFrame,
     problems: Problems,
     context: dict[str, str] | None = None,
-) -> dict[str, pd.DataFrame]:
+) -> list[tuple[str, pd.DataFrame]]:
     """Make one canonical table per output of the mapping, each keeping the source lines.
+
+    Several outputs may name one kind (a car maker, its supplier and the supplier's parent
+    are all enterprises): each gives its own table, in the mapping's order.
 
     ``context`` holds the names a template may use besides the row's columns: ``chain``
     (the chain the load puts products in) and ``file_stem``.
     """
     context = context or {}
-    out: dict[str, pd.DataFrame] = {}
+    out: list[tuple[str, pd.DataFrame]] = []
     for output in mapping.outputs:
         frame = _explode(df, output.explode, problems) if output.explode else df
         kind = KINDS[output.kind]
@@ -271,5 +274,5 @@ def apply_mapping(
                 )
                 continue
             result[name] = _apply_column(spec, frame, context).to_numpy() if len(frame) else []
-        out[output.kind] = result
+        out.append((output.kind, result))
     return out

@@ -233,13 +233,16 @@ class Loader:
                 return report
 
         context = {"file_stem": path.stem, **({"chain": chain} if chain else {})}
-        frames_raw = apply_mapping(mapping, raw, problems, context) if mapping else {spec.name: raw}
+        frames_raw = (
+            apply_mapping(mapping, raw, problems, context) if mapping else [(spec.name, raw)]
+        )
         self._apply_chain(frames_raw, chain, report)
+        # One table per output, keyed "<n>:<kind>": several outputs may share a kind.
         frames: dict[str, tuple[Kind, pd.DataFrame, TableProblems]] = {}
-        for name, frame in frames_raw.items():
+        for n, (name, frame) in enumerate(frames_raw):
             kind = KINDS[name]
             table = TableProblems(problems, [int(v) for v in frame[LINE]])
-            frames[name] = (kind, validate_kind(frame, kind, table), table)
+            frames[f"{n}:{name}"] = (kind, validate_kind(frame, kind, table), table)
         extra = {model.CHAIN: {chain}} if chain else None
         check_references(frames, self._lookup_keys, extra)
 
@@ -280,9 +283,11 @@ class Loader:
             return report
 
         writes: list[tuple[str, Write]] = []
-        for name, (kind, typed, table) in frames.items():
+        for kind, typed, table in frames.values():
             good = typed.drop(index=sorted(table.bad_rows)) if table.bad_rows else typed
-            writes.extend((name, w) for w in kind.build(good))
+            writes.extend((kind.name, w) for w in kind.build(good))
+        # Every node before any relationship: a link may end at a node another output makes.
+        writes.sort(key=lambda item: not isinstance(item[1].target, NodeType))
         total = sum(len(w.rows) for _, w in writes)
         provenance = {
             "source": source,
@@ -358,23 +363,24 @@ class Loader:
             self._schema_ready = True
 
     def _apply_chain(
-        self, frames: dict[str, pd.DataFrame], chain: str | None, report: LoadReport
+        self, frames: list[tuple[str, pd.DataFrame]], chain: str | None, report: LoadReport
     ) -> None:
         if not chain:
             return
         used = False
-        if "products" in frames:
-            df = frames["products"]
-            existing = df["chain"] if "chain" in df.columns else pd.Series([None] * len(df))
-            df["chain"] = [_with_chain(v, chain) for v in existing.tolist()]
-            used = True
-        if "key_enterprises" in frames:
-            df = frames["key_enterprises"]
-            if "chain" not in df.columns:
-                df["chain"] = chain
-            else:
-                df["chain"] = df["chain"].where(df["chain"].notna() & (df["chain"] != ""), chain)
-            used = True
+        for name, df in frames:
+            if name == "products":
+                existing = df["chain"] if "chain" in df.columns else pd.Series([None] * len(df))
+                df["chain"] = [_with_chain(v, chain) for v in existing.tolist()]
+                used = True
+            elif name == "key_enterprises":
+                if "chain" not in df.columns:
+                    df["chain"] = chain
+                else:
+                    df["chain"] = df["chain"].where(
+                        df["chain"].notna() & (df["chain"] != ""), chain
+                    )
+                used = True
         if not used:
             report.notes.append(f"--chain {chain} applies to products and key_enterprises only")
 
