@@ -160,6 +160,14 @@ class Join(BaseModel):
     on: str | list[str]
     how: Literal["inner", "left"] = "left"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        """YAML 1.1 reads a bare ``on:`` key as true: take it back as ``on``."""
+        if isinstance(data, dict) and True in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
     def columns(self) -> list[str]:
         return [self.on] if isinstance(self.on, str) else list(self.on)
 
@@ -176,6 +184,10 @@ class Output(BaseModel):
     columns: dict[str, ColumnMap]
     properties: dict[str, ColumnMap] = Field(default_factory=dict)
     identity: list[str] = Field(default_factory=list)
+    same_key: Literal["reject", "first"] = Field(
+        default="reject",
+        description="rows that give one record different values: reject them, or keep the first",
+    )
 
     @field_validator("kind")
     @classmethod

@@ -247,9 +247,17 @@ class Transform:
                 select.append(f"{_aggregate(spec, column)} AS {column}")
         select += [f"min({LINE}) AS {LINE}", f"count(*) AS {ROWS}"]
         group = f" GROUP BY {', '.join(groups)}" if groups else ""
-        final = f"SELECT {', '.join(select)} FROM ({mapped_sql}){group} ORDER BY {LINE}"
-        frame = self.con.execute(final).df()
-        merged = int(frame[ROWS].sum()) - len(frame) if len(frame) else 0
+        final = f"SELECT {', '.join(select)} FROM ({mapped_sql}){group}"
+        if out.same_key == "first":
+            keys = [c for c in (*kind.key, *out.identity) if c in specs]
+            if keys:
+                final = (
+                    f"SELECT * FROM ({final}) QUALIFY row_number() OVER "
+                    f"(PARTITION BY {', '.join(q(k) for k in keys)} ORDER BY {LINE}) = 1"
+                )
+        into = self._count(mapped_sql)
+        frame = self.con.execute(f"{final} ORDER BY {LINE}").df()
+        merged = into - len(frame)
         frame = frame.drop(columns=[ROWS])
         return OutputTable(
             n,
@@ -273,7 +281,7 @@ class Transform:
             if spec.agg in _NUMERIC_AGGS or spec.type in ("int", "float")
         ]
         if not numeric:
-            return mapped_sql
+            return self._typed(mapped_sql, specs)
         conditions = " OR ".join(
             f"({q(c)} IS NOT NULL AND TRY_CAST({q(c)} AS DOUBLE) IS NULL)" for c in numeric
         )
