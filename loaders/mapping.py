@@ -42,11 +42,15 @@ _TAKEN = {p.name for p in model.PROVENANCE} | {"key", "start", "end", "props"}
 
 def check_regex(value: str) -> str:
     """A user's pattern must compile on RE2 (linear time: no backreferences, no lookaround)."""
+    options = re2.Options()
+    options.log_errors = False
     try:
-        re2.compile(value)
+        re2.compile(value, options)
     except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        reason = reason.decode() if isinstance(reason, bytes) else str(reason)
         raise ValueError(
-            f"{value!r} is not a regular expression RE2 accepts ({exc}); patterns run in "
+            f"{value!r} is not a regular expression RE2 accepts ({reason}); patterns run in "
             "linear time, so backreferences and lookaround are not available"
         ) from exc
     return value

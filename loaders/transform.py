@@ -424,6 +424,13 @@ def _aggregate(spec: ColumnMap, column: str) -> str:
         return f"arg_min({column}, {LINE}) FILTER (WHERE {column} IS NOT NULL)"
     if agg == "last":
         return f"arg_max({column}, {LINE}) FILTER (WHERE {column} IS NOT NULL)"
+    if agg in ("min", "max") and spec.type is None:
+        # Numbers compare as numbers when every value is one; other text (ISO dates) as text.
+        number = f"TRY_CAST({column} AS DOUBLE)"
+        return (
+            f"CASE WHEN bool_and({column} IS NULL OR {number} IS NOT NULL) "
+            f"THEN CAST({agg}({number}) AS VARCHAR) ELSE {agg}({column}) END"
+        )
     return f"{agg}({column})"
 
 

@@ -18,6 +18,7 @@ from kg.connection import Graph
 pytestmark = pytest.mark.integration
 
 GALLERY = Path(__file__).parent / "data" / "mappings"
+Y2021 = dt.date(2021, 1, 1)
 
 
 def load(cli: CliRunner, mapping: Path, *files: Path) -> str:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from kg.cli import app
 from kg.connection import Graph
+from loaders.errors import LoadInputError
+from loaders.mapping import load_mapping
 from loaders.pipeline import Loader, LoadOptions
 
 pytestmark = pytest.mark.integration
@@ -24,7 +28,8 @@ def test_several_outputs_of_one_kind_are_all_written(graph: Graph, tmp_path: Pat
         "name: makers\noutputs:\n"
         "  - kind: enterprises\n    columns: {id: maker, name: maker_name}\n"
         "  - kind: enterprises\n    columns: {id: parent, name: parent_name}\n"
-        "  - kind: enterprises\n    columns: {id: supplier, name: supplier_name, parent_id: parent}\n"
+        "  - kind: enterprises\n"
+        "    columns: {id: supplier, name: supplier_name, parent_id: parent}\n"
     )
     report = Loader(graph).load_files([source], LoadOptions(mapping=str(mapping)))[0]
     assert report.status == "completed", report.rejects
@@ -41,3 +46,185 @@ def test_several_outputs_of_one_kind_are_all_written(graph: Graph, tmp_path: Pat
         ("SO-DEN", "Denso", "SO-TI"),
         ("SO-BOS", "Bosch", "SO-RBS"),
     }
+
+
+ORDERS = (
+    "kind,vendor,vendor_name,buyer,buyer_name,item,qty\n"
+    "order,SE-V1,Vendor One,SE-B1,Buyer One,SE-P1,10\n"
+    "order,SE-V1,Vendor One,SE-B1,Buyer One,SE-P1,5\n"
+    "note,SE-V1,Vendor One,SE-B1,Buyer One,SE-P1,\n"
+    "order,SE-V2,Vendor Two,SE-B1,Buyer One,SE-P1,{bad}\n"
+)
+ORDERS_MAPPING = """
+name: orders
+outputs:
+  - kind: enterprises
+    columns: {id: vendor, name: vendor_name}
+  - kind: enterprises
+    columns: {id: buyer, name: buyer_name}
+  - kind: products
+    columns: {id: item, name: item}
+  - kind: supplies
+    where: "kind = 'order'"
+    columns:
+      supplier: vendor
+      customer: buyer
+      product: item
+      volume: {from: qty, agg: sum}
+"""
+
+
+def orders(tmp_path: Path, bad: str = "7") -> tuple[Path, Path]:
+    source = tmp_path / "orders.csv"
+    source.write_text(ORDERS.format(bad=bad))
+    mapping = tmp_path / "orders.yaml"
+    mapping.write_text(ORDERS_MAPPING)
+    return source, mapping
+
+
+def test_filtered_and_merged_rows_are_not_rejects_and_exit_0(
+    graph: Graph, cli: CliRunner, tmp_path: Path
+) -> None:
+    source, mapping = orders(tmp_path)
+    result = cli.invoke(app, ["load", str(source), "--mapping", str(mapping)])
+    assert result.exit_code == 0, result.output
+    assert "completed" in result.output
+    assert "output 4:supplies: 4 rows in, 1 filtered, 1 merged, 0 rejected, 2 records" in (
+        " ".join(result.output.split())
+    )
+    got = graph.query(
+        "MATCH (a)-[x:SUPPLIES]->(b) WHERE a.id STARTS WITH 'SE-' "
+        "RETURN a.id AS a, b.id AS b, x.volume AS v"
+    )
+    assert {(r["a"], r["b"], r["v"]) for r in got} == {
+        ("SE-V1", "SE-B1", 15.0),
+        ("SE-V2", "SE-B1", 7.0),
+    }
+
+
+def test_the_report_counts_each_output(graph: Graph, tmp_path: Path) -> None:
+    source, mapping = orders(tmp_path / "x" if (tmp_path / "x").mkdir() is None else tmp_path)
+    report = Loader(graph).load_files([source], LoadOptions(mapping=str(mapping), force=True))[0]
+    assert report.status == "completed" and report.rows_rejected == 0
+    counts = [
+        (o.output, o.rows_in, o.filtered, o.merged, o.rejected, o.written) for o in report.outputs
+    ]
+    assert counts == [
+        ("1:enterprises", 4, 0, 2, 0, 2),
+        ("2:enterprises", 4, 0, 3, 0, 1),
+        ("3:products", 4, 0, 3, 0, 1),
+        ("4:supplies", 4, 1, 1, 0, 2),
+    ]
+
+
+def test_abort_writes_nothing_from_a_file_with_real_rejects(
+    graph: Graph, cli: CliRunner, tmp_path: Path
+) -> None:
+    source, mapping = orders(tmp_path, bad="seven")
+    source = source.rename(tmp_path / "orders_bad.csv")
+    graph.write("MATCH (n) WHERE n.id STARTS WITH 'SE-' DETACH DELETE n RETURN count(*) AS n")
+    rejects = tmp_path / "rejects.csv"
+    result = cli.invoke(
+        app, ["load", str(source), "--mapping", str(mapping), "--rejects", str(rejects)]
+    )
+    assert result.exit_code == 1
+    assert "not a number: volume" in " ".join(result.output.split())
+    assert graph.query("MATCH (n) WHERE n.id STARTS WITH 'SE-' RETURN count(n) AS n") == [{"n": 0}]
+    skipped = cli.invoke(
+        app,
+        [
+            "load",
+            str(source),
+            "--mapping",
+            str(mapping),
+            "--on-error",
+            "skip",
+            "--rejects",
+            str(rejects),
+        ],
+    )
+    assert skipped.exit_code == 0, skipped.output  # completed: the bad row is reported, not fatal
+    got = graph.query(
+        "MATCH (a)-[x:SUPPLIES]->(b) WHERE a.id STARTS WITH 'SE-' RETURN a.id AS a, x.volume AS v"
+    )
+    assert {(r["a"], r["v"]) for r in got} == {("SE-V1", 15.0)}
+
+
+def test_a_repeat_is_the_same_files_and_mapping_contents_not_its_name(
+    graph: Graph, tmp_path: Path
+) -> None:
+    source, mapping = orders(tmp_path)
+    loader = Loader(graph)
+    first = loader.load_files([source], LoadOptions(mapping=str(mapping), force=True))[0]
+    assert first.status == "completed"
+    renamed = tmp_path / "same_but_renamed.yaml"
+    renamed.write_text(ORDERS_MAPPING.replace("name: orders", "name: orders-renamed"))
+    again = loader.load_files([source], LoadOptions(mapping=str(renamed)))[0]
+    assert again.status == "skipped" and again.load_id == first.load_id
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(ORDERS_MAPPING.replace("agg: sum", "agg: max"))
+    third = loader.load_files([source], LoadOptions(mapping=str(changed)))[0]
+    assert third.status == "completed"
+    got = graph.query("MATCH (:Enterprise {id: 'SE-V1'})-[x:SUPPLIES]->() RETURN x.volume AS v")
+    assert got == [{"v": 10.0}]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "line", "where", "says"),
+    [
+        (
+            "name: x\noutputs:\n  - kind: chains\n    columns:\n      id: {form: a}\n",
+            5,
+            "outputs.0.columns.id.form",
+            "is not a key this place accepts",
+        ),
+        (
+            "name: x\noutputs:\n  - kind: chains\n    columns:\n      id: a\n      nme: b\n",
+            3,
+            "outputs.0",
+            "chains has no column 'nme'",
+        ),
+        (
+            "name: x\noutputs:\n  - kind: chains\n    columns:\n"
+            "      id: {from: a, extract: '(a)\\1'}\n      name: b\n",
+            5,
+            "outputs.0.columns.id.extract",
+            "RE2",
+        ),
+        (
+            "name: x\noutputs:\n  - kind: supplies\n    columns: {supplier: a, customer: b, "
+            "product: c}\n    identity: [year]\n",
+            3,
+            "outputs.0",
+            "identity names 'year', which is not under properties",
+        ),
+    ],
+)
+def test_mapping_errors_name_the_yaml_line_and_key(
+    tmp_path: Path, yaml_text: str, line: int, where: str, says: str
+) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(LoadInputError) as info:
+        load_mapping(str(path))
+    message = str(info.value)
+    assert f"line {line}, at {where}: " in message and says in message, message
+    for internal in ("ColumnMap", "Output", "Mapping", "pydantic", "Value error"):
+        assert internal not in message.replace("mapping", ""), message
+
+
+def test_a_nested_quantifier_pattern_runs_in_linear_time(graph: Graph, tmp_path: Path) -> None:
+    source = tmp_path / "redos.csv"
+    source.write_text("code,name\n" + "a" * 32 + "!,Evil cell\naaaa,Fine\n")
+    mapping = tmp_path / "redos.yaml"
+    mapping.write_text(
+        "name: redos\noutputs:\n  - kind: chains\n    columns:\n"
+        "      id: {from: code, extract: '^((a+)+)$', default: re-none}\n      name: name\n"
+    )
+    # On a backtracking engine (Python's re) this cell takes hours; RE2 answers at once.
+    report = Loader(graph).load_files([source], LoadOptions(mapping=str(mapping)))[0]
+    assert report.status == "completed", report.rejects
+    got = graph.query(
+        "MATCH (c:Chain) WHERE c.name IN ['Evil cell', 'Fine'] RETURN c.id AS id, c.name AS n"
+    )
+    assert {(r["id"], r["n"]) for r in got} == {("re-none", "Evil cell"), ("aaaa", "Fine")}
