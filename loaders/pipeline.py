@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -105,6 +106,7 @@ class LoadReport:
     seconds: float = 0.0
     outputs: list[OutputReport] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     @property
     def rows_written(self) -> int:
@@ -273,6 +275,7 @@ class Loader:
         mapping = spec if isinstance(spec, Mapping) else None
         kind_names = [o.kind for o in mapping.outputs] if mapping else [spec.name]
         report = LoadReport(_names(files), load_id, kind_names, "running")
+        clock = time.perf_counter()
         raw, all_problems, named = self._read(files, mapping, report)
         first = files[0]
         sha256 = _sha256_all(files)
@@ -307,7 +310,11 @@ class Loader:
                 )
                 return report
 
+        report.timings["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         tables = self._transform(mapping, spec, raw, all_problems, named, chain)
+        report.timings["transform"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         self._apply_chain([(t.kind, t.frame) for t in tables], chain, report)
         frames: dict[str, tuple[Kind, pd.DataFrame, TableProblems]] = {}
         side: dict[str, pd.DataFrame] = {}
@@ -340,6 +347,7 @@ class Loader:
             )
         if report.rejects:
             report.rejects_file = str(self._write_rejects(first, options, report.rejects))
+        report.timings["validate"] = time.perf_counter() - clock
 
         load_props: dict[str, Any] = {
             "file": " + ".join(str(p.resolve()) for p in files),
@@ -371,6 +379,7 @@ class Loader:
             )
             return report
 
+        clock = time.perf_counter()
         writes: list[Planned] = []
         for table in tables:
             kind, typed, checks = frames[table.label]
@@ -422,6 +431,7 @@ class Loader:
             except (Neo4jError, DriverError, OSError):
                 report.notes.append("the (:Load) record could not be updated either")
             raise LoadWriteError(report.message) from exc
+        report.timings["write"] = time.perf_counter() - clock
         report.status = "completed"
         report.message = _completed_message(report)
         report.seconds = (_now() - started).total_seconds()

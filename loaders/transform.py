@@ -73,19 +73,15 @@ def lit(value: Any) -> str:
 
 
 def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as stripped text or None (lists joined with ';'); LINE kept as is."""
+    """Cells as text: text columns as they are (DuckDB trims them), others converted cell by
+    cell (1.0 from a sheet becomes '1', lists are joined with ';'); LINE kept as is."""
     out: dict[str, pd.Series] = {}
     for column in df.columns:
         series = df[column]
-        if column == LINE:
-            out[column] = series.astype("int64")
-            continue
-        if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-            stripped = series.str.strip()
-            out[column] = stripped.where(stripped.notna() & (stripped != ""), None)
+        if column == LINE or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            out[column] = series
         else:
-            out[column] = series.map(_cell_text)
-        out[column] = out[column].astype(object)
+            out[column] = series.map(_cell_text).astype(object)
     return pd.DataFrame(out, index=df.index)
 
 
@@ -132,13 +128,26 @@ class Transform:
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
         self.raw: dict[str, pd.DataFrame] = {}
+        self.sizes: dict[str, int] = {}  # rows of each table made from a frame
+        self.dropped = 0  # rows of the current output left out for a cell that is not a number
 
     def close(self) -> None:
         self.con.close()
 
     def add_input(self, name: str, frame: pd.DataFrame) -> None:
+        """Register the frame, and make it a table of trimmed text with NULL for blanks."""
         self.raw[name] = frame
-        self.con.register(name, _text_frame(frame))
+        self._table(name, frame)
+
+    def _table(self, name: str, frame: pd.DataFrame) -> None:
+        raw = f"__raw_{name}"
+        self.con.register(raw, _text_frame(frame))
+        cells = [
+            q(c) if c == LINE else f"nullif(trim(CAST({q(c)} AS VARCHAR)), '') AS {q(c)}"
+            for c in frame.columns
+        ]
+        self.con.execute(f"CREATE VIEW {q(name)} AS SELECT {', '.join(cells)} FROM {q(raw)}")
+        self.sizes[name] = len(frame)
 
     def _fail(self, n: int, key: str, message: str) -> LoadInputError:
         line = self.mapping.line_of(("outputs", n, key))
@@ -156,7 +165,7 @@ class Transform:
         name = out.from_ or self.mapping.input_names()[0]
         if out.explode is not None:
             table = f"__explode_{n}"
-            self.con.register(table, _text_frame(explode(self.raw[name], out.explode, problems)))
+            self._table(table, explode(self.raw[name], out.explode, problems))
             name = table
         if not out.join:
             return f"SELECT * FROM {q(name)}"
@@ -200,7 +209,10 @@ class Transform:
         self, n: int, out: Output, input_name: str, problems: Problems
     ) -> OutputTable:
         base = self._base(n, out, problems)
+        plain = base.removeprefix("SELECT * FROM ")
+        known = next((size for t, size in self.sizes.items() if q(t) == plain), None)
         if out.unpivot is not None:
+            known = None
             unpivot = out.unpivot
             cols = (
                 f"COLUMNS({lit(unpivot.columns)})"
@@ -213,9 +225,8 @@ class Transform:
         if LINE not in available:
             base = f"SELECT *, row_number() OVER () AS {LINE} FROM ({base})"
             available.append(LINE)
-        rows_in = self._count(base)
+        rows_in = known if known is not None else self._count(base)
         filtered_sql = f"SELECT * FROM ({base}) WHERE ({out.where})" if out.where else base
-        kept = self._count(filtered_sql) if out.where else rows_in
 
         kind = KINDS[out.kind]
         specs = {**out.columns, **out.properties}
@@ -234,6 +245,7 @@ class Transform:
             exprs[name] = expr
         mapped = ", ".join([f"{LINE}", *(f"{e} AS {q(c)}" for c, e in exprs.items())])
         mapped_sql = f"SELECT {mapped} FROM ({filtered_sql})"
+        self.dropped = 0
         mapped_sql = self._drop_bad_numbers(mapped_sql, specs, problems)
 
         select: list[str] = []
@@ -247,16 +259,23 @@ class Transform:
                 select.append(f"{_aggregate(spec, column)} AS {column}")
         select += [f"min({LINE}) AS {LINE}", f"count(*) AS {ROWS}"]
         group = f" GROUP BY {', '.join(groups)}" if groups else ""
-        final = f"SELECT {', '.join(select)} FROM ({mapped_sql}){group}"
+        grouped = f"__output_{n}"
+        self.con.execute(
+            f"CREATE TEMP TABLE {grouped} AS SELECT {', '.join(select)} FROM ({mapped_sql}){group}"
+        )
+        total = self.con.execute(f"SELECT sum({ROWS}) FROM {grouped}").fetchone()
+        into = int(total[0]) if total and total[0] is not None else 0
+        kept = into + self.dropped
+        final = f"SELECT * FROM {grouped}"
         if out.same_key == "first":
             keys = [c for c in (*kind.key, *out.identity) if c in specs]
             if keys:
-                final = (
-                    f"SELECT * FROM ({final}) QUALIFY row_number() OVER "
+                final += (
+                    f" QUALIFY row_number() OVER "
                     f"(PARTITION BY {', '.join(q(k) for k in keys)} ORDER BY {LINE}) = 1"
                 )
-        into = self._count(mapped_sql)
         frame = self.con.execute(f"{final} ORDER BY {LINE}").df()
+        self.con.execute(f"DROP TABLE {grouped}")
         merged = into - len(frame)
         frame = frame.drop(columns=[ROWS])
         return OutputTable(
@@ -291,6 +310,7 @@ class Transform:
         ).fetchall()
         if not bad:
             return self._typed(mapped_sql, specs)
+        self.dropped = len(bad)
         lines = set()
         for row in bad:
             lines.add(int(row[0]))
