@@ -33,7 +33,7 @@ from loaders.kinds import KINDS
 from loaders.readers import ReadOptions
 
 Agg = Literal["sum", "count", "count_distinct", "min", "max", "first", "last", "list"]
-NormStep = Literal["spaces", "accents", "upper", "lower", "id"]
+NormStep = Literal["spaces", "accents", "punctuation", "upper", "lower", "id"]
 PropType = Literal["str", "int", "float", "date", "list"]
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Names a mapping may not give a property of its own: provenance and the writer's row fields.

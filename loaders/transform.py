@@ -386,6 +386,8 @@ class Transform:
         for step in spec.normalize or []:
             if step in ("accents", "id"):
                 expr = f"strip_accents({expr})"
+            if step == "punctuation":
+                expr = f"regexp_replace({expr}, '[[:punct:]]+', ' ', 'g')"
             if step in ("spaces", "id"):
                 expr = f"trim(regexp_replace({expr}, '\\s+', ' ', 'g'))"
             if step in ("upper", "id"):
