@@ -255,6 +255,9 @@ class Transform:
             if spec.agg is None:
                 select.append(column)
                 groups.append(column)
+            elif name in out.columns:
+                # A canonical column goes to validation as text, like a file's cells.
+                select.append(f"CAST({_aggregate(spec, column)} AS VARCHAR) AS {column}")
             else:
                 select.append(f"{_aggregate(spec, column)} AS {column}")
         select += [f"min({LINE}) AS {LINE}", f"count(*) AS {ROWS}"]
