@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from kg.analysis.projection import project
+from kg.analysis.single_source import product_sourcing
 from kg.cli import app
 from kg.connection import Graph
 
@@ -121,6 +123,12 @@ def test_semiconductor_type_column_join_and_shares(graph: Graph, cli: CliRunner)
         ("US", "DEPOSITION TOOLS", 0.45),
         ("JP", "DEPOSITION TOOLS", 0.3),
     }
+    # Regional concentration uses the published shares of world output.
+    sourcing = {s.product: s for s in product_sourcing(project(graph), None)}
+    assert sourcing["LOGIC FOUNDRY"].hhi_region == pytest.approx(0.63**2 + 0.18**2 + 2 * 0.06**2)
+    assert sourcing["EUV SCANNERS"].hhi_region == pytest.approx(1.0)
+    assert sourcing["DEPOSITION TOOLS"].hhi_region == pytest.approx(0.45**2 + 0.3**2)
+    assert sourcing["LOGIC FOUNDRY"].producers == 2  # Samsung is a producer without a share
 
 
 def test_shipment_history_distinct_nodes_and_aggregated_links(graph: Graph, cli: CliRunner) -> None:
