@@ -203,6 +203,7 @@ class Transform:
         except duckdb.Error as exc:
             key = "sql" if out.sql else ("where" if out.where else "columns")
             message = str(exc).split("\n")[0]
+            message = message.split(" Error: ", 1)[-1]  # DuckDB's class of error is ours to keep
             raise self._fail(n, key, f"the query does not run: {message}") from exc
 
     def _compile_and_run(

@@ -228,3 +228,20 @@ def test_a_nested_quantifier_pattern_runs_in_linear_time(graph: Graph, tmp_path:
         "MATCH (c:Chain) WHERE c.name IN ['Evil cell', 'Fine'] RETURN c.id AS id, c.name AS n"
     )
     assert {(r["id"], r["n"]) for r in got} == {("re-none", "Evil cell"), ("aaaa", "Fine")}
+
+
+def test_a_filter_that_names_no_column_is_one_sentence_with_its_line(
+    graph: Graph, tmp_path: Path
+) -> None:
+    source = tmp_path / "colours.csv"
+    source.write_text("a,b\nc-1,One\n")
+    mapping = tmp_path / "colours.yaml"
+    mapping.write_text(
+        "name: w\noutputs:\n  - kind: chains\n    where: \"colour = 'red'\"\n"
+        "    columns: {id: a, name: b}\n"
+    )
+    with pytest.raises(LoadInputError) as info:
+        Loader(graph).load_files([source], LoadOptions(mapping=str(mapping)))
+    message = str(info.value)
+    assert "colours.yaml, line 4, at outputs.0.where: the query does not run" in message
+    assert 'column "colour" not found' in message and "Binder" not in message
