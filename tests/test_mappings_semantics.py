@@ -245,3 +245,49 @@ def test_a_filter_that_names_no_column_is_one_sentence_with_its_line(
     message = str(info.value)
     assert "colours.yaml, line 4, at outputs.0.where: the query does not run" in message
     assert 'column "colour" not found' in message and "Binder" not in message
+
+
+def test_an_output_may_be_its_own_select_and_take_first_and_last(
+    graph: Graph, tmp_path: Path
+) -> None:
+    source = tmp_path / "ledger.csv"
+    source.write_text(
+        "vendor,buyer,item,note\n"
+        "SQ-V,SQ-B,SQ-P,opened\n"
+        "SQ-V,SQ-B,SQ-P,\n"
+        "SQ-V,SQ-B,SQ-P,renewed\n"
+        "SQ-V,SQ-B,SQ-X,closed\n"
+    )
+    mapping = tmp_path / "ledger.yaml"
+    mapping.write_text(
+        """
+name: ledger
+outputs:
+  - kind: enterprises
+    sql: "SELECT vendor AS id, __line__ FROM source UNION ALL SELECT buyer, __line__ FROM source"
+    columns: {id: id, name: id}
+  - kind: products
+    sql: "SELECT DISTINCT item FROM source WHERE item <> 'SQ-X'"
+    columns: {id: item, name: item}
+  - kind: supplies
+    where: "item = 'SQ-P'"
+    columns: {supplier: vendor, customer: buyer, product: item}
+    properties:
+      first_note: {from: note, agg: first}
+      last_note: {from: note, agg: last}
+"""
+    )
+    report = Loader(graph).load_files([source], LoadOptions(mapping=str(mapping)))[0]
+    assert report.status == "completed", report.rejects
+    assert [(o.output, o.rows_in, o.filtered, o.merged) for o in report.outputs] == [
+        ("1:enterprises", 8, 0, 6),
+        ("2:products", 1, 0, 0),
+        ("3:supplies", 4, 1, 2),
+    ]
+    got = graph.query(
+        "MATCH (a)-[x:SUPPLIES]->(b) WHERE a.id = 'SQ-V' "
+        "RETURN b.id AS b, x.product AS p, x.first_note AS f, x.last_note AS l"
+    )
+    assert [(r["b"], r["p"], r["f"], r["l"]) for r in got] == [
+        ("SQ-B", "SQ-P", "opened", "renewed")
+    ]
