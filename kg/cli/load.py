@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _summary(report: LoadReport) -> None:
-    name = escape(Path(report.file).name)
+    name = escape(" + ".join(Path(f).name for f in report.file.split(" + ")))
     colour = {"completed": "green", "skipped": "cyan", "rejected": "red", "failed": "red"}.get(
         report.status, "yellow"
     )
