@@ -216,6 +216,11 @@ class Output(BaseModel):
                     f"property name {name!r} is not allowed: use letters, digits and _ only, "
                     f"and not a column of {self.kind} or one of {', '.join(sorted(_TAKEN))}"
                 )
+        if self.properties and self.kind in NO_PROPERTY_KINDS:
+            raise ValueError(
+                f"properties are not available for {self.kind} (its records are grouped by "
+                "area); use the kind's own columns"
+            )
         for name in self.identity:
             if name not in self.properties:
                 raise ValueError(f"identity names {name!r}, which is not under properties")
@@ -231,6 +236,8 @@ class Output(BaseModel):
         return any(c.agg for c in (*self.columns.values(), *self.properties.values()))
 
 
+# Kinds whose main record is not one per row (demand groups its areas): no properties.
+NO_PROPERTY_KINDS: tuple[str, ...] = ("demand",)
 # Kinds whose main record is a link, so a property may be part of its identity.
 IDENTITY_KINDS: tuple[str, ...] = ("supplies", "capacity", "bom", "key_enterprises")
 

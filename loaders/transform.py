@@ -28,7 +28,7 @@ import re2
 from loaders.cells import as_list, is_missing, text
 from loaders.errors import LoadInputError, Problems
 from loaders.kinds import KINDS
-from loaders.mapping import SINGLE_INPUT, ColumnMap, Explode, Mapping, Output, template_slots
+from loaders.mapping import ColumnMap, Explode, Mapping, Output, template_slots
 from loaders.readers import LINE
 
 FILE_STEM = "__file_stem__"
@@ -458,7 +458,3 @@ def _aggregate(spec: ColumnMap, column: str) -> str:
             f"THEN CAST({agg}({number}) AS VARCHAR) ELSE {agg}({column}) END"
         )
     return f"{agg}({column})"
-
-
-def input_tables(mapping: Mapping) -> list[str]:
-    return mapping.input_names() if mapping.inputs else [SINGLE_INPUT]
