@@ -291,3 +291,19 @@ outputs:
     assert [(r["b"], r["p"], r["f"], r["l"]) for r in got] == [
         ("SQ-B", "SQ-P", "opened", "renewed")
     ]
+
+
+def test_identity_and_own_properties_stay_checked_names_in_a_generated_merge() -> None:
+    from kg import model
+    from kg.schema import merge_rels
+
+    statement = merge_rels(model.SUPPLIES, ("volume",), ("model_year",), ("vehicle_model",))
+    assert "MERGE (a)-[x:SUPPLIES {product: r.product, model_year: r.model_year}]->(b)" in (
+        statement
+    )
+    assert "x.vehicle_model = r.vehicle_model" in statement and "$rows" in statement
+    for bad in ("model_year}]->(b) DETACH DELETE a //", "product", "source", "key", "a-b"):
+        with pytest.raises(ValueError):
+            merge_rels(model.SUPPLIES, ("volume",), (bad,), ())
+        with pytest.raises(ValueError):
+            merge_rels(model.SUPPLIES, ("volume",), (), (bad,))
