@@ -230,7 +230,9 @@ class LoadReportOut(Out):
     file: str = Field(description="the uploaded file's name")
     load_id: str = Field(description="the (:Load) record; empty for a file not loaded")
     kinds: list[str]
-    status: Literal["completed", "rejected", "skipped", "failed", "not loaded", "running"]
+    status: Literal[
+        "completed", "rejected", "skipped", "failed", "not loaded", "running", "interrupted"
+    ]
     message: str
     rows_read: int
     rows_rejected: int

@@ -25,6 +25,7 @@ from api.uploads import remove_tree, safe_name, save
 from api.values import plain_row
 from loaders.errors import LoadInputError, Reject
 from loaders.kinds import KINDS
+from loaders.limits import Limits
 from loaders.mapping import shipped_mappings
 from loaders.pipeline import Loader, LoadOptions, LoadReport, LoadWriteError
 
@@ -79,7 +80,7 @@ def _check_load_id(value: str) -> str:
     return value
 
 
-LoadStatus = Literal["completed", "rejected", "skipped", "failed", "running"]
+LoadStatus = Literal["completed", "rejected", "skipped", "failed", "running", "interrupted"]
 Basis = Literal["declared", "surveyed", "customs record", "inferred"]
 
 
@@ -216,6 +217,7 @@ def create_load(
             basis=basis,
             force=force,
             batch_size=settings.batch_size,
+            limits=Limits.from_settings(settings),
         )
         with _LOAD_LOCK:
             try:
