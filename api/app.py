@@ -68,6 +68,16 @@ def create_app(
         graph = await run_in_threadpool(opener, settings)
         app.state.graph = graph
         app.state.read_graph = ReadOnlyGraph.over(graph, timeout=settings.api_query_timeout)
+
+        def reconnect() -> bool:
+            """After the engine restarted (new ports): a new driver, and reads over it."""
+            if not graph.reconnect():
+                return False
+            app.state.read_graph = ReadOnlyGraph.over(graph, timeout=settings.api_query_timeout)
+            log.info("supplymap API reconnected to %s", graph.uri)
+            return True
+
+        app.state.reconnect = reconnect
         log.info("supplymap API connected to %s (database %s)", graph.uri, graph.database)
         try:
             yield
@@ -100,6 +110,12 @@ def create_app(
         app.include_router(module.router)
     app.include_router(analysis.scenarios)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_mb << 20, prefixes=("/loads",))
+    app.add_middleware(
+        BodyLimit, limit=settings.api_max_body_kb << 10, prefixes=("/",), exclude=("/loads",)
+    )
+    # A redirect to the same path with or without its trailing slash would be built from the
+    # request's Host header (which a client chooses): answer 404 instead.
+    app.router.redirect_slashes = False
     _document_problems(app)
     return app
 

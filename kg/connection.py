@@ -234,7 +234,7 @@ class Graph:
     def write(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run one write statement in a managed transaction; returns its rows."""
         values = dict(params or {})
-        with self._session() as session, Watchdog(session, self.timeout, "a write") as dog:
+        with self._write_session() as session, Watchdog(session, self.timeout, "a write") as dog:
 
             @unit_of_work(timeout=self.timeout)
             def work(tx: ManagedTransaction) -> list[Row]:
@@ -243,7 +243,7 @@ class Graph:
 
             return session.execute_write(work)
 
-    def _session(self) -> Session:
+    def _write_session(self) -> Session:
         return self.driver.session(database=self.database)
 
     def write_batches(
@@ -268,7 +268,7 @@ class Graph:
         written = 0
         max_bytes = self.batch_bytes - _value_bytes(extra)
 
-        with self._session() as session:
+        with self._write_session() as session:
             for batch in _chunks(rows, batch_size, max_bytes):
                 with Watchdog(session, self.timeout, f"a write batch of {len(batch)} rows") as dog:
 
@@ -288,7 +288,7 @@ class Graph:
 
     def run_schema(self, statements: Iterable[LiteralString]) -> None:
         """Run schema statements (constraints, indexes), each in its own transaction."""
-        with self._session() as session, Watchdog(session, self.timeout, "a schema change"):
+        with self._write_session() as session, Watchdog(session, self.timeout, "a schema change"):
             for statement in statements:
                 session.run(Query(statement, timeout=self.timeout)).consume()
 
