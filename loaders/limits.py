@@ -98,7 +98,7 @@ def _check_sheet_header(path: Path, limits: Limits, sheet: str | int) -> None:
             f"{path}: row 1: the header has {len(header)} columns, more than the "
             f"{limits.max_columns} allowed (SUPPLYMAP_MAX_COLUMNS)"
         )
-    check_header(path, header)
+    check_header(path, header, "row 1")
 
 
 def _check_text_header(path: Path, limits: Limits, delimiter: str | None) -> None:
@@ -119,7 +119,7 @@ def _check_text_header(path: Path, limits: Limits, delimiter: str | None) -> Non
     check_header(path, header)
 
 
-def check_header(path: Path, header: list[str]) -> None:
+def check_header(path: Path, header: list[str], where: str = "line 1") -> None:
     """Refuse a header that names a column twice (one of the two would be lost)."""
     seen: dict[str, int] = {}
     for pos, name in enumerate(h.strip() for h in header):
@@ -127,7 +127,7 @@ def check_header(path: Path, header: list[str]) -> None:
             continue
         if name in seen:
             raise LoadInputError(
-                f"{path}: line 1: column {name!r} appears twice (columns {seen[name] + 1} and "
+                f"{path}: {where}: column {name!r} appears twice (columns {seen[name] + 1} and "
                 f"{pos + 1}); rename or remove one of them"
             )
         seen[name] = pos

@@ -33,6 +33,7 @@ FORMATS = {
     ".pq": "parquet",
 }
 ENCODINGS = ("utf-8-sig", "gb18030", "latin-1")
+CSV_FIELD_LIMIT = (1 << 31) - 1
 
 
 @dataclass
@@ -135,6 +136,8 @@ def _read_csv_records(path: Path, text: str, delimiter: str, problems: Problems)
     records); blank lines are skipped; a row with fewer or more fields than the header is
     rejected with its line, never padded or cut.
     """
+    # Cell sizes are bounded (and reported by column) in loaders/limits.py, not here.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
     try:
         header = [h.strip() for h in next(reader)]
