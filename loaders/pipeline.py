@@ -148,6 +148,9 @@ _INTERRUPT = (
     "SET l.status = 'interrupted', l.ended_at = $ended_at, l.message = $message "
     "RETURN l.id AS id"
 )
+# How far an interrupted load got: what carries its load id (its record is not counted).
+_TAGGED_NODES = "MATCH (n) WHERE n.load_id = $id AND NOT n:Load RETURN count(n) AS n"
+_TAGGED_RELS = "MATCH ()-[r]->() WHERE r.load_id = $id RETURN count(r) AS n"
 PROGRESS_RECORD_SECONDS = 2.0
 _CHAIN_ID = re.compile(SLUG_PATTERN)
 _ENSURE_CHAIN = (
@@ -567,7 +570,9 @@ def mark_interrupted(graph: Graph) -> list[str]:
         pid = row.get("pid")
         if row.get("host") != host or not isinstance(pid, int) or _pid_alive(pid):
             continue
-        done = row.get("done") or 0
+        tagged = graph.query(_TAGGED_NODES, {"id": row["id"]})[0]["n"]
+        tagged += graph.query(_TAGGED_RELS, {"id": row["id"]})[0]["n"]
+        done = max(row.get("done") or 0, tagged)
         total = row.get("total")
         message = (
             f"interrupted: the loading process (pid {pid} on {host}) ended after about "
