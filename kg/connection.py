@@ -12,12 +12,15 @@ engine re-resolves its address after the engine restarted on new ports (``reconn
 
 from __future__ import annotations
 
+import functools
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, Session, unit_of_work
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
@@ -28,6 +31,37 @@ Row = dict[str, Any]
 Resolver = Callable[[], tuple[str, str, str]]
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_BATCH_BYTES = 8 << 20
+CONFLICT_RETRIES = 6
+T = TypeVar("T")
+
+
+def _merge_conflict(cypher: str, exc: Neo4jError) -> bool:
+    """A MERGE that lost a race with another writer (the local engine's MERGE is not atomic
+    under concurrency: two transactions both create the node and the second commit fails on
+    the key's uniqueness constraint, or on a page another commit changed). The transaction
+    was rolled back whole; run again, the MERGE finds the node."""
+    if "MERGE" not in cypher:
+        return False
+    text = f"{exc.code} {exc.message}"
+    return any(
+        sign in text
+        for sign in (
+            "Neo.ClientError.Schema.ConstraintValidationFailed",
+            "BrokenChunkChain",
+            "ConcurrentModification",
+        )
+    )
+
+
+def _retry_conflicts(cypher: str, attempt: Callable[[], T]) -> T:
+    for n in range(CONFLICT_RETRIES):
+        try:
+            return attempt()
+        except Neo4jError as exc:
+            if n == CONFLICT_RETRIES - 1 or not _merge_conflict(cypher, exc):
+                raise
+            time.sleep(0.05 * 2**n * (1 + random.random()))
+    raise AssertionError("unreachable")
 
 
 class GraphConnectionError(RuntimeError):
@@ -241,7 +275,7 @@ class Graph:
                 dog.check()
                 return [r.data() for r in tx.run(cypher, values)]
 
-            return session.execute_write(work)
+            return _retry_conflicts(cypher, lambda: session.execute_write(work))
 
     def _write_session(self) -> Session:
         return self.driver.session(database=self.database)
@@ -281,7 +315,9 @@ class Graph:
                             return len(batch)
                         return sum(int(record[count_field]) for record in result)
 
-                    written += session.execute_write(work, batch)
+                    written += _retry_conflicts(
+                        cypher, functools.partial(session.execute_write, work, batch)
+                    )
                 if on_batch is not None:
                     on_batch(len(batch))
         return written
