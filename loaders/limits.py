@@ -104,7 +104,9 @@ def _check_sheet_header(path: Path, limits: Limits, sheet: str | int) -> None:
 def _check_text_header(path: Path, limits: Limits, delimiter: str | None) -> None:
     with open(path, "rb") as fh:
         head = fh.read(HEADER_PROBE)
-    first = head.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+    raw = head.split(b"\n", 1)[0]
+    first = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    exact = _decoded(raw)  # None: names cannot be compared (an unknown encoding)
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else max(",\t;|", key=first.count)
     if first.count(delimiter) + 1 > limits.max_columns:
@@ -112,11 +114,22 @@ def _check_text_header(path: Path, limits: Limits, delimiter: str | None) -> Non
             f"{path}: line 1: the header has {first.count(delimiter) + 1} columns, more than "
             f"the {limits.max_columns} allowed (SUPPLYMAP_MAX_COLUMNS); is the delimiter right?"
         )
+    if exact is None:
+        return
     try:
-        header = next(csv.reader(io.StringIO(first), delimiter=delimiter))
+        header = next(csv.reader(io.StringIO(exact), delimiter=delimiter))
     except (StopIteration, csv.Error):
         return
     check_header(path, header)
+
+
+def _decoded(raw: bytes) -> str | None:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding).rstrip("\r")
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def check_header(path: Path, header: list[str], where: str = "line 1") -> None:
