@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
@@ -37,6 +38,7 @@ from kg import __version__
 from kg.connection import Graph
 from kg.monitor import load_rules
 from kg.settings import Settings
+from loaders.pipeline import mark_interrupted
 
 log = logging.getLogger("supplymap.api")
 
@@ -79,6 +81,11 @@ def create_app(
 
         app.state.reconnect = reconnect
         log.info("supplymap API connected to %s (database %s)", graph.uri, graph.database)
+        try:
+            for load_id in await run_in_threadpool(mark_interrupted, graph):
+                log.warning("load %s was left running by a process that died: interrupted", load_id)
+        except (Neo4jError, DriverError) as exc:  # the service still starts
+            log.warning("could not check for interrupted loads: %s", exc)
         try:
             yield
         finally:
