@@ -84,5 +84,5 @@ class Watchdog:
     ) -> None:
         self._done.set()
         self._thread.join()
-        if self.expired and exc is not None and not isinstance(exc, GraphTimeoutError):
+        if self.expired and isinstance(exc, Exception) and not isinstance(exc, GraphTimeoutError):
             raise self.error() from exc
