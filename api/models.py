@@ -240,7 +240,9 @@ class LoadReportOut(Out):
     file: str = Field(description="the uploaded file's name (' + '-joined for a mapping's inputs)")
     load_id: str = Field(description="the (:Load) record; empty for a file not loaded")
     kinds: list[str]
-    status: Literal["completed", "rejected", "skipped", "failed", "not loaded", "running"]
+    status: Literal[
+        "completed", "rejected", "skipped", "failed", "not loaded", "running", "interrupted"
+    ]
     message: str
     rows_read: int
     rows_rejected: int

@@ -39,6 +39,33 @@ class Settings(BaseSettings):
 
     # Loads.
     batch_size: int = Field(default=2000, ge=1, le=100_000)
+    max_cell_kb: int = Field(
+        default=1024,
+        ge=1,
+        le=8192,
+        description="largest cell a load accepts, in KiB (the local engine drops Bolt messages "
+        "over 16 MiB)",
+    )
+    max_columns: int = Field(default=1000, ge=1, le=100_000, description="widest header")
+    max_unzipped_mb: int = Field(
+        default=512,
+        ge=1,
+        le=100_000,
+        description="largest uncompressed size of an Excel workbook (a zip), in MiB",
+    )
+    max_batch_mb: int = Field(
+        default=8, ge=1, le=15, description="largest payload of one write batch, in MiB"
+    )
+
+    # Every statement and transaction.
+    statement_timeout: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="seconds one transaction may take: sent to the server as its timeout, and "
+        "enforced by the client (a server that stops answering is cut off)",
+    )
+    connect_timeout: float = Field(default=10.0, gt=0, le=600, description="seconds to connect")
 
     # The API (issue 4 adds its use).
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
@@ -46,6 +73,9 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="`supplymap serve` binds here")
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_max_upload_mb: int = Field(default=100, ge=1, le=10_000, description="POST /loads limit")
+    api_max_body_kb: int = Field(
+        default=1024, ge=1, le=1_048_576, description="limit on every other request body, in KiB"
+    )
     api_query_timeout: float = Field(
         default=30.0,
         gt=0,

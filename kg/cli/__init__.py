@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import analyze, db, demo, load, lookup, maps, monitor, query, serve
+from kg.cli import analyze, db, demo, load, loads, lookup, maps, monitor, query, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.command("load")(load.load)
+app.command("loads")(loads.loads)
 app.command("suppliers")(lookup.suppliers)
 app.command("customers")(lookup.customers)
 app.command("warnings")(monitor.warnings)
