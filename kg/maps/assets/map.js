@@ -23,7 +23,7 @@
   // vis-network gets positions and style groups only: the labels are the page's own.
   var nodes = new vis.DataSet(
     data.nodes.map(function (d) {
-      return { id: d.id, x: d.x, y: d.y, group: d.group };
+      return { id: d.id, x: d.x, y: d.y, group: d.group, hidden: !!d.hidden };
     })
   );
   timings.datasets = performance.now();
@@ -33,6 +33,10 @@
   // Node positions and radii (vis node ids are the indexes of data.nodes).
   var n = data.nodes.length;
   var X = new Float64Array(n), Y = new Float64Array(n), R = new Float64Array(n);
+  // Hidden: folded into a group of inputs from another chain until that group is unfolded.
+  var hid = new Uint8Array(n);
+  var folder = new Int32Array(n).fill(-1); // the group a node unfolds from
+  var unfolded = new Uint8Array(n);
   var groups = data.options.groups || {};
   for (var i = 0; i < n; i++) {
     var node = data.nodes[i];
@@ -40,12 +44,22 @@
     Y[i] = node.y;
     var g = groups[node.group] || {};
     R[i] = g.size || 10;
+    hid[i] = node.hidden ? 1 : 0;
+    (node.unfolds || []).forEach(function (j) {
+      folder[j] = i;
+    });
   }
 
   // Links: parallel arrays, drawn grouped by style (styles are ordered: emphasis last).
   var L = data.links;
   var styles = data.linkStyles;
   var m = L.from.length;
+  var when = data.linkWhen || [];
+  function linkShown(k) {
+    // both ends shown, and (a link through folded inputs) only while its group is folded
+    var w = when[k];
+    return !hid[L.from[k]] && !hid[L.to[k]] && (w === undefined || w < 0 || !hid[w]);
+  }
   var byStyle = styles.map(function () {
     return [];
   });
@@ -67,6 +81,7 @@
     drawnEdges: 0,
     timings: timings,
     selected: null,
+    hovered: null,
     hoverLink: null,
   };
   window.supplymapMap = state;
@@ -101,6 +116,7 @@
     var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     var right = 0, leftRoom = 0; // px the labels of the outer columns need beyond the bands
     for (var j = 0; j < n; j++) {
+      if (hid[j]) continue;
       minX = Math.min(minX, X[j] - R[j]);
       maxX = Math.max(maxX, X[j] + R[j]);
       minY = Math.min(minY, Y[j] - R[j]);
@@ -164,6 +180,7 @@
     ctx.beginPath();
     for (var j = 0; j < list.length; j++) {
       var k = list[j], a = L.from[k], b = L.to[k];
+      if (!linkShown(k)) continue;
       ctx.moveTo(X[a], Y[a]);
       if (style.curve) {
         var cp = control(k);
@@ -180,12 +197,33 @@
     ctx.stroke();
     if (data.arrows) {
       ctx.beginPath();
-      for (j = 0; j < list.length; j++) arrowHead(ctx, list[j], 6 + 2 * style.width * widthFactor);
+      for (j = 0; j < list.length; j++) {
+        if (linkShown(list[j])) arrowHead(ctx, list[j], 6 + 2 * style.width * widthFactor);
+      }
       ctx.setLineDash([]);
       ctx.fillStyle = colour || style.color;
       ctx.fill();
     }
   }
+
+  // The band of inputs from other chains: around those shown (it grows as groups unfold).
+  var inBand = [];
+  for (i = 0; i < n; i++) if (data.nodes[i].oc) inBand.push(i);
+  function bandBox() {
+    var band = data.band;
+    band.left = Infinity;
+    band.right = band.top = band.bottom = -Infinity;
+    band.top = Infinity;
+    inBand.forEach(function (j) {
+      if (hid[j]) return;
+      band.left = Math.min(band.left, X[j] - R[j]);
+      band.right = Math.max(band.right, X[j] + R[j]);
+      band.top = Math.min(band.top, Y[j] - R[j]);
+      band.bottom = Math.max(band.bottom, Y[j] + R[j]);
+    });
+    if (band.left === Infinity) band.left = band.right = band.top = band.bottom = 0;
+  }
+  if (data.band) bandBox();
 
   // Column bands under everything (world coordinates), then the links.
   var pad = 70;
@@ -201,11 +239,23 @@
       ctx.fillStyle = c % 2 ? "rgba(40,60,80,0.035)" : "rgba(40,60,80,0.07)";
       ctx.fillRect(left, col.top - pad, width, col.bottom - col.top + 2 * pad);
     }
+    var band = data.band;
+    if (band) {
+      bandBox();
+      ctx.fillStyle = "rgba(120,90,160,0.07)";
+      ctx.strokeStyle = "rgba(120,90,160,0.35)";
+      ctx.lineWidth = 1 / scale;
+      ctx.setLineDash([6 / scale, 4 / scale]);
+      var bx = band.left - pad, by = band.top - pad;
+      ctx.fillRect(bx, by, band.right - band.left + 2 * pad, band.bottom - band.top + 2 * pad);
+      ctx.strokeRect(bx, by, band.right - band.left + 2 * pad, band.bottom - band.top + 2 * pad);
+      ctx.setLineDash([]);
+    }
     ctx.lineCap = "round";
     var drawn = 0;
     for (var s = 0; s < styles.length; s++) {
       strokeLinks(ctx, byStyle[s], styles[s], scale, 1, null);
-      drawn += byStyle[s].length;
+      for (var q = 0; q < byStyle[s].length; q++) if (linkShown(byStyle[s][q])) drawn++;
     }
     // The selected node's links, then the link under the pointer, on top.
     if (state.selected !== null) {
@@ -278,6 +328,7 @@
     // The nodes on screen are obstacles (to all but a bottleneck's label, placed first).
     var obstacles = [];
     for (var i = 0; i < n; i++) {
+      if (hid[i]) continue;
       var sx = X[i] * scale + origin.x, sy = Y[i] * scale + origin.y, r = R[i] * scale;
       if (sx + r < 0 || sx - r > W || sy + r < 0 || sy - r > H) continue;
       obstacles.push([sx - r, sy - r, 2 * r, 2 * r]);
@@ -292,13 +343,21 @@
     ctx.lineWidth = 3.5;
     var drawn = [];
     var font = null;
-    var queue = state.selected !== null ? [state.selected].concat(order) : order;
+    var first = [];
+    if (state.hovered !== null && !hid[state.hovered]) first.push(state.hovered);
+    if (state.selected !== null) first.push(state.selected);
+    var queue = first.length ? first.concat(order) : order;
     var done = new Uint8Array(n);
     for (var o = 0; o < queue.length; o++) {
       i = queue[o];
       var d = data.nodes[i];
-      if (done[i] || !d.label) continue;
+      if (done[i] || !d.label || hid[i]) continue;
       done[i] = 1;
+      if (i === state.hovered) {
+        // the node under the pointer: its full name, over everything
+        drawFull(ctx, i, X[i] * scale + origin.x, Y[i] * scale + origin.y, R[i] * scale);
+        continue;
+      }
       if (d.lt === 1 && !makers && i !== state.selected) continue;
       sx = X[i] * scale + origin.x;
       sy = Y[i] * scale + origin.y;
@@ -336,11 +395,42 @@
     }
     ctx.restore();
     state.labels = drawn;
+    function drawFull(ctx, i, sx, sy, r) {
+      var d = data.nodes[i], st = labelStyles[d.ls], text = d.full || d.label;
+      ctx.font = st.font;
+      font = st.font;
+      var w = ctx.measureText(text).width, h = fontPx[d.ls] + 3;
+      var left = d.side < 0 ? sx - r - 6 - w : sx + r + 4;
+      left = Math.max(4, Math.min(left, W - w - 6));
+      ctx.fillStyle = "rgba(255,255,255,0.95)";
+      ctx.fillRect(left - 2, sy - h / 2 - 1, w + 6, h + 2);
+      ctx.fillStyle = st.color;
+      ctx.fillText(text, left + 1, sy);
+      overlaps([left - 2, sy - h / 2 - 1, w + 6, h + 2], true);
+      drawn.push([i, text, left - 2, sy - h / 2, w + 6, h]);
+    }
     state.labelScale = scale;
   });
 
   // Column titles over the network and its labels, in screen coordinates: readable at any
   // zoom, and stuck to the top of the view when zoomed in.
+  network.on("afterDrawing", function (ctx) {
+    var band = data.band;
+    if (!band) return;
+    var at = network.canvasToDOM({ x: band.left - pad, y: band.top - pad });
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.font = "600 13px system-ui, sans-serif";
+    ctx.textBaseline = "bottom";
+    ctx.textAlign = "left";
+    var w = ctx.measureText(band.title).width;
+    var x = Math.max(6, at.x), y = Math.max(20, at.y - 4);
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(x - 4, y - 18, w + 8, 20);
+    ctx.fillStyle = "#5b4a78";
+    ctx.fillText(band.title, x, y);
+    ctx.restore();
+  });
   network.on("afterDrawing", function (ctx) {
     if (!columns.length) return;
     var ratio = window.devicePixelRatio || 1;
@@ -424,18 +514,67 @@
   network.on("hoverNode", function (p) {
     overNode = true;
     setHoverLink(null);
+    state.hovered = p.node;
+    network.redraw();
     showTip(data.tips[p.node], p.pointer.DOM);
   });
   network.on("blurNode", function () {
     overNode = false;
+    state.hovered = null;
+    network.redraw();
     hideTip();
   });
   network.on("dragStart", hideTip);
   network.on("zoom", hideTip);
   network.on("selectNode", function (p) {
     state.selected = p.nodes.length ? p.nodes[0] : null;
+    if (state.selected !== null && (data.nodes[state.selected].unfolds || []).length) {
+      unfold(state.selected);
+    }
     network.redraw();
   });
+  network.on("doubleClick", function (p) {
+    // a double click on an unfolded input folds its chain's group again
+    if (p.nodes.length && folder[p.nodes[0]] >= 0 && unfolded[folder[p.nodes[0]]]) {
+      fold(folder[p.nodes[0]]);
+    }
+  });
+
+  // Inputs from other chains: a group unfolds into its inputs (and hides itself), and folds.
+  function setHidden(list, hide) {
+    var changes = [];
+    list.forEach(function (j) {
+      hid[j] = hide ? 1 : 0;
+      changes.push({ id: j, hidden: !!hide });
+    });
+    nodes.update(changes);
+  }
+  function unfold(g) {
+    var members = data.nodes[g].unfolds || [];
+    if (!members.length || unfolded[g]) return;
+    unfolded[g] = 1;
+    setHidden(members, false);
+    setHidden([g], true);
+    if (state.selected === g) {
+      state.selected = null;
+      network.unselectAll();
+    }
+    hideTip();
+    network.redraw();
+  }
+  function fold(g) {
+    if (!unfolded[g]) return;
+    unfolded[g] = 0;
+    setHidden(data.nodes[g].unfolds || [], true);
+    setHidden([g], false);
+    state.selected = null;
+    network.unselectAll();
+    network.redraw();
+  }
+  state.unfold = unfold;
+  state.fold = fold;
+  state.hidden = hid;
+  state.linkShown = linkShown;
   network.on("deselectNode", function () {
     state.selected = null;
     network.redraw();
@@ -452,6 +591,7 @@
   function linkAt(px, py, tolerance) {
     var best = null, bestD = tolerance;
     for (var k = 0; k < m; k++) {
+      if (!linkShown(k)) continue;
       var a = L.from[k], b = L.to[k];
       var x0 = Math.min(X[a], X[b]), x1 = Math.max(X[a], X[b]);
       var y0 = Math.min(Y[a], Y[b]), y1 = Math.max(Y[a], Y[b]);
@@ -577,6 +717,7 @@
   }
 
   function go(idx) {
+    if (hid[idx] && folder[idx] >= 0) unfold(folder[idx]);
     network.selectNodes([idx]);
     state.selected = idx;
     network.focus(idx, {
