@@ -262,6 +262,14 @@ class Chromium:
         """Move the mouse to page coordinates (CSS pixels), as a person would."""
         self._send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
 
+    def click(self, x: float, y: float) -> None:
+        """Press and release the left button at page coordinates (CSS pixels)."""
+        for kind in ("mousePressed", "mouseReleased"):
+            self._send(
+                "Input.dispatchMouseEvent",
+                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+            )
+
     def screenshot(self, path: Path) -> Path:
         data = self._send("Page.captureScreenshot", {"format": "png"})["data"]
         path.write_bytes(base64.b64decode(data))
