@@ -49,6 +49,7 @@ PAGE = """() => {
     const nodes = d.nodes.map((n, i) => ({
         id: d.search[i][1], kind: n.kind, label: n.label,
         size: groups[n.group].size, border: groups[n.group].color.border,
+        other: !!n.oc, hidden: !!m.hidden[i],
         font: d.labelStyles[n.ls].font,
     }));
     const links = d.links.from.map((f, k) => {
@@ -185,7 +186,7 @@ def test_red_outlines_are_exactly_the_single_points(page: dict[str, Any], loaded
         for pid, p in written.items()
         if p["sourcing"] in ("sole", "none") or p["regional"] or p["grouped"]
     }
-    on_map = [n["id"] for n in page["nodes"] if n["kind"] == "enterprise"]
+    on_map = [n["id"] for n in page["nodes"] if n["kind"] == "enterprise" and not n["other"]]
     spofs = {
         r["id"]
         for r in loaded.query(
@@ -193,7 +194,8 @@ def test_red_outlines_are_exactly_the_single_points(page: dict[str, Any], loaded
             {"ids": on_map},
         )
     }
-    red = {n["id"] for n in page["nodes"] if n["border"] == RED}
+    # (the inputs from other chains below the chain: see test_maps_crosschain.py)
+    red = {n["id"] for n in page["nodes"] if n["border"] == RED and not n["other"]}
     assert red == single | spofs
     # the sample's planted single sources are among them; the bottleneck itself is not one
     assert {s["product"] for s in PLANTED["sole_sources"]} & set(written) <= red
@@ -210,7 +212,9 @@ def test_labels_at_the_whole_map_view(page: dict[str, Any], browser: Chromium, s
     assert drawn[bottleneck] == "Melt-blown nonwoven"
     assert nodes[bottleneck]["font"].startswith("700 ")
     # every product's name is drawn (cut to its room where needed), no maker's yet
-    assert {i for i, n in enumerate(nodes) if n["kind"] == "product"} == set(drawn)
+    assert {
+        i for i, n in enumerate(nodes) if n["kind"] == "product" and not n["other"]
+    } == {i for i in drawn if not nodes[i]["other"]}
     cut = [text for i, text in drawn.items() if text != nodes[i]["label"]]
     assert all(text.endswith("…") and len(text) >= 4 for text in cut)
     assert len(cut) < len(drawn) / 3

@@ -256,3 +256,37 @@ def test_hover_shows_the_full_name(
     hover(browser, car)
     drawn = call(browser, "() => window.supplymapMap.labels.map(l => [l[0], l[1]])")
     assert [car, name] in drawn
+
+
+@pytest.mark.browser
+def test_disruption_banner_folds_and_hits_are_named(
+    browser: Chromium, loaded: Graph, shots: Path
+) -> None:
+    from kg.analysis import disrupt
+    from kg.maps import Impact, disruption_map_html
+
+    maker = "F-NL-LITHO-VELDHOVEN"
+    impact = Impact.from_scenario(disrupt(loaded, enterprises=[maker]), title="Loss of a maker")
+    open_map(browser, disruption_map_html(loaded, impact), shots / "disruption-scanner.html")
+    banner = call(
+        browser,
+        """() => { const d = document.querySelector('details.notes');
+            return {open: d.open, height: d.getBoundingClientRect().height,
+                    line: d.querySelector('summary').innerText,
+                    notes: [...d.querySelectorAll('p')].map(p => p.textContent)}; }""",
+    )
+    assert not banner["open"] and banner["height"] < 40  # one line
+    assert banner["line"].startswith("Scenario: 1 removed · ")
+    assert any(note.startswith("Lost: ") for note in banner["notes"])
+    browser.evaluate("document.querySelector('details.notes summary').click()")
+    browser.pump(0.2)
+    opened = call(
+        browser,
+        "() => { const d = document.querySelector('details.notes');"
+        " return [d.open, d.getBoundingClientRect().height]; }",
+    )
+    assert opened[0] and opened[1] > banner["height"]
+    name = loaded.query("MATCH (e:Enterprise {id: $id}) RETURN e.name AS n", {"id": maker})[0]["n"]
+    drawn = call(browser, "() => window.supplymapMap.labels.map(l => l[1])")
+    assert "✕ " + name in drawn  # the removed maker's whole name, not "✕ K…"
+    browser.screenshot(shots / "disruption-scanner-banner-open.png")

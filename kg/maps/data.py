@@ -242,6 +242,7 @@ class MapData:
     direction: Direction = "upstream"  # an enterprise map: suppliers (up) or customers (down)
     aggregated: bool = False
     bottlenecks: list[Bottleneck] = field(default_factory=list)  # chain maps, worst first
+    summary: str | None = None  # the notes banner's folded line (default: the first note)
 
     def node_map(self) -> dict[str, MapNode]:
         return {n.key: n for n in self.nodes}

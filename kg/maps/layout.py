@@ -32,7 +32,7 @@ COLUMN_GAP = 330.0  # horizontal distance between neighbouring columns
 # Chain and disruption maps: a column of products keeps room on its right for their names (the
 # page draws them at the whole-map view), while a column of makers, whose names wait until one
 # zooms in, sits close to the products it makes, its sub-columns close together.
-PRODUCT_GAP = 620.0
+PRODUCT_GAP = 720.0
 MAKER_GAP = 130.0
 MAKER_SUB_COLUMN = 120.0
 ASPECT = 1.6  # wanted width / height of the whole map
@@ -438,10 +438,19 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
     nodes, in the columns of their BOM levels; in that band nodes the page starts with shown
     come first in each column, folded ones after them.
     """
-    level = product_levels(data) if data.kind != "enterprise" else {}
-    cols = _columns_of(data, level)
     main = [n for n in data.nodes if n.other_chain is None]
     band = [n for n in data.nodes if n.other_chain is not None]
+    level = product_levels(data) if data.kind != "enterprise" else {}
+    if band and level:
+        # The chain keeps its own levels (inputs from other chains do not push its columns
+        # right); the band's levels keep their distances to the chain products they feed.
+        own = product_levels(MapData(data.kind, "", "", main, data.edges))
+        keys = {n.key for n in band}
+        fed = {e.target for e in data.edges if e.source in keys and e.target in own}
+        shift = min((level[k] - own[k] for k in fed), default=0)
+        # ... but none further left than the chain's first column: the band adds no width
+        level = {**{k: max(0, lv - shift) for k, lv in level.items() if k in keys}, **own}
+    cols = _columns_of(data, level)
     keys = [n.key for n in main]
     index = {k: i for i, k in enumerate(keys)}
     pairs = [
@@ -467,7 +476,7 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
     if band:
         left_of = {raw_of[c.index]: c.left for c in lay.columns}
         bottom = max((c.bottom for c in lay.columns), default=0.0)
-        top = bottom + 2 * BAND_GAP + 2 * row  # clear of the makers' titles under the columns
+        top = bottom + BAND_GAP + 2 * row  # clear of the makers' titles under the columns
         positions.update(_band_positions(data, band, cols, left_of, top, row))
         xs = [positions[n.key][0] for n in band]
         ys = [positions[n.key][1] for n in band]

@@ -149,8 +149,9 @@ def label(node: MapNode, name: str | None = None, limit: int = LABEL_MAX) -> str
 def labels(nodes: Sequence[MapNode]) -> list[str]:
     """Each node's label as the page gets it (the page cuts it to the room it has on screen);
     products whose short names coincide keep their full names, and a short name that another
-    product's short name contains ("Passenger car" in "Battery-electric passenger car") keeps
-    its first qualifier ("Passenger car, petrol")."""
+    product's short name ends with ("Passenger car", "Battery-electric passenger car"), so
+    that it reads as the general kind of the other, keeps its first qualifier ("Passenger car,
+    petrol")."""
     shorts = [short_name(n.name) if n.kind == "product" else n.name for n in nodes]
     full_names: dict[str, set[str]] = {}
     for n, short in zip(nodes, shorts, strict=True):
@@ -164,7 +165,7 @@ def labels(nodes: Sequence[MapNode]) -> list[str]:
             name = n.name
         elif n.kind == "product" and short != n.name:
             low = short.lower()
-            if any(low in other and low != other for other in lowered):
+            if any(other.endswith(" " + low) for other in lowered):
                 name = qualified_name(n.name)
         out.append(label(n, name, PAGE_LABEL_MAX))
     return out
@@ -266,7 +267,7 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     wide = emphasised | {
         n.key
         for n in data.nodes
-        if data.kind == "disruption" and n.kind == "product" and n.status != "normal"
+        if data.kind == "disruption" and n.status != "normal"
     }
     if wide:
         products = [n.key for n in data.nodes if n.kind == "product" or n.group_of == "product"]
@@ -479,6 +480,23 @@ def _callout_html(data: MapData, drawing: Drawing) -> str:
     return '<div class="callout" role="note">' + "".join(parts) + "</div>"
 
 
+def _notes_html(data: MapData) -> str:
+    """The notes as a one-line banner that folds open: its summary (or first note) on the line,
+    every note inside."""
+    if not data.notes:
+        return ""
+    head = data.summary or data.notes[0]
+    more = len(data.notes) - (0 if data.summary else 1)
+    hint = f"{more} more · details" if more > 0 else "details"
+    return (
+        '<details class="notes" role="note"><summary><span class="line">'
+        + esc(head)
+        + f'</span> <span class="more">{esc(hint)}</span></summary>'
+        + "".join(f"<p>{esc(note)}</p>" for note in data.notes)
+        + "</details>"
+    )
+
+
 def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = True) -> str:
     """The whole HTML page for a map whose nodes are already aggregated to a drawable size."""
     from kg import __version__
@@ -543,13 +561,7 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
             "form-action 'none'",
         ]
     )
-    notes = ""
-    if data.notes:
-        notes = (
-            '<div class="notes" role="note">'
-            + "".join(f"<p>{esc(note)}</p>" for note in data.notes)
-            + "</div>"
-        )
+    notes = _notes_html(data)
     counts = f"{len(nodes):,} nodes · {len(edges):,} links"
     return Template(_asset("map.html")).substitute(
         csp=esc(csp),

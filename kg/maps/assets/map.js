@@ -115,6 +115,8 @@
     }
     var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     var right = 0, leftRoom = 0; // px the labels of the outer columns need beyond the bands
+    // (a long name on the left is cut rather than shrink the map, but not what a scenario hits)
+    var W = container.clientWidth, H = container.clientHeight;
     for (var j = 0; j < n; j++) {
       if (hid[j]) continue;
       minX = Math.min(minX, X[j] - R[j]);
@@ -122,17 +124,16 @@
       minY = Math.min(minY, Y[j] - R[j]);
       maxY = Math.max(maxY, Y[j] + R[j]);
       var d = data.nodes[j];
-      if (d.room !== null || d.lt !== 0 || !d.label) continue;
-      if (d.side < 0) leftRoom = Math.max(leftRoom, widthOf(j) + 14);
+      if (d.room !== null || d.lt !== 0 || !d.label || d.oc) continue;
+      // what a scenario removes on the far left keeps room for its whole name
+      if (d.side < 0) leftRoom = Math.max(leftRoom, Math.min(widthOf(j) + 14, d.em ? 0.25 * W : 0.12 * W));
       else right = Math.max(right, widthOf(j) + 14);
     }
     minX -= BAND;
     maxX += BAND;
     minY -= BAND;
     maxY += BAND;
-    var W = container.clientWidth, H = container.clientHeight;
     right = Math.min(right, 0.3 * W);
-    leftRoom = Math.min(leftRoom, 0.12 * W); // a long name there is cut rather than shrink the map
     var top = columns.length ? 34 : 12, bottom = columns.length ? 30 : 12;
     var s = Math.min(
       (W - 24 - right - leftRoom) / Math.max(maxX - minX, 1),
@@ -369,6 +370,8 @@
       var room = d.room === null
         ? (left ? edge - 6 : W - edge - 6)
         : d.room * scale - r - 4 - 14 * scale - 6;
+      // what a scenario hits (and a bottleneck) is named legibly even across a narrow column
+      if (d.em) room = Math.max(room, Math.min(widthOf(i) + 2, 190));
       if (room < 20) continue;
       var text = fitLabel(i, room);
       if (text === null) continue;
@@ -417,14 +420,15 @@
   network.on("afterDrawing", function (ctx) {
     var band = data.band;
     if (!band) return;
-    var at = network.canvasToDOM({ x: band.left - pad, y: band.top - pad });
+    // the title inside the band's lower edge, clear of the makers' titles above it
+    var at = network.canvasToDOM({ x: band.left - pad, y: band.bottom + pad });
     ctx.save();
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.font = "600 13px system-ui, sans-serif";
     ctx.textBaseline = "bottom";
     ctx.textAlign = "left";
     var w = ctx.measureText(band.title).width;
-    var x = Math.max(6, at.x), y = Math.max(20, at.y - 4);
+    var x = Math.max(6, at.x + 6), y = Math.min(container.clientHeight - 4, at.y - 2);
     ctx.fillStyle = "rgba(255,255,255,0.85)";
     ctx.fillRect(x - 4, y - 18, w + 8, 20);
     ctx.fillStyle = "#5b4a78";
