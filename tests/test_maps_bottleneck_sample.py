@@ -212,9 +212,9 @@ def test_labels_at_the_whole_map_view(page: dict[str, Any], browser: Chromium, s
     assert drawn[bottleneck] == "Melt-blown nonwoven"
     assert nodes[bottleneck]["font"].startswith("700 ")
     # every product's name is drawn (cut to its room where needed), no maker's yet
-    assert {
-        i for i, n in enumerate(nodes) if n["kind"] == "product" and not n["other"]
-    } == {i for i in drawn if not nodes[i]["other"]}
+    assert {i for i, n in enumerate(nodes) if n["kind"] == "product" and not n["other"]} == {
+        i for i in drawn if not nodes[i]["other"]
+    }
     cut = [text for i, text in drawn.items() if text != nodes[i]["label"]]
     assert all(text.endswith("…") and len(text) >= 4 for text in cut)
     assert len(cut) < len(drawn) / 3

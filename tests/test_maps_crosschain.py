@@ -105,9 +105,7 @@ def test_the_map_holds_the_inputs_from_other_chains(loaded: Graph) -> None:
     assert [g.other_chain for g in groups] == ["Integrated circuits"]
     assert set(groups[0].unfolds) == {f"product:{pid}" for pid in outside - visible}
     assert groups[0].outlined  # a single source folded inside it
-    via = {
-        (e.source, e.target, e.through) for e in data.edges if e.kind == "via"
-    }
+    via = {(e.source, e.target, e.through) for e in data.edges if e.kind == "via"}
     wafer = nodes["product:WAFER-MCU40"].name
     assert ("product:ARF-SCANNER", "product:MCU-AUTO", (wafer,)) in via
     assert all(e.while_folded == groups[0].key for e in data.edges if e.kind == "via")
@@ -213,7 +211,7 @@ def test_the_scanner_and_its_maker_are_drawn_as_single_points(
     drawn = {page["nodes"][label[0]]["id"] for label in page["labels"]}
     assert {"ARF-SCANNER", "F-NL-LITHO-VELDHOVEN"} <= drawn
     tips = page["tips"]
-    mcu = [i for i, n in enumerate(page["nodes"]) if n["id"] == "MCU-AUTO"][0]
+    mcu = next(i for i, n in enumerate(page["nodes"]) if n["id"] == "MCU-AUTO")
     assert "Kempen Lithography B.V. (enterprise)" in tips[mcu]
 
 
@@ -247,9 +245,7 @@ def test_a_click_unfolds_the_other_chain(
 
 
 @pytest.mark.browser
-def test_hover_shows_the_full_name(
-    browser: Chromium, page: dict[str, Any], loaded: Graph
-) -> None:
+def test_hover_shows_the_full_name(browser: Chromium, page: dict[str, Any], loaded: Graph) -> None:
     name = loaded.query("MATCH (p:Product {id: 'CAR-ICE'}) RETURN p.name AS n")[0]["n"]
     car = node_index(browser, "CAR-ICE")
     assert page["nodes"][car]["full"] == name != page["nodes"][car]["label"]

@@ -365,9 +365,7 @@ def _column_titles(data: MapData, cols: dict[str, int], level: dict[str, int]) -
         elif kinds == {"region"}:
             titles[c] = "regions"
         elif "product" in kinds:
-            titles[c] = category_title(
-                [n.category for n in nodes if _stands_for(n) == "product"]
-            )
+            titles[c] = category_title([n.category for n in nodes if _stands_for(n) == "product"])
         else:
             titles[c] = "makers"
     return titles
@@ -445,11 +443,11 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
         # The chain keeps its own levels (inputs from other chains do not push its columns
         # right); the band's levels keep their distances to the chain products they feed.
         own = product_levels(MapData(data.kind, "", "", main, data.edges))
-        keys = {n.key for n in band}
-        fed = {e.target for e in data.edges if e.source in keys and e.target in own}
+        in_band = {n.key for n in band}
+        fed = {e.target for e in data.edges if e.source in in_band and e.target in own}
         shift = min((level[k] - own[k] for k in fed), default=0)
         # ... but none further left than the chain's first column: the band adds no width
-        level = {**{k: max(0, lv - shift) for k, lv in level.items() if k in keys}, **own}
+        level = {**{k: max(0, lv - shift) for k, lv in level.items() if k in in_band}, **own}
     cols = _columns_of(data, level)
     keys = [n.key for n in main]
     index = {k: i for i, k in enumerate(keys)}

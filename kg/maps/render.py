@@ -265,9 +265,7 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     # A bottleneck's name, and the names of the products a scenario hits, may run over the
     # makers beside them, up to the next column of products.
     wide = emphasised | {
-        n.key
-        for n in data.nodes
-        if data.kind == "disruption" and n.status != "normal"
+        n.key for n in data.nodes if data.kind == "disruption" and n.status != "normal"
     }
     if wide:
         products = [n.key for n in data.nodes if n.kind == "product" or n.group_of == "product"]

@@ -410,7 +410,9 @@ def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]
         )
     if "via" in edge_kinds:
         lines.append(
-            LegendItem("dashed", "reaches it through folded inputs (see tooltip)", EDGE_COLOURS["via"])
+            LegendItem(
+                "dashed", "reaches it through folded inputs (see tooltip)", EDGE_COLOURS["via"]
+            )
         )
     if "located" in edge_kinds:
         lines.append(LegendItem("line", "sits in region", EDGE_COLOURS["located"]))

@@ -124,7 +124,8 @@
       minY = Math.min(minY, Y[j] - R[j]);
       maxY = Math.max(maxY, Y[j] + R[j]);
       var d = data.nodes[j];
-      if (d.room !== null || d.lt !== 0 || !d.label || d.oc) continue;
+      // (the band of other-chain inputs below: only its makers' names on the left count)
+      if (d.room !== null || d.lt !== 0 || !d.label || (d.oc && d.side > 0)) continue;
       // what a scenario removes on the far left keeps room for its whole name
       if (d.side < 0) leftRoom = Math.max(leftRoom, Math.min(widthOf(j) + 14, d.em ? 0.25 * W : 0.12 * W));
       else right = Math.max(right, widthOf(j) + 14);
@@ -654,6 +655,98 @@
   state.linkAt = linkAt;
 
   document.getElementById("map-fit").addEventListener("click", fitAll);
+
+  // Export the current view: the canvas as PNG, or the same view rebuilt as SVG (links, nodes
+  // with their full names as titles, the labels the last frame drew), every text a text node.
+  function fileName(ext) {
+    var base = (document.querySelector("h1").textContent || "map")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60);
+    return (base || "map") + "." + ext;
+  }
+  function save(href, name) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.download = name;
+    state.lastExport = { name: name, size: href.length };
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+  function exportPng() {
+    network.redraw();
+    var canvas = container.querySelector("canvas");
+    return canvas.toDataURL("image/png");
+  }
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function el(name, attrs, text) {
+    var e = document.createElementNS(SVGNS, name);
+    Object.keys(attrs).forEach(function (k) {
+      e.setAttribute(k, String(attrs[k]));
+    });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function exportSvg() {
+    var W = container.clientWidth, Hh = container.clientHeight;
+    var scale = network.getScale();
+    var o = network.canvasToDOM({ x: 0, y: 0 });
+    function sx(x) { return +(x * scale + o.x).toFixed(1); }
+    function sy(y) { return +(y * scale + o.y).toFixed(1); }
+    var svg = el("svg", { xmlns: SVGNS, width: W, height: Hh, viewBox: "0 0 " + W + " " + Hh });
+    svg.appendChild(el("title", {}, document.title));
+    svg.appendChild(el("rect", { x: 0, y: 0, width: W, height: Hh, fill: "#fafafa" }));
+    var links = el("g", { "stroke-linecap": "round", fill: "none" });
+    for (var k = 0; k < m; k++) {
+      if (!linkShown(k)) continue;
+      var a = L.from[k], b = L.to[k], st = styles[L.style[k]];
+      var attrs = {
+        x1: sx(X[a]), y1: sy(Y[a]), x2: sx(X[b]), y2: sy(Y[b]), stroke: st.color,
+        "stroke-opacity": st.opacity,
+        "stroke-width": Math.max(st.width * scale, (st.px || 0.8)).toFixed(2),
+      };
+      if (st.dashes) attrs["stroke-dasharray"] = st.dashes.join(" ");
+      links.appendChild(el("line", attrs));
+    }
+    svg.appendChild(links);
+    var shapes = el("g", {});
+    for (var j = 0; j < n; j++) {
+      if (hid[j]) continue;
+      var g = groups[data.nodes[j].group] || {}, c = g.color || {};
+      var r = Math.max(R[j] * scale, 1.5), cx = sx(X[j]), cy = sy(Y[j]);
+      if (cx + r < 0 || cx - r > W || cy + r < 0 || cy - r > Hh) continue;
+      var common = { fill: c.background || "#ccc", stroke: c.border || "#333",
+        "stroke-width": Math.min(g.borderWidth || 1, 3), "data-node": j };
+      var shape = g.shape === "dot" ? el("circle", Object.assign({ cx: cx, cy: cy, r: r.toFixed(1) }, common))
+        : el("rect", Object.assign({ x: (cx - r).toFixed(1), y: (cy - r).toFixed(1),
+          width: (2 * r).toFixed(1), height: (2 * r).toFixed(1) }, common));
+      shape.appendChild(el("title", {}, data.nodes[j].full || data.nodes[j].label || ""));
+      shapes.appendChild(shape);
+    }
+    svg.appendChild(shapes);
+    var texts = el("g", { "dominant-baseline": "middle", "paint-order": "stroke",
+      stroke: "#ffffff", "stroke-width": 3, "stroke-linejoin": "round" });
+    (state.labels || []).forEach(function (l) {
+      var st = labelStyles[data.nodes[l[0]].ls];
+      texts.appendChild(el("text", { x: (l[2] + 1).toFixed(1), y: (l[3] + l[5] / 2).toFixed(1),
+        style: "font:" + st.font, fill: st.color }, l[1]));
+    });
+    svg.appendChild(texts);
+    return new XMLSerializer().serializeToString(svg);
+  }
+  document.getElementById("map-png").addEventListener("click", function () {
+    save(exportPng(), fileName("png"));
+  });
+  document.getElementById("map-svg").addEventListener("click", function () {
+    var blob = new Blob([exportSvg()], { type: "image/svg+xml" });
+    var url = URL.createObjectURL(blob);
+    save(url, fileName("svg"));
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  });
+  state.exportPng = exportPng;
+  state.exportSvg = exportSvg;
   // The callout's "show on map" buttons select and centre a capacity bottleneck.
   Array.prototype.forEach.call(document.querySelectorAll(".callout [data-node]"), function (b) {
     b.addEventListener("click", function () {
