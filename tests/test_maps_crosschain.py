@@ -286,3 +286,45 @@ def test_disruption_banner_folds_and_hits_are_named(
     drawn = call(browser, "() => window.supplymapMap.labels.map(l => l[1])")
     assert "✕ " + name in drawn  # the removed maker's whole name, not "✕ K…"
     browser.screenshot(shots / "disruption-scanner-banner-open.png")
+
+
+@pytest.mark.browser
+def test_filters_keep_what_they_say(browser: Chromium, loaded: Graph, shots: Path) -> None:
+    open_map(browser, chain_map_html(loaded, "medical-supplies"), shots / "filters.html")
+    facets = """() => { const m = window.supplymapMap;
+        return m.data.nodes.map((d, i) => ({kind: d.kind, cat: d.cat || null, warn: d.warn || null,
+            rg: d.rg || null, ch: d.ch || null, off: !!(m.filtered[i] || m.hidden[i]),
+            hidden: !!m.hidden[i]})); }"""
+    choices = call(
+        browser,
+        """() => Object.fromEntries([...document.querySelectorAll('#map-filters select')].map(
+            s => [s.dataset.filter, [...s.options].map(o => o.value)]))""",
+    )
+    assert "final" in choices["category"] and "red" in choices["warning"]
+    assert "Integrated circuits" in choices["chain"]
+    # a person picks "final" in the category list
+    browser.evaluate(
+        "(() => { const s = document.querySelector('#map-filters select[data-filter=category]');"
+        " s.value = 'final'; s.dispatchEvent(new Event('change')); })()"
+    )
+    nodes = call(browser, facets)
+    kept = [n for n in nodes if not n["off"]]
+    assert kept and all(n["cat"] == "final" for n in kept)
+    assert {n["kind"] for n in kept} == {"product", "enterprise"}  # finals and their makers
+    browser.screenshot(shots / "filters-final.png")
+    # one warning level; one region (its enterprises, with the products as the skeleton)
+    call(browser, "(f) => window.supplymapMap.filter(f)", {"warning": "red"})
+    nodes = call(browser, facets)
+    assert {n["warn"] for n in nodes if not n["off"]} == {"red"}
+    region = next(n["rg"] for n in nodes if n["rg"])
+    call(browser, "(f) => window.supplymapMap.filter(f)", {"region": region})
+    nodes = call(browser, facets)
+    assert all(n["rg"] == region for n in nodes if not n["off"] and n["kind"] != "product")
+    assert all(not n["off"] for n in nodes if n["kind"] == "product" and not n["hidden"])
+    # the chain: only the inputs from another chain; then everything again
+    call(browser, "(f) => window.supplymapMap.filter(f)", {"chain": "Integrated circuits"})
+    nodes = call(browser, facets)
+    assert {n["ch"] for n in nodes if not n["off"]} == {"Integrated circuits"}
+    call(browser, "(f) => window.supplymapMap.filter(f)", {})
+    nodes = call(browser, facets)
+    assert [n["off"] for n in nodes] == [n["hidden"] for n in nodes]

@@ -306,6 +306,14 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
         )
         if n.name != texts[i]:
             nodes[-1]["full"] = label(n, n.name, 4 * PAGE_LABEL_MAX)
+        # what the page's filters read: category, warning level, region, other chain
+        facets = {
+            "cat": n.category,
+            "warn": n.results.warning_level,
+            "rg": n.region if n.kind != "product" else None,
+            "ch": n.other_chain,
+        }
+        nodes[-1].update({k: v for k, v in facets.items() if v})
         if n.other_chain is not None:
             nodes[-1]["oc"] = 1
         if n.hidden:

@@ -37,6 +37,8 @@
   var hid = new Uint8Array(n);
   var folder = new Int32Array(n).fill(-1); // the group a node unfolds from
   var unfolded = new Uint8Array(n);
+  // Filtered out by the filters (region, category, warning, chain).
+  var filt = new Uint8Array(n);
   var groups = data.options.groups || {};
   for (var i = 0; i < n; i++) {
     var node = data.nodes[i];
@@ -58,7 +60,8 @@
   function linkShown(k) {
     // both ends shown, and (a link through folded inputs) only while its group is folded
     var w = when[k];
-    return !hid[L.from[k]] && !hid[L.to[k]] && (w === undefined || w < 0 || !hid[w]);
+    var a = L.from[k], b = L.to[k];
+    return !hid[a] && !hid[b] && !filt[a] && !filt[b] && (w === undefined || w < 0 || !hid[w]);
   }
   var byStyle = styles.map(function () {
     return [];
@@ -118,7 +121,7 @@
     // (a long name on the left is cut rather than shrink the map, but not what a scenario hits)
     var W = container.clientWidth, H = container.clientHeight;
     for (var j = 0; j < n; j++) {
-      if (hid[j]) continue;
+      if (hid[j] || filt[j]) continue;
       minX = Math.min(minX, X[j] - R[j]);
       maxX = Math.max(maxX, X[j] + R[j]);
       minY = Math.min(minY, Y[j] - R[j]);
@@ -217,13 +220,14 @@
     band.right = band.top = band.bottom = -Infinity;
     band.top = Infinity;
     inBand.forEach(function (j) {
-      if (hid[j]) return;
+      if (hid[j] || filt[j]) return;
       band.left = Math.min(band.left, X[j] - R[j]);
       band.right = Math.max(band.right, X[j] + R[j]);
       band.top = Math.min(band.top, Y[j] - R[j]);
       band.bottom = Math.max(band.bottom, Y[j] + R[j]);
     });
-    if (band.left === Infinity) band.left = band.right = band.top = band.bottom = 0;
+    band.none = band.left === Infinity; // every input from other chains is filtered out
+    if (band.none) band.left = band.right = band.top = band.bottom = 0;
   }
   if (data.band) bandBox();
 
@@ -242,8 +246,8 @@
       ctx.fillRect(left, col.top - pad, width, col.bottom - col.top + 2 * pad);
     }
     var band = data.band;
-    if (band) {
-      bandBox();
+    if (band) bandBox();
+    if (band && !band.none) {
       ctx.fillStyle = "rgba(120,90,160,0.07)";
       ctx.strokeStyle = "rgba(120,90,160,0.35)";
       ctx.lineWidth = 1 / scale;
@@ -330,7 +334,7 @@
     // The nodes on screen are obstacles (to all but a bottleneck's label, placed first).
     var obstacles = [];
     for (var i = 0; i < n; i++) {
-      if (hid[i]) continue;
+      if (hid[i] || filt[i]) continue;
       var sx = X[i] * scale + origin.x, sy = Y[i] * scale + origin.y, r = R[i] * scale;
       if (sx + r < 0 || sx - r > W || sy + r < 0 || sy - r > H) continue;
       obstacles.push([sx - r, sy - r, 2 * r, 2 * r]);
@@ -346,14 +350,14 @@
     var drawn = [];
     var font = null;
     var first = [];
-    if (state.hovered !== null && !hid[state.hovered]) first.push(state.hovered);
+    if (state.hovered !== null && !hid[state.hovered] && !filt[state.hovered]) first.push(state.hovered);
     if (state.selected !== null) first.push(state.selected);
     var queue = first.length ? first.concat(order) : order;
     var done = new Uint8Array(n);
     for (var o = 0; o < queue.length; o++) {
       i = queue[o];
       var d = data.nodes[i];
-      if (done[i] || !d.label || hid[i]) continue;
+      if (done[i] || !d.label || hid[i] || filt[i]) continue;
       done[i] = 1;
       if (i === state.hovered) {
         // the node under the pointer: its full name, over everything
@@ -420,7 +424,7 @@
   // zoom, and stuck to the top of the view when zoomed in.
   network.on("afterDrawing", function (ctx) {
     var band = data.band;
-    if (!band) return;
+    if (!band || band.none) return;
     // the title inside the band's lower edge, clear of the makers' titles above it
     var at = network.canvasToDOM({ x: band.left - pad, y: band.bottom + pad });
     ctx.save();
@@ -550,7 +554,7 @@
     var changes = [];
     list.forEach(function (j) {
       hid[j] = hide ? 1 : 0;
-      changes.push({ id: j, hidden: !!hide });
+      changes.push({ id: j, hidden: !!(hide || filt[j]) });
     });
     nodes.update(changes);
   }
@@ -713,7 +717,7 @@
     svg.appendChild(links);
     var shapes = el("g", {});
     for (var j = 0; j < n; j++) {
-      if (hid[j]) continue;
+      if (hid[j] || filt[j]) continue;
       var g = groups[data.nodes[j].group] || {}, c = g.color || {};
       var r = Math.max(R[j] * scale, 1.5), cx = sx(X[j]), cy = sy(Y[j]);
       if (cx + r < 0 || cx - r > W || cy + r < 0 || cy - r > Hh) continue;
@@ -746,6 +750,76 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   });
   state.exportPng = exportPng;
+
+  // Filters: keep the nodes of one region (enterprises; products stay as the skeleton), one
+  // category, one warning level (or any warning) and one chain (this one or another).
+  var filters = { region: "", category: "", warning: "", chain: "" };
+  function keep(d, f) {
+    if (f.region && d.kind !== "product" && d.rg !== f.region) return false;
+    if (f.category && (d.cat || "uncategorised") !== f.category) return false;
+    if (f.warning === "any" && !d.warn) return false;
+    if (f.warning && f.warning !== "any" && d.warn !== f.warning) return false;
+    if (f.chain && (d.ch || "") !== (f.chain === "\u0000" ? "" : f.chain)) return false;
+    return true;
+  }
+  function applyFilters(f) {
+    Object.keys(filters).forEach(function (k) {
+      filters[k] = (f && f[k]) || "";
+    });
+    var changes = [];
+    for (var j = 0; j < n; j++) {
+      var out = keep(data.nodes[j], filters) ? 0 : 1;
+      if (out !== filt[j]) {
+        filt[j] = out;
+        changes.push({ id: j, hidden: !!(out || hid[j]) });
+      }
+    }
+    if (changes.length) nodes.update(changes);
+    state.shownCount = 0;
+    for (j = 0; j < n; j++) if (!hid[j] && !filt[j]) state.shownCount++;
+    network.redraw();
+  }
+  var selects = document.querySelectorAll("#map-filters select");
+  function options(select, values, labelOf) {
+    values.forEach(function (v) {
+      var o = document.createElement("option");
+      o.value = v;
+      o.textContent = labelOf ? labelOf(v) : v;
+      select.appendChild(o);
+    });
+  }
+  function distinct(key) {
+    var seen = {};
+    data.nodes.forEach(function (d) {
+      if (d[key]) seen[d[key]] = 1;
+    });
+    return Object.keys(seen).sort();
+  }
+  Array.prototype.forEach.call(selects, function (select) {
+    var key = select.getAttribute("data-filter");
+    if (key === "region") options(select, distinct("rg"));
+    else if (key === "category") options(select, distinct("cat"));
+    else if (key === "warning") {
+      options(select, ["any"].concat(["red", "yellow", "blue"].filter(function (lv) {
+        return distinct("warn").indexOf(lv) >= 0;
+      })), function (v) { return v === "any" ? "any warning" : v; });
+    } else if (key === "chain") {
+      var others = distinct("ch");
+      if (others.length) options(select, ["\u0000"].concat(others), function (v) {
+        return v === "\u0000" ? "this chain" : v;
+      });
+    }
+    if (select.options.length <= 1) select.disabled = true;
+    select.addEventListener("change", function () {
+      var f = {};
+      Array.prototype.forEach.call(selects, function (s2) {
+        f[s2.getAttribute("data-filter")] = s2.value;
+      });
+      applyFilters(f);
+    });
+  });
+  state.filter = applyFilters;
+  state.filtered = filt;
   state.exportSvg = exportSvg;
   // The callout's "show on map" buttons select and centre a capacity bottleneck.
   Array.prototype.forEach.call(document.querySelectorAll(".callout [data-node]"), function (b) {
