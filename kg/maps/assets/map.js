@@ -139,6 +139,7 @@
     maxY += BAND;
     right = Math.min(right, 0.3 * W);
     var top = columns.length ? 34 : 12, bottom = columns.length ? 30 : 12;
+    if (data.band) bottom += 24; // the band's title under it
     var s = Math.min(
       (W - 24 - right - leftRoom) / Math.max(maxX - minX, 1),
       (H - top - bottom) / Math.max(maxY - minY, 1),
@@ -425,8 +426,9 @@
   network.on("afterDrawing", function (ctx) {
     var band = data.band;
     if (!band || band.none) return;
-    // the title inside the band's lower edge, clear of the makers' titles above it
+    // the title just under the band, clear of the makers' titles above it and of its labels
     var at = network.canvasToDOM({ x: band.left - pad, y: band.bottom + pad });
+    at.y += 20;
     ctx.save();
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.font = "600 13px system-ui, sans-serif";
