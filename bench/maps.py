@@ -32,9 +32,12 @@ from kg.engine import ENGINE_USER, LocalEngine
 from kg.maps import DEFAULT_MAX_NODES
 from kg.maps.aggregate import aggregate
 from kg.maps.data import chain_data, has_results
-from kg.maps.headless import Chromium, find_chromium
 from kg.maps.render import page
 from kg.schema import ensure_schema
+
+# The page driver the browser tests use (Playwright on the system's Chromium) lives with them.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pagedriver import Chromium, find_chromium
 
 CATEGORIES = ("raw material", "material", "component", "equipment", "final")
 SHARES = (0.34, 0.26, 0.2, 0.12, 0.08)

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from kg.maps.headless import Chromium
+from pagedriver import Chromium
 
 READY = "window.supplymapMap && window.supplymapMap.ready"
 

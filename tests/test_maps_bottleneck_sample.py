@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 from maps_pages import call, open_map, screenshots
+from pagedriver import Chromium, find_chromium
 
 from kg.analysis import run_all
 from kg.connection import Graph
 from kg.maps import chain_map_html
-from kg.maps.headless import Chromium, find_chromium
 from kg.monitor import evaluate_warnings, write_warnings
 from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import sample_files

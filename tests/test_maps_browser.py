@@ -29,10 +29,10 @@ from maps_fixtures import (
     set_results,
 )
 from maps_pages import call, hover, node_index, open_map, screenshots
+from pagedriver import Chromium, find_chromium
 
 from kg.connection import Graph
 from kg.maps import Impact, chain_map_html, disruption_map_html, enterprise_map_html
-from kg.maps.headless import Chromium, find_chromium
 
 pytestmark = [
     pytest.mark.integration,

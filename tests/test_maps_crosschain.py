@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 from maps_pages import call, hover, node_index, node_point, open_map, screenshots, shown
+from pagedriver import Chromium, find_chromium
 
 from kg.analysis import run_all
 from kg.connection import Graph
 from kg.maps import chain_map_html
 from kg.maps.data import chain_data
-from kg.maps.headless import Chromium, find_chromium
 from kg.maps.layout import category_title, map_layout
 from kg.maps.render import labels
 from kg.monitor import evaluate_warnings, write_warnings

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from maps_fixtures import EVIL_CHAIN, PAYLOADS, load_canonical, load_evil, set_results
 from maps_pages import call, open_map, screenshots
+from pagedriver import Chromium, find_chromium
 
 from kg.connection import Graph
 from kg.maps import chain_map_html
-from kg.maps.headless import Chromium, find_chromium
 
 pytestmark = [
     pytest.mark.integration,
