@@ -24,6 +24,9 @@ def aggregate(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> MapData:
         raise ValueError(f"the node limit must be at least 1, got {max_nodes}")
     if len(data.nodes) <= max_nodes:
         return data
+    data = _drop_hidden(data)  # what the page would unfold: no room for it on a large map
+    if len(data.nodes) <= max_nodes:
+        return data
     keep = _must_show(data)
     before = len(data.nodes)
     if data.kind == "enterprise":
@@ -44,6 +47,19 @@ def aggregate(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> MapData:
             "Still above the limit after grouping: the nodes left are ones this map must show."
         )
     return data
+
+
+def _drop_hidden(data: MapData) -> MapData:
+    """The map without the nodes it embeds hidden (to unfold or explore on the page)."""
+    hidden = {n.key for n in data.nodes if n.hidden}
+    if not hidden:
+        return data
+    nodes = [n for n in data.nodes if n.key not in hidden]
+    for n in nodes:
+        n.unfolds = [k for k in n.unfolds if k not in hidden]
+        n.expands = n.expands and bool(n.unfolds)
+    edges = [e for e in data.edges if e.source not in hidden and e.target not in hidden]
+    return replace(data, nodes=nodes, edges=edges)
 
 
 def _must_show(data: MapData) -> set[str]:

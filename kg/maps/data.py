@@ -149,6 +149,7 @@ class MapNode:
     other_chain: str | None = None
     hidden: bool = False
     unfolds: list[str] = field(default_factory=list)
+    expands: bool = False  # unfolding shows its neighbours and keeps it (enterprise maps)
     # Named in the tooltip: the hidden single points of failure of a (key) product, as
     # "name (kind)", and the name of its limiting input.
     spofs: list[str] = field(default_factory=list)
@@ -779,14 +780,25 @@ def region_nodes(graph: Graph, codes: Iterable[str]) -> list[MapNode]:
 
 
 def enterprise_data(
-    graph: Graph, enterprise_id: str, n_tiers: int, direction: Direction = "upstream"
+    graph: Graph,
+    enterprise_id: str,
+    n_tiers: int,
+    direction: Direction = "upstream",
+    *,
+    explore: bool = True,
 ) -> MapData:
     """An enterprise and its suppliers (or customers) ``n_tiers`` tiers away, with the trade
-    links among them."""
+    links among them.
+
+    With ``explore`` the next tier is read too and embedded hidden: clicking a node of the
+    last tier on the page shows its own suppliers (or customers) from that data.
+    """
     if not 1 <= n_tiers <= MAX_TIERS:
         raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {n_tiers}")
-    hits = tiers(graph, enterprise_id, direction, n_tiers, "enterprise")
-    tier_of = {enterprise_id: 0} | {h.id: h.tier for h in hits}
+    read = n_tiers + 1 if explore and n_tiers < MAX_TIERS else n_tiers
+    found = tiers(graph, enterprise_id, direction, read, "enterprise")
+    hits = [h for h in found if h.tier <= n_tiers]
+    tier_of = {enterprise_id: 0} | {h.id: h.tier for h in found}
     ids = sorted(tier_of)
     enterprises = {
         str(r["id"]): enterprise_node(r) for r in rows(graph, Q_ENTERPRISES, {"ids": ids})
@@ -830,6 +842,8 @@ def enterprise_data(
             e.supplies_product = names.get(linked[0], linked[0])
             e.supplies = ", ".join(names.get(pid, pid) for pid in linked)
             e.category = first.category if first else e.category
+    if read > n_tiers:
+        _embed_next_tier(enterprises, edges, n_tiers, direction)
     root = enterprises[enterprise_id]
     nodes = sorted(enterprises.values(), key=lambda e: (e.tier or 0, e.id))
     who = "supplier" if direction == "upstream" else "customer"
@@ -841,6 +855,25 @@ def enterprise_data(
     if not hits:
         data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
     return data
+
+
+def _embed_next_tier(
+    enterprises: Mapping[str, MapNode], edges: Sequence[MapEdge], last: int, direction: Direction
+) -> None:
+    """Hide the tier after the last one asked for; each node of the last tier unfolds (and
+    stays) into its own suppliers (or customers) there."""
+    for e in enterprises.values():
+        if (e.tier or 0) > last:
+            e.hidden = True
+    for edge in edges:
+        s = enterprises.get(edge.source.split(":", 1)[1])
+        t = enterprises.get(edge.target.split(":", 1)[1])
+        if s is None or t is None:
+            continue
+        near, far = (t, s) if direction == "upstream" else (s, t)
+        if near.tier == last and far.tier == last + 1 and far.key not in near.unfolds:
+            near.unfolds.append(far.key)
+            near.expands = True
 
 
 def has_results(nodes: Iterable[MapNode]) -> bool:

@@ -362,6 +362,8 @@ def _column_titles(data: MapData, cols: dict[str, int], level: dict[str, int]) -
             tier = nodes[0].tier or 0
             who = "suppliers" if data.direction == "upstream" else "customers"
             titles[c] = "the enterprise" if tier == 0 else f"tier {tier} {who}"
+            if all(n.hidden for n in nodes):
+                titles[c] += " · click one in the tier before"
         elif kinds == {"region"}:
             titles[c] = "regions"
         elif "product" in kinds:

@@ -320,6 +320,8 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             nodes[-1]["hidden"] = True
         if n.unfolds:
             nodes[-1]["unfolds"] = [index[k] for k in n.unfolds if k in index]
+        if n.expands:
+            nodes[-1]["keep"] = 1
         ranks.append((*label_rank(n, data, style_key[4], bottleneck, n.key in held), i))
         tips.append(
             node_title(

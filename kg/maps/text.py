@@ -214,6 +214,9 @@ def node_title(
             lines.append("makes: " + listing(made))
             if node.capacity is not None and len(node.makes) > 1:
                 lines.append(f"capacity in all: {number(node.capacity)}/day")
+        if node.expands and node.unfolds:
+            who = "customers" if downstream else "suppliers"
+            lines.append(f"click to show its {len(node.unfolds):,} {who} in the next tier")
         single = f" ({single_sources} declared single source)" if single_sources else ""
         lines.append(f"suppliers on this map: {suppliers}{single} · customers: {customers}")
     if node.other_chain and node.kind != "group":

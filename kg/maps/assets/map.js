@@ -565,6 +565,12 @@
     if (!members.length || unfolded[g]) return;
     unfolded[g] = 1;
     setHidden(members, false);
+    if (data.nodes[g].keep) {
+      // exploring: the node stays, its neighbours from the next tier appear
+      hideTip();
+      network.redraw();
+      return;
+    }
     setHidden([g], true);
     if (state.selected === g) {
       state.selected = null;
@@ -577,7 +583,7 @@
     if (!unfolded[g]) return;
     unfolded[g] = 0;
     setHidden(data.nodes[g].unfolds || [], true);
-    setHidden([g], false);
+    if (!data.nodes[g].keep) setHidden([g], false);
     state.selected = null;
     network.unselectAll();
     network.redraw();
