@@ -438,7 +438,14 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
     nodes, in the columns of their BOM levels; in that band nodes the page starts with shown
     come first in each column, folded ones after them.
     """
-    main = [n for n in data.nodes if n.other_chain is None]
+    # makers folded into a group (kg/maps/aggregate.py fold_makers) wait beside it
+    folded = {
+        k: n.key
+        for n in data.nodes
+        if n.kind == "group" and n.other_chain is None
+        for k in n.unfolds
+    }
+    main = [n for n in data.nodes if n.other_chain is None and n.key not in folded]
     band = [n for n in data.nodes if n.other_chain is not None]
     level = product_levels(data) if data.kind != "enterprise" else {}
     if band and level:
@@ -472,6 +479,7 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
     raw_of = {int(lay.column_of[index[k]]): cols[k] for k in keys}
     positions = {k: (float(lay.x[i]), float(lay.y[i])) for k, i in index.items()}
     columns = tuple((c, titles[raw_of[c.index]]) for c in lay.columns)
+    positions.update(_beside_groups(folded, positions, row))
     box = None
     if band:
         left_of = {raw_of[c.index]: c.left for c in lay.columns}
@@ -482,6 +490,27 @@ def map_layout(data: MapData, row: float = ROW) -> MapLayout:
         ys = [positions[n.key][1] for n in band]
         box = (min(xs), max(xs), min(ys), max(ys))
     return MapLayout(positions, columns, box)
+
+
+FOLD_STEP = 24.0  # world units between the unfolded members of a group
+FOLD_COLUMNS = 8  # members per row to the left of their group
+
+
+def _beside_groups(
+    folded: Mapping[str, str], positions: Mapping[str, tuple[float, float]], row: float
+) -> dict[str, tuple[float, float]]:
+    """Folded members in a small grid to the left of their group, where they appear when it
+    unfolds (the group hides then), rows below the group's own."""
+    count: dict[str, int] = {}
+    out = {}
+    for member, group in sorted(folded.items()):
+        if group not in positions:
+            continue
+        k = count.get(group, 0)
+        count[group] = k + 1
+        gx, gy = positions[group]
+        out[member] = (gx - (k % FOLD_COLUMNS) * FOLD_STEP, gy + (k // FOLD_COLUMNS) * FOLD_STEP)
+    return out
 
 
 def _band_positions(
