@@ -227,7 +227,12 @@ def test_labels_at_the_whole_map_view(page: dict[str, Any], browser: Chromium, s
             assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
     # zoomed in, the makers' names appear; the callout's button centres the bottleneck
     browser.evaluate("document.querySelector('.callout button.show').click()")
-    browser.pump(0.8)
+    # the zoom is animated: wait for its end (a busy machine takes longer than its 0.4 s)
+    browser.wait_for(
+        "(() => { const m = window.supplymapMap, d = m.data.nodes;"
+        " return m.labels.some(l => d[l[0]].kind === 'enterprise'); })()",
+        timeout=20,
+    )
     state = call(
         browser,
         """() => { const m = window.supplymapMap, d = m.data.nodes;
