@@ -285,6 +285,16 @@ def test_disruption_banner_folds_and_hits_are_named(
     name = loaded.query("MATCH (e:Enterprise {id: $id}) RETURN e.name AS n", {"id": maker})[0]["n"]
     drawn = call(browser, "() => window.supplymapMap.labels.map(l => l[1])")
     assert "✕ " + name in drawn  # the removed maker's whole name, not "✕ K…"
+    # what the scenario hits is named: beside its node, or just above or below it
+    missing = call(
+        browser,
+        """() => { const m = window.supplymapMap, d = m.data.nodes;
+            const drawn = new Set(m.labels.map(l => l[0]));
+            return d.map((n, i) => i).filter(i => d[i].em && !drawn.has(i))
+                .map(i => d[i].label); }""",
+    )
+    hit = call(browser, "() => window.supplymapMap.data.nodes.filter(n => n.em).length")
+    assert hit >= 8 and len(missing) <= 1, missing
     browser.screenshot(shots / "disruption-scanner-banner-open.png")
 
 

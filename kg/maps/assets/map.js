@@ -391,16 +391,32 @@
         for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
         placedObstacles = true;
       }
-      if (overlaps(box, false)) continue;
+      var ly = sy;
+      if (overlaps(box, false)) {
+        // what a scenario hits (or a bottleneck) moves just above or below its node instead
+        if (!d.em) continue;
+        var moved = false;
+        for (var t = 0; t < 2 && !moved; t++) {
+          var dy = (t === 0 ? -1 : 1) * (r + h / 2 + 1);
+          var alt = [sx - w / 2, sy + dy - h / 2, w + 2, h];
+          if (!overlaps(alt, false)) {
+            box = alt;
+            x0 = alt[0];
+            ly = sy + dy;
+            moved = true;
+          }
+        }
+        if (!moved) continue;
+      }
       overlaps(box, true);
       if (font !== st.font) {
         ctx.font = st.font;
         font = st.font;
       }
-      ctx.strokeText(text, x0 + 1, sy);
+      ctx.strokeText(text, x0 + 1, ly);
       ctx.fillStyle = st.color;
-      ctx.fillText(text, x0 + 1, sy);
-      drawn.push([i, text, x0, sy - h / 2, w + 2, h]);
+      ctx.fillText(text, x0 + 1, ly);
+      drawn.push([i, text, x0, ly - h / 2, w + 2, h]);
     }
     ctx.restore();
     state.labels = drawn;
