@@ -65,7 +65,7 @@ class Graph:
                 settings.neo4j_uri,
                 settings.neo4j_user,
                 settings.neo4j_password.get_secret_value(),
-                settings.neo4j_database,
+                settings.graph_database,
             )
         engine = local_engine(settings)
         status = engine.ensure_running()
@@ -160,7 +160,7 @@ class Graph:
 def local_engine(settings: Settings) -> LocalEngine:
     return LocalEngine(
         settings.home,
-        database=settings.engine_database,
+        database=settings.graph_database,
         bolt_port=settings.engine_bolt_port,
         http_port=settings.engine_http_port,
         heap=settings.engine_heap,

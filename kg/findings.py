@@ -191,11 +191,21 @@ def collect(
     hidden = {r["node"]: r for r in findings.hidden_spofs() if r["kind"] == "enterprise"}
     played: set[str] = set()
     for chain, ranked in findings.key_enterprises().items():
-        first = next((r for r in ranked if r["enterprise"] in hidden), None)
-        if first is None or first["enterprise"] in played:
+        # One scenario per chain: its first key enterprise that is a hidden single point of
+        # failure and not yet played out for another chain, else its first key enterprise.
+        fresh = [r for r in ranked if r["enterprise"] not in played]
+        first = next((r for r in fresh if r["enterprise"] in hidden), fresh[0] if fresh else None)
+        if first is None:
             continue
         played.add(first["enterprise"])
-        node = hidden[first["enterprise"]]
+        node = hidden.get(first["enterprise"]) or {
+            "kind": "enterprise",
+            "node": first["enterprise"],
+            "name": first["name"],
+            "products": [],
+            "path": [],
+            "reason": first["reasons"][0] if first["reasons"] else "key enterprise",
+        }
         impact = disrupt(graph, enterprises=[node["node"]])
         findings.scenarios.append(Scenario(chain, node, impact))
     return findings

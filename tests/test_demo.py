@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,3 +165,42 @@ def test_headlines_name_the_planted_findings(demo: tuple[Graph, Path, str]) -> N
     for planted in PLANTED["sole_sources"]:
         assert planted["producer"]["name"] in output
     assert "Zhejiang" in output and "if Shaoxing Amberleaf Peroxide Chemicals" in output
+
+
+def test_one_disruption_map_per_chain(demo: tuple[Graph, Path, str]) -> None:
+    graph, out, _ = demo
+    chains = {r["id"] for r in graph.query("MATCH (c:Chain) RETURN c.id AS id")}
+    maps = {p.name for p in (out / "maps").glob("disruption-*.html")}
+    assert maps == {f"disruption-{c}.html" for c in chains}
+
+
+def test_the_next_commands_work_as_printed(
+    demo: tuple[Graph, Path, str], server: Server, graph: Graph
+) -> None:
+    demo_graph, _, output = demo
+    after = output.split("Next (each works as printed):", 1)
+    assert len(after) == 2, output[-2000:]
+    commands = [
+        line.strip() for line in after[1].splitlines() if line.strip().startswith("supplymap ")
+    ]
+    assert len(commands) >= 6 and any(" suppliers " in c for c in commands)
+    assert "keeps running" in after[1] or server.engine is None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYMAP_")}
+    if server.engine is None:
+        env |= {
+            "SUPPLYMAP_NEO4J_URI": server.uri,
+            "SUPPLYMAP_NEO4J_USER": server.user,
+            "SUPPLYMAP_NEO4J_PASSWORD": server.password,
+        }
+    else:
+        env |= {"SUPPLYMAP_HOME": str(server.engine.home)}
+    for command in commands:
+        args = shlex.split(command)
+        assert args[:3] == ["supplymap", "--database", demo_graph.database], command
+        get_settings.cache_clear()
+        try:
+            result = CliRunner(env=env).invoke(app, args[1:], env=env)
+        finally:
+            get_settings.cache_clear()
+        assert result.exit_code == 0, (command, result.output)
+        assert result.stdout.strip(), command  # every one prints a result, not a blank line

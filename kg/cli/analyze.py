@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from kg.cli.common import RichProgress, friendly, open_graph
-from kg.cli.output import Format, console, emit, err
+from kg.cli.output import Format, FormatOpt, console, emit, err
 from kg.model import DEFAULT_REGION_LEVEL, REGION_LEVELS
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
 ChainOpt = Annotated[
     str | None, typer.Option("--chain", help="only this chain (its products, key products)")
 ]
