@@ -255,6 +255,7 @@ class ImpactPage(Paged[dict[str, Any]]):
     key_output_lost: float | None = Field(
         default=None, description="weighted share of key-product output lost, 0..1"
     )
+    headline: str = Field(description="the scenario in one sentence, as `supplymap disrupt`")
 
 
 def _impact(request: Request, graph: Graph, scenario: Scenario) -> Impact:
@@ -279,7 +280,7 @@ def disruption(request: Request, graph: GraphDep, page: PageDep, scenario: Scena
     capacity lost, and time to survive (days of stock cover) against time to recover.
     Reads only: nothing is written. Up to 1,000 ids of each kind."""
     impact = _impact(request, graph, scenario)
-    rows = [*impact.lost, *impact.reduced]
+    rows = impact.ordered()  # the order of `supplymap disrupt` and the report
     body = _rows(rows, page)
     return ImpactPage(
         **body.model_dump(),
@@ -291,6 +292,7 @@ def disruption(request: Request, graph: GraphDep, page: PageDep, scenario: Scena
         lost=len(impact.lost),
         reduced=len(impact.reduced),
         key_output_lost=plain(impact.key_output_lost),
+        headline=impact.headline(),
     )
 
 

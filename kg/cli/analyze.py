@@ -8,6 +8,8 @@ other commands show one analysis and write nothing.
 from __future__ import annotations
 
 import functools
+import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -383,35 +385,43 @@ def disrupt(
             ctx, enterprises=enterprise or (), regions=region or (), products=product or ()
         )
     rows = [r for r in impact.rows() if r["key"] or not key_only]
-    if fmt is Format.table:
-        s = impact.summary()
-        lost = s["key_output_lost"]
-        console.print(
-            f"removed {s['enterprises_removed']} enterprise(s), {s['regions_removed']} "
-            f"region(s), {s['products_removed']} product(s): {s['key_products_lost']} key "
-            f"product(s) lost, {s['key_products_reduced']} reduced; "
-            + (
-                f"{lost:.1%} of key-product output lost"
-                if isinstance(lost, float)
-                else "no key product has a known capacity"
-            ),
-            highlight=False,
+    if fmt is Format.json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "headline": impact.headline(),
+                    "scenario": {
+                        "enterprises": list(impact.enterprises),
+                        "regions": list(impact.regions),
+                        "products": list(impact.products),
+                    },
+                    "summary": impact.summary(),
+                    "products": rows,
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+            + "\n"
         )
-    emit(
-        rows,
-        [
-            "product",
-            "key",
-            "status",
-            "cause",
-            "before_per_day",
-            "after_per_day",
-            "remaining_share",
-            "producer_capacity_lost",
-            "days_of_cover",
-            "days_to_recover",
-            "at_risk",
-        ],
-        fmt,
-        "impact",
-    )
+        return
+    if fmt is Format.table:
+        console.print(impact.headline(), highlight=False)
+    else:
+        err.print(impact.headline(), highlight=False)
+    emit(rows, DISRUPT_COLUMNS, fmt, "impact")
+
+
+DISRUPT_COLUMNS = [
+    "product",
+    "key",
+    "status",
+    "cause",
+    "before_per_day",
+    "after_per_day",
+    "remaining_share",
+    "producer_capacity_lost",
+    "days_of_cover",
+    "days_to_recover",
+    "at_risk",
+]

@@ -1,0 +1,75 @@
+"""Days of cover and time to recover on the sample, one way for lost and reduced products.
+
+The battery-electric car (CAR-BEV) is reduced to 92% when Zhejiang (330000) stops, and lost
+when its chips' only lithography supplier (F-NL-LITHO-VELDHOVEN) stops. Both are computed by
+the same rule (kg/analysis/disruption.py): the standing stock over the shortfall, plus the
+cover of the inputs the shortfall comes through.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.analysis import Context, disrupt, project
+from kg.cli import app
+from kg.connection import Graph
+from loaders.pipeline import Loader, LoadOptions
+from loaders.sample import CANONICAL_FILES, DATA_DIR, MONITORING_FILES
+
+pytestmark = pytest.mark.integration
+
+LITHO = "F-NL-LITHO-VELDHOVEN"
+
+
+@pytest.fixture(scope="module")
+def ctx(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Context:
+    rejects = tmp_path_factory.mktemp("rejects") / "rejects.csv"
+    files = [DATA_DIR / n for n in (*CANONICAL_FILES, *MONITORING_FILES)]
+    reports = Loader(graph).load_files(files, LoadOptions(rejects=rejects))
+    assert all(r.status == "completed" for r in reports), [
+        (Path(r.file).name, r.message) for r in reports
+    ]
+    return Context(project(graph))
+
+
+def test_a_reduced_car_and_a_lost_car_follow_one_rule(ctx: Context) -> None:
+    region = {p.product: p for p in disrupt(ctx, regions=["330000"]).ordered()}
+    bev = region["CAR-BEV"]
+    # Zhejiang's car plant stops: 1,664 of 20,000 cars a day. No input comes short, so only
+    # a stock of cars could bridge it, and none is on record: 0 days against 30 to recover.
+    assert (bev.status, bev.cause) == ("reduced", "producer capacity lost")
+    assert bev.remaining_share == pytest.approx(18336 / 20000)
+    assert (bev.days_of_cover, bev.days_to_recover, bev.at_risk) == (0.0, 30.0, True)
+    # The combustion car is reduced through its transmissions: it gets their cover (no car
+    # stock of its own) and waits for them (30 days) before its own 30.
+    ice, gearbox = region["CAR-ICE"], region["TRANSMISSION"]
+    assert ice.cause == "input TRANSMISSION reduced" and gearbox.status == "reduced"
+    assert ice.days_of_cover == pytest.approx(gearbox.days_of_cover)
+    assert ice.days_to_recover == 30.0 + (gearbox.days_to_recover or 0.0)
+
+    litho = {p.product: p for p in disrupt(ctx, enterprises=[LITHO]).ordered()}
+    lost = litho["CAR-BEV"]
+    # Lost through its e-drive: the stocks of the lost inputs carry the car makers on.
+    assert (lost.status, lost.cause) == ("lost", "input E-DRIVE lost")
+    assert lost.days_of_cover == pytest.approx(151.2, abs=0.05)
+    assert lost.days_of_cover <= litho["E-DRIVE"].days_of_cover
+    assert lost.days_to_recover == 30.0 + (litho["E-DRIVE"].days_to_recover or 0.0)
+    assert lost.at_risk is True
+
+
+def test_cli_json_carries_the_headline_and_the_api_order(ctx: Context, cli: CliRunner) -> None:
+    result = cli.invoke(app, ["disrupt", "--region", "330000", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    impact = disrupt(ctx, regions=["330000"])
+    assert body["headline"] == impact.headline()
+    assert "key-product output lost" in body["headline"]
+    assert body["summary"]["key_products_lost"] == len(impact.key_lost)
+    assert [r["product"] for r in body["products"]] == [p.product for p in impact.ordered()]
+    # lost before reduced, key products first in each
+    statuses = [(r["status"] != "lost", not r["key"]) for r in body["products"]]
+    assert statuses == sorted(statuses)
