@@ -109,21 +109,8 @@ class Findings:
         return sorted(by_node.values(), key=lambda r: (-len(r["products"]), r["kind"], r["node"]))
 
     def bottlenecks(self) -> list[Row]:
-        rows = [
-            b.as_dict()
-            for b in self.analysis.bottlenecks
-            if b.kind in ("enterprise", "region")
-            and (b.bottleneck_score or 0) > 0
-            and not (b.kind == "region" and b.node in self.country_regions)
-        ]
-        return sorted(
-            rows,
-            key=lambda r: (
-                -(r["bottleneck_score"] or 0),
-                -(r["capacity_criticality"] or 0),
-                r["node"],
-            ),
-        )
+        """The bottleneck ranking (kg/analysis/ranking.py), in its own order."""
+        return [r.as_dict() for r in self.analysis.ranking]
 
     def capacity_limits(self) -> list[Row]:
         rows = []

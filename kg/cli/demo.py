@@ -118,15 +118,15 @@ def _headlines(findings: Findings, graph: Graph) -> None:
         )
     console.print(table)
 
-    table = Table(title="Top bottlenecks", title_justify="left")
-    for col in ("node", "score", "criticality", "key products"):
+    table = Table(title="Top bottlenecks (`supplymap analyze bottlenecks`)", title_justify="left")
+    for col in ("rank", "node", "score", "why"):
         table.add_column(col, overflow="fold")
     for r in f.bottlenecks()[:HEADLINE]:
         table.add_row(
+            str(r["rank"]),
             Text(f"{r['name']} ({r['kind']})"),
-            num(r["bottleneck_score"]),
-            pct(r["capacity_criticality"]),
-            Text(", ".join(r["spof_for"])),
+            f"{r['score']:.3f}",
+            Text(str(r["why"])),
         )
     console.print(table)
 

@@ -1,4 +1,6 @@
-"""Days of cover and time to recover on the sample, one way for lost and reduced products.
+"""The analyst's answers on the sample: rankings that lead, and disruptions computed one way.
+
+Days of cover and time to recover, one way for lost and reduced products:
 
 The battery-electric car (CAR-BEV) is reduced to 92% when Zhejiang (330000) stops, and lost
 when its chips' only lithography supplier (F-NL-LITHO-VELDHOVEN) stops. Both are computed by
@@ -14,8 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kg.analysis import Context, disrupt, project
+from kg.analysis import Context, disrupt, project, rank_bottlenecks, spof
+from kg.analysis.leading import order_spof
 from kg.cli import app
+from kg.cli.output import console
 from kg.connection import Graph
 from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import CANONICAL_FILES, DATA_DIR, MONITORING_FILES
@@ -73,3 +77,62 @@ def test_cli_json_carries_the_headline_and_the_api_order(ctx: Context, cli: CliR
     # lost before reduced, key products first in each
     statuses = [(r["status"] != "lost", not r["key"]) for r in body["products"]]
     assert statuses == sorted(statuses)
+
+
+PEROXIDE = "91330600MAFXAMNU0U"  # Shaoxing Amberleaf Peroxide Chemicals, sole maker of DTBP
+
+
+def test_the_ranking_leads_with_melt_blown_fabric_and_the_peroxide_plant(ctx: Context) -> None:
+    ranked = rank_bottlenecks(ctx)
+    top5 = {r.node for r in ranked[:5]}
+    assert {"MB-FABRIC", PEROXIDE} <= top5
+    mb = next(r for r in ranked if r.node == "MB-FABRIC")
+    assert set(mb.limits) == {"N95", "SURG-MASK"} and mb.binding_share > 0
+    plant = next(r for r in ranked if r.node == PEROXIDE)
+    assert set(plant.spof_for) == {"N95", "SURG-MASK"}
+    assert any("DTBP" in also for also in plant.also)  # the same failure, folded in
+    assert "DTBP" not in {r.node for r in ranked}
+    # regions only at the level asked for, never one that holds every producer (China)
+    proj = ctx.proj
+    levels = {proj.region_level[proj.region(r.node)] for r in ranked if r.kind == "region"}
+    assert levels == {"province"}
+    assert "CN" not in {r.node for r in ranked}
+    cities = rank_bottlenecks(ctx, region_level="city")
+    assert {proj.region_level[proj.region(r.node)] for r in cities if r.kind == "region"} <= {
+        "city"
+    }
+    # one order: score, then breadth, then id; ranks 1..n
+    assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+def test_every_analysis_leads_with_the_rows_that_matter(
+    ctx: Context, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(console, "width", 250)  # wide enough that ids do not wrap
+    table = cli.invoke(app, ["analyze", "bottlenecks"])
+    assert table.exit_code == 0, table.output
+    assert "MB-FABRIC" in table.stdout and PEROXIDE in table.stdout
+    ranked = rank_bottlenecks(ctx)
+    assert f"{len(ranked) - 10} more row(s) not shown" in table.stderr
+    as_json = json.loads(cli.invoke(app, ["analyze", "bottlenecks", "-f", "json"]).stdout)
+    assert [r["node"] for r in as_json] == [r.node for r in ranked]
+
+    spof_table = cli.invoke(app, ["analyze", "spof", "--product", "N95"])
+    assert spof_table.exit_code == 0, spof_table.output
+    pairs = order_spof(ctx, spof(ctx, product="N95"))
+    structural = [link for link, leads in pairs if not leads]
+    assert structural and all("with no substitute" in link.reason for link in structural)
+    assert f"{len(structural)} more row(s) not shown" in spof_table.stderr
+    assert spof_table.stdout.count("with no substitute") <= len(pairs) - len(structural)
+    assert PEROXIDE in spof_table.stdout
+    every = cli.invoke(app, ["analyze", "spof", "--product", "N95", "--all", "-f", "json"])
+    assert len(json.loads(every.stdout)) == len(pairs)
+
+    capacity = cli.invoke(app, ["analyze", "capacity", "-f", "json"])
+    rows = json.loads(capacity.stdout)
+    binding = [r["product"] for r in rows if r["leads"]]
+    assert set(binding) == {"N95", "SURG-MASK"}
+    assert [r["product"] for r in rows[: len(binding)]] == binding
+    shown = cli.invoke(app, ["analyze", "capacity"])
+    assert f"{len(rows) - len(binding)} more row(s) not shown" in shown.stderr
