@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
@@ -74,7 +75,9 @@ def create_app(
         finally:
             graph.close()
 
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from the assets fastapi-offline ships (served under
+    # /static-offline-docs): the docs open with no network, as the maps do.
+    app = FastAPIOffline(
         title="supplymap",
         version=__version__,
         description=DESCRIPTION,
