@@ -295,7 +295,7 @@ def test_unknown_ids_are_404_problems(client: TestClient, url: str, what: str) -
     ("url", "name"),
     [
         (f"/enterprises/{C}/suppliers?tiers=0", "tiers"),
-        (f"/enterprises/{C}/suppliers?tiers=11", "tiers"),
+        (f"/enterprises/{C}/suppliers?tiers=21", "tiers"),
         (f"/enterprises/{C}/suppliers?tiers=three", "tiers"),
         (f"/enterprises/{C}/customers?tiers=-1", "tiers"),
         ("/products/N95/upstream?tiers=1.5", "tiers"),
@@ -329,3 +329,20 @@ def test_unknown_endpoint_and_method_are_problems(client: TestClient) -> None:
     assert "no such endpoint" in r.json()["detail"]
     r = client.delete("/chains")
     assert (r.status_code, r.headers["content-type"]) == (405, "application/problem+json")
+
+
+def test_tiers_has_one_range_in_the_cli_and_the_api(client: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from api.params import MAX_TIERS as API_MAX
+    from kg.cli import app
+    from kg.tiers import MAX_TIERS
+
+    assert API_MAX == MAX_TIERS
+    too_many = CliRunner().invoke(app, ["suppliers", "X", "--tiers", str(MAX_TIERS + 1)])
+    assert too_many.exit_code == 2 and f"less than or equal to {MAX_TIERS}" in too_many.output
+    assert client.get(f"/enterprises/X/suppliers?tiers={MAX_TIERS + 1}").status_code == 422
+    schema = client.get("/openapi.json").json()
+    params = schema["paths"]["/enterprises/{id}/suppliers"]["get"]["parameters"]
+    tiers = next(p for p in params if p["name"] == "tiers")
+    assert (tiers["schema"]["minimum"], tiers["schema"]["maximum"]) == (1, MAX_TIERS)
