@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kg.cli import analyze, chains, db, demo, load, lookup, maps, monitor, query, serve
+from kg.cli import analyze, chains, cypher, db, demo, load, lookup, maps, monitor, query, serve
 from kg.settings import use_database
 
 DATABASE_OPTION = "--database"
@@ -94,6 +94,7 @@ app.add_typer(analyze.app, name="analyze")
 app.command("disrupt")(analyze.disrupt)
 app.command("chains")(chains.chains)
 app.command("query")(query.query)
+app.command("cypher")(cypher.cypher)
 app.command("serve")(serve.serve)
 
 
