@@ -10,7 +10,9 @@ cover of the inputs the shortfall comes through.
 
 from __future__ import annotations
 
+import csv
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,39 @@ def test_every_analysis_leads_with_the_rows_that_matter(
     assert [r["product"] for r in rows[: len(binding)]] == binding
     shown = cli.invoke(app, ["analyze", "capacity"])
     assert f"{len(rows) - len(binding)} more row(s) not shown" in shown.stderr
+
+
+TABLE_COMMANDS = [
+    ["analyze", "bottlenecks"],
+    ["analyze", "spof", "--product", "N95"],
+    ["analyze", "capacity"],
+    ["analyze", "single-source"],
+    ["analyze", "key-enterprises"],
+    ["disrupt", "--region", "330000"],
+    ["warnings"],
+    ["stockpiles"],
+    ["allocate", "N95"],
+    ["chains"],
+    ["query", "producers", "-p", "id=MB-FABRIC"],
+    ["cypher", "-c", "MATCH (c:Chain) RETURN c.id AS id ORDER BY id"],
+    ["suppliers", "N95", "--tiers", "2"],
+]
+
+
+@pytest.mark.parametrize("args", TABLE_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_every_table_command_writes_xlsx(ctx: Context, cli: CliRunner, args: list[str]) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    result = cli.invoke(app, [*args, "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    book = load_workbook(BytesIO(result.stdout_bytes), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert len(rows) >= 2, args  # a header and at least one row
+    assert all(isinstance(h, str) and h for h in rows[0])
+    as_csv = cli.invoke(app, [*args, "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    parsed = list(csv.reader(StringIO(as_csv.stdout)))
+    assert [tuple(r) for r in parsed[:1]] == [tuple(rows[0])], args  # the same columns
+    assert len(parsed) == len(rows), args  # and as many rows
