@@ -174,3 +174,51 @@ def test_every_table_command_writes_xlsx(ctx: Context, cli: CliRunner, args: lis
     parsed = list(csv.reader(StringIO(as_csv.stdout)))
     assert [tuple(r) for r in parsed[:1]] == [tuple(rows[0])], args  # the same columns
     assert len(parsed) == len(rows), args  # and as many rows
+
+
+def test_export_a_chain_and_an_enterprise_s_tiers(
+    ctx: Context, graph: Graph, cli: CliRunner, tmp_path: Path
+) -> None:
+    import networkx as nx
+
+    from kg.tiers import tiers
+
+    out = tmp_path / "medical.graphml"
+    result = cli.invoke(app, ["export", "graphml", "--chain", "medical-supplies", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    g = nx.read_graphml(out, force_multigraph=True)
+    products = {
+        r["id"]
+        for r in graph.query(
+            "MATCH (p:Product)-[:IN_CHAIN]->(:Chain {id: 'medical-supplies'}) RETURN p.id AS id"
+        )
+    }
+    assert {n for n, d in g.nodes(data=True) if d["kind"] == "product"} == products
+    bom = {
+        (r["a"], r["b"])
+        for r in graph.query(
+            "MATCH (a:Product)-[:IN_CHAIN]->(c:Chain {id: 'medical-supplies'}) "
+            "MATCH (a)-[:INPUT_TO]->(b:Product)-[:IN_CHAIN]->(c) RETURN a.id AS a, b.id AS b"
+        )
+    }
+    assert {(a, b) for a, b, d in g.edges(data=True) if d["rel"] == "INPUT_TO"} == bom
+    produces = {(a, b) for a, b, d in g.edges(data=True) if d["rel"] == "PRODUCES"}
+    assert (PEROXIDE, "DTBP") in produces
+    assert g.nodes["MB-FABRIC"]["label"].startswith("Melt-blown")
+
+    root = "91321100MAHJ8KNG01"
+    gexf = tmp_path / "tiers.gexf"
+    result = cli.invoke(
+        app, ["export", "gexf", "--enterprise", root, "--tiers", "2", "-o", str(gexf)]
+    )
+    assert result.exit_code == 0, result.output
+    t = nx.read_gexf(gexf)
+    hits = tiers(graph, root, "upstream", 2, "enterprise")
+    assert set(t.nodes) == {root} | {h.id for h in hits}
+    assert {h.id for h in hits if h.tier == 1} == {a for a, b in t.edges if b == root}
+    assert all(d["rel"] == "SUPPLIES" for _, _, d in t.edges(data=True))
+
+    missing = cli.invoke(app, ["export", "gexf", "--chain", "no-such-chain"])
+    assert missing.exit_code == 2 and "no chain with id 'no-such-chain'" in missing.stderr
+    neither = cli.invoke(app, ["export", "gexf"])
+    assert neither.exit_code == 2

@@ -14,7 +14,20 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from kg.cli import analyze, chains, cypher, db, demo, load, lookup, maps, monitor, query, serve
+from kg.cli import (
+    analyze,
+    chains,
+    cypher,
+    db,
+    demo,
+    export,
+    load,
+    lookup,
+    maps,
+    monitor,
+    query,
+    serve,
+)
 from kg.settings import use_database
 
 DATABASE_OPTION = "--database"
@@ -95,6 +108,7 @@ app.command("disrupt")(analyze.disrupt)
 app.command("chains")(chains.chains)
 app.command("query")(query.query)
 app.command("cypher")(cypher.cypher)
+app.command("export")(export.export)
 app.command("serve")(serve.serve)
 
 
