@@ -346,3 +346,36 @@ def test_tiers_has_one_range_in_the_cli_and_the_api(client: TestClient) -> None:
     params = schema["paths"]["/enterprises/{id}/suppliers"]["get"]["parameters"]
     tiers = next(p for p in params if p["name"] == "tiers")
     assert (tiers["schema"]["minimum"], tiers["schema"]["maximum"]) == (1, MAX_TIERS)
+
+
+def test_search_enterprises_by_text_region_and_chain(client: TestClient) -> None:
+    def ids(url: str) -> set[str]:
+        body = client.get(url).json()
+        assert body["total"] == len(body["items"]), body
+        return {e["id"] for e in body["items"]}
+
+    assert ids("/enterprises?q=NONWOVEN") == {"91310000MA1E45678E"}
+    assert ids("/enterprises?q=hz%20polymer") == {"91330100MA2B123450"}  # an alias
+    assert ids("/enterprises?q=杭州") == {"91330100MA2B123450"}
+    # Zhejiang holds Hangzhou, which holds the polymer plant
+    assert ids("/enterprises?region=330000") == {"91330100MA2B123450"}
+    assert ids("/enterprises?region=330000&q=mask") == set()
+    made = ids("/enterprises?chain=medical-supplies")
+    assert {"91330100MA2B123450", "91320500MA1C23456M", "91440300MA5D34567E"} <= made
+    first = client.get("/enterprises?limit=2").json()
+    assert len(first["items"]) == 2 and first["next_offset"] == 2 and first["total"] >= 5
+    names = [e["name"] for e in first["items"]]
+    assert names == sorted(names)
+    rest = client.get(f"/enterprises?limit=1000&offset={first['next_offset']}").json()
+    assert rest["next_offset"] is None
+    assert len(rest["items"]) == first["total"] - 2
+    assert client.get("/enterprises?region=bad code!").status_code == 422
+    assert client.get("/enterprises?q=").status_code == 422
+
+
+def test_search_products(client: TestClient) -> None:
+    body = client.get("/products?q=560312").json()  # an HS code
+    assert [(p["id"], p["chains"]) for p in body["items"]] == [("MB-FABRIC", ["medical-supplies"])]
+    fabrics = client.get("/products?q=nonwoven&chain=medical-supplies").json()
+    assert {p["id"] for p in fabrics["items"]} == {"MB-FABRIC", "SB-FABRIC"}
+    assert client.get("/products?chain=no-such-chain").json()["total"] == 0
