@@ -6,7 +6,8 @@
 Each command runs as a new process, as a user types it (the engine already running, so the
 lookup's time is start-up, imports, one Bolt connection and the query); the table gives the
 median and the fastest of the runs, and how much of it Python's imports take (-X importtime).
-Targets (issue 15): --help under 0.3 s, the lookup under 1.0 s.
+Targets (issue 15): --help under 0.3 s, the lookup under 1.0 s. The first row, Python
+starting and doing nothing, is the floor on the machine as loaded at the time.
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ from rich.table import Table
 EXE = Path(sys.executable).with_name("supplymap")
 
 
-def _run(args: list[str], env: dict[str, str]) -> float:
+def _run(args: list[str], env: dict[str, str], exe: list[str] | None = None) -> float:
     started = time.perf_counter()
     done = subprocess.run(
-        [str(EXE), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        [*(exe or [str(EXE)]), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
     )
     took = time.perf_counter() - started
     if done.returncode != 0:
@@ -73,6 +78,16 @@ def main() -> None:
     table = Table(title=f"command-line wall time, {opts.runs} runs (load {os.getloadavg()[0]:.1f})")
     for col in ("command", "median s", "fastest s", "imports s", "target s", "met"):
         table.add_column(col, justify="left" if col == "command" else "right")
+    # the floor: the interpreter starting with the venv's site-packages, nothing imported
+    floor = [_run([], env, [sys.executable, "-c", "pass"]) for _ in range(opts.runs)]
+    table.add_row(
+        "python -c pass (the floor)",
+        f"{statistics.median(floor):.2f}",
+        f"{min(floor):.2f}",
+        "",
+        "",
+        "",
+    )
     for label, args, target in cases:
         times = [_run(args, env) for _ in range(opts.runs)]
         imports = _imports(args, env)

@@ -64,7 +64,8 @@ def open_graph() -> Iterator[Graph]:
         from kg.connection import local_engine
 
         engine = local_engine(s)
-        if not engine.status().running:
+        # a cheap look at the state file, not a Bolt probe: Graph.from_settings probes anyway
+        if not engine.state_file.exists():
             err.print(f"starting the local engine (data in {engine.data_dir})...")
     graph = Graph.from_settings(s)
     try:
