@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import Server
@@ -121,3 +122,13 @@ def test_db_status_lists_databases_with_counts(elsewhere: str, cli: CliRunner) -
     assert sum(1 for v in listed.values() if v[2]) == 1
     table = cli.invoke(app, ["db", "status", "--database", elsewhere])
     assert elsewhere in table.stdout and "in use" in table.stdout
+
+
+def test_the_demo_refuses_to_wipe_a_database_with_data(
+    elsewhere: str, cli: CliRunner, chains: Graph, tmp_path: Path
+) -> None:
+    result = cli.invoke(app, ["--database", elsewhere, "demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"database {elsewhere!r} already holds 3 nodes" in result.stderr
+    assert "--reset" in result.stderr
+    assert {r["id"] for r in chains.query("MATCH (c:Chain) RETURN c.id AS id")} == {"alpha", "beta"}
