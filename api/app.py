@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import run_in_threadpool
 
@@ -91,7 +92,9 @@ def create_app(
         finally:
             graph.close()
 
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from the assets fastapi-offline ships (served under
+    # /static-offline-docs): the docs open with no network, as the maps do.
+    app = FastAPIOffline(
         title="supplymap",
         version=__version__,
         description=DESCRIPTION,

@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import AfterValidator
 
+from kg.tiers import MAX_TIERS  # one range for `supplymap suppliers --tiers` and ?tiers=
 from loaders.kinds import CODE_HINT, CODE_PATTERN, ID_HINT, ID_PATTERN, SLUG_HINT, SLUG_PATTERN
 
-MAX_TIERS = 10
+__all__ = ["MAX_TIERS"]
 DEFAULT_TIERS = 3
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

@@ -187,7 +187,7 @@ class Graph:
                 uri,
                 user,
                 password,
-                settings.neo4j_database,
+                settings.graph_database,
                 resolver=lambda: (uri, user, password),
                 **bounds,
             )
@@ -332,7 +332,7 @@ class Graph:
 def local_engine(settings: Settings) -> LocalEngine:
     return LocalEngine(
         settings.home,
-        database=settings.engine_database,
+        database=settings.graph_database,
         bolt_port=settings.engine_bolt_port,
         http_port=settings.engine_http_port,
         heap=settings.engine_heap,

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr(DEFAULT_PASSWORD)
     neo4j_database: str = "neo4j"
 
+    # The database every command, the API and the demo's next steps use; empty: the engine's
+    # own default (neo4j_database on Neo4j, engine_database on the local engine). The CLI's
+    # global --database option sets it for one run.
+    database: str | None = Field(default=None, min_length=1, max_length=63)
+
     # The local engine (ArcadeDB over Bolt), used when neo4j_uri is empty.
     home: Path = DEFAULT_HOME
     engine_database: str = "supplymap"
@@ -117,8 +122,35 @@ class Settings(BaseSettings):
     def uses_local_engine(self) -> bool:
         return not self.neo4j_uri
 
+    @property
+    def graph_database(self) -> str:
+        """The database to use: SUPPLYMAP_DATABASE (or --database), else the engine's default."""
+        if self.database:
+            return self.database
+        return self.engine_database if self.uses_local_engine else self.neo4j_database
+
+
+_database_override: str | None = None
+
+
+def use_database(name: str | None) -> None:
+    """Point this process's settings at database ``name`` (None: back to the environment).
+
+    The command line's global ``--database`` option calls this; every command, ``serve`` and
+    the demo then read it through :func:`get_settings`.
+    """
+    global _database_override
+    _database_override = name
+    get_settings.cache_clear()
+
+
+def database_override() -> str | None:
+    return _database_override
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (cached; tests build their own Settings instead)."""
+    if _database_override:
+        return Settings(database=_database_override)
     return Settings()

@@ -80,7 +80,16 @@ class PageReport:
 class Chromium:
     """One headless Chromium with one page, offline."""
 
-    def __init__(self, width: int = 1600, height: int = 1000, binary: str | None = None) -> None:
+    def __init__(
+        self,
+        width: int = 1600,
+        height: int = 1000,
+        binary: str | None = None,
+        allow: tuple[str, ...] = (),
+    ) -> None:
+        """``allow``: URL prefixes on 127.0.0.1 the page may reach (a served page such as the
+        API docs); every other request is still aborted and recorded."""
+        self.allow = allow
         path = binary or find_chromium()
         if path is None:
             raise BrowserError(
@@ -96,8 +105,9 @@ class Chromium:
                 args=[
                     *FLAGS,
                     f"--proxy-server=http://127.0.0.1:{_closed_port()}",
-                    "--proxy-bypass-list=<-loopback>",
-                    "--host-resolver-rules=MAP * ~NOTFOUND",
+                    "--proxy-bypass-list=127.0.0.1" if allow else "--proxy-bypass-list=<-loopback>",
+                    "--host-resolver-rules=MAP * ~NOTFOUND"
+                    + (", EXCLUDE 127.0.0.1" if allow else ""),
                 ],
             )
             self._context = self._browser.new_context(
@@ -120,7 +130,7 @@ class Chromium:
     # ---- what the page does ----------------------------------------------------------------
 
     def _route(self, route: Route) -> None:
-        if route.request.url.startswith(("file:", "data:", "blob:")):
+        if route.request.url.startswith(("file:", "data:", "blob:", *self.allow)):
             route.continue_()
         else:
             route.abort("blockedbyclient")
@@ -144,6 +154,15 @@ class Chromium:
         """Open a file, with a fresh report."""
         self.report = PageReport()
         self.page.goto(path.resolve().as_uri(), wait_until="commit")
+
+    def open_url(self, url: str) -> None:
+        """Open a URL (one of ``allow``, or any other to see it refused), with a fresh report."""
+        self.report = PageReport()
+        try:
+            self.page.goto(url, wait_until="commit")
+        except Exception as exc:  # a refused navigation: the report has the request
+            if not self.report.requests:
+                raise BrowserError(f"{url} did not open: {exc}") from exc
 
     def evaluate(self, expression: str, timeout: float = 30.0) -> Any:
         """The value of a JavaScript expression (awaited when it is a promise)."""

@@ -11,6 +11,7 @@ from api.deps import GraphDep, PageDep
 from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierHitOut, paged
 from api.params import DEFAULT_TIERS, EnterpriseId, Tiers
 from api.problems import not_found, responses
+from api.routers.search import EnterpriseHit, search_enterprises
 from api.routers.tiered import tier_page
 from api.values import plain, plain_row
 
@@ -20,6 +21,12 @@ router = APIRouter(
     dependencies=[ReadAccess],
     responses=responses(401, 404, 422, 503),
 )
+
+router.get(
+    "",
+    response_model=Paged[EnterpriseHit],
+    summary="Search enterprises by text, region and chain",
+)(search_enterprises)
 
 _ONE: LiteralString = (
     "MATCH (e:Enterprise {id: $id}) RETURN e {.*} AS e, "

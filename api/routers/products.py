@@ -11,6 +11,7 @@ from api.deps import GraphDep, PageDep
 from api.models import Paged, Producer, ProductDetail, TierHitOut, paged
 from api.params import DEFAULT_TIERS, ProductId, Tiers
 from api.problems import not_found, responses
+from api.routers.search import ProductHit, search_products
 from api.routers.tiered import tier_page
 from api.values import plain, plain_row
 
@@ -19,6 +20,10 @@ router = APIRouter(
     tags=["products"],
     dependencies=[ReadAccess],
     responses=responses(401, 404, 422, 503),
+)
+
+router.get("", response_model=Paged[ProductHit], summary="Search products by text and chain")(
+    search_products
 )
 
 _ONE: LiteralString = (
