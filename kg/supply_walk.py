@@ -208,7 +208,13 @@ def _inferred_rows(
 
 def _row_order(r: dict[str, Any]) -> tuple[str, ...]:
     # A link that continues the material before one taken where the BOM is unknown.
-    return (str(r["id"]), str(r["via"]), str(r["bom"] == "unknown"), str(r["via_product"]), str(r["product"]))
+    return (
+        str(r["id"]),
+        str(r["via"]),
+        str(r["bom"] == "unknown"),
+        str(r["via_product"]),
+        str(r["product"]),
+    )
 
 
 def walk(

@@ -184,7 +184,9 @@ def _enterprise_lookup(
     who = "suppliers" if direction == "upstream" else "customers"
     use_inferred = bool(inferred)
     notes: list[str] = []
-    result = walk_enterprises(graph, node_id, direction, max_tiers, walk=walk_, inferred=use_inferred)
+    result = walk_enterprises(
+        graph, node_id, direction, max_tiers, walk=walk_, inferred=use_inferred
+    )
     if not result.hits and inferred is None and not has_declared_links(graph):
         use_inferred = True
         result = walk_enterprises(graph, node_id, direction, max_tiers, walk=walk_, inferred=True)
@@ -195,7 +197,9 @@ def _enterprise_lookup(
         if not result.hits:
             notes.append(f"no {who} inferred either: {_NOTHING_INFERRED}")
     elif not result.hits and not use_inferred:
-        n = len(walk_enterprises(graph, node_id, direction, max_tiers, walk=walk_, inferred=True).hits)
+        n = len(
+            walk_enterprises(graph, node_id, direction, max_tiers, walk=walk_, inferred=True).hits
+        )
         notes.append(f"no declared {who}; {n} inferred with --inferred")
     elif not result.hits:
         notes.append(f"no {who}, declared or inferred: {_NOTHING_INFERRED}")

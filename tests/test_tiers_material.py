@@ -4,9 +4,12 @@ on the hand-made mask chain of tests/data/tiers (its README works the answers ou
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from apiclient import TestClient, api_client
 from typer.testing import CliRunner
 
 from kg.cli import app
@@ -165,3 +168,37 @@ def test_cli_lists_every_product_and_the_route(chain: Graph, cli: CliRunner) -> 
     assert "no declared suppliers; 1 inferred with --inferred" in empty.output
     inferred = cli.invoke(app, ["suppliers", "WIREMAKER", "--inferred", "-f", "json"])
     assert {r["id"] for r in json.loads(inferred.stdout)} == {"STEELCO"}
+
+
+@pytest.fixture(scope="module")
+def client(server: Any, chain: Graph) -> Iterator[TestClient]:
+    with api_client(server, chain) as c:
+        yield c
+
+
+def test_api_walks_and_notes(client: TestClient) -> None:
+    r = client.get("/enterprises/MASKCO/suppliers", params={"tiers": 2})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["walk"], body["inferred"], body["total"]) == ("material", False, 5)
+    res = next(h for h in body["items"] if h["id"] == "RES")
+    assert res["products"] == ["MB-PP", "PP"]
+    assert [(s["supplier"], s["product"], s["bom"]) for s in res["steps"]] == [
+        ("RES", "MB-PP", "input"),
+        ("MBF", "MB-FABRIC", None),
+    ]
+    anyway = client.get("/enterprises/MASKCO/suppliers", params={"tiers": 2, "walk": "any"})
+    assert "OFFICE" in {h["id"] for h in anyway.json()["items"]}
+    inferred = client.get("/enterprises/MASKCO/suppliers", params={"tiers": 1, "inferred": True})
+    wire = next(h for h in inferred.json()["items"] if h["id"] == "WIREMAKER")
+    assert wire["basis"] == ["inferred"]
+    assert wire["links"][0]["evidence"]["bom"]["output"] == "MASK"
+    empty = client.get("/enterprises/WIREMAKER/suppliers").json()
+    assert (empty["total"], empty["notes"]) == (
+        0,
+        ["no declared suppliers; 1 inferred with --inferred"],
+    )
+    down = client.get("/enterprises/PX/customers", params={"tiers": 3}).json()
+    assert {(h["tier"], h["id"]) for h in down["items"]} == {(1, "RES"), (2, "MBF"), (3, "MASKCO")}
+    bad = client.get("/enterprises/PX/customers", params={"walk": "every"})
+    assert bad.status_code == 422
