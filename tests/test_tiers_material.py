@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.connection import Graph
-from kg.tiers import TierAnswer, TierHit, lookup
+from kg.tiers import Direction, TierAnswer, TierHit, lookup
 from loaders.pipeline import Loader, LoadOptions
+from queries import get
 
 pytestmark = pytest.mark.integration
 
@@ -202,3 +203,37 @@ def test_api_walks_and_notes(client: TestClient) -> None:
     assert {(h["tier"], h["id"]) for h in down["items"]} == {(1, "RES"), (2, "MBF"), (3, "MASKCO")}
     bad = client.get("/enterprises/PX/customers", params={"walk": "every"})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("root", "direction", "name"),
+    [
+        ("MASKCO", "upstream", "suppliers_by_tier"),
+        ("PX", "downstream", "customers_by_tier"),
+        ("RES", "upstream", "suppliers_by_tier"),
+        ("TOOLMAKER", "downstream", "customers_by_tier"),
+    ],
+)
+def test_the_catalogue_follows_the_material_in_cypher(
+    chain: Graph, root: str, direction: Direction, name: str
+) -> None:
+    cypher = {
+        (r["tier"], r["id"], tuple(r["products"])) for r in get(name).run(chain, {"id": root})
+    }
+    assert cypher == rows(lookup(chain, root, direction, 3))
+    for r in get(name).run(chain, {"id": root}):
+        assert len(r["path_products"]) == r["tier"] == len(r["path"]) - 1
+    anyway = {(r["tier"], r["id"]) for r in get(name + "_any").run(chain, {"id": root})}
+    assert anyway == {(h.tier, h.id) for h in lookup(chain, root, direction, 3, walk="any").hits}
+
+
+def test_the_catalogue_lists_inferred_suppliers_with_evidence(chain: Graph) -> None:
+    got = {
+        (r["id"], r["product"], r["output"], r["capacity_per_day"])
+        for r in get("inferred_suppliers").run(chain, {"id": "MASKCO"})
+    }
+    assert got == {
+        ("WIREMAKER", "WIRE", "MASK", 300.0),
+        ("WIRE2", "WIRE", "MASK", 100.0),
+        ("CLIPCO", "CLIP", "MASK", None),
+    }
