@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import analyze, db, demo, load, lookup, maps, monitor, query, serve
+from kg.cli import analyze, db, demo, infer, load, lookup, maps, monitor, query, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -18,6 +18,7 @@ app.add_typer(db.app, name="db")
 app.command("load")(load.load)
 app.command("suppliers")(lookup.suppliers)
 app.command("customers")(lookup.customers)
+app.command("infer")(infer.infer)
 app.command("warnings")(monitor.warnings)
 app.command("stockpiles")(monitor.stockpiles)
 app.command("allocate")(monitor.allocate)
