@@ -180,6 +180,8 @@ def _enterprise_lookup(
     max_tiers: int,
     walk_: Walk,
     inferred: bool | None,
+    *,
+    resolved: bool = True,
 ) -> TierAnswer:
     who = "suppliers" if direction == "upstream" else "customers"
     use_inferred = bool(inferred)
@@ -187,6 +189,8 @@ def _enterprise_lookup(
     result = walk_enterprises(
         graph, node_id, direction, max_tiers, walk=walk_, inferred=use_inferred
     )
+    if not result.hits and not resolved:
+        resolve(graph, node_id, "enterprise")  # an unknown id raises NotFoundError here
     if not result.hits and inferred is None and not has_declared_links(graph):
         use_inferred = True
         result = walk_enterprises(graph, node_id, direction, max_tiers, walk=walk_, inferred=True)
@@ -234,6 +238,12 @@ def lookup(
         raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {max_tiers}")
     if walk not in WALKS:
         raise ValueError(f"walk must be one of {', '.join(WALKS)}, got {walk!r}")
+    if kind == "enterprise":
+        # Asked for an enterprise: walk first, and look the id up only to explain an empty
+        # answer (one statement less per lookup).
+        return _enterprise_lookup(
+            graph, node_id, direction, max_tiers, walk, inferred, resolved=False
+        )
     node_kind = resolve(graph, node_id, kind)
     if node_kind == "enterprise":
         return _enterprise_lookup(graph, node_id, direction, max_tiers, walk, inferred)

@@ -32,7 +32,7 @@ from kg.model import (
     SPOF_FOR_ENTERPRISE,
     SUPPLIES,
 )
-from kg.tiers import MAX_TIERS, Direction, NotFoundError, tiers
+from kg.tiers import MAX_TIERS, Direction, NotFoundError, lookup
 
 NodeKind = Literal["product", "enterprise", "region", "group"]
 EdgeKind = Literal["input", "produces", "supplies", "located", "group"]
@@ -690,7 +690,9 @@ def enterprise_data(
     links among them."""
     if not 1 <= n_tiers <= MAX_TIERS:
         raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {n_tiers}")
-    hits = tiers(graph, enterprise_id, direction, n_tiers, "enterprise")
+    # Suppliers (customers) that follow the material, as `supplymap suppliers` lists them.
+    answer = lookup(graph, enterprise_id, direction, n_tiers, "enterprise")
+    hits = answer.hits
     tier_of = {enterprise_id: 0} | {h.id: h.tier for h in hits}
     ids = sorted(tier_of)
     enterprises = {
@@ -745,6 +747,7 @@ def enterprise_data(
     data.direction = direction
     if not hits:
         data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
+    data.notes.extend(answer.notes)
     return data
 
 
