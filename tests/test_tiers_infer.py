@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.connection import Graph
-from kg.inferred_links import LOAD_KIND, candidates, inferred_count, infer, remove
+from kg.inferred_links import LOAD_KIND, candidates, infer, inferred_count, remove
 from kg.tiers import NotFoundError, lookup
 from loaders.pipeline import Loader, LoadOptions
 
