@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from kg.analysis.projection import from_raw, read_raw
 from kg.cli import app
 from kg.connection import Graph
 from kg.inferred_links import LOAD_KIND, candidates, infer, inferred_count, remove
@@ -107,3 +108,19 @@ def test_cli_infer_list_and_remove(chain: Graph, cli: CliRunner) -> None:
     assert removed.exit_code == 0 and "removed 4 inferred link(s)" in removed.stdout
     bad = cli.invoke(app, ["infer", "--remove", "nope"])
     assert bad.exit_code == 2 and "supplymap infer --list" in bad.output
+
+
+def test_analyses_count_declared_links_only_and_say_so(chain: Graph) -> None:
+    declared = chain.query(
+        "MATCH (:Enterprise)-[x:SUPPLIES]->(:Enterprise) "
+        "WHERE x.basis IS NULL OR x.basis <> 'inferred' RETURN count(x) AS n"
+    )[0]["n"]
+    run = infer(chain)
+    projection = from_raw(read_raw(chain))
+    assert len(projection.sup_from) == declared
+    assert any(
+        w.startswith(f"declared SUPPLIES links only: {run.written} inferred")
+        for w in projection.warnings
+    )
+    remove(chain, run.load_id)
+    assert not any("inferred" in w for w in from_raw(read_raw(chain)).warnings)
