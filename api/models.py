@@ -201,8 +201,12 @@ class EnterpriseCore(Out):
     scale: str | None = None
     tags: list[str] | None = None
     parent: ParentRef | None = Field(default=None, description="the owning enterprise")
-    suppliers: int = Field(description="direct suppliers (SUPPLIES into it)")
-    customers: int = Field(description="direct customers (SUPPLIES out of it)")
+    suppliers: int = Field(
+        description="direct suppliers (declared SUPPLIES into it; inferred links not counted)"
+    )
+    customers: int = Field(
+        description="direct customers (declared SUPPLIES out of it; inferred links not counted)"
+    )
     products: int = Field(description="products it produces")
 
 

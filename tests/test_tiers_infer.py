@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from api.routers.enterprises import _ONE as ENTERPRISE_DETAIL
 from kg.analysis.projection import from_raw, read_raw
 from kg.cli import app
 from kg.connection import Graph
 from kg.inferred_links import LOAD_KIND, candidates, infer, inferred_count, remove
 from kg.tiers import NotFoundError, lookup
 from loaders.pipeline import Loader, LoadOptions
+from queries import get
 
 pytestmark = pytest.mark.integration
 
@@ -122,5 +124,11 @@ def test_analyses_count_declared_links_only_and_say_so(chain: Graph) -> None:
         w.startswith(f"declared SUPPLIES links only: {run.written} inferred")
         for w in projection.warnings
     )
+    # WIRE has one declared supplier (WIREMAKER, loaded above) and one inferred (WIRE2): a
+    # declared single source all the same.
+    singles = {r["product"] for r in get("declared_single_sources").run(chain, {"id": "MASKCO"})}
+    assert singles == {"MB-FABRIC", "SB-FABRIC", "TOOL", "WIRE"}
+    detail = chain.query(ENTERPRISE_DETAIL, {"id": "MASKCO"})[0]
+    assert (detail["suppliers"], detail["customers"]) == (4, 0)
     remove(chain, run.load_id)
     assert not any("inferred" in w for w in from_raw(read_raw(chain)).warnings)

@@ -26,8 +26,10 @@ _ONE: LiteralString = (
     "head([(e)-[:LOCATED_IN]->(r:Region) | r {.code, .name, .level}]) AS region, "
     "head([(e)-[o:OWNED_BY]->(p:Enterprise) | {id: p.id, name: p.name, share: o.share}]) "
     "AS parent, "
-    "COUNT { MATCH (s:Enterprise)-[:SUPPLIES]->(e) RETURN DISTINCT s } AS suppliers, "
-    "COUNT { MATCH (e)-[:SUPPLIES]->(c:Enterprise) RETURN DISTINCT c } AS customers, "
+    "COUNT { MATCH (s:Enterprise)-[x:SUPPLIES]->(e) "
+    "WHERE x.basis IS NULL OR x.basis <> 'inferred' RETURN DISTINCT s } AS suppliers, "
+    "COUNT { MATCH (e)-[x:SUPPLIES]->(c:Enterprise) "
+    "WHERE x.basis IS NULL OR x.basis <> 'inferred' RETURN DISTINCT c } AS customers, "
     "COUNT { MATCH (e)-[:PRODUCES]->(p:Product) RETURN DISTINCT p } AS products"
 )
 _EXISTS: LiteralString = "MATCH (e:Enterprise {id: $id}) RETURN e.id AS id"
