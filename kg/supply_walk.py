@@ -63,6 +63,38 @@ _DECLARED: dict[Direction, LiteralString] = {
         "AS bom"
     ),
 }
+# Tiers 1 and 2 of the declared walk in one statement (one round trip less per lookup): each
+# link of the root, and the links that continue it (null where none does).
+_FIRST_TWO: dict[Direction, LiteralString] = {
+    "upstream": (
+        "MATCH (r:Enterprise {id: $root}) MATCH (n:Enterprise)-[x:SUPPLIES]->(r) "
+        "WHERE n.id <> $root AND (x.basis IS NULL OR x.basis <> 'inferred') "
+        "WITH n, x, CASE WHEN NOT $material THEN null "
+        "ELSE [(i:Product)-[:INPUT_TO]->(:Product {id: x.product}) | i.id] END AS next "
+        "OPTIONAL MATCH (n2:Enterprise)-[x2:SUPPLIES]->(n) "
+        "WHERE n2.id <> $root AND (x2.basis IS NULL OR x2.basis <> 'inferred') "
+        "AND (next IS NULL OR size(next) = 0 OR x2.product IN next) "
+        "RETURN n.id AS id, n.name AS name, x.product AS product, "
+        "coalesce(x.basis, 'declared') AS basis, n2.id AS id2, n2.name AS name2, "
+        "x2.product AS product2, coalesce(x2.basis, 'declared') AS basis2, "
+        "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END "
+        "AS bom2"
+    ),
+    "downstream": (
+        "MATCH (r:Enterprise {id: $root}) MATCH (r)-[x:SUPPLIES]->(n:Enterprise) "
+        "WHERE n.id <> $root AND (x.basis IS NULL OR x.basis <> 'inferred') "
+        "WITH n, x, CASE WHEN NOT $material THEN null "
+        "ELSE [(:Product {id: x.product})-[:INPUT_TO]->(o:Product) | o.id] END AS next "
+        "OPTIONAL MATCH (n)-[x2:SUPPLIES]->(n2:Enterprise) "
+        "WHERE n2.id <> $root AND (x2.basis IS NULL OR x2.basis <> 'inferred') "
+        "AND (next IS NULL OR size(next) = 0 OR x2.product IN next) "
+        "RETURN n.id AS id, n.name AS name, x.product AS product, "
+        "coalesce(x.basis, 'declared') AS basis, n2.id AS id2, n2.name AS name2, "
+        "x2.product AS product2, coalesce(x2.basis, 'declared') AS basis2, "
+        "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END "
+        "AS bom2"
+    ),
+}
 # Inferred links of the same states: a producer of an input of what the state's enterprise
 # produces (upstream); a producer of what the state's enterprise's output goes into
 # (downstream). `output` and the INPUT_TO edge are the evidence.
@@ -206,6 +238,40 @@ def _inferred_rows(
     return chosen
 
 
+def _first_two(
+    graph: Graph, direction: Direction, root: str, material: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of tiers 1 and 2, shaped as the per-tier statement's. Every tier-1 state is
+    new (only the root was visited), so tier 2 from every tier-1 link is what the per-tier
+    statement would return for the tier-1 frontier."""
+    one: dict[tuple[Any, ...], dict[str, Any]] = {}
+    two: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in graph.query(_FIRST_TWO[direction], {"root": root, "material": material}):
+        first = {
+            "via": root,
+            "via_product": None,
+            "id": r["id"],
+            "name": r["name"],
+            "product": r["product"],
+            "basis": r["basis"],
+            "bom": None,
+        }
+        one.setdefault(tuple(first.values()), first)
+        if r["id2"] is None:
+            continue
+        second = {
+            "via": r["id"],
+            "via_product": r["product"] if material else None,
+            "id": r["id2"],
+            "name": r["name2"],
+            "product": r["product2"],
+            "basis": r["basis2"],
+            "bom": r["bom2"],
+        }
+        two.setdefault(tuple(second.values()), second)
+    return list(one.values()), list(two.values())
+
+
 def _row_order(r: dict[str, Any]) -> tuple[str, ...]:
     # A link that continues the material before one taken where the BOM is unknown.
     return (
@@ -234,6 +300,7 @@ def walk(
     nearest: dict[str, int] = {}
     hits: dict[str, WalkHit] = {}
     at_nearest: dict[str, list[State]] = {}
+    ahead: dict[int, list[dict[str, Any]]] = {}  # rows of a tier fetched with the one before
     frontier: list[State] = [(root, None)]
     for tier in range(1, max_tiers + 1):
         if not frontier:
@@ -243,7 +310,12 @@ def walk(
             "root": root,
             "material": material,
         }
-        rows = graph.query(_DECLARED[direction], params)
+        if tier in ahead:
+            rows = ahead.pop(tier)
+        elif tier == 1 and max_tiers >= 2 and not inferred:
+            rows, ahead[2] = _first_two(graph, direction, root, material)
+        else:
+            rows = graph.query(_DECLARED[direction], params)
         declared = {(r["via"], r["via_product"], r["id"], r["product"]) for r in rows}
         order = sorted(rows, key=_row_order)
         if inferred:
