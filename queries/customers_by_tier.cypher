@@ -9,7 +9,8 @@
 // param id: str  the supplier enterprise id
 // param tiers: int = 3  how many tiers on (1 to 6)
 // example: supplymap query customers_by_tier -p id=91330100MA2B123450 -p tiers=2
-MATCH path = (s:Enterprise {id: $id})-[:SUPPLIES*1..6]->(c:Enterprise)
+MATCH (s:Enterprise {id: $id})
+MATCH path = (s)-[:SUPPLIES*1..6]->(c:Enterprise)
 WHERE length(path) <= $tiers AND single(n IN nodes(path) WHERE n.id = $id)
   AND all(x IN relationships(path) WHERE x.basis IS NULL OR x.basis <> 'inferred')
   AND all(k IN range(0, length(path) - 2) WHERE

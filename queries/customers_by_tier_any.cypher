@@ -4,7 +4,8 @@
 // param id: str  the supplier enterprise id
 // param tiers: int = 3  how many tiers on (1 to 6)
 // example: supplymap query customers_by_tier_any -p id=91330100MA2B123450 -p tiers=2
-MATCH path = (s:Enterprise {id: $id})-[:SUPPLIES*1..6]->(c:Enterprise)
+MATCH (s:Enterprise {id: $id})
+MATCH path = (s)-[:SUPPLIES*1..6]->(c:Enterprise)
 WHERE length(path) <= $tiers AND s <> c
 WITH c, path ORDER BY length(path)
 WITH c, collect(path)[0] AS path

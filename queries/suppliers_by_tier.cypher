@@ -10,7 +10,8 @@
 // param id: str  the customer enterprise id
 // param tiers: int = 3  how many tiers back (1 to 6)
 // example: supplymap query suppliers_by_tier -p id=91440300MA5D34567E -p tiers=2
-MATCH path = (s:Enterprise)-[:SUPPLIES*1..6]->(c:Enterprise {id: $id})
+MATCH (c:Enterprise {id: $id})
+MATCH path = (s:Enterprise)-[:SUPPLIES*1..6]->(c)
 WHERE length(path) <= $tiers AND single(n IN nodes(path) WHERE n.id = $id)
   AND all(x IN relationships(path) WHERE x.basis IS NULL OR x.basis <> 'inferred')
   AND all(k IN range(0, length(path) - 2) WHERE

@@ -4,7 +4,8 @@
 // param id: str  the customer enterprise id
 // param tiers: int = 3  how many tiers back (1 to 6)
 // example: supplymap query suppliers_by_tier_any -p id=91440300MA5D34567E -p tiers=2
-MATCH path = (s:Enterprise)-[:SUPPLIES*1..6]->(c:Enterprise {id: $id})
+MATCH (c:Enterprise {id: $id})
+MATCH path = (s:Enterprise)-[:SUPPLIES*1..6]->(c)
 WHERE length(path) <= $tiers AND s <> c
 WITH s, path ORDER BY length(path)
 WITH s, collect(path)[0] AS path
