@@ -64,6 +64,21 @@ Tiers = Annotated[
     int,
     Query(ge=1, le=MAX_TIERS, description=f"how many tiers to follow (1-{MAX_TIERS})"),
 ]
+Walk = Annotated[
+    Literal["material", "any"],
+    Query(
+        description="material (the default): a tier-2 supplier supplies the tier-1 supplier an "
+        "input of what that one supplies (any product where its bill of materials is unknown); "
+        "any: every SUPPLIES link whatever it carries"
+    ),
+]
+Inferred = Annotated[
+    bool | None,
+    Query(
+        description="true: count inferred links too (an enterprise producing an input of what "
+        "another produces); false: never; unset: only when the graph has no declared links"
+    ),
+]
 Limit = Annotated[
     int,
     Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size (1-{MAX_PAGE_SIZE})"),

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from api.auth import ReadAccess
 from api.deps import GraphDep, PageDep
-from api.models import Paged, Producer, ProductDetail, TierHitOut, paged
+from api.models import Paged, Producer, ProductDetail, TierPage, paged
 from api.params import DEFAULT_TIERS, ProductId, Tiers
 from api.problems import not_found, responses
 from api.routers.search import ProductHit, search_products
@@ -82,12 +82,12 @@ def producers(id: ProductId, graph: GraphDep, page: PageDep) -> Paged[Producer]:
 
 @router.get(
     "/{id}/upstream",
-    response_model=Paged[TierHitOut],
+    response_model=TierPage,
     summary="Inputs by tier through the bill of materials",
 )
 def upstream(
     id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> Paged[TierHitOut]:
+) -> TierPage:
     """Every product within ``tiers`` INPUT_TO steps upstream, nearest tier first, with one
     shortest path (input first, this product last)."""
     return tier_page(graph, id, "upstream", tiers, "product", page)
@@ -95,11 +95,11 @@ def upstream(
 
 @router.get(
     "/{id}/downstream",
-    response_model=Paged[TierHitOut],
+    response_model=TierPage,
     summary="Products it goes into, by tier",
 )
 def downstream(
     id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> Paged[TierHitOut]:
+) -> TierPage:
     """Every product within ``tiers`` INPUT_TO steps downstream (path: this product first)."""
     return tier_page(graph, id, "downstream", tiers, "product", page)

@@ -58,6 +58,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "customers",
         "Customers of an enterprise or the products an input goes into, by tier.",
     ),
+    "infer": (
+        "kg.cli.infer",
+        "infer",
+        "Write inferred SUPPLIES links: e supplies f product i where e PRODUCES i, f PRODUCES "
+        "q, i is an INPUT_TO q, and nothing declared says so.",
+    ),
     "warnings": (
         "kg.cli.monitor",
         "warnings",

@@ -32,7 +32,7 @@ from kg.model import (
     SPOF_FOR_ENTERPRISE,
     SUPPLIES,
 )
-from kg.tiers import MAX_TIERS, Direction, NotFoundError, tiers
+from kg.tiers import MAX_TIERS, Direction, NotFoundError, lookup
 
 NodeKind = Literal["product", "enterprise", "region", "group"]
 EdgeKind = Literal["input", "produces", "supplies", "located", "group", "via"]
@@ -795,8 +795,10 @@ def enterprise_data(
     """
     if not 1 <= n_tiers <= MAX_TIERS:
         raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {n_tiers}")
+    # Suppliers (customers) that follow the material, as `supplymap suppliers` lists them.
     read = n_tiers + 1 if explore and n_tiers < MAX_TIERS else n_tiers
-    found = tiers(graph, enterprise_id, direction, read, "enterprise")
+    answer = lookup(graph, enterprise_id, direction, read, "enterprise")
+    found = answer.hits
     hits = [h for h in found if h.tier <= n_tiers]
     tier_of = {enterprise_id: 0} | {h.id: h.tier for h in found}
     ids = sorted(tier_of)
@@ -854,6 +856,7 @@ def enterprise_data(
     data.direction = direction
     if not hits:
         data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
+    data.notes.extend(answer.notes)
     return data
 
 
