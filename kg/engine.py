@@ -470,6 +470,11 @@ class LocalEngine:
         except EngineError:
             return False
 
+    def databases(self) -> list[str]:
+        """The names of the running engine's databases (its HTTP API: no database needed)."""
+        names = self._http("databases")
+        return [str(n) for n in names] if isinstance(names, list) else []
+
     def create_database(self, name: str) -> None:
         """Create a database on the running engine (used to isolate test modules)."""
         self._server_command(f"create database {_database_name(name)}")

@@ -124,6 +124,19 @@ def test_db_status_lists_databases_with_counts(elsewhere: str, cli: CliRunner) -
     assert elsewhere in table.stdout and "in use" in table.stdout
 
 
+def test_db_status_of_a_database_that_does_not_exist_yet(elsewhere: str, cli: CliRunner) -> None:
+    missing = f"t_missing_{uuid.uuid4().hex[:6]}"
+    result = cli.invoke(app, ["--database", missing, "db", "status", "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    names = {d["name"] for d in info["databases"]}
+    assert elsewhere in names and missing not in names
+    assert not any(d["current"] for d in info["databases"])
+    table = cli.invoke(app, ["db", "status", "--database", missing])
+    assert table.exit_code == 0, table.output
+    assert f"database '{missing}' does not exist yet" in " ".join(table.stdout.split())
+
+
 def test_the_demo_refuses_to_wipe_a_database_with_data(
     elsewhere: str, cli: CliRunner, chains: Graph, tmp_path: Path
 ) -> None:

@@ -65,8 +65,7 @@ def list_databases(s: Settings) -> list[dict[str, object]]:
         if not st.running or st.uri is None:
             return []
         uri, user, password = st.uri, ENGINE_USER, engine.password()
-        with Graph.connect(uri, user, password, s.graph_database) as base:
-            names = [r["name"] for r in base.query("SHOW DATABASES YIELD name RETURN name")]
+        names = engine.databases()  # the configured database may not exist yet
     else:
         assert s.neo4j_uri is not None
         uri, user, password = s.neo4j_uri, s.neo4j_user, s.neo4j_password.get_secret_value()
@@ -144,6 +143,12 @@ def status(
                 "in use" if d["current"] else "",
             )
         console.print(table)
+        if not any(d["current"] for d in databases):
+            console.print(
+                f"[yellow]database {s.graph_database!r} does not exist yet[/yellow]: the first "
+                "load into it creates it; or pick one of the above with --database NAME",
+                highlight=False,
+            )
     if info["running"] and s.uses_local_engine:
         console.print(
             f"connect: cypher-shell -a {info['uri']} -u {info['user']} -d {info['database']} "
