@@ -1,0 +1,88 @@
+"""One planning session: the analyses' context (projection, circuit, capacity model), the
+rows planning reads beside it, and the joint programme's matrix, each built once."""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy as np
+
+from kg.analysis.arrays import FloatArray
+from kg.analysis.context import Context
+from kg.analysis.keys import KeyProducts
+from kg.analysis.projection import Projection, project
+from kg.connection import Graph
+from kg.plan.data import PlanData, read_plan_data
+from kg.plan.lp import Network, Objective, PlanError, Weights, network
+
+
+class PlanContext:
+    def __init__(self, ctx: Context, data: PlanData | None = None) -> None:
+        self.ctx = ctx
+        self.proj = ctx.proj
+        self.data = data if data is not None else PlanData.empty(ctx.proj)
+
+    @cached_property
+    def net(self) -> Network:
+        return network(self.ctx)
+
+    @property
+    def single(self) -> FloatArray:
+        """The analyses' single-product achievable output of every product."""
+        return self.ctx.capacity.ach
+
+    @property
+    def producer_capacity(self) -> FloatArray:
+        return self.ctx.capacity.pcap
+
+    def keys(self, chain: str | None = None) -> KeyProducts:
+        return self.ctx.keys(chain)
+
+    def weights(self, keys: KeyProducts, how: Weights) -> FloatArray:
+        """Objective weight per product: key products with a finite single-product figure."""
+        w = np.zeros(self.proj.n_products)
+        single = self.single
+        for p, weight in keys.weights.items():
+            if math.isfinite(single[p]):
+                w[p] = weight if how is Weights.demand else 1.0
+        return w
+
+    def reference(self, keys: KeyProducts) -> FloatArray:
+        """Per key product: the output its share is measured against (demand_per_day, else its
+        single-product figure); NaN for products that cannot count (none, 0 or unbounded)."""
+        ref = np.full(self.proj.n_products, np.nan)
+        single = self.single
+        demand = self.proj.demand
+        for p in keys.indices:
+            if not (math.isfinite(single[p]) and single[p] > 0):
+                continue
+            d = float(demand[p])
+            ref[p] = d if math.isfinite(d) and d > 0 else float(single[p])
+        return ref
+
+    def objective_arrays(
+        self, chain: str | None, objective: Objective, how: Weights
+    ) -> tuple[KeyProducts, FloatArray, FloatArray | None]:
+        keys = self.keys(chain)
+        if not keys.indices:
+            raise PlanError("no key products in scope: nothing to plan for")
+        w = self.weights(keys, how)
+        ref = self.reference(keys) if objective is Objective.demand_share else None
+        return keys, w, ref
+
+
+def plan_context(source: Graph | Projection | Context | PlanContext) -> PlanContext:
+    """A Graph is read now (the projection and planning's rows); a Projection or Context comes
+    without planning rows (no conversions, no separate output figures)."""
+    if isinstance(source, PlanContext):
+        return source
+    if isinstance(source, Context):
+        return PlanContext(source)
+    if isinstance(source, Projection):
+        return PlanContext(Context(source))
+    proj = project(source)
+    return PlanContext(Context(proj), read_plan_data(source, proj))
+
+
+PlanSource = Graph | Projection | Context | PlanContext

@@ -1,0 +1,127 @@
+"""Planning on small graphs whose answers are worked out by hand (see plan_fixtures)."""
+
+from __future__ import annotations
+
+import pytest
+from plan_fixtures import write_files
+
+from kg.connection import Graph
+from kg.plan import (
+    Objective,
+    PlanContext,
+    PlanError,
+    Weights,
+    joint_capacity,
+    plan_context,
+    rampup,
+)
+from loaders.pipeline import Loader, LoadOptions
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def pc(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> PlanContext:
+    files = write_files(tmp_path_factory.mktemp("plan"))
+    reports = Loader(graph).load_files(files, LoadOptions())
+    assert [r.status for r in reports] == ["completed"] * len(files), [r.message for r in reports]
+    return plan_context(graph)
+
+
+def outputs(report: object) -> set[tuple[str, float | None, float | None]]:
+    return {
+        (r.product, None if r.joint_per_day is None else round(r.joint_per_day, 6),
+         r.single_product_per_day)
+        for r in report.rows  # type: ignore[attr-defined]
+    }
+
+
+# ---- joint capacity --------------------------------------------------------------------------
+
+
+def test_two_products_sharing_one_input_output_objective(pc: PlanContext) -> None:
+    # max N95 + SURG (equal weights) s.t. 2 N95 + SURG <= 100, SURG <= 90: SURG 90, N95 5.
+    rep = joint_capacity(pc, Objective.output, Weights.equal, chain="plan-share")
+    assert outputs(rep) == {("N95", 5.0, 50.0), ("SURG", 90.0, 90.0)}
+    assert rep.weighted_output == pytest.approx(95.0)
+    # one more t/day of melt-blown: half an N95 more; one more SURG line unit: +1 SURG -0.5 N95
+    prices = {(s.product, round(s.shadow_price, 6)) for s in rep.shadow_prices}
+    assert prices == {("MB", 0.5), ("SURG", 0.5)}
+    assert rep.row("N95").binding_inputs == ("MB",)
+    assert rep.row("SURG").binding_inputs == ()  # at its own producers' capacity
+
+
+def test_two_products_sharing_one_input_demand_share(pc: PlanContext) -> None:
+    # max t: 2 (30 t) + 60 t <= 100 -> t = 5/6; N95 25, SURG 50; every t/day of MB adds 1/120.
+    rep = joint_capacity(pc, Objective.demand_share, chain="plan-share")
+    assert rep.smallest_share == pytest.approx(100 / 120)
+    assert outputs(rep) == {("N95", 25.0, 50.0), ("SURG", 50.0, 90.0)}
+    assert {(r.product, round(r.share_of_demand or 0, 6)) for r in rep.rows} == {
+        ("N95", round(25 / 30, 6)),
+        ("SURG", round(50 / 60, 6)),
+    }
+    mb = {s.product: s for s in rep.shadow_prices}["MB"]
+    assert mb.shadow_price == pytest.approx(1 / 120)
+    assert mb.feeds == ("N95", "SURG")
+    assert rep.shadow_unit.startswith("share of demand")
+
+
+def test_substitute_pair(pc: PlanContext) -> None:
+    # GLOVE takes NIT or LAT (they add up), CATH takes LAT: 200 t + 40 t <= 50 + 70 -> t = 1/2;
+    # then the larger demand weighs more, but t holds CATH at 20 or more.
+    rep = joint_capacity(pc, Objective.demand_share, chain="plan-alt")
+    assert rep.smallest_share == pytest.approx(0.5)
+    assert outputs(rep) == {("GLOVE", 100.0, 120.0), ("CATH", 20.0, 40.0)}
+    assert set(rep.row("CATH").binding_inputs) == {"LAT"}
+    assert set(rep.row("GLOVE").binding_inputs) == {"LAT", "NIT"}
+
+
+def test_all_products_and_unknown_chain(pc: PlanContext) -> None:
+    rep = joint_capacity(pc, Objective.output, Weights.equal, chain="plan-share", all_products=True)
+    assert {(r.product, r.key) for r in rep.rows} >= {("MB", False), ("N95", True)}
+    assert rep.row("MB").joint_per_day == pytest.approx(100.0)
+    with pytest.raises(LookupError):
+        joint_capacity(pc, chain="no-such-chain")
+
+
+# ---- ramp-up -------------------------------------------------------------------------------
+
+
+def test_conversion_meets_demand_on_day_12(pc: PlanContext) -> None:
+    rep = rampup(pc, horizon=20, product="VENT")
+    (row,) = rep.products
+    assert (row.product, row.today_per_day, row.day_met) == ("VENT", 40.0, 12)
+    daily = {(d.day, round(d.output_per_day or 0, 6)) for d in rep.days}
+    assert {(t, 40.0 + 5 * t) for t in range(21)} == daily
+    car1 = {c.enterprise: c for c in rep.conversions}["car1"]
+    # without car1 VENT stays at 40: 60 unmet every day; with it, 60 - 5 t until day 12
+    assert car1.unmet_demand_added == pytest.approx(sum(min(60.0, 5.0 * t) for t in range(21)))
+    assert (car1.day_met_with, car1.day_met_without) == (12, None)
+
+
+def test_conversions_through_the_joint_programme(pc: PlanContext) -> None:
+    # more N95 lines do nothing while melt-blown binds; a melt-blown line does: 100 + 2 t >= 120
+    # on day 10, when both masks meet demand together.
+    rep = rampup(pc, horizon=15, chain="plan-share")
+    assert rep.all_met_day == 10
+    effects = {(c.enterprise, c.product, round(c.unmet_demand_added, 6) > 0) for c in rep.conversions}
+    assert ("car3", "MB", True) in effects
+    assert ("car2", "N95", False) in effects
+    assert ("car1", "VENT", False) in effects  # not upstream of this chain
+    assert rep.conversions[0].enterprise == "car3"
+
+
+def test_existing_producer_ramps_to_capacity(pc: PlanContext) -> None:
+    # CATH makes 20 today of 40 capacity; over the default 7 days it reaches 40 (latex 70 allows)
+    rep = rampup(pc, horizon=10, product="CATH", default_ramp_days=7)
+    (row,) = rep.products
+    assert (row.today_per_day, row.day_met) == (20.0, 7)
+    rep = rampup(pc, horizon=10, product="CATH", default_ramp_days=0)
+    assert rep.products[0].day_met == 0
+
+
+def test_bad_options(pc: PlanContext) -> None:
+    with pytest.raises(PlanError):
+        rampup(pc, horizon=-1)
+    with pytest.raises(LookupError):
+        rampup(pc, product="NOPE")
