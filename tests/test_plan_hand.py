@@ -7,6 +7,7 @@ from plan_fixtures import write_files
 
 from kg.connection import Graph
 from kg.plan import (
+    Minimise,
     Objective,
     PlanContext,
     PlanError,
@@ -14,6 +15,7 @@ from kg.plan import (
     joint_capacity,
     plan_context,
     rampup,
+    resume,
 )
 from loaders.pipeline import Loader, LoadOptions
 
@@ -125,3 +127,52 @@ def test_bad_options(pc: PlanContext) -> None:
         rampup(pc, horizon=-1)
     with pytest.raises(LookupError):
         rampup(pc, product="NOPE")
+
+
+# ---- resumption white list -----------------------------------------------------------------
+
+
+def entries(rep: object) -> list[tuple[int, str, tuple[str, ...], tuple[str, ...]]]:
+    return [(e.order, e.enterprise, e.makes, e.unlocks) for e in rep.white_list]  # type: ignore[attr-defined]
+
+
+def test_resume_after_a_lockdown_fewest_enterprises(pc: PlanContext) -> None:
+    # lockdown of L stops ra, rc (raw), pa (part) and fa (final) in L1; fb (O, 90) can make the
+    # 80 R-FIN needed, from 80 parts that need 50 more raw than rb's 30: pa and ra or rc.
+    rep = resume(pc, regions=["L"], chain="plan-res")
+    assert set(rep.stopped) == {"ra", "rc", "pa", "fa"}
+    assert rep.status == "optimal"
+    assert len(rep.white_list) == 2
+    assert rep.white_list[1].enterprise == "pa"  # upstream first: the raw maker, then pa
+    assert rep.white_list[0].enterprise in {"ra", "rc"}
+    assert {(e.enterprise, e.unlocks) for e in rep.white_list} >= {("pa", ("R-FIN",))}
+    ((row),) = rep.products
+    assert (row.product, row.normal_per_day, row.target_per_day) == ("R-FIN", 100.0, 80.0)
+    assert (row.after_disruption_per_day, row.reaches_target) == (0.0, True)
+    assert row.with_white_list_per_day == pytest.approx(80.0)
+
+
+def test_resume_least_capacity(pc: PlanContext) -> None:
+    rep = resume(pc, regions=["L"], chain="plan-res", minimise=Minimise.capacity)
+    assert entries(rep) == [(1, "rc", ("R-RAW",), ("R-FIN",)), (2, "pa", ("R-PART",), ("R-FIN",))]
+
+
+def test_resume_unreachable_and_nothing_to_do(pc: PlanContext) -> None:
+    # the part maker must stay stopped: nothing brings R-FIN back
+    rep = resume(pc, regions=["L"], chain="plan-res", keep_stopped=["pa"])
+    assert rep.unreachable == ["R-FIN"]
+    assert rep.white_list == []
+    # a 30% target: rb... no part maker outside L, so pa alone is not enough; raw 30 -> 30 R-FIN
+    rep = resume(pc, regions=["L"], chain="plan-res", target_share=0.3)
+    assert entries(rep) == [(1, "pa", ("R-PART",), ("R-FIN",))]
+    rep = resume(pc, enterprises=["fa"], chain="plan-res")
+    assert (rep.status, rep.white_list) == ("nothing to restart", [])
+
+
+def test_resume_bad_input(pc: PlanContext) -> None:
+    with pytest.raises(PlanError):
+        resume(pc, chain="plan-res")
+    with pytest.raises(PlanError):
+        resume(pc, regions=["L"], target_share=1.5)
+    with pytest.raises(LookupError):
+        resume(pc, regions=["NOWHERE"])
