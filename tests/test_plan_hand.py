@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from plan_fixtures import write_files
 
@@ -32,8 +34,11 @@ def pc(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> PlanContext:
 
 def outputs(report: object) -> set[tuple[str, float | None, float | None]]:
     return {
-        (r.product, None if r.joint_per_day is None else round(r.joint_per_day, 6),
-         r.single_product_per_day)
+        (
+            r.product,
+            None if r.joint_per_day is None else round(r.joint_per_day, 6),
+            r.single_product_per_day,
+        )
         for r in report.rows  # type: ignore[attr-defined]
     }
 
@@ -106,7 +111,9 @@ def test_conversions_through_the_joint_programme(pc: PlanContext) -> None:
     # on day 10, when both masks meet demand together.
     rep = rampup(pc, horizon=15, chain="plan-share")
     assert rep.all_met_day == 10
-    effects = {(c.enterprise, c.product, round(c.unmet_demand_added, 6) > 0) for c in rep.conversions}
+    effects = {
+        (c.enterprise, c.product, round(c.unmet_demand_added, 6) > 0) for c in rep.conversions
+    }
     assert ("car3", "MB", True) in effects
     assert ("car2", "N95", False) in effects
     assert ("car1", "VENT", False) in effects  # not upstream of this chain
@@ -176,3 +183,74 @@ def test_resume_bad_input(pc: PlanContext) -> None:
         resume(pc, regions=["L"], target_share=1.5)
     with pytest.raises(LookupError):
         resume(pc, regions=["NOWHERE"])
+
+
+# ---- stockpile sizing ----------------------------------------------------------------------
+
+
+def test_stockpile_sizing_default_scenarios(pc: PlanContext, graph: Graph) -> None:
+    from kg.monitor.stockpiles import stockpile_report
+    from kg.plan.stockpiles import size_stockpiles
+
+    plan = size_stockpiles(pc, stockpile_report(graph), chain="plan-res")
+    assert {s.name for s in plan.scenarios} == {
+        "lockdown of Lockland",
+        "lockdown of Otherland",
+        "loss of sole source pa (R-PART)",
+    }
+    # lockdown of L: no part maker left, R-FIN 0 of 50/day; fb's 200 in stock last 4 days; the
+    # part comes back in 10 days and R-FIN 5 after: 50 x (15 - 4) = 550
+    needs = {
+        (n.scenario, n.shortfall_per_day, n.days_to_survive, n.days_to_recover, n.reserve_needed)
+        for n in plan.needs
+    }
+    assert needs == {
+        ("lockdown of Lockland", 50.0, 4.0, 15.0, 550.0),
+        ("loss of sole source pa (R-PART)", 50.0, 4.0, 15.0, 550.0),
+        # reduced from 100 to 60 (fb and its stock gone), but fa's 60 cover the 50 needed
+        ("lockdown of Otherland", 0.0, 0.0, 5.0, 0.0),
+    }
+    (row,) = plan.products
+    assert (
+        row.product,
+        row.reserve_needed,
+        row.target_today,
+        row.stock_today,
+        row.gap_to_target,
+    ) == (
+        "R-FIN",
+        550.0,
+        300.0,
+        100.0,
+        250.0,
+    )
+    assert {(h.reserve, h.region, h.needed) for h in row.holders} == {("fb", "O", 550.0)}
+    assert plan.by_region() == [
+        {
+            "region": "O",
+            "product": "R-FIN",
+            "reserve_needed": 550.0,
+            "target_today": 300.0,
+            "stock_today": 100.0,
+        }
+    ]
+
+
+def test_stockpile_scenarios_from_yaml(pc: PlanContext, tmp_path: Path) -> None:
+    from kg.plan.stockpiles import load_scenarios, size_stockpiles
+
+    path = tmp_path / "scenarios.yaml"
+    path.write_text(
+        "scenarios:\n  - name: fa and fb\n    enterprises: [fa, fb]\n", encoding="utf-8"
+    )
+    plan = size_stockpiles(pc, None, load_scenarios(path), chain="plan-res")
+    # both final makers lost: R-FIN lead 5 days, stock 0 (fb's stock went with it)
+    assert {
+        (n.scenario, n.days_to_survive, n.days_to_recover, n.reserve_needed) for n in plan.needs
+    } == {("fa and fb", 0.0, 5.0, 250.0)}
+    path.write_text("scenarios:\n  - name: nothing\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="scenario 1: names no region"):
+        load_scenarios(path)
+    path.write_text("scenarios:\n  - regions: [NOWHERE]\n", encoding="utf-8")
+    with pytest.raises(PlanError, match="scenario 1"):
+        size_stockpiles(pc, None, load_scenarios(path), chain="plan-res")

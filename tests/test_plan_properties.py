@@ -28,7 +28,14 @@ def cases(draw: st.DrawFn) -> tuple[RawGraph, list[str], float]:
     n_p = draw(st.integers(2, 6))
     n_e = draw(st.integers(1, 12))
     products = [
-        (f"P{i}", None, "final" if i == n_p - 1 or draw(st.booleans()) else "component", None, None, None)
+        (
+            f"P{i}",
+            None,
+            "final" if i == n_p - 1 or draw(st.booleans()) else "component",
+            None,
+            None,
+            None,
+        )
         for i in range(n_p)
     ]
     bom: list[tuple[Any, ...]] = []
@@ -47,7 +54,9 @@ def cases(draw: st.DrawFn) -> tuple[RawGraph, list[str], float]:
             p = draw(st.integers(0, n_p - 1))
             if (e, p) not in pairs:
                 pairs.add((e, p))
-                produces.append((f"E{e}", f"P{p}", draw(st.sampled_from([5.0, 10.0, 20.0, 40.0])), None))
+                produces.append(
+                    (f"E{e}", f"P{p}", draw(st.sampled_from([5.0, 10.0, 20.0, 40.0])), None)
+                )
     stopped = sorted(draw(st.sets(st.integers(0, n_e - 1), min_size=1)))
     share = draw(st.sampled_from([0.5, 0.8, 1.0]))
     raw = RawGraph(
@@ -73,7 +82,7 @@ def feasible(raw: RawGraph, running: set[str], goals: dict[str, float]) -> bool:
     rows, rhs = [], []
     for q in range(n):
         groups: dict[Any, list[int]] = {}
-        for k, (a, b, _, g) in enumerate(raw.bom):
+        for k, (_, b, _, g) in enumerate(raw.bom):
             if pos[b] == q:
                 groups.setdefault(g if g is not None else ("single", k), []).append(k)
         for members in groups.values():  # x_q <= sum y_k / qty
@@ -96,7 +105,9 @@ def feasible(raw: RawGraph, running: set[str], goals: dict[str, float]) -> bool:
     ] + [(0.0, None)] * m
     if any(hi is not None and lo > hi for lo, hi in bounds):
         return False
-    res = linprog(np.zeros(n + m), A_ub=np.asarray(rows), b_ub=np.asarray(rhs), bounds=bounds, method="highs")
+    res = linprog(
+        np.zeros(n + m), A_ub=np.asarray(rows), b_ub=np.asarray(rhs), bounds=bounds, method="highs"
+    )
     return bool(res.status == 0)
 
 
@@ -118,7 +129,9 @@ def test_white_list_is_as_small_as_brute_force(case: tuple[RawGraph, list[str], 
     # the smallest restart set, by enumeration (restarting more never hurts)
     smallest = None
     for size in range(len(stopped) + 1):
-        if any(feasible(raw, running | set(s), goals) for s in itertools.combinations(stopped, size)):
+        if any(
+            feasible(raw, running | set(s), goals) for s in itertools.combinations(stopped, size)
+        ):
             smallest = size
             break
     assert smallest == len(rep.white_list)

@@ -7,20 +7,32 @@ programmes with HiGHS through scipy.
 
     joint_capacity(source, objective, weights, chain) -> JointReport
     rampup(source, horizon, product=None, chain=None, ...) -> RampReport
-    resume(source, enterprises, regions, target_share=0.8, minimise="count", ...) -> ResumeReport
+    resume(source, enterprises, regions, target_share=0.8, ...) -> ResumeReport
+    size_stockpiles(plan_context, reserves, scenarios=None, chain=None) -> StockpilePlan
 """
 
 from kg.plan.context import PlanContext, PlanSource, plan_context
 from kg.plan.data import Conversion, PlanData, plan_data, read_plan_data
 from kg.plan.joint import JointReport, JointRow, ShadowPrice, joint_capacity
 from kg.plan.lp import Objective, PlanError, Weights
-from kg.plan.resume import Minimise, ResumeReport, TargetRow, WhiteListEntry, resume
 from kg.plan.rampup import ConversionEffect, DayRow, ProductRamp, RampReport, rampup
+from kg.plan.resume import Minimise, ResumeReport, TargetRow, WhiteListEntry, resume
+from kg.plan.stockpiles import (
+    HolderShare,
+    ReserveNeed,
+    ReserveSizing,
+    Scenario,
+    StockpilePlan,
+    default_scenarios,
+    load_scenarios,
+    size_stockpiles,
+)
 
 __all__ = [
     "Conversion",
     "ConversionEffect",
     "DayRow",
+    "HolderShare",
     "JointReport",
     "JointRow",
     "Minimise",
@@ -31,15 +43,22 @@ __all__ = [
     "PlanSource",
     "ProductRamp",
     "RampReport",
+    "ReserveNeed",
+    "ReserveSizing",
     "ResumeReport",
+    "Scenario",
     "ShadowPrice",
+    "StockpilePlan",
     "TargetRow",
     "Weights",
     "WhiteListEntry",
+    "default_scenarios",
     "joint_capacity",
+    "load_scenarios",
     "plan_context",
     "plan_data",
     "rampup",
     "read_plan_data",
     "resume",
+    "size_stockpiles",
 ]

@@ -30,8 +30,7 @@ _OUTPUT = render(
     out="output_per_day",
 )
 _CONVERSIONS = render(
-    "MATCH (e:{E})-[r:{T}]->(p:{P}) "
-    "RETURN collect([e.{ek}, p.{pk}, r.{cap}, r.{ramp}]) AS rows",
+    "MATCH (e:{E})-[r:{T}]->(p:{P}) RETURN collect([e.{ek}, p.{pk}, r.{cap}, r.{ramp}]) AS rows",
     E=model.ENTERPRISE.label,
     T=model.CAN_PRODUCE.type,
     P=model.PRODUCT.label,

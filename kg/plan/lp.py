@@ -180,7 +180,10 @@ def solve(
             extra = csr_matrix(
                 (
                     np.concatenate([reference[chosen], -np.ones(k)]),
-                    (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([np.full(k, nv), chosen])),
+                    (
+                        np.concatenate([np.arange(k), np.arange(k)]),
+                        np.concatenate([np.full(k, nv), chosen]),
+                    ),
                 ),
                 shape=(k, nv + 1),
             )

@@ -50,7 +50,9 @@ class Lines:
         cap = self.today + (self.full - self.today) * frac
         keep = self.conversion != drop if drop >= 0 else np.ones(len(cap), dtype=bool)
         unknown = np.isinf(cap) & keep
-        fin = np.bincount(self.product[keep], weights=np.where(unknown, 0.0, cap)[keep], minlength=n)
+        fin = np.bincount(
+            self.product[keep], weights=np.where(unknown, 0.0, cap)[keep], minlength=n
+        )
         ninf = np.bincount(self.product[unknown], minlength=n)
         on_record = pc.ctx.capacity.on_record
         out: FloatArray = np.where(on_record & (ninf == 0), fin, np.inf)

@@ -13,7 +13,7 @@ capacity) whose restart brings every key product back to its target share of nor
   joint-capacity constraints (lp.py) with one binary restart variable per candidate: a
   product's capacity is its running lines' plus the lines of the candidates restarted (a line
   of unknown capacity counts as the product's single-product figure); minimise the number of
-  enterprises restarted (``count``) or their total live capacity (``capacity``, units as
+  enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
   recorded, added up). When HiGHS stops at its time limit the best list found is given with
   its MIP gap;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
@@ -43,7 +43,7 @@ _BIG = 1e12  # a line of unknown capacity for a product nothing else bounds
 
 
 class Minimise(StrEnum):
-    count = "count"
+    enterprises = "enterprises"
     capacity = "capacity"
 
 
@@ -136,11 +136,17 @@ def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatAr
         return out
     k = len(prods)
     tvals = np.asarray([targets[q] for q in prods])
-    a = csr_matrix((net.matrix.data, net.matrix.indices, net.matrix.indptr), shape=(net.matrix.shape[0], nv + k))
+    a = csr_matrix(
+        (net.matrix.data, net.matrix.indices, net.matrix.indptr),
+        shape=(net.matrix.shape[0], nv + k),
+    )
     link = csr_matrix(
         (
             np.concatenate([np.ones(k), -np.ones(k)]),
-            (np.concatenate([np.arange(k), np.arange(k)]), np.concatenate([nv + np.arange(k), prods])),
+            (
+                np.concatenate([np.arange(k), np.arange(k)]),
+                np.concatenate([nv + np.arange(k), prods]),
+            ),
         ),
         shape=(k, nv + k),
     )
@@ -170,7 +176,7 @@ def _white_list_milp(
 ) -> tuple[BoolArray | None, str, float | None]:
     """(restart per candidate, status, gap) of the white-list programme."""
     proj, net = pc.proj, pc.net
-    n, nv = net.n, net.n_vars
+    nv = net.n_vars
     c_n = len(cand)
     var_of = np.full(proj.n_enterprises, -1, dtype=np.int64)
     var_of[cand] = np.arange(c_n)
@@ -203,7 +209,9 @@ def _white_list_milp(
         ub[q] = math.inf
         r += 1
     width = nv + c_n
-    a = csr_matrix((net.matrix.data, net.matrix.indices, net.matrix.indptr), shape=(net.matrix.shape[0], width))
+    a = csr_matrix(
+        (net.matrix.data, net.matrix.indices, net.matrix.indptr), shape=(net.matrix.shape[0], width)
+    )
     caprows = csr_matrix((vals, (rows, cols)), shape=(r, width))
     matrix = vstack([a, caprows], format="csr")
     upper_b = np.concatenate([np.zeros(a.shape[0]), np.asarray(rhs, dtype=np.float64)])
@@ -214,11 +222,13 @@ def _white_list_milp(
     for q, g in goals.items():
         lower[q] = g
     cost = np.zeros(width)
-    if minimise is Minimise.count:
+    if minimise is Minimise.enterprises:
         cost[nv:] = 1.0
     else:
         e_cap = np.bincount(
-            proj.pr_ent[live], weights=np.nan_to_num(cap[live], nan=0.0), minlength=proj.n_enterprises
+            proj.pr_ent[live],
+            weights=np.nan_to_num(cap[live], nan=0.0),
+            minlength=proj.n_enterprises,
         )
         cost[nv:] = e_cap[cand]
     integrality = np.zeros(width, dtype=np.int64)
@@ -246,7 +256,7 @@ def resume(
     enterprises: Sequence[str] = (),
     regions: Sequence[str] = (),
     target_share: float = DEFAULT_SHARE,
-    minimise: Minimise = Minimise.count,
+    minimise: Minimise = Minimise.enterprises,
     keep_stopped: Sequence[str] = (),
     chain: str | None = None,
     objective: Objective = Objective.demand_share,
@@ -274,9 +284,7 @@ def resume(
     after = reach(pc, capacity_running(pc, running), targets)
     has_line = np.zeros(proj.n_enterprises, dtype=bool)
     has_line[proj.pr_ent[proj.live]] = True
-    cand = np.asarray(
-        [e for e in stopped if e not in held and has_line[e]], dtype=np.int64
-    )
+    cand = np.asarray([e for e in stopped if e not in held and has_line[e]], dtype=np.int64)
     everything = running.copy()
     everything[cand] = True
     reachable = reach(pc, capacity_running(pc, everything), targets)
@@ -286,9 +294,7 @@ def resume(
         chosen = np.zeros(len(cand), dtype=bool)
         status, gap = "nothing to restart", None
     else:
-        picked, status, gap = _white_list_milp(
-            pc, running, cand, goals, minimise, time_limit
-        )
+        picked, status, gap = _white_list_milp(pc, running, cand, goals, minimise, time_limit)
         chosen = picked if picked is not None else np.zeros(len(cand), dtype=bool)
     white = cand[chosen]
     restarted = running.copy()
@@ -361,4 +367,3 @@ def _entries(
         WhiteListEntry(i + 1, x.enterprise, x.name, x.capacity_per_day, x.makes, x.unlocks)
         for i, (_, _, x) in enumerate(out)
     ]
-
