@@ -249,9 +249,9 @@ def size_stockpiles(
                 stock[p] += s
         for q in key_list:
             pid = proj.product_ids[q]
-            d = demand[q]
+            dq = demand[q]
             x = float(after[q])
-            short = max(0.0, d - x) if d is not None else None
+            short = max(0.0, dq - x) if dq is not None else None
             hit = found.get(pid)
             tts: float | None
             ttr: float | None
@@ -274,7 +274,7 @@ def size_stockpiles(
                 ReserveNeed(
                     product=pid,
                     scenario=sc.name,
-                    demand_per_day=d,
+                    demand_per_day=dq,
                     joint_after_per_day=x,
                     shortfall_per_day=short,
                     days_to_survive=finite(tts) if tts is not None else None,
