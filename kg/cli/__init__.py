@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import analyze, db, demo, load, lookup, maps, monitor, query, serve
+from kg.cli import analyze, db, demo, load, lookup, maps, monitor, plan, query, serve
 
 app = typer.Typer(
     name="supplymap",
@@ -24,6 +24,7 @@ app.command("allocate")(monitor.allocate)
 app.add_typer(maps.app, name="map")
 app.add_typer(analyze.app, name="analyze")
 app.command("disrupt")(analyze.disrupt)
+app.add_typer(plan.app, name="plan")
 app.command("query")(query.query)
 app.command("serve")(serve.serve)
 
