@@ -36,6 +36,16 @@ class PlanContext:
     def producer_capacity(self) -> FloatArray:
         return self.ctx.capacity.pcap
 
+    @cached_property
+    def demand(self) -> FloatArray:
+        """Demand per day of every product: demand_per_day, else the areas' demand (NaN)."""
+        own = self.proj.demand
+        areas = self.data.area_demand
+        if areas is None:
+            return own
+        out: FloatArray = np.where(np.isfinite(own) & (own > 0), own, areas)
+        return out
+
     def keys(self, chain: str | None = None) -> KeyProducts:
         return self.ctx.keys(chain)
 
@@ -53,7 +63,7 @@ class PlanContext:
         single-product figure); NaN for products that cannot count (none, 0 or unbounded)."""
         ref = np.full(self.proj.n_products, np.nan)
         single = self.single
-        demand = self.proj.demand
+        demand = self.demand
         for p in keys.indices:
             if not (math.isfinite(single[p]) and single[p] > 0):
                 continue
@@ -70,6 +80,23 @@ class PlanContext:
         w = self.weights(keys, how)
         ref = self.reference(keys) if objective is Objective.demand_share else None
         return keys, w, ref
+
+    def arrays_for(
+        self, products: list[int], objective: Objective, how: Weights
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """(weights, reference) planning for these products only (each weighs 1 with equal
+        weights, else its demand relative to the mean demand among them)."""
+        demand = self.demand
+        given = [float(demand[p]) for p in products if math.isfinite(demand[p]) and demand[p] > 0]
+        mean = sum(given) / len(given) if given else 0.0
+        weights = {
+            p: (float(demand[p]) / mean if mean and math.isfinite(demand[p]) else 1.0)
+            for p in products
+        }
+        keys = KeyProducts(tuple(products), weights, "asked")
+        w = self.weights(keys, how)
+        ref = self.reference(keys) if objective is Objective.demand_share else None
+        return w, ref
 
 
 def plan_context(source: Graph | Projection | Context | PlanContext) -> PlanContext:

@@ -1,9 +1,11 @@
-"""What planning reads beside the analyses' projection: today's output of each producer line
-and the lines that could be converted (CAN_PRODUCE).
+"""What planning reads beside the analyses' projection: today's output of each producer line,
+the lines that could be converted (CAN_PRODUCE) and the demand of the demand areas (DEMANDS).
 
 The projection (kg/analysis/projection.py) keeps one capacity per PRODUCES edge (capacity_per_day,
 else output_per_day); ramp-up needs both figures, so they are read once more, with the
-conversions, and aligned with the projection's PRODUCES edges.
+conversions, and aligned with the projection's PRODUCES edges. A product's demand is its
+demand_per_day, else the latest daily_demand of every area that demands it, added up (the
+figure the monitoring uses for final products).
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ _CONVERSIONS = render(
     cap="capacity_per_day",
     ramp="ramp_days",
 )
+_DEMANDS = render(
+    "MATCH (a:{A})-[r:{T}]->(p:{P}) "
+    "RETURN collect([a.{ak}, p.{pk}, toString(r.{asof}), r.{daily}]) AS rows",
+    A=model.AREA.label,
+    T=model.DEMANDS.type,
+    P=model.PRODUCT.label,
+    ak=model.AREA.key,
+    pk=model.PRODUCT.key,
+    asof="as_of",
+    daily="daily_demand",
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class PlanData:
     output: FloatArray  # per PRODUCES edge: output_per_day (NaN: not given)
     conversions: list[Conversion] = field(default_factory=list)
     skipped: int = 0  # rows naming an enterprise or product not in the projection
+    area_demand: FloatArray | None = None  # per product: latest DEMANDS of every area, summed
 
     @classmethod
     def empty(cls, proj: Projection) -> PlanData:
@@ -73,13 +87,34 @@ def _num(value: Any) -> float:
     return out
 
 
+def area_demand(proj: Projection, rows: list[tuple[Any, ...]]) -> FloatArray:
+    """Per product: the latest (area, product, as_of, daily_demand) of each area, summed; NaN
+    for a product no area demands."""
+    latest: dict[tuple[str, int], tuple[str, float]] = {}
+    for area, pid, as_of, daily in rows:
+        p = proj.product_pos.get(str(pid))
+        d = _num(daily)
+        if p is None or not math.isfinite(d):
+            continue
+        key = (str(area), p)
+        stamp = str(as_of or "")
+        if key not in latest or stamp >= latest[key][0]:
+            latest[key] = (stamp, d)
+    out = np.full(proj.n_products, np.nan)
+    for (_, p), (_, d) in latest.items():
+        out[p] = d if math.isnan(out[p]) else out[p] + d
+    return out
+
+
 def plan_data(
     proj: Projection,
     output_rows: list[tuple[Any, ...]],
     conversion_rows: list[tuple[Any, ...]],
+    demand_rows: list[tuple[Any, ...]] | None = None,
 ) -> PlanData:
-    """Align (enterprise, product, output_per_day) and (enterprise, product, capacity_per_day,
-    ramp_days) rows with the projection; rows naming unknown nodes are counted and skipped."""
+    """Align (enterprise, product, output_per_day), (enterprise, product, capacity_per_day,
+    ramp_days) and (area, product, as_of, daily_demand) rows with the projection; rows naming
+    unknown nodes are counted and skipped."""
     edge = {
         (int(e), int(p)): k
         for k, (e, p) in enumerate(zip(proj.pr_ent.tolist(), proj.pr_prod.tolist(), strict=True))
@@ -100,11 +135,13 @@ def plan_data(
             continue
         conversions.append(Conversion(e, p, c, r))
     conversions.sort(key=lambda c: (proj.product_ids[c.p], proj.enterprise_ids[c.e]))
-    return PlanData(output, conversions, skipped)
+    demand = area_demand(proj, demand_rows) if demand_rows else None
+    return PlanData(output, conversions, skipped, demand)
 
 
 def read_plan_data(graph: Graph, proj: Projection) -> PlanData:
     """Read today's output per producer line and the conversions, aligned with ``proj``."""
     out_rows = [tuple(r) for r in graph.query(_OUTPUT)[0]["rows"]]
     conv_rows = [tuple(r) for r in graph.query(_CONVERSIONS)[0]["rows"]]
-    return plan_data(proj, out_rows, conv_rows)
+    demand_rows = [tuple(r) for r in graph.query(_DEMANDS)[0]["rows"]]
+    return plan_data(proj, out_rows, conv_rows, demand_rows)

@@ -121,7 +121,7 @@ def report(
     for q in products:
         bounded = math.isfinite(single[q])
         x = float(sol.x[q]) if bounded else math.inf
-        d = finite(float(proj.demand[q]))
+        d = finite(float(pc.demand[q]))
         rows.append(
             JointRow(
                 product=proj.product_ids[q],

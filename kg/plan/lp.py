@@ -217,7 +217,7 @@ def solve(
 def _snap(v: FloatArray) -> FloatArray:
     """Values within the solver's tolerance of a whole number, as that number."""
     r = np.round(v)
-    out: FloatArray = np.where(np.abs(v - r) <= 1e-6 * np.maximum(1.0, np.abs(v)), r, v)
+    out: FloatArray = np.where(np.abs(v - r) <= 1e-8 * np.maximum(100.0, np.abs(v)), r, v)
     return out
 
 

@@ -20,6 +20,7 @@ the products planned for) that dropping it would add, and the day demand is met 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -59,9 +60,11 @@ class Lines:
         return out
 
 
-def lines(pc: PlanContext, default_ramp_days: float) -> Lines:
+def lines(pc: PlanContext, default_ramp_days: float, skip: int = -1) -> Lines:
+    """Every line; ``skip``: leave out that conversion row (an existing producer's line then
+    ramps as though the row were not there)."""
     proj, data = pc.proj, pc.data
-    conv_of = {(c.e, c.p): i for i, c in enumerate(data.conversions)}
+    conv_of = {(c.e, c.p): i for i, c in enumerate(data.conversions) if i != skip}
     prod, today, full, ramp, conv = [], [], [], [], []
     used: set[int] = set()
     live = proj.live.tolist()
@@ -89,7 +92,7 @@ def lines(pc: PlanContext, default_ramp_days: float) -> Lines:
         ramp.append(r)
         conv.append(i)
     for i, c in enumerate(data.conversions):
-        if i in used:
+        if i in used or i == skip:
             continue
         prod.append(c.p)
         today.append(0.0)
@@ -176,12 +179,11 @@ def _run_days(
     horizon: int,
     w: FloatArray,
     ref: FloatArray | None,
-    drop: int = -1,
 ) -> tuple[FloatArray, FloatArray]:
     """(output, capacity) per day (rows) and product (columns)."""
     xs, caps = [], []
     for t in range(horizon + 1):
-        ub = ln.capacity(pc, float(t), drop)
+        ub = ln.capacity(pc, float(t))
         xs.append(solve(pc.net, ub, w, ref).x)
         caps.append(ub)
     return np.vstack(xs), np.vstack(caps)
@@ -208,14 +210,17 @@ def _unmet(xs: FloatArray, targets: list[int], demand: FloatArray) -> float:
 def rampup(
     source: PlanSource,
     horizon: int = 30,
-    product: str | None = None,
+    product: str | Sequence[str] | None = None,
     chain: str | None = None,
     objective: Objective = Objective.demand_share,
     weights: Weights = Weights.demand,
     default_ramp_days: float = DEFAULT_RAMP_DAYS,
     rank_conversions: bool = True,
 ) -> RampReport:
-    """Day-by-day joint achievable output from day 0 to ``horizon`` (see the module text)."""
+    """Day-by-day joint achievable output from day 0 to ``horizon`` (see the module text).
+
+    ``product``: one product (its own output is maximised), several (planned together with
+    the objective chosen, e.g. both masks), or None for the key products (of ``chain``)."""
     if not 0 <= horizon <= MAX_HORIZON:
         raise PlanError(f"the horizon must be 0 to {MAX_HORIZON} days, not {horizon}")
     if default_ramp_days < 0:
@@ -224,20 +229,26 @@ def rampup(
     proj = pc.proj
     ln = lines(pc, default_ramp_days)
     ref: FloatArray | None
-    if product is not None:
-        q = proj.product(product)
+    asked = [product] if isinstance(product, str) else list(product or ())
+    if len(asked) == 1:
+        q = proj.product(asked[0])
         targets = [q]
         w = np.zeros(proj.n_products)
         w[q] = 1.0
         ref = None
-        objective_name = f"output of {product}"
+        objective_name = f"output of {asked[0]}"
+    elif asked:
+        chosen = sorted({proj.product(p) for p in asked}, key=lambda p: proj.product_ids[p])
+        w, ref = pc.arrays_for(chosen, objective, weights)
+        targets = chosen
+        objective_name = f"{objective.value} of {', '.join(proj.product_ids[p] for p in chosen)}"
     else:
         keys, w, ref = pc.objective_arrays(chain, objective, weights)
         targets = list(keys.indices)
         objective_name = objective.value
     xs, caps = _run_days(pc, ln, horizon, w, ref)
     bounded = np.isfinite(pc.single)
-    demand = proj.demand
+    demand = pc.demand
     rows: list[ProductRamp] = []
     days: list[DayRow] = []
     for q in targets:
@@ -281,7 +292,8 @@ def rampup(
             if i not in on_line:
                 continue
             if c.p in upstream:
-                xs_without, _ = _run_days(pc, ln, horizon, w, ref, drop=i)
+                without_i = lines(pc, default_ramp_days, skip=i)
+                xs_without, _ = _run_days(pc, without_i, horizon, w, ref)
                 added = max(0.0, _unmet(xs_without, targets, demand) - base_unmet)
             else:
                 xs_without, added = xs, 0.0
@@ -307,7 +319,7 @@ def rampup(
     return RampReport(
         horizon=horizon,
         objective=objective_name,
-        product=product,
+        product=", ".join(asked) or None,
         all_met_day=all_met,
         products=rows,
         days=days,

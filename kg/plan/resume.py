@@ -162,7 +162,7 @@ def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatAr
     )
     if res.status != 0:
         raise PlanError(f"HiGHS could not solve the reachability programme: {res.message}")
-    out[prods] = np.minimum(np.asarray(res.x[nv:]), tvals)
+    out[prods] = np.maximum(np.minimum(np.asarray(res.x[nv:]), tvals), 0.0) + 0.0
     return out
 
 

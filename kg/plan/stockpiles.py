@@ -6,7 +6,7 @@ For a key product q and a scenario (a disruption: enterprises and regions stoppe
 
 that is, demand per day x max(0, TTR - TTS) less what joint capacity still makes over that
 time (Simchi-Levi, Wang and Wei; the TTR/TTS framework of Simchi-Levi et al., Interfaces 2015):
-- demand_q: demand_per_day, else the national demand the monitoring reads (area demand);
+- demand_q: demand_per_day, else the areas' demand (data.py), else the monitoring's figure;
 - joint_q(s): q's output in the joint plan (lp.py) with the scenario's enterprises stopped;
 - TTS and TTR: days of cover and days to recover of the disruption analysis
   (kg/analysis/disruption.py); a product the analysis finds neither lost nor reduced but
@@ -223,7 +223,7 @@ def size_stockpiles(
         holders.setdefault(line.product, []).append(line)
     demand: dict[int, float | None] = {}
     for q in key_list:
-        d = float(proj.demand[q])
+        d = float(pc.demand[q])
         if not (math.isfinite(d) and d > 0):
             known = by_product.get(proj.product_ids[q])
             d = known.national_demand if known and known.national_demand else math.nan
