@@ -3,8 +3,9 @@
 The single-product figure of the analyses (kg/analysis/capacity.py) gives each product every
 shared input alone; the joint figure solves one linear programme over all products (lp.py).
 Per product: the joint output, the single-product figure (labelled as such), the binding
-inputs (an input group of the product is tight, the input's whole output is used, and the
-product is below its own producers' capacity), and per input its shadow price: what one
+inputs (an input group of the product is tight; the input's consumers need all it makes, and it
+is at its producers' capacity or has a shadow price; the product is below its own producers'
+capacity), and per input its shadow price: what one
 more unit/day of its producers' capacity adds to the objective.
 """
 
@@ -87,20 +88,36 @@ class JointReport:
         }
 
 
-def binding_inputs(pc: PlanContext, sol: Solution, q: int, ub: FloatArray) -> tuple[str, ...]:
-    proj, net = pc.proj, pc.net
+def required_use(pc: PlanContext, sol: Solution) -> FloatArray:
+    """Per product: what its consumers' outputs need of it (an alt_group member: its flow)."""
+    proj = pc.proj
+    g = proj.groups
+    alone = g.size[g.of_edge] == 1 if len(g.of_edge) else np.zeros(0, dtype=bool)
+    need = np.where(alone, sol.x[proj.bom_out] * proj.bom_qty, sol.y)
+    out = np.bincount(proj.bom_in, weights=need, minlength=proj.n_products)
+    return np.asarray(out, dtype=np.float64)
+
+
+def binding_inputs(
+    pc: PlanContext, sol: Solution, q: int, ub: FloatArray, need: FloatArray
+) -> tuple[str, ...]:
+    """Inputs of q whose whole output its consumers need, at their producers' capacity (or
+    with a shadow price: more of it would raise the objective), while q is below its own."""
+    proj = pc.proj
     if not math.isfinite(sol.x[q]) or (
         math.isfinite(ub[q]) and sol.x[q] >= ub[q] - 1e-7 * max(1.0, ub[q])
     ):
         return ()
-    use_row = {int(a): i for i, a in enumerate(net.use_product.tolist())}
     out: set[str] = set()
     for gi in proj.groups.of_product[q]:
         if not sol.group_tight[gi]:
             continue
         for k in proj.groups.members[gi]:
             a = int(proj.bom_in[k])
-            if sol.use_tight[use_row[a]]:
+            x = float(sol.x[a])
+            used = need[a] >= x * (1 - 1e-7) - 1e-9
+            full = math.isfinite(ub[a]) and x >= ub[a] * (1 - 1e-7)
+            if used and (full or sol.shadow[a] > 0):
                 out.add(proj.product_ids[a])
     return tuple(sorted(out))
 
@@ -118,6 +135,7 @@ def report(
     proj = pc.proj
     single, pcap = pc.single, pc.producer_capacity
     rows = []
+    need = required_use(pc, sol)
     for q in products:
         bounded = math.isfinite(single[q])
         x = float(sol.x[q]) if bounded else math.inf
@@ -133,7 +151,7 @@ def report(
                 single_product_per_day=finite(float(single[q])),
                 producer_capacity_per_day=finite(float(pcap[q])),
                 share_of_demand=x / d if d and bounded else None,
-                binding_inputs=binding_inputs(pc, sol, q, ub),
+                binding_inputs=binding_inputs(pc, sol, q, ub, need),
                 shadow_price=float(sol.shadow[q]),
             )
         )
