@@ -28,6 +28,7 @@ from api.routers import (
     health,
     loads,
     maps,
+    plans,
     products,
     reserves,
     warnings,
@@ -96,6 +97,7 @@ def create_app(
         reserves,
         maps,
         loads,
+        plans,
     ):
         app.include_router(module.router)
     app.include_router(analysis.scenarios)
