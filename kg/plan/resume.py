@@ -18,7 +18,8 @@ capacity) whose restart brings every key product back to its target share of nor
   its MIP gap;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
-  alone is left off the list.
+  alone is left off the list (one programme per entry, for lists of up to 20; a longer list
+  names the key products downstream of what each entry makes).
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ from scipy.sparse import csr_matrix, vstack
 
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray
 from kg.plan.context import PlanContext, PlanSource, plan_context
-from kg.plan.lp import Objective, PlanError, Weights, solve
+from kg.plan.lp import Objective, PlanError, Weights, method_for, solve
 
 DEFAULT_SHARE = 0.8
 DEFAULT_TIME_LIMIT = 60.0
+EXPLAIN_UP_TO = 20  # entries whose unlocks are checked one by one (a programme each)
 _BIG = 1e12  # a line of unknown capacity for a product nothing else bounds
 
 
@@ -158,7 +160,7 @@ def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatAr
         A_ub=vstack([a, link], format="csr"),
         b_ub=np.zeros(a.shape[0] + k),
         bounds=np.column_stack([np.zeros(nv + k), upper]),
-        method="highs",
+        method=method_for(nv + k),
     )
     if res.status != 0:
         raise PlanError(f"HiGHS could not solve the reachability programme: {res.message}")
@@ -327,6 +329,20 @@ def resume(
     )
 
 
+def _downstream(pc: PlanContext, products: set[int]) -> set[int]:
+    proj = pc.proj
+    seen = set(products)
+    stack = list(products)
+    while stack:
+        p = stack.pop()
+        for k in proj.outputs_of[p]:
+            q = int(proj.bom_out[k])
+            if q not in seen:
+                seen.add(q)
+                stack.append(q)
+    return seen
+
+
 def _entries(
     pc: PlanContext,
     white: IntArray,
@@ -338,15 +354,20 @@ def _entries(
     level = pc.ctx.circuit.level[: proj.n_products]
     live = proj.live
     out = []
+    check = len(white) <= EXPLAIN_UP_TO
     for e in white.tolist():
         lines = [k for k in proj.lines_of_enterprise[e] if live[k]]
         makes = sorted({int(proj.pr_prod[k]) for k in lines})
-        without = restarted.copy()
-        without[e] = False
-        got = reach(pc, capacity_running(pc, without), targets)
-        unlocks = tuple(
-            sorted(proj.product_ids[q] for q, g in goals.items() if got[q] < g * (1 - 1e-6))
-        )
+        if check:
+            without = restarted.copy()
+            without[e] = False
+            got = reach(pc, capacity_running(pc, without), targets)
+            unlocks = tuple(
+                sorted(proj.product_ids[q] for q, g in goals.items() if got[q] < g * (1 - 1e-6))
+            )
+        else:  # a long list: the target products downstream of what the entry makes
+            down = _downstream(pc, set(makes))
+            unlocks = tuple(sorted(proj.product_ids[q] for q in goals if q in down))
         cap = sum(float(proj.pr_cap[k]) for k in lines if not math.isnan(proj.pr_cap[k]))
         out.append(
             (
