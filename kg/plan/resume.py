@@ -14,8 +14,10 @@ capacity) whose restart brings every key product back to its target share of nor
   product's capacity is its running lines' plus the lines of the candidates restarted (a line
   of unknown capacity counts as the product's single-product figure); minimise the number of
   enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
-  recorded, added up). When HiGHS stops at its time limit the best list found is given with
-  its MIP gap;
+  recorded, added up); only candidates making something up the bill of materials of a product
+  short of its target enter it. When HiGHS stops at its time limit the best list found is
+  given with its MIP gap; when it found none, every candidate that can help is listed (a
+  valid, not a small, list) and the status says so;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
   alone is left off the list (one programme per entry, for lists of up to 20; a longer list
@@ -86,10 +88,10 @@ class ResumeReport:
     minimise: str
     stopped: tuple[str, ...]
     candidates: int
-    status: str  # optimal, time limit, nothing to restart
+    status: str  # optimal, time limit (best list found, see mip_gap), nothing to restart, ...
     mip_gap: float | None
     seconds: float
-    white_list: list[WhiteListEntry] = field(default_factory=list)
+    white_list: list[WhiteListEntry] = field(default_factory=list)  # see ``status``
     products: list[TargetRow] = field(default_factory=list)
 
     @property
@@ -281,6 +283,7 @@ def resume(
     normal = solve(pc.net, pc.producer_capacity, w, ref).x
     key_list = [q for q in keys.indices if math.isfinite(pc.single[q])]
     targets = {q: target_share * float(normal[q]) for q in key_list}
+    live = proj.live
     running = np.ones(proj.n_enterprises, dtype=bool)
     running[stopped] = False
     after = reach(pc, capacity_running(pc, running), targets)
@@ -291,14 +294,36 @@ def resume(
     everything[cand] = True
     reachable = reach(pc, capacity_running(pc, everything), targets)
     goals = {q: min(t, float(reachable[q]) * (1 - 1e-9)) for q, t in targets.items()}
-    need = any(after[q] < g * (1 - 1e-7) - 1e-9 for q, g in goals.items())
-    if not need or not len(cand):
-        chosen = np.zeros(len(cand), dtype=bool)
+    short = {q for q, g in goals.items() if after[q] < g * (1 - 1e-7) - 1e-9}
+    # only a candidate making something up the bill of materials of a product short of its
+    # target can help it (restarting adds capacity and never takes any away)
+    upstream = pc.ctx.upstream_products(short)
+    useful = np.asarray(
+        [
+            e
+            for e in cand.tolist()
+            if any(
+                live[k] and int(proj.pr_prod[k]) in upstream for k in proj.lines_of_enterprise[e]
+            )
+        ],
+        dtype=np.int64,
+    )
+    if not short or not len(useful):
+        white = useful[:0]
         status, gap = "nothing to restart", None
     else:
-        picked, status, gap = _white_list_milp(pc, running, cand, goals, minimise, time_limit)
-        chosen = picked if picked is not None else np.zeros(len(cand), dtype=bool)
-    white = cand[chosen]
+        picked, status, gap = _white_list_milp(pc, running, useful, goals, minimise, time_limit)
+        if picked is not None:
+            white = useful[picked]
+        else:  # the time limit came before any list: every useful candidate (if that does)
+            white = useful
+            status = "time limit, no list found: every candidate that can help is listed"
+            trial = running.copy()
+            trial[white] = True
+            got = reach(pc, capacity_running(pc, trial), targets)
+            if any(got[q] < g * (1 - 1e-6) for q, g in goals.items()):
+                white = cand
+                status = "time limit, no list found: every candidate is listed"
     restarted = running.copy()
     restarted[white] = True
     with_list = reach(pc, capacity_running(pc, restarted), targets)
