@@ -60,6 +60,10 @@ def test_plan_rampup(loaded: Graph, cli: CliRunner) -> None:
     table = cli.invoke(app, ["plan", "rampup", "--chain", "plan-share", "--horizon", "12"])
     assert table.exit_code == 0, table.output
     assert "demand met on day 10" in table.stdout
+    both = run_json(
+        cli, "plan", "rampup", "--product", "N95", "--product", "SURG", "--horizon", "12"
+    )
+    assert (both["all_met_day"], both["objective"]) == (10, "demand-share of N95, SURG")
     unknown = cli.invoke(app, ["plan", "rampup", "--product", "NOPE"])
     assert unknown.exit_code == 2 and "no product with id 'NOPE'" in unknown.output
 

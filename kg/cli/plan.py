@@ -158,7 +158,11 @@ def capacity_cmd(
 @plan_errors
 def rampup_cmd(
     product: Annotated[
-        str | None, typer.Option("--product", help="one product (default: every key product)")
+        list[str] | None,
+        typer.Option(
+            "--product",
+            help="a product (repeat to plan several together; default: every key product)",
+        ),
     ] = None,
     chain: ChainOpt = None,
     horizon: Annotated[int, typer.Option("--horizon", min=0, help="days to plan")] = 30,
@@ -186,7 +190,7 @@ def rampup_cmd(
         rep = rampup(
             pc,
             horizon=horizon,
-            product=product,
+            product=product or None,
             chain=chain,
             objective=obj,
             weights=how,
