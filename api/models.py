@@ -226,8 +226,18 @@ class RejectOut(Out):
     reason: str
 
 
+class OutputReportOut(Out):
+    output: str = Field(description="'<n>:<kind>', n counting the mapping's outputs from 1")
+    kind: str
+    rows_in: int
+    filtered: int = Field(description="rows the output's filter dropped (not rejects)")
+    merged: int = Field(description="rows merged into another row of one record (not rejects)")
+    rejected: int
+    written: int = Field(description="records written")
+
+
 class LoadReportOut(Out):
-    file: str = Field(description="the uploaded file's name")
+    file: str = Field(description="the uploaded file's name (' + '-joined for a mapping's inputs)")
     load_id: str = Field(description="the (:Load) record; empty for a file not loaded")
     kinds: list[str]
     status: Literal["completed", "rejected", "skipped", "failed", "not loaded", "running"]
@@ -242,6 +252,12 @@ class LoadReportOut(Out):
     warnings_total: int
     notes: list[str]
     seconds: float
+    outputs: list[OutputReportOut] = Field(
+        default_factory=list, description="rows in, filtered, merged, rejected, written per output"
+    )
+    encodings: dict[str, str] = Field(
+        default_factory=dict, description="the text encoding each file was read with"
+    )
 
 
 class LoadResult(Out):

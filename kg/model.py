@@ -172,8 +172,14 @@ PRODUCES = RelType(
         Prop("output_per_day", "float"),
         Prop("unit", "str"),
         Prop("as_of", "date"),
+        Prop(
+            "share",
+            "float",
+            "the producer's market share of the product's world output, 0..1 (not a capacity)",
+        ),
     ),
-    "Capacity survey: the enterprise can make the product (the latest figures by as_of).",
+    "Capacity survey: the enterprise can make the product (the latest figures by as_of). "
+    "A producer on record may carry a capacity, a market share, both or neither.",
     current_by="as_of",
 )
 INPUT_TO = RelType(
@@ -277,6 +283,19 @@ CAPACITY_SNAPSHOT = RelType(
     merge_keys=("as_of",),
 )
 
+# A region's share of a product's world output (a country holding 70% of an input), from
+# published shares: regional concentration where producers are not known one by one.
+REGION_SHARE = RelType(
+    "SHARE_OF_OUTPUT",
+    REGION,
+    PRODUCT,
+    (
+        Prop("share", "float", "the region's share of the product's world output, 0..1"),
+        Prop("as_of", "date"),
+    ),
+    "A region's share of a product's world output.",
+)
+
 # ---- planning (issue 13) --------------------------------------------------------------------
 
 CAN_PRODUCE = RelType(
@@ -307,6 +326,7 @@ REL_TYPES: tuple[RelType, ...] = (
     STOCKPILES,
     DEMANDS,
     CAPACITY_SNAPSHOT,
+    REGION_SHARE,
     CAN_PRODUCE,
 )
 

@@ -51,15 +51,34 @@ def ensure_schema(graph: Graph) -> None:
 _RESERVED = frozenset({"key", "start", "end"})
 
 
-def _set_clause(
-    var: str, owner: NodeType | RelType, props: tuple[str, ...], when: str | None = None
-) -> str:
-    """``v.p = r.p, ...`` for model properties of ``owner`` only (``when``: only if true)."""
+_PROVENANCE_NAMES = frozenset({"source", "load_id", "loaded_at", "basis"})
+
+
+def own_property(owner: NodeType | RelType, name: str) -> str:
+    """A property a mapping adds to ``owner`` (not in the model): a plain identifier that
+    names neither a model property, a provenance field nor a row field. Values stay
+    parameters; only the checked name is written into the statement."""
     declared = {p.name for p in owner.props}
-    parts = []
+    if name in declared or name in _RESERVED or name in _PROVENANCE_NAMES or name == "props":
+        raise ValueError(f"{name!r} is a name of {owner} or of its provenance; choose another")
+    return ident(name)
+
+
+def _set_clause(
+    var: str,
+    owner: NodeType | RelType,
+    props: tuple[str, ...],
+    when: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> str:
+    """``v.p = r.p, ...`` for model properties of ``owner`` (``when``: only if true), then
+    for the ``extra`` properties a mapping adds (checked by own_property)."""
+    declared = {p.name for p in owner.props}
     for name in props:
         if name not in declared or name in _RESERVED:
             raise ValueError(f"{name!r} is not a property of {owner} in kg/model.py")
+    parts = []
+    for name in (*props, *(own_property(owner, e) for e in extra)):
         p = ident(name)
         if when is None:
             parts.append(f"{var}.{p} = r.{p}")
@@ -69,16 +88,19 @@ def _set_clause(
 
 
 @cache
-def merge_nodes(nt: NodeType, props: tuple[str, ...] | None = None) -> LiteralString:
+def merge_nodes(
+    nt: NodeType, props: tuple[str, ...] | None = None, extra: tuple[str, ...] = ()
+) -> LiteralString:
     """MERGE nodes on their key; SET the other properties and the provenance.
 
     With ``props`` (model property names), rows are flat: ``{key: <value>, <prop>: <value>}``
     and each named property is SET explicitly; every row must carry a value for each (the
     loader groups rows by the properties they have, so a blank never erases a value).
     Without, rows are ``{key: <value>, props: {...}}`` and merged with ``+=`` (slower on
-    ArcadeDB). Returns ``written``: the number of rows merged.
+    ArcadeDB). Returns ``written``: the number of rows merged. ``extra``: properties a
+    mapping adds beyond the model (names checked by own_property), SET like the others.
     """
-    sets = _set_clause("n", nt, props) if props is not None else "n += r.props, "
+    sets = _set_clause("n", nt, props, extra=extra) if props is not None else "n += r.props, "
     template: LiteralString = (
         "UNWIND $rows AS r MERGE (n:{label} {{{key}: r.key}}) SET "
         + sets.replace("{", "{{").replace("}", "}}")
@@ -89,7 +111,12 @@ def merge_nodes(nt: NodeType, props: tuple[str, ...] | None = None) -> LiteralSt
 
 
 @cache
-def merge_rels(rt: RelType, props: tuple[str, ...] | None = None) -> LiteralString:
+def merge_rels(
+    rt: RelType,
+    props: tuple[str, ...] | None = None,
+    identity: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+) -> LiteralString:
     """MATCH both ends by key, MERGE the relationship on its merge keys, SET the rest.
 
     Rows: ``{start: <key>, end: <key>, <merge key>: <value>..., <prop>: <value>...}`` with
@@ -102,12 +129,17 @@ def merge_rels(rt: RelType, props: tuple[str, ...] | None = None) -> LiteralStri
     it is (every SET keeps the old value; the row still counts as written, its ends exist),
     and a row that does apply SETs every declared property, so a figure the newer snapshot
     leaves blank is removed rather than kept from an older one.
+
+    ``identity``: properties a mapping adds to the relationship's identity (a supply link per
+    model year), merged on beside the model's merge keys; ``extra``: other properties it
+    adds. Their names are checked by own_property; their values are row parameters.
     """
-    keys = ", ".join(ident(k) + ": r." + ident(k) for k in rt.merge_keys)
+    merge_on = (*rt.merge_keys, *(own_property(rt, k) for k in identity))
+    keys = ", ".join(ident(k) + ": r." + ident(k) for k in merge_on)
     pattern = " {{" + keys + "}}" if keys else ""
     if rt.current_by is None:
         head: LiteralString = "]->(b) SET "
-        sets = _set_clause("x", rt, props) if props is not None else "x += r.props, "
+        sets = _set_clause("x", rt, props, extra=extra) if props is not None else "x += r.props, "
         provenance = _PROVENANCE_SET.format(v="x")
     else:
         by = ident(rt.current_by)
@@ -116,7 +148,7 @@ def merge_rels(rt: RelType, props: tuple[str, ...] | None = None) -> LiteralStri
         head += ") AS newer SET "
         if props is not None:
             names = tuple(p.name for p in rt.props if p.name not in rt.merge_keys)
-            sets = _set_clause("x", rt, names, when="newer")
+            sets = _set_clause("x", rt, names, when="newer", extra=extra)
         else:
             sets = "x += CASE WHEN newer THEN r.props ELSE {} END, "
         provenance = ", ".join(

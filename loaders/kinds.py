@@ -199,11 +199,19 @@ def _build_capacity(df: pd.DataFrame) -> list[Write]:
     cols = ["enterprise", "product", "capacity_per_day", "output_per_day", "unit", "as_of"]
     props = {c: c for c in cols[2:]}
     # PRODUCES keeps the latest figures (an older row leaves it as it is: current_by);
-    # every dated row is also kept as a CAPACITY_SNAPSHOT, the capacity history.
-    dated = df[df["as_of"].notna()]
+    # every dated row with a figure is also kept as a CAPACITY_SNAPSHOT, the capacity history.
+    # A producer on record without a capacity is still a producer (capacity unknown, not 0).
+    figures = df["capacity_per_day"].notna() | df["output_per_day"].notna()
+    dated = df[df["as_of"].notna() & figures]
     return [
-        _rel_rows(df, model.PRODUCES, "enterprise", "product", props),
+        _rel_rows(df, model.PRODUCES, "enterprise", "product", {**props, "share": "share"}),
         _rel_rows(dated, model.CAPACITY_SNAPSHOT, "enterprise", "product", props),
+    ]
+
+
+def _build_region_shares(df: pd.DataFrame) -> list[Write]:
+    return [
+        _rel_rows(df, model.REGION_SHARE, "region", "product", {"share": "share", "as_of": "as_of"})
     ]
 
 
@@ -253,10 +261,6 @@ def _not_self(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
         return df[a].notna() & (df[a] == df[b])
 
     return bad
-
-
-def _capacity_missing(df: pd.DataFrame) -> pd.Series:
-    return df["capacity_per_day"].isna() & df["output_per_day"].isna()
 
 
 def _output_over_capacity(df: pd.DataFrame) -> pd.Series:
@@ -441,7 +445,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "capacity",
             "Capacity survey: enterprise PRODUCES product (the latest as_of wins; each dated row "
-            "is kept as a CAPACITY_SNAPSHOT).",
+            "with a figure is kept as a CAPACITY_SNAPSHOT). A producer on record may give a "
+            "capacity, a market share, both or neither (unknown capacity is never 0).",
             (
                 Column("enterprise", required=True, ref=ENT),
                 Column("product", required=True, ref=PRODUCT),
@@ -449,22 +454,38 @@ KINDS: dict[str, Kind] = {
                 Column("output_per_day", "float", min=0),
                 Column("unit"),
                 Column("as_of", "date", not_future=True),
+                Column(
+                    "share",
+                    "float",
+                    min=0,
+                    max=1,
+                    doc="the producer's market share of world output (kept apart from capacity)",
+                ),
             ),
             key=("enterprise", "product"),
             build=_build_capacity,
             basis="surveyed",
             row_rules=(
                 (
-                    ("capacity_per_day", "output_per_day"),
-                    _capacity_missing,
-                    "give capacity_per_day or output_per_day (or both)",
-                ),
-                (
                     ("output_per_day",),
                     _output_over_capacity,
                     "output_per_day is above capacity_per_day",
                 ),
             ),
+        ),
+        Kind(
+            "region_shares",
+            "A region's share of a product's world output (SHARE_OF_OUTPUT), e.g. a country "
+            "holding 70% of an input: regional concentration from published shares.",
+            (
+                Column("region", required=True, ref=REGION),
+                Column("product", required=True, ref=PRODUCT),
+                Column("share", "float", required=True, min=0, max=1),
+                Column("as_of", "date", not_future=True),
+            ),
+            key=("region", "product"),
+            build=_build_region_shares,
+            basis="declared",
         ),
         Kind(
             "inventory",

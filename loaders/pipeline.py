@@ -12,12 +12,15 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 from neo4j.exceptions import DriverError, Neo4jError
 
@@ -26,13 +29,16 @@ from kg.connection import Graph
 from kg.cypher import render
 from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels
+from loaders.cells import as_list, is_missing
 from loaders.errors import LoadInputError, Problems, Reject, TableProblems, write_rejects
-from loaders.kinds import KIND_ORDER, KINDS, Kind, Write
-from loaders.mapping import Mapping, apply_mapping, load_mapping
+from loaders.kinds import KIND_ORDER, KINDS, Column, Kind, Write
+from loaders.mapping import SINGLE_INPUT, Mapping, load_mapping
 from loaders.readers import LINE, ReadOptions, read_table
+from loaders.transform import FILE_STEM, OutputTable, Transform
 from loaders.validate import check_references, validate_kind
 
 OnError = Literal["abort", "skip"]
+Spec = Mapping | Kind  # how a load reads its files: a mapping, or a canonical kind
 PROGRESS_MIN_ROWS = 2000
 
 
@@ -71,6 +77,19 @@ class LoadOptions:
 
 
 @dataclass
+class OutputReport:
+    """What became of the rows one output of a load took in."""
+
+    output: str  # "<n>:<kind>", n counting the mapping's outputs from 1
+    kind: str
+    rows_in: int = 0
+    filtered: int = 0  # dropped by the output's row filter (where): not rejects
+    merged: int = 0  # folded into another row of the same record (distinct, group by)
+    rejected: int = 0  # records rejected by validation
+    written: int = 0  # records (nodes and links) written
+
+
+@dataclass
 class LoadReport:
     file: str
     load_id: str
@@ -85,10 +104,21 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
+    outputs: list[OutputReport] = field(default_factory=list)
+    encodings: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     @property
     def rows_written(self) -> int:
         return sum(self.written.values())
+
+    @property
+    def rows_filtered(self) -> int:
+        return sum(o.filtered for o in self.outputs)
+
+    @property
+    def rows_merged(self) -> int:
+        return sum(o.merged for o in self.outputs)
 
 
 def _now() -> dt.datetime:
@@ -149,21 +179,27 @@ class Loader:
 
     # ---- planning ------------------------------------------------------------------------
 
-    def plan(
-        self, paths: Sequence[Path], options: LoadOptions
-    ) -> list[tuple[Path, Mapping | Kind]]:
-        """Resolve each file's mapping or kind, and order files so referenced kinds go first."""
-        plan: list[tuple[Path, Mapping | Kind]] = []
+    def plan(self, paths: Sequence[Path], options: LoadOptions) -> list[tuple[list[Path], Spec]]:
+        """Group the files into loads and order them so referenced kinds go first.
+
+        Without a mapping, or with a mapping of one input, each file is a load of its own.
+        A mapping that names several inputs takes its files together, one per input (matched
+        by the inputs' file-name patterns): one load.
+        """
+        plan: list[tuple[list[Path], Spec]] = []
         mapping = load_mapping(options.mapping) if options.mapping else None
         if options.kind and options.kind not in KINDS:
             raise LoadInputError(f"unknown kind {options.kind!r}; kinds are {', '.join(KINDS)}")
+        if mapping is not None and mapping.inputs:
+            plan.append((list(assign_inputs(mapping, paths).values()), mapping))
         for path in paths:
             if mapping is not None:
-                plan.append((path, mapping))
+                if not mapping.inputs:
+                    plan.append(([path], mapping))
             else:
-                plan.append((path, KINDS[options.kind or infer_kind(path)]))
+                plan.append(([path], KINDS[options.kind or infer_kind(path)]))
 
-        def order(item: tuple[Path, Mapping | Kind]) -> int:
+        def order(item: tuple[list[Path], Spec]) -> int:
             spec = item[1]
             first = spec.outputs[0].kind if isinstance(spec, Mapping) else spec.name
             return KIND_ORDER.index(first)
@@ -173,44 +209,84 @@ class Loader:
     def load_files(self, paths: Sequence[Path], options: LoadOptions) -> list[LoadReport]:
         plan = self.plan(paths, options)
         reports: list[LoadReport] = []
-        for i, (path, spec) in enumerate(plan):
-            report = self.load_file(path, spec, options)
+        for i, (files, spec) in enumerate(plan):
+            report = self.load_file(files, spec, options)
             reports.append(report)
             if report.status in ("rejected", "failed") and options.on_error == "abort":
                 for later, _ in plan[i + 1 :]:
                     reports.append(
                         LoadReport(
-                            str(later),
+                            _names(later),
                             "",
                             [],
                             "not loaded",
-                            message=f"not loaded because {path.name} was {report.status}",
+                            message=f"not loaded because {_names(files)} was {report.status}",
                         )
                     )
                 break
         return reports
 
-    # ---- one file ------------------------------------------------------------------------
+    # ---- one load ------------------------------------------------------------------------
 
-    def load_file(self, path: Path, spec: Mapping | Kind, options: LoadOptions) -> LoadReport:
+    def _read(
+        self, files: list[Path], mapping: Mapping | None, report: LoadReport
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, Problems], dict[str, Path]]:
+        named = assign_inputs(mapping, files) if mapping else {SINGLE_INPUT: files[0]}
+        frames: dict[str, pd.DataFrame] = {}
+        problems: dict[str, Problems] = {}
+        for name, path in named.items():
+            read_options = mapping.read_options(name) if mapping else ReadOptions()
+            problems[name] = Problems(path.name)
+            frames[name] = read_table(path, read_options, problems[name])
+            report.notes.extend(read_options.notes)
+            if read_options.used_encoding:
+                report.encodings[path.name] = read_options.used_encoding
+        return frames, problems, named
+
+    def _transform(
+        self,
+        mapping: Mapping | None,
+        spec: Spec,
+        raw: dict[str, pd.DataFrame],
+        problems: dict[str, Problems],
+        named: dict[str, Path],
+        chain: str | None,
+    ) -> list[OutputTable]:
+        if mapping is None:
+            frame = raw[SINGLE_INPUT]
+            assert isinstance(spec, Kind)
+            return [OutputTable(0, spec.name, frame, [], [], SINGLE_INPUT, rows_in=len(frame))]
+        first = named[mapping.input_names()[0]]
+        context = {"file_stem": first.stem, **({"chain": chain} if chain else {})}
+        transform = Transform(mapping, context)
+        try:
+            for name, frame in raw.items():
+                frame[FILE_STEM] = named[name].stem
+                transform.add_input(name, frame)
+            return transform.run(problems)
+        finally:
+            transform.close()
+
+    def load_file(self, files: list[Path] | Path, spec: Spec, options: LoadOptions) -> LoadReport:
+        """One load: the file (or a mapping's input files) read, mapped, checked and written."""
+        files = [files] if isinstance(files, Path) else files
         started = _now()
         load_id = f"L{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         mapping = spec if isinstance(spec, Mapping) else None
         kind_names = [o.kind for o in mapping.outputs] if mapping else [spec.name]
-        report = LoadReport(str(path), load_id, kind_names, "running")
-        problems = Problems(path.name)
-
-        read_options = mapping.read_options() if mapping else ReadOptions()
-        raw = read_table(path, read_options, problems)
-        report.notes.extend(read_options.notes)
-        sha256 = _sha256(path)
-        chain = options.chain or (mapping.chain_for(path) if mapping else None)
-        source = options.source or (mapping.source if mapping and mapping.source else path.name)
+        report = LoadReport(_names(files), load_id, kind_names, "running")
+        clock = time.perf_counter()
+        raw, all_problems, named = self._read(files, mapping, report)
+        first = files[0]
+        sha256 = _sha256_all(files)
+        chain = options.chain or (mapping.chain_for(first) if mapping else None)
+        source = options.source or (mapping.source if mapping and mapping.source else first.name)
         basis = options.basis or (mapping.basis if mapping and mapping.basis else None)
         option_key = json.dumps(
             {
                 "kinds": kind_names,
-                "mapping": mapping.name if mapping else None,
+                # A repeat is the same contents through the same mapping, whatever its name.
+                "mapping": mapping.digest if mapping else None,
                 "chain": chain,
                 "on_error": options.on_error,
                 "source": source,
@@ -218,7 +294,9 @@ class Loader:
             },
             sort_keys=True,
         )
-        report.rows_read = len(raw) + len(problems.bad_lines)
+        report.rows_read = sum(len(f) for f in raw.values()) + sum(
+            len(p.bad_lines) for p in all_problems.values()
+        )
 
         self._ensure_schema()
         if not options.force:
@@ -227,30 +305,52 @@ class Loader:
                 report.status = "skipped"
                 report.load_id = repeat[0]["id"]
                 report.message = (
-                    f"already loaded by {repeat[0]['id']} with the same contents and options; "
+                    f"already loaded by {repeat[0]['id']} with the same contents and mapping; "
                     "nothing to do (use --force to load it again)"
                 )
                 return report
 
-        context = {"file_stem": path.stem, **({"chain": chain} if chain else {})}
-        frames_raw = apply_mapping(mapping, raw, problems, context) if mapping else {spec.name: raw}
-        self._apply_chain(frames_raw, chain, report)
+        report.timings["read"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        tables = self._transform(mapping, spec, raw, all_problems, named, chain)
+        report.timings["transform"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        self._apply_chain([(t.kind, t.frame) for t in tables], chain, report)
         frames: dict[str, tuple[Kind, pd.DataFrame, TableProblems]] = {}
-        for name, frame in frames_raw.items():
-            kind = KINDS[name]
-            table = TableProblems(problems, [int(v) for v in frame[LINE]])
-            frames[name] = (kind, validate_kind(frame, kind, table), table)
+        side: dict[str, pd.DataFrame] = {}
+        for table in tables:
+            kind = _with_identity(KINDS[table.kind], table.identity)
+            checks = TableProblems(all_problems[table.input], [int(v) for v in table.frame[LINE]])
+            frames[table.label] = (kind, validate_kind(table.frame, kind, checks), checks)
+            side[table.label] = table.frame[table.properties].reset_index(drop=True)
         extra = {model.CHAIN: {chain}} if chain else None
         check_references(frames, self._lookup_keys, extra)
 
-        report.rejects = problems.rejects
-        report.warnings = problems.warnings
-        report.rows_rejected = report.rows_read if problems.file_level else len(problems.bad_lines)
-        if problems.rejects:
-            report.rejects_file = str(self._write_rejects(path, options, problems.rejects))
+        problems = [all_problems[name] for name in named]
+        file_level = any(p.file_level for p in problems)
+        report.rejects = [r for p in problems for r in p.rejects]
+        report.warnings = [w for p in problems for w in p.warnings]
+        report.rows_rejected = (
+            report.rows_read if file_level else sum(len(p.bad_lines) for p in problems)
+        )
+        for table in tables:
+            _, typed, checks = frames[table.label]
+            report.outputs.append(
+                OutputReport(
+                    table.label,
+                    table.kind,
+                    rows_in=table.rows_in,
+                    filtered=table.filtered,
+                    merged=table.merged,
+                    rejected=len(table.frame) if file_level else len(checks.bad_rows),
+                )
+            )
+        if report.rejects:
+            report.rejects_file = str(self._write_rejects(first, options, report.rejects))
+        report.timings["validate"] = time.perf_counter() - clock
 
         load_props: dict[str, Any] = {
-            "file": str(path.resolve()),
+            "file": " + ".join(str(p.resolve()) for p in files),
             "sha256": sha256,
             "kind": "+".join(kind_names),
             "mapping": mapping.name if mapping else None,
@@ -260,12 +360,12 @@ class Loader:
             "rows_rejected": report.rows_rejected,
             "started_at": started,
         }
-        if problems.rejects and (options.on_error == "abort" or problems.file_level):
+        if report.rejects and (options.on_error == "abort" or file_level):
             report.status = "rejected"
             report.message = (
-                f"{report.rows_rejected} of {report.rows_read} rows rejected; nothing from this "
-                "file was written (fix the rows listed in the rejects file, or use "
-                "--on-error skip to load the good rows)"
+                f"{report.rows_rejected} of {report.rows_read} rows rejected; nothing from "
+                f"{'these files' if len(files) > 1 else 'this file'} was written (fix the rows "
+                "listed in the rejects file, or use --on-error skip to load the good rows)"
             )
             self._save_load(
                 load_id,
@@ -279,11 +379,24 @@ class Loader:
             )
             return report
 
-        writes: list[tuple[str, Write]] = []
-        for name, (kind, typed, table) in frames.items():
-            good = typed.drop(index=sorted(table.bad_rows)) if table.bad_rows else typed
-            writes.extend((name, w) for w in kind.build(good))
-        total = sum(len(w.rows) for _, w in writes)
+        clock = time.perf_counter()
+        writes: list[Planned] = []
+        for table in tables:
+            kind, typed, checks = frames[table.label]
+            bad = sorted(checks.bad_rows)
+            good = typed.drop(index=bad) if bad else typed
+            props = side[table.label].drop(index=bad) if bad else side[table.label]
+            built = KINDS[table.kind].build(good)
+            if table.properties:
+                built[0] = _with_properties(built[0], props)
+            ids = tuple(table.identity)
+            writes.extend(
+                Planned(table.label, table.kind, w, ids if i == 0 else ())
+                for i, w in enumerate(built)
+            )
+        # Every node before any relationship: a link may end at a node another output makes.
+        writes.sort(key=lambda item: not isinstance(item.write.target, NodeType))
+        total = sum(len(p.write.rows) for p in writes)
         provenance = {
             "source": source,
             "load_id": load_id,
@@ -318,11 +431,9 @@ class Loader:
             except (Neo4jError, DriverError, OSError):
                 report.notes.append("the (:Load) record could not be updated either")
             raise LoadWriteError(report.message) from exc
+        report.timings["write"] = time.perf_counter() - clock
         report.status = "completed"
-        skipped = f"; {report.rows_rejected} rows rejected and skipped" if problems.rejects else ""
-        report.message = (
-            f"wrote {report.rows_written} records from {report.rows_read} rows{skipped}"
-        )
+        report.message = _completed_message(report)
         report.seconds = (_now() - started).total_seconds()
         self._save_load(
             load_id,
@@ -358,23 +469,24 @@ class Loader:
             self._schema_ready = True
 
     def _apply_chain(
-        self, frames: dict[str, pd.DataFrame], chain: str | None, report: LoadReport
+        self, frames: list[tuple[str, pd.DataFrame]], chain: str | None, report: LoadReport
     ) -> None:
         if not chain:
             return
         used = False
-        if "products" in frames:
-            df = frames["products"]
-            existing = df["chain"] if "chain" in df.columns else pd.Series([None] * len(df))
-            df["chain"] = [_with_chain(v, chain) for v in existing.tolist()]
-            used = True
-        if "key_enterprises" in frames:
-            df = frames["key_enterprises"]
-            if "chain" not in df.columns:
-                df["chain"] = chain
-            else:
-                df["chain"] = df["chain"].where(df["chain"].notna() & (df["chain"] != ""), chain)
-            used = True
+        for name, df in frames:
+            if name == "products":
+                existing = df["chain"] if "chain" in df.columns else pd.Series([None] * len(df))
+                df["chain"] = [_with_chain(v, chain) for v in existing.tolist()]
+                used = True
+            elif name == "key_enterprises":
+                if "chain" not in df.columns:
+                    df["chain"] = chain
+                else:
+                    df["chain"] = df["chain"].where(
+                        df["chain"].notna() & (df["chain"] != ""), chain
+                    )
+                used = True
         if not used:
             report.notes.append(f"--chain {chain} applies to products and key_enterprises only")
 
@@ -398,7 +510,7 @@ class Loader:
 
     def _write_all(
         self,
-        writes: list[tuple[str, Write]],
+        writes: list[Planned],
         total: int,
         provenance: dict[str, Any],
         basis: str | None,
@@ -408,19 +520,25 @@ class Loader:
         show = total >= PROGRESS_MIN_ROWS
         if show:
             self.progress.start(f"loading {Path(report.file).name}", total)
+        per_output = {o.output: o for o in report.outputs}
         try:
-            for name, write in writes:
+            for planned in writes:
+                write = planned.write
                 if not write.rows:
                     continue
                 target = write.target
-                params = {**provenance, "basis": basis or KINDS[name].basis}
+                params = {**provenance, "basis": basis or KINDS[planned.kind].basis}
                 label = target.label if isinstance(target, NodeType) else target.type
                 written = 0
-                for shape, rows in _by_shape(target, write.rows).items():
+                groups = _by_shape(target, write.rows, planned.identity)
+                for (shape, extra), rows in groups.items():
+                    if isinstance(target, RelType):
+                        # Links in start-node order: each batch touches fewer index pages.
+                        rows.sort(key=_by_ends)
                     statement = (
-                        merge_nodes(target, shape)
+                        merge_nodes(target, shape, extra)
                         if isinstance(target, NodeType)
-                        else merge_rels(target, shape)
+                        else merge_rels(target, shape, planned.identity, extra)
                     )
                     written += self.graph.write_batches(
                         statement,
@@ -430,6 +548,8 @@ class Loader:
                         on_batch=functools.partial(self._count, report, label, show=show),
                         count_field="written",
                     )
+                if planned.output in per_output:
+                    per_output[planned.output].written += written
                 if isinstance(target, NodeType):
                     self._written_keys.setdefault(target, set()).update(
                         r["key"] for r in write.rows
@@ -450,32 +570,132 @@ class Loader:
             self.progress.advance(n)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One write of a load: the output it comes from, and the link identity it adds."""
+
+    output: str
+    kind: str
+    write: Write
+    identity: tuple[str, ...] = ()
+
+
+def _names(files: Sequence[Path]) -> str:
+    return " + ".join(str(p) for p in files)
+
+
+def _sha256_all(files: Sequence[Path]) -> str:
+    if len(files) == 1:
+        return _sha256(files[0])
+    return hashlib.sha256("".join(_sha256(p) for p in files).encode()).hexdigest()
+
+
+def assign_inputs(mapping: Mapping | None, files: Sequence[Path]) -> dict[str, Path]:
+    """Which file each of the mapping's inputs reads (by the inputs' file-name patterns)."""
+    if mapping is None or not mapping.inputs:
+        return {SINGLE_INPUT: files[0]}
+    named: dict[str, Path] = {}
+    for path in files:
+        matches = [n for n, spec in mapping.inputs.items() if fnmatch(path.name, spec.files)]
+        if len(matches) != 1:
+            patterns = ", ".join(f"{n}: {s.files}" for n, s in mapping.inputs.items())
+            raise LoadInputError(
+                f"{path}: mapping {mapping.name!r} cannot tell which input this file is "
+                f"({'no' if not matches else 'more than one'} input pattern matches its name; "
+                f"the inputs are {patterns}); rename the file or adjust the patterns"
+            )
+        if matches[0] in named:
+            raise LoadInputError(
+                f"{path} and {named[matches[0]]} both match input {matches[0]!r} of mapping "
+                f"{mapping.name!r}; give one file per input in one command"
+            )
+        named[matches[0]] = path
+    missing = [n for n in mapping.inputs if n not in named]
+    if missing:
+        raise LoadInputError(
+            f"mapping {mapping.name!r} needs a file for input {', '.join(missing)} "
+            f"(pattern {', '.join(mapping.inputs[n].files for n in missing)}); name it on the "
+            "command line with the others"
+        )
+    return {n: named[n] for n in mapping.inputs}
+
+
+def _with_identity(kind: Kind, identity: list[str]) -> Kind:
+    """The kind with the mapping's identity properties added to its key (each required)."""
+    if not identity:
+        return kind
+    extra = tuple(Column(n, required=True, doc="part of the link's identity") for n in identity)
+    return replace(kind, columns=(*kind.columns, *extra), key=(*kind.key, *identity))
+
+
+def _plain(value: Any) -> Any:
+    """A cell DuckDB or pandas gave, as a value the driver sends (None when blank)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list):
+        return [_plain(v) for v in value if not is_missing(v)]
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.generic):
+        value = value.item()
+    return None if is_missing(value) else value
+
+
+def _with_properties(write: Write, props: pd.DataFrame) -> Write:
+    """The output's own properties added to its main record's rows, row for row."""
+    if len(write.rows) != len(props):
+        raise RuntimeError("properties do not line up with the records they belong to")
+    columns = {c: props[c].tolist() for c in props.columns}
+    rows = []
+    for i, row in enumerate(write.rows):
+        extra = {c: _plain(values[i]) for c, values in columns.items()}
+        rows.append({**row, **{k: v for k, v in extra.items() if v is not None and v != []}})
+    return Write(write.target, rows)
+
+
+def _by_ends(row: dict[str, Any]) -> tuple[str, str]:
+    return (str(row["start"]), str(row["end"]))
+
+
+def _completed_message(report: LoadReport) -> str:
+    parts = [f"{report.rows_read} rows read"]
+    if report.rows_filtered:
+        parts.append(f"{report.rows_filtered} filtered")
+    if report.rows_merged:
+        parts.append(f"{report.rows_merged} merged")
+    if report.rows_rejected:
+        parts.append(f"{report.rows_rejected} rejected and skipped")
+    return f"wrote {report.rows_written} records; " + ", ".join(parts)
+
+
 def _by_shape(
-    target: NodeType | RelType, rows: list[dict[str, Any]]
-) -> dict[tuple[str, ...], list[dict[str, Any]]]:
-    """Group rows by the model properties they carry, in model order.
+    target: NodeType | RelType, rows: list[dict[str, Any]], identity: tuple[str, ...] = ()
+) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]]:
+    """Group rows by the model properties they carry, in model order (and their own ones).
 
     Each group is written by a statement that SETs exactly those properties, so a blank
     cell never erases a value another source gave (and no slow ``SET n += map`` is needed).
+    Properties a mapping adds (not in the model) come second in the shape, sorted.
     """
-    fixed = {"key", "start", "end", *(target.merge_keys if isinstance(target, RelType) else ())}
-    order = [p.name for p in target.props if p.name not in fixed]
-    shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # a row's keys -> its shape
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    fixed = {"key", "start", "end", *identity}
+    if isinstance(target, RelType):
+        fixed.update(target.merge_keys)
+    declared = [p.name for p in target.props]
+    order = [n for n in declared if n not in fixed]
+    known = set(declared) | fixed
+    Shape = tuple[tuple[str, ...], tuple[str, ...]]
+    shapes: dict[tuple[str, ...], Shape] = {}  # a row's keys -> its shape
+    groups: dict[Shape, list[dict[str, Any]]] = {}
     for row in rows:
         keys = tuple(row)
         shape = shapes.get(keys)
         if shape is None:
-            shape = shapes[keys] = tuple(n for n in order if n in row)
+            own = tuple(sorted(k for k in row if k not in known))
+            shape = shapes[keys] = (tuple(n for n in order if n in row), own)
         groups.setdefault(shape, []).append(row)
     return groups
 
 
 def _with_chain(value: Any, chain: str) -> list[str]:
-    from loaders.cells import as_list
-
     items = as_list(value) or []
     return items if chain in items else [*items, chain]
-
-
-RelOrNode = NodeType | RelType

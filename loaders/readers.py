@@ -19,6 +19,7 @@ import pandas as pd
 from loaders.errors import LoadInputError, Problems
 
 LINE = "__line__"
+LIKELY_ENCODINGS = ("gb18030", "big5", "cp950", "shift_jis", "euc_kr", "cp1252", "latin_1")
 FORMATS = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -32,7 +33,6 @@ FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-ENCODINGS = ("utf-8-sig", "gb18030", "latin-1")
 
 
 @dataclass
@@ -45,6 +45,7 @@ class ReadOptions:
     # for files whose last column is a variable-length list (Willems' up_stages).
     ragged_tail: str | None = None
     notes: list[str] = field(default_factory=list)
+    used_encoding: str | None = None  # the text encoding the file was read with
 
 
 def detect_format(path: Path, options: ReadOptions) -> str:
@@ -59,32 +60,70 @@ def detect_format(path: Path, options: ReadOptions) -> str:
     return fmt
 
 
+def detect_encoding(raw: bytes) -> str | None:
+    """The most likely text encoding of ``raw`` (charset-normalizer), None if it is not text.
+
+    UTF-8 (with or without a BOM) is taken as is; anything else is what charset-normalizer
+    finds most coherent, so Big5/cp950 files are read as Big5, not as GB18030 with wrong
+    characters.
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    from charset_normalizer import from_bytes
+
+    # The encodings our users' files come in, in the order a tie is settled: short texts
+    # decode without error in several East Asian encodings alike.
+    matches = list(from_bytes(raw, cp_isolation=list(LIKELY_ENCODINGS)))
+    if matches:
+        least = min(m.chaos for m in matches)
+        close = [m.encoding for m in matches if m.chaos <= least + 0.01]
+        return min(close, key=lambda e: LIKELY_ENCODINGS.index(e))
+    best = from_bytes(raw).best()
+    return best.encoding if best is not None else None
+
+
 def decode(path: Path, raw: bytes, options: ReadOptions) -> str:
-    """Decode text as UTF-8, else GB18030, else latin-1, noting any fallback."""
+    """Decode text in the mapping's encoding, else the detected one; say which was used."""
     if options.encoding:
         try:
-            return raw.decode(options.encoding)
+            text = raw.decode(options.encoding)
         except (UnicodeDecodeError, LookupError) as exc:
             raise LoadInputError(
                 f"{path}: cannot decode the file as {options.encoding}: {exc}"
             ) from exc
-    for encoding in ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding != "utf-8-sig":
-            options.notes.append(
-                f"{path.name} is not UTF-8; read it as {encoding}. Check the names look right, "
-                "or save the file as UTF-8"
-            )
-        if "\x00" in text:
-            break
-        return text
-    raise LoadInputError(
-        f"{path}: the file is not text in UTF-8, GB18030 or latin-1 (is it a binary file "
-        "with a text extension?); save it as UTF-8 CSV"
-    )
+        options.used_encoding = options.encoding
+        return text.removeprefix("\ufeff")
+    encoding = detect_encoding(raw)
+    text = raw.decode(encoding) if encoding else ""
+    if encoding is None or "\x00" in text:
+        raise LoadInputError(
+            f"{path}: the file is not text in any encoding we can detect (is it a binary file "
+            "with a text extension?); save it as UTF-8 CSV"
+        )
+    options.used_encoding = encoding
+    if encoding not in ("utf-8", "utf-8-sig", "ascii"):
+        options.notes.append(
+            f"{path.name} is not UTF-8; read it as {encoding} (detected). Check the names look "
+            "right, or name the encoding in the mapping (read: encoding: ...), or save the file "
+            "as UTF-8"
+        )
+    return text
+
+
+def clean_header(names: list[Any]) -> list[str]:
+    """Column names without header noise: a BOM, a stray '?' (a BOM a tool could not show),
+    zero-width characters and surrounding spaces."""
+    out = []
+    for name in names:
+        text = str(name).strip().lstrip("\ufeff\u200b\ufffe").strip()
+        if text.startswith("?") and len(text) > 1 and text[1:2].isalnum():
+            text = text[1:]
+        out.append(text)
+    return out
 
 
 def _sniff_delimiter(path: Path, text: str, options: ReadOptions) -> str:
@@ -225,4 +264,5 @@ def read_table(path: Path, options: ReadOptions, problems: Problems) -> pd.DataF
             df = _read_csv(path, text, options, problems)
     if df.empty and not problems.rejects:
         raise LoadInputError(f"{path}: the file has a header but no data rows")
+    df.columns = [LINE if c == LINE else c for c in clean_header(list(df.columns))]
     return df

@@ -290,3 +290,37 @@ def test_uploads_over_the_limit_are_413(client: TestClient, graph: Graph) -> Non
     )
     problem(r, 413, "upload-too-large")
     assert fingerprint(graph) == before
+
+
+def test_a_mapping_of_two_inputs_and_its_counts_through_the_api(
+    client: TestClient, graph: Graph
+) -> None:
+    folder = DATA / "mappings" / "semiconductor"
+    r = client.post(
+        "/loads",
+        files=[
+            *upload([folder / "providers.csv", folder / "provision.csv"]),
+            (
+                "mapping_file",
+                (
+                    "semiconductor.yaml",
+                    (folder / "semiconductor.yaml").read_bytes(),
+                    "application/yaml",
+                ),
+            ),
+        ],
+        headers=AUTH,
+    )
+    assert r.status_code == 200, r.text
+    (report,) = r.json()["reports"]
+    assert report["status"] == "completed" and report["file"] == "providers.csv + provision.csv"
+    assert [
+        (o["output"], o["rows_in"], o["filtered"], o["rejected"], o["written"])
+        for o in report["outputs"]
+    ] == [
+        ("1:regions", 11, 5, 0, 6),
+        ("2:enterprises", 11, 6, 0, 10),  # 5 enterprises and where each sits
+        ("3:products", 12, 0, 0, 3),
+        ("4:capacity", 12, 7, 0, 5),
+        ("5:region_shares", 12, 5, 0, 7),
+    ]

@@ -18,7 +18,15 @@ from pydantic import AfterValidator
 
 from api.auth import ReadAccess, WriteAccess
 from api.deps import GraphDep, PageDep, SettingsDep, WriteGraphDep
-from api.models import LoadRecord, LoadReportOut, LoadResult, Paged, RejectOut, paged
+from api.models import (
+    LoadRecord,
+    LoadReportOut,
+    LoadResult,
+    OutputReportOut,
+    Paged,
+    RejectOut,
+    paged,
+)
 from api.params import check_slug
 from api.problems import ProblemError, not_found, responses
 from api.uploads import remove_tree, safe_name, save
@@ -103,7 +111,7 @@ def _rejects(items: list[Reject]) -> list[RejectOut]:
 
 def _report(report: LoadReport, tmp: Path) -> LoadReportOut:
     return LoadReportOut(
-        file=Path(report.file).name,
+        file=" + ".join(Path(f).name for f in report.file.split(" + ")),
         load_id=report.load_id,
         kinds=report.kinds,
         status=report.status,
@@ -118,6 +126,8 @@ def _report(report: LoadReport, tmp: Path) -> LoadReportOut:
         warnings_total=len(report.warnings),
         notes=[_api_words(n, tmp) for n in report.notes],
         seconds=report.seconds,
+        outputs=[OutputReportOut(**vars(o)) for o in report.outputs],
+        encodings=report.encodings,
     )
 
 

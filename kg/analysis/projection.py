@@ -66,6 +66,8 @@ class RawGraph:
     holds: list[tuple[Any, ...]] = field(default_factory=list)
     # enterprise, chain, reason
     listed: list[tuple[Any, ...]] = field(default_factory=list)
+    # region, product, share (SHARE_OF_OUTPUT: a region's published share of world output)
+    region_shares: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 P, E, R, C = model.PRODUCT, model.ENTERPRISE, model.REGION, model.CHAIN
@@ -173,6 +175,12 @@ READS: dict[str, _Read] = {
             ("stock", "stock"),
             ("use", "daily_use"),
         ),
+    ),
+    "region_shares": _Read(
+        R,
+        "MATCH (s)-[r:{T}]->(b:{B})",
+        "s.{key}, b.{bkey}, r.{share}",
+        (("T", model.REGION_SHARE.type), ("B", P.label), ("bkey", P.key), ("share", "share")),
     ),
     "listed": _Read(
         E,
@@ -295,6 +303,10 @@ class Projection:
     listed: list[tuple[int, int, str | None]]  # KEY_ENTERPRISE_OF (enterprise, chain, reason)
     warnings: list[str] = field(default_factory=list)
     read_seconds: float = 0.0
+    # SHARE_OF_OUTPUT: published shares of a product's world output by region
+    rs_region: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rs_prod: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rs_share: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
 
     # ---- sizes --------------------------------------------------------------------------
 
@@ -748,6 +760,12 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     ]
     skip("KEY_ENTERPRISE_OF", len(lst) - len(listed))
 
+    rsh = _frame(raw.region_shares, ["r", "p", "share"])
+    rr, rp = _lookup(reg, rsh, "r"), _lookup(prod, rsh, "p")
+    rshare = _nums(rsh, "share")
+    rok = (rr >= 0) & (rp >= 0) & ~np.isnan(rshare)
+    skip("SHARE_OF_OUTPUT", int((~rok).sum()))
+
     for what, n in sorted(skipped.items()):
         warnings.append(f"{n} {what} row(s) skipped (an end is missing, or a duplicate)")
 
@@ -795,6 +813,9 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         listed=listed,
         warnings=warnings,
         read_seconds=read_seconds,
+        rs_region=rr[rok],
+        rs_prod=rp[rok],
+        rs_share=rshare[rok],
     )
 
 

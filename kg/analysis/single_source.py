@@ -12,6 +12,10 @@ Definitions (DESIGN.md, "Analyses"), with the choices made where it leaves one:
 - both are also true for a sole source: filter on ``sourcing = 'multiple'`` for the hidden
   ones;
 - HHI: the sum of squared capacity shares (0..1) by enterprise, by group and by region;
+  by region, a product's published regional shares of world output (SHARE_OF_OUTPUT, e.g.
+  a country holding 70% of an input) take the place of producer capacity wherever they are
+  on record, also for a product with no producer on record (shares summing above 1 are
+  scaled to 1; below 1, the regions not listed are left out, a lower bound);
   when any live producer's capacity is unknown the shares are equal; producers with no known
   region at the level share one "unknown" bucket (this can only overstate concentration);
   effective number of sources = 1 / HHI by enterprise;
@@ -157,6 +161,8 @@ def product_sourcing(proj: Projection, region_level: str | None) -> list[Sourcin
         one_group.tolist(),
         n_groups.tolist(),
     )
+    published = published_region_hhi(proj)
+    hhi_r = np.where(np.isnan(published), hhi_r, published)
     hhi_l, hhi_g_l, hhi_r_l = hhi.tolist(), hhi_g.tolist(), hhi_r.tolist()
     key_set = set(keys.indices)
     codes, ents = proj.region_codes, proj.enterprise_ids
@@ -186,6 +192,8 @@ def product_sourcing(proj: Projection, region_level: str | None) -> list[Sourcin
                 group_id = ents[one_group_l[p]]
             h, hg, hr = hhi_l[p], hhi_g_l[p], hhi_r_l[p]
             eff = 1.0 / h if h > 0 else None
+        elif hhi_r_l[p] == hhi_r_l[p]:  # not NaN: published regional shares only
+            hr = hhi_r_l[p]
         out.append(
             Sourcing(
                 product=pid,
@@ -206,6 +214,21 @@ def product_sourcing(proj: Projection, region_level: str | None) -> list[Sourcin
                 key=p in key_set,
             )
         )
+    return out
+
+
+def published_region_hhi(proj: Projection) -> npt.NDArray[np.float64]:
+    """HHI by region from published shares of world output, per product (NaN: none)."""
+    n = proj.n_products
+    out = np.full(n, np.nan)
+    if not len(proj.rs_prod):
+        return out
+    total = np.bincount(proj.rs_prod, weights=proj.rs_share, minlength=n)
+    scale = np.where(total > 1.0, total, 1.0)
+    share = proj.rs_share / scale[proj.rs_prod]
+    hhi = np.bincount(proj.rs_prod, weights=share * share, minlength=n)
+    listed = np.bincount(proj.rs_prod, minlength=n) > 0
+    out[listed] = hhi[listed]
     return out
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _summary(report: LoadReport) -> None:
-    name = escape(Path(report.file).name)
+    name = escape(" + ".join(Path(f).name for f in report.file.split(" + ")))
     colour = {"completed": "green", "skipped": "cyan", "rejected": "red", "failed": "red"}.get(
         report.status, "yellow"
     )
@@ -28,6 +28,16 @@ def _summary(report: LoadReport) -> None:
     if report.written:
         parts = ", ".join(f"{n:,} {label}" for label, n in report.written.items())
         console.print(f"  written: {parts}  [{report.load_id}]", highlight=False)
+    if len(report.outputs) > 1 or any(o.filtered or o.merged for o in report.outputs):
+        for o in report.outputs:
+            console.print(
+                f"  output {escape(o.output)}: {o.rows_in:,} rows in, {o.filtered:,} filtered, "
+                f"{o.merged:,} merged, {o.rejected:,} rejected, {o.written:,} records written",
+                highlight=False,
+            )
+    for file, encoding in report.encodings.items():
+        if encoding not in ("utf-8", "utf-8-sig", "ascii"):
+            console.print(f"  encoding: {escape(file)} read as {encoding}", highlight=False)
     for note in report.notes:
         console.print(f"  note: {escape(note)}", highlight=False)
     for w in report.warnings[:5]:
@@ -115,5 +125,7 @@ def load(
             raise typer.Exit(1) from exc
     for report in reports:
         _summary(report)
-    if any(r.status in ("rejected", "failed", "not loaded") or r.rejects for r in reports):
+    # A load that completes exits 0 (rows it skipped under --on-error skip are in the summary
+    # and the rejects file); a load that wrote nothing or failed exits 1.
+    if any(r.status in ("rejected", "failed", "not loaded") for r in reports):
         raise typer.Exit(1)
