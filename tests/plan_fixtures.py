@@ -8,6 +8,7 @@ plan-share  two products sharing one input:
             MB                          --1--> SURG (s1 90/day, demand 60)
             single-product figures: N95 50, SURG 90; together 2 N95 + 1 SURG <= 100.
             car3 CAN_PRODUCE MB 20/day, ramp 10 days; car2 CAN_PRODUCE N95 50/day, ramp 3.
+            Areas: hospitals demand N95 at priority 1, schools SURG at priority 4.
 plan-alt    a substitute pair: GLOVE (gl1 1000/day, demand 200) needs NIT (ni1 50) or LAT
             (la1 70) in alt_group rubber; CATH (c1 40/day, output 20 today, demand 40) needs
             LAT; existing producers ramp over the default 7 days.
@@ -102,6 +103,10 @@ fb,R-FIN,200,50,2026-01-01
 """,
     "stockpiles.csv": """reserve,product,stock,target,as_of
 fb,R-FIN,100,300,2026-01-01
+""",
+    "demand.csv": """area,product,priority,daily_demand,as_of,area_name,sector
+wards,N95,1,30,2026-01-01,Wards,hospitals
+schools,SURG,4,60,2026-01-01,Schools,schools
 """,
 }
 

@@ -58,6 +58,14 @@ def test_two_products_sharing_one_input_output_objective(pc: PlanContext) -> Non
     assert rep.row("SURG").binding_inputs == ()  # at its own producers' capacity
 
 
+def test_priority_weights(pc: PlanContext) -> None:
+    # N95 weighs 1 (priority 1), SURG 1/4 (priority 4): a t of melt-blown makes 500,000 N95 or
+    # 1,000,000 SURG, worth 0.5 against 0.25 per tonne: every tonne goes to N95 (up to 50)
+    rep = joint_capacity(pc, Objective.output, Weights.priority, chain="plan-share")
+    assert {(r.product, r.joint_per_day) for r in rep.rows} == {("N95", 50.0), ("SURG", 0.0)}
+    assert rep.weighted_output == pytest.approx(50.0)
+
+
 def test_two_products_sharing_one_input_demand_share(pc: PlanContext) -> None:
     # max t: 2 (30 t) + 60 t <= 100 -> t = 5/6; N95 25, SURG 50; every t/day of MB adds 1/120.
     rep = joint_capacity(pc, Objective.demand_share, chain="plan-share")

@@ -53,7 +53,8 @@ ObjectiveParam = Annotated[
     Query(description="output: weighted key output; demand-share: smallest share of demand met"),
 ]
 WeightsParam = Annotated[
-    Literal["demand", "equal"], Query(description="weights of the key products in the output")
+    Literal["demand", "equal", "priority"],
+    Query(description="weights of the key products in the output"),
 ]
 MAX_IDS = 1000
 MAX_TIME_LIMIT = 60.0

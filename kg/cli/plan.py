@@ -45,7 +45,12 @@ ObjectiveOpt = Annotated[
     ),
 ]
 WeightsOpt = Annotated[
-    str, typer.Option("--weights", help="demand (relative demand, as the analyses) or equal")
+    str,
+    typer.Option(
+        "--weights",
+        help="demand (relative demand, as the analyses), equal, or priority (1 / the most "
+        "urgent priority of the areas demanding it)",
+    ),
 ]
 
 
@@ -115,7 +120,7 @@ def capacity_cmd(
     from kg.plan import Objective, Weights, joint_capacity
 
     obj = Objective(_choice(objective, ("output", "demand-share"), "--objective"))
-    how = Weights(_choice(weights, ("demand", "equal"), "--weights"))
+    how = Weights(_choice(weights, ("demand", "equal", "priority"), "--weights"))
     with planning() as (pc, _):
         rep = joint_capacity(pc, obj, how, chain=chain, all_products=all_products)
     rows = [r.as_dict() for r in rep.rows]
@@ -185,7 +190,7 @@ def rampup_cmd(
     from kg.plan import Objective, Weights, rampup
 
     obj = Objective(_choice(objective, ("output", "demand-share"), "--objective"))
-    how = Weights(_choice(weights, ("demand", "equal"), "--weights"))
+    how = Weights(_choice(weights, ("demand", "equal", "priority"), "--weights"))
     with planning() as (pc, _):
         rep = rampup(
             pc,

@@ -53,9 +53,19 @@ class PlanContext:
         """Objective weight per product: key products with a finite single-product figure."""
         w = np.zeros(self.proj.n_products)
         single = self.single
+        prio = self.data.priority
+        known = prio[np.isfinite(prio)] if prio is not None else np.zeros(0)
+        lowest = float(known.max()) if len(known) else 1.0
         for p, weight in keys.weights.items():
-            if math.isfinite(single[p]):
-                w[p] = weight if how is Weights.demand else 1.0
+            if not math.isfinite(single[p]):
+                continue
+            if how is Weights.demand:
+                w[p] = weight
+            elif how is Weights.priority:
+                pr = float(prio[p]) if prio is not None and math.isfinite(prio[p]) else lowest
+                w[p] = 1.0 / max(pr, 1.0)
+            else:
+                w[p] = 1.0
         return w
 
     def reference(self, keys: KeyProducts) -> FloatArray:

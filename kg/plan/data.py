@@ -43,7 +43,7 @@ _CONVERSIONS = render(
 )
 _DEMANDS = render(
     "MATCH (a:{A})-[r:{T}]->(p:{P}) "
-    "RETURN collect([a.{ak}, p.{pk}, toString(r.{asof}), r.{daily}]) AS rows",
+    "RETURN collect([a.{ak}, p.{pk}, toString(r.{asof}), r.{daily}, r.{prio}]) AS rows",
     A=model.AREA.label,
     T=model.DEMANDS.type,
     P=model.PRODUCT.label,
@@ -51,6 +51,7 @@ _DEMANDS = render(
     pk=model.PRODUCT.key,
     asof="as_of",
     daily="daily_demand",
+    prio="priority",
 )
 
 
@@ -73,6 +74,7 @@ class PlanData:
     conversions: list[Conversion] = field(default_factory=list)
     skipped: int = 0  # rows naming an enterprise or product not in the projection
     area_demand: FloatArray | None = None  # per product: latest DEMANDS of every area, summed
+    priority: FloatArray | None = None  # per product: the most urgent priority demanding it
 
     @classmethod
     def empty(cls, proj: Projection) -> PlanData:
@@ -87,11 +89,12 @@ def _num(value: Any) -> float:
     return out
 
 
-def area_demand(proj: Projection, rows: list[tuple[Any, ...]]) -> FloatArray:
-    """Per product: the latest (area, product, as_of, daily_demand) of each area, summed; NaN
-    for a product no area demands."""
-    latest: dict[tuple[str, int], tuple[str, float]] = {}
-    for area, pid, as_of, daily in rows:
+def area_demand(proj: Projection, rows: list[tuple[Any, ...]]) -> tuple[FloatArray, FloatArray]:
+    """Per product: the latest (area, product, as_of, daily_demand, priority) of each area,
+    the demands summed and the most urgent (lowest) priority; NaN for a product no area
+    demands."""
+    latest: dict[tuple[str, int], tuple[str, float, float]] = {}
+    for area, pid, as_of, daily, *rest in rows:
         p = proj.product_pos.get(str(pid))
         d = _num(daily)
         if p is None or not math.isfinite(d):
@@ -99,11 +102,14 @@ def area_demand(proj: Projection, rows: list[tuple[Any, ...]]) -> FloatArray:
         key = (str(area), p)
         stamp = str(as_of or "")
         if key not in latest or stamp >= latest[key][0]:
-            latest[key] = (stamp, d)
+            latest[key] = (stamp, d, _num(rest[0]) if rest else math.nan)
     out = np.full(proj.n_products, np.nan)
-    for (_, p), (_, d) in latest.items():
+    prio = np.full(proj.n_products, np.nan)
+    for (_, p), (_, d, pr) in latest.items():
         out[p] = d if math.isnan(out[p]) else out[p] + d
-    return out
+        if math.isfinite(pr) and not pr >= prio[p]:
+            prio[p] = pr
+    return out, prio
 
 
 def plan_data(
@@ -135,8 +141,8 @@ def plan_data(
             continue
         conversions.append(Conversion(e, p, c, r))
     conversions.sort(key=lambda c: (proj.product_ids[c.p], proj.enterprise_ids[c.e]))
-    demand = area_demand(proj, demand_rows) if demand_rows else None
-    return PlanData(output, conversions, skipped, demand)
+    demand, prio = area_demand(proj, demand_rows) if demand_rows else (None, None)
+    return PlanData(output, conversions, skipped, demand, prio)
 
 
 def read_plan_data(graph: Graph, proj: Projection) -> PlanData:

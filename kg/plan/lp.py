@@ -17,7 +17,9 @@ programme lets material circulate, as the capacity analysis iterates to its fixe
 
 Objectives:
 - ``output``: maximise sum_q w_q x_q over the key products (weights: relative demand, as the
-  analyses weigh key products, or 1 each);
+  analyses weigh key products; 1 each; or by priority: 1 / the most urgent priority of the
+  areas demanding the product, 1 first, the least urgent on record for a product no area
+  demands);
 - ``demand-share``: maximise t, the smallest share of demand met (capped at 1) over the key
   products with a reference figure (demand_per_day, else their single-product figure), then,
   holding t, the weighted output as above.
@@ -62,6 +64,7 @@ class Objective(StrEnum):
 class Weights(StrEnum):
     demand = "demand"
     equal = "equal"
+    priority = "priority"
 
 
 @dataclass
