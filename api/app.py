@@ -14,6 +14,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
+from neo4j.exceptions import DriverError, Neo4jError
 from starlette.concurrency import run_in_threadpool
 
 from api import problems
@@ -38,6 +40,7 @@ from kg import __version__
 from kg.connection import Graph
 from kg.monitor import load_rules
 from kg.settings import Settings
+from loaders.pipeline import mark_interrupted
 
 log = logging.getLogger("supplymap.api")
 
@@ -69,13 +72,30 @@ def create_app(
         graph = await run_in_threadpool(opener, settings)
         app.state.graph = graph
         app.state.read_graph = ReadOnlyGraph.over(graph, timeout=settings.api_query_timeout)
+
+        def reconnect() -> bool:
+            """After the engine restarted (new ports): a new driver, and reads over it."""
+            if not graph.reconnect():
+                return False
+            app.state.read_graph = ReadOnlyGraph.over(graph, timeout=settings.api_query_timeout)
+            log.info("supplymap API reconnected to %s", graph.uri)
+            return True
+
+        app.state.reconnect = reconnect
         log.info("supplymap API connected to %s (database %s)", graph.uri, graph.database)
+        try:
+            for load_id in await run_in_threadpool(mark_interrupted, graph):
+                log.warning("load %s was left running by a process that died: interrupted", load_id)
+        except (Neo4jError, DriverError) as exc:  # the service still starts
+            log.warning("could not check for interrupted loads: %s", exc)
         try:
             yield
         finally:
             graph.close()
 
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) from the assets fastapi-offline ships (served under
+    # /static-offline-docs): the docs open with no network, as the maps do.
+    app = FastAPIOffline(
         title="supplymap",
         version=__version__,
         description=DESCRIPTION,
@@ -102,6 +122,12 @@ def create_app(
         app.include_router(module.router)
     app.include_router(analysis.scenarios)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_mb << 20, prefixes=("/loads",))
+    app.add_middleware(
+        BodyLimit, limit=settings.api_max_body_kb << 10, prefixes=("/",), exclude=("/loads",)
+    )
+    # A redirect to the same path with or without its trailing slash would be built from the
+    # request's Host header (which a client chooses): answer 404 instead.
+    app.router.redirect_slashes = False
     _document_problems(app)
     return app
 

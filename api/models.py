@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,14 +81,75 @@ class WarningResults(Out):
     warning_as_of: dt.date | None = None
 
 
+class TierStepOut(Out):
+    """One SUPPLIES link on the way, supplier -> customer."""
+
+    supplier: str
+    customer: str
+    product: str | None = None
+    basis: str = Field(
+        description="declared (or the basis it was loaded with, e.g. customs record) or "
+        "inferred: the supplier produces an input of what the customer produces"
+    )
+    bom: Literal["input", "unknown"] | None = Field(
+        default=None,
+        description="input: the product goes into the product of the next link toward the "
+        "enterprise asked about; unknown: that product has no bill of materials on record, so "
+        "any product was taken; null on a first-tier link and in the any-link walk",
+    )
+    evidence: dict[str, Any] | None = Field(
+        default=None,
+        description="for an inferred link: the product, the bill-of-materials edge "
+        "(input, output, qty_per_unit, alt_group), the supplier's capacity_per_day and unit, its "
+        "capacity_share among the product's producers where every capacity is known, and how "
+        "many producers there are",
+    )
+
+
 class TierHitOut(Out):
     tier: int = Field(description="1 for direct suppliers (or customers), 2 for theirs...")
     id: str
     name: str | None = None
     product: str | None = Field(
-        default=None, description="the product of the link that first reached this node"
+        default=None, description="the first of products by id (enterprises only)"
+    )
+    products: list[str] = Field(
+        default_factory=list,
+        description="every product it supplies (or buys) on the way at this tier",
+    )
+    basis: list[str] = Field(
+        default_factory=list,
+        description="how its links at this tier are known: declared, inferred, bom-unknown",
     )
     path: list[str] = Field(description="ids in the direction material flows")
+    route: str | None = Field(
+        default=None,
+        description="the path as text with the product of every step: A -[P]-> B; "
+        "inferred links A ~[P]~> B; a link taken where the BOM is unknown -[P ?]->",
+    )
+    links: list[TierStepOut] = Field(
+        default_factory=list, description="its own links on the way at this tier"
+    )
+    steps: list[TierStepOut] = Field(
+        default_factory=list,
+        description="one explaining path, one link per step, in the direction material flows",
+    )
+
+
+class TierPage(Paged[TierHitOut]):
+    """One page of a tier lookup, with how it was walked and notes on the answer."""
+
+    walk: Literal["material", "any"] | None = Field(
+        default=None,
+        description="material: each tier supplies an input of what the tier below supplies; "
+        "any: every SUPPLIES link; null for products (the bill of materials)",
+    )
+    inferred: bool = Field(default=False, description="whether inferred links were counted")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what the reader needs to know: why an answer is empty, inferred links "
+        "counted, links taken where a bill of materials is unknown",
+    )
 
 
 # ---- chains -----------------------------------------------------------------------------------
@@ -140,8 +201,12 @@ class EnterpriseCore(Out):
     scale: str | None = None
     tags: list[str] | None = None
     parent: ParentRef | None = Field(default=None, description="the owning enterprise")
-    suppliers: int = Field(description="direct suppliers (SUPPLIES into it)")
-    customers: int = Field(description="direct customers (SUPPLIES out of it)")
+    suppliers: int = Field(
+        description="direct suppliers (declared SUPPLIES into it; inferred links not counted)"
+    )
+    customers: int = Field(
+        description="direct customers (declared SUPPLIES out of it; inferred links not counted)"
+    )
     products: int = Field(description="products it produces")
 
 
@@ -240,7 +305,9 @@ class LoadReportOut(Out):
     file: str = Field(description="the uploaded file's name (' + '-joined for a mapping's inputs)")
     load_id: str = Field(description="the (:Load) record; empty for a file not loaded")
     kinds: list[str]
-    status: Literal["completed", "rejected", "skipped", "failed", "not loaded", "running"]
+    status: Literal[
+        "completed", "rejected", "skipped", "failed", "not loaded", "running", "interrupted"
+    ]
     message: str
     rows_read: int
     rows_rejected: int

@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import AfterValidator
 
+from kg.tiers import MAX_TIERS  # one range for `supplymap suppliers --tiers` and ?tiers=
 from loaders.kinds import CODE_HINT, CODE_PATTERN, ID_HINT, ID_PATTERN, SLUG_HINT, SLUG_PATTERN
 
-MAX_TIERS = 10
+__all__ = ["MAX_TIERS"]
 DEFAULT_TIERS = 3
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -62,6 +63,21 @@ ChainId = Annotated[
 Tiers = Annotated[
     int,
     Query(ge=1, le=MAX_TIERS, description=f"how many tiers to follow (1-{MAX_TIERS})"),
+]
+Walk = Annotated[
+    Literal["material", "any"],
+    Query(
+        description="material (the default): a tier-2 supplier supplies the tier-1 supplier an "
+        "input of what that one supplies (any product where its bill of materials is unknown); "
+        "any: every SUPPLIES link whatever it carries"
+    ),
+]
+Inferred = Annotated[
+    bool | None,
+    Query(
+        description="true: count inferred links too (an enterprise producing an input of what "
+        "another produces); false: never; unset: only when the graph has no declared links"
+    ),
 ]
 Limit = Annotated[
     int,

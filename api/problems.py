@@ -9,6 +9,7 @@ error is logged with its traceback and answered with a generic 500.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -20,10 +21,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.connection import GraphConnectionError
 from kg.tiers import NotFoundError
+from kg.watchdog import GraphTimeoutError
 
 log = logging.getLogger("supplymap.api")
 
@@ -172,8 +175,25 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 404, "not-found", str(exc))
 
 
+async def _timeout(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("graph timeout on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        503,
+        "graph-timeout",
+        str(exc),
+        title="Graph timeout",
+        headers={"Retry-After": "30"},
+    )
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("graph unavailable on %s %s: %s", request.method, request.url.path, exc)
+    reconnect = getattr(request.app.state, "reconnect", None)
+    if reconnect is not None:
+        # The engine may have restarted on new ports: find it again for the next request.
+        with contextlib.suppress(Exception):
+            await run_in_threadpool(reconnect)
     return problem_response(
         request,
         503,
@@ -200,6 +220,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(ProblemError, _problem)
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(GraphTimeoutError, _timeout)
     for unavailable in (GraphConnectionError, ServiceUnavailable, SessionExpired):
         app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

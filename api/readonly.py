@@ -24,6 +24,7 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Path, Relationship
 
 from kg.connection import Graph, Row
+from kg.watchdog import Watchdog
 
 RETRIES = 3
 
@@ -68,7 +69,8 @@ class ReadOnlyGraph(Graph):
         self, driver: Driver, database: str, *, uri: str = "", timeout: float | None = None
     ) -> None:
         super().__init__(driver, database, uri=uri)
-        self.timeout = timeout
+        if timeout is not None:
+            self.timeout = timeout
 
     @classmethod
     def over(cls, graph: Graph, timeout: float | None = None) -> ReadOnlyGraph:
@@ -88,7 +90,10 @@ class ReadOnlyGraph(Graph):
         raise AssertionError("unreachable")
 
     def _query_once(self, cypher: LiteralString, params: Mapping[str, Any] | None) -> list[Row]:
-        with self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as s:
+        with (
+            self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
+            Watchdog(s, self.timeout, "a read"),
+        ):
             # Send BEGIN together with the statement, as driver.execute_query does, rather
             # than waiting for BEGIN's answer first (one network round trip less).
             with getattr(s, "_pipelined_begin", contextlib.nullcontext()):
@@ -144,10 +149,12 @@ class RequestGraph(ReadOnlyGraph):
     def _query_once(self, cypher: LiteralString, params: Mapping[str, Any] | None) -> list[Row]:
         try:
             tx = self._open()
-            result = tx.run(cypher, dict(params or {}))
-            keys = result.keys()
-            rows = [_row(keys, record) for record in result]
-            summary = result.consume()
+            assert self._session is not None
+            with Watchdog(self._session, self.timeout, "a read"):
+                result = tx.run(cypher, dict(params or {}))
+                keys = result.keys()
+                rows = [_row(keys, record) for record in result]
+                summary = result.consume()
         except BaseException:
             self.close()  # a failed statement leaves the transaction unusable
             raise

@@ -18,7 +18,14 @@ MAX_NAME = 150
 CHUNK = 1 << 20
 
 
-def _too_large(limit: int) -> ProblemError:
+def _too_large(limit: int, upload: bool = True) -> ProblemError:
+    if not upload:
+        return ProblemError(
+            413,
+            "body-too-large",
+            f"the request body is larger than {limit >> 10} KiB (SUPPLYMAP_API_MAX_BODY_KB); "
+            "send fewer or shorter parameters",
+        )
     return ProblemError(
         413,
         "upload-too-large",
@@ -39,13 +46,27 @@ class BodyLimit:
     application would have answered to the cut body is replaced by the 413.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: int, prefixes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        prefixes: tuple[str, ...],
+        exclude: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.limit = limit
         self.prefixes = prefixes
+        self.exclude = exclude
+        self.upload = not exclude
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
+        path = str(scope.get("path", ""))
+        if (
+            scope["type"] != "http"
+            or not path.startswith(self.prefixes)
+            or (self.exclude and path.startswith(self.exclude))
+        ):
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", []):
@@ -81,7 +102,7 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = _too_large(self.limit)
+        error = _too_large(self.limit, self.upload)
         body = {
             "type": TYPE_PREFIX + error.kind,
             "title": error.title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -16,7 +17,14 @@ def plain(value: Any) -> Any:
     """
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, Date | DateTime | Time):
+    if isinstance(value, DateTime):
+        native = value.to_native()
+        # Every datetime supplymap writes is in UTC; an engine that drops the zone (the local
+        # engine) gets it back, so the answer is an RFC 3339 date-time as OpenAPI promises.
+        return native if native.tzinfo is not None else native.replace(tzinfo=dt.UTC)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    if isinstance(value, Date | Time):
         return value.to_native()
     if isinstance(value, Duration):
         return value.iso_format()

@@ -1,14 +1,17 @@
-"""API latency: tier-N supplier lookups against `supplymap serve` on 127.0.0.1.
+"""API latency: tier-N supplier lookups against `supplymap serve` on 127.0.0.1, both walks.
 
-    python bench/api.py --enterprises 100000 --requests 3000 --concurrency 8
+    python bench/api.py --enterprises 100000 --requests 3000 --concurrency 1 4 8
 
 Builds a synthetic layered supply network in a throwaway database of the local engine through
-the loaders (enterprises in --layers layers; each enterprise outside the first buys from
---suppliers enterprises of the layer before, a fixed seed), starts `supplymap serve` on a free
-port of 127.0.0.1 as a child process, and sends a bounded load: --requests GET
-/enterprises/{id}/suppliers?tiers=N for random enterprises at least N layers deep, from
---concurrency client threads with keep-alive connections, after --warmup requests. Prints
-requests/s and latency percentiles as a table. Target: p95 < 50 ms at tiers=3.
+the loaders (enterprises in --layers layers; each makes one of two products of its layer, a or
+b, and a product of layer k has the product of the same letter of layer k-1 as its input; each
+enterprise outside the first buys from --suppliers enterprises of the layer before whatever
+they make, a fixed seed), starts `supplymap serve` on a free port of 127.0.0.1 as a child
+process, and sends a bounded load: --requests GET /enterprises/{id}/suppliers?tiers=N&walk=W
+for random enterprises at least N layers deep, from --concurrency client threads with keep-alive
+connections, after --warmup requests, for each walk in --walks (material: a supplier of the
+other letter's product is not followed further; any: every link). Prints requests/s and
+latency percentiles as a table. Target: p95 < 50 ms at tiers=3 and 4 clients.
 """
 
 from __future__ import annotations
@@ -57,20 +60,40 @@ def make_files(
             "scale": [rng.choice(["large", "medium", "small"]) for _ in range(size * layers)],
         }
     )
+    letters = ("a", "b")
     products = pd.DataFrame(
-        {"id": [f"P{i}" for i in range(layers)], "name": [f"Stage {i}" for i in range(layers)]}
+        [(f"P{i}{x}", f"Stage {i} {x}") for i in range(layers) for x in letters],
+        columns=["id", "name"],
+    )
+    bom = pd.DataFrame(
+        [(f"P{i - 1}{x}", f"P{i}{x}", 1.0) for i in range(1, layers) for x in letters],
+        columns=["input", "output", "qty_per_unit"],
+    )
+    makes = {
+        e: f"P{layer}{rng.choice(letters)}" for layer, ids in enumerate(layer_ids) for e in ids
+    }
+    capacity = pd.DataFrame(
+        [(e, p, 100.0) for e, p in makes.items()],
+        columns=["enterprise", "product", "capacity_per_day"],
     )
     links = []
     for layer in range(1, layers):
         before = layer_ids[layer - 1]
         for customer in layer_ids[layer]:
             for supplier in rng.sample(before, suppliers):
-                links.append((supplier, customer, f"P{layer - 1}", round(rng.random(), 3)))
+                links.append((supplier, customer, makes[supplier], round(rng.random(), 3)))
     supplies = pd.DataFrame(links, columns=["supplier", "customer", "product", "share"])
-    paths = [folder / "products.csv", folder / "enterprises.csv", folder / "supplies.csv"]
-    products.to_csv(paths[0], index=False)
-    enterprises.to_csv(paths[1], index=False)
-    supplies.to_csv(paths[2], index=False)
+    frames = {
+        "products": products,
+        "enterprises": enterprises,
+        "bom": bom,
+        "capacity": capacity,
+        "supplies": supplies,
+    }
+    paths = []
+    for name, frame in frames.items():
+        paths.append(folder / f"{name}.csv")
+        frame.to_csv(paths[-1], index=False)
     return paths, layer_ids
 
 
@@ -95,7 +118,7 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float) -> None
 
 
 def run_load(
-    base: str, ids: list[str], tiers: int, requests: int, concurrency: int, seed: int
+    base: str, ids: list[str], tiers: int, requests: int, concurrency: int, seed: int, walk: str
 ) -> tuple[list[float], int, float, list[int]]:
     """Send ``requests`` lookups from ``concurrency`` threads; latencies in ms."""
     rng = random.Random(seed)
@@ -115,7 +138,9 @@ def run_load(
                 if i is None:
                     return
                 t = time.perf_counter()
-                r = client.get(f"/enterprises/{plan[i]}/suppliers", params={"tiers": tiers})
+                r = client.get(
+                    f"/enterprises/{plan[i]}/suppliers", params={"tiers": tiers, "walk": walk}
+                )
                 ms = (time.perf_counter() - t) * 1000
                 with lock:
                     if r.status_code == 200:
@@ -173,6 +198,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--walks", nargs="+", default=["material", "any"], help="walks to time")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=1, help="supplymap serve --workers")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -186,6 +212,8 @@ def main() -> None:
     engine = local_engine(settings)
     name = args.database or f"bench_api_{uuid.uuid4().hex[:8]}"
     keep = args.keep or bool(args.database)
+    if not set(args.walks) <= {"material", "any"}:
+        raise SystemExit("--walks: material and/or any")
     with Graph.from_settings(settings) as base_graph:
         layer_ids = ids_by_layer(args.enterprises, args.layers)
         links = (args.layers - 1) * len(layer_ids[0]) * args.suppliers
@@ -217,15 +245,17 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}"
             wait_ready(base, proc, 120)
             deep = [e for ids in layer_ids[args.tiers :] for e in ids]
-            run_load(base, deep, args.tiers, args.warmup, 4, args.seed + 1)
+            for walk in args.walks:
+                run_load(base, deep, args.tiers, args.warmup, 4, args.seed + 1, walk)
             table = Table(
-                title=f"GET /enterprises/{{id}}/suppliers?tiers={args.tiers}: "
+                title=f"GET /enterprises/{{id}}/suppliers?tiers={args.tiers}&walk=W: "
                 f"{args.enterprises:,} enterprises, {links:,} links, {args.workers} worker(s), "
                 f"{args.requests:,} requests per row",
                 caption="hits: suppliers found per lookup; cpu: CPU time per request of the "
                 "API processes and of the engine",
             )
             for col in (
+                "walk",
                 "clients",
                 "req/s",
                 "p50 ms",
@@ -240,10 +270,11 @@ def main() -> None:
             ):
                 table.add_column(col, justify="right")
             engine_pid = engine.status().pid
-            for i, c in enumerate(args.concurrency):
+            runs = [(w, c) for w in args.walks for c in args.concurrency]
+            for i, (walk, c) in enumerate(runs):
                 cpu = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
                 lat, errors, seconds, totals = run_load(
-                    base, deep, args.tiers, args.requests, c, args.seed + 2 + i
+                    base, deep, args.tiers, args.requests, c, args.seed + 2 + i, walk
                 )
                 cpu_after = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
                 if len(lat) < 2:
@@ -253,6 +284,7 @@ def main() -> None:
                     )
                 p95 = pct(lat, 95)
                 table.add_row(
+                    walk,
                     str(c),
                     f"{len(lat) / seconds:,.0f}",
                     f"{pct(lat, 50):.1f}",

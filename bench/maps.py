@@ -32,9 +32,12 @@ from kg.engine import ENGINE_USER, LocalEngine
 from kg.maps import DEFAULT_MAX_NODES
 from kg.maps.aggregate import aggregate
 from kg.maps.data import chain_data, has_results
-from kg.maps.headless import Chromium, find_chromium
 from kg.maps.render import page
 from kg.schema import ensure_schema
+
+# The page driver the browser tests use (Playwright on the system's Chromium) lives with them.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from pagedriver import Chromium, find_chromium
 
 CATEGORIES = ("raw material", "material", "component", "equipment", "final")
 SHARES = (0.34, 0.26, 0.2, 0.12, 0.08)
@@ -128,7 +131,17 @@ def build(graph: Graph, chain: str, nodes: int, seed: int = 2026) -> tuple[int, 
     return len(products) + len(enterprises), len(bom) + len(produces) + len(supplies)
 
 
-def ready_ms(browser: Chromium, path: Path, runs: int) -> tuple[float, int]:
+# Labels the first frame drew, and how many pairs of them overlap (a readable map has none).
+OVERLAPS = """(() => { const b = supplymapMap.labels.map(l => l.slice(2)); let o = 0;
+    for (let i = 0; i < b.length; i++) for (let j = 0; j < i; j++) {
+        const [x1, y1, w1, h1] = b[i], [x2, y2, w2, h2] = b[j];
+        if (x1 < x2 + w2 && x2 < x1 + w1 && y1 < y2 + h2 && y2 < y1 + h1) o++;
+    }
+    return [b.length, o]; })()"""
+
+
+def ready_ms(browser: Chromium, path: Path, runs: int) -> tuple[float, int, tuple[int, int]]:
+    """Median ms to the first fitted frame, nodes drawn, and (labels, overlapping pairs)."""
     times = []
     drawn = 0
     for _ in range(runs):
@@ -139,7 +152,8 @@ def ready_ms(browser: Chromium, path: Path, runs: int) -> tuple[float, int]:
         drawn = int(value[1])
     if browser.report.requests[1:]:
         raise SystemExit(f"the page made requests: {browser.report.requests[1:]}")
-    return statistics.median(times), drawn
+    labels = browser.evaluate(OVERLAPS)
+    return statistics.median(times), drawn, (int(labels[0]), int(labels[1]))
 
 
 def main() -> None:
@@ -182,7 +196,9 @@ def main() -> None:
                 path = out / f"chain-{size}-{limit}.html"
                 path.write_text(html, encoding="utf-8")
                 drawn_nodes = html.count('"group":"s')
-                ready, drawn = ready_ms(browser, path, args.runs) if browser else (float("nan"), 0)
+                ready, drawn, (n_labels, overlaps) = (
+                    ready_ms(browser, path, args.runs) if browser else (float("nan"), 0, (0, 0))
+                )
                 rows.append(
                     (
                         label,
@@ -194,6 +210,7 @@ def main() -> None:
                         f"{len(html.encode()) / 1e6:.1f}",
                         f"{drawn or drawn_nodes:,}",
                         f"{ready / 1000:.2f}" if browser else "no chromium",
+                        f"{n_labels:,}/{overlaps}",
                     )
                 )
                 print(rows[-1], file=sys.stderr, flush=True)
@@ -212,6 +229,7 @@ def main() -> None:
         "HTML MB",
         "drawn nodes",
         "ready s",
+        "labels/overlaps",
     )
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     print(" | ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))

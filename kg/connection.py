@@ -1,46 +1,153 @@
 """One way to talk to the graph: the official neo4j driver over Bolt, for every engine.
 
-Reads go through ``driver.execute_query``; writes through ``session.execute_write`` (managed
+Reads go through ``session.execute_read``; writes through ``session.execute_write`` (managed
 transactions, retried by the driver on transient errors). On ArcadeDB an auto-commit statement
 commits row by row, so nothing here ever writes outside a managed transaction.
+
+Every transaction is bounded: the server gets SUPPLYMAP_STATEMENT_TIMEOUT as its timeout, and a
+client-side watchdog (kg/watchdog.py) cuts a connection that stops answering. Write batches
+are split so no message nears the local engine's 16 MiB Bolt limit. A graph on the local
+engine re-resolves its address after the engine restarted on new ports (``reconnect``).
 """
 
 from __future__ import annotations
 
+import functools
+import random
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, Session, unit_of_work
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
+from kg.watchdog import Watchdog
 
 Row = dict[str, Any]
+# Where to connect: (uri, user, password); called again to reconnect.
+Resolver = Callable[[], tuple[str, str, str]]
+DEFAULT_TIMEOUT = 300.0
+DEFAULT_BATCH_BYTES = 8 << 20
+CONFLICT_RETRIES = 6
+T = TypeVar("T")
+
+
+def _merge_conflict(cypher: str, exc: Neo4jError) -> bool:
+    """A MERGE that lost a race with another writer (the local engine's MERGE is not atomic
+    under concurrency: two transactions both create the node and the second commit fails on
+    the key's uniqueness constraint, or on a page another commit changed). The transaction
+    was rolled back whole; run again, the MERGE finds the node."""
+    if "MERGE" not in cypher:
+        return False
+    text = f"{exc.code} {exc.message}"
+    return any(
+        sign in text
+        for sign in (
+            "Neo.ClientError.Schema.ConstraintValidationFailed",
+            "BrokenChunkChain",
+            "ConcurrentModification",
+        )
+    )
+
+
+def _retry_conflicts(cypher: str, attempt: Callable[[], T]) -> T:
+    for n in range(CONFLICT_RETRIES):
+        try:
+            return attempt()
+        except Neo4jError as exc:
+            if n == CONFLICT_RETRIES - 1 or not _merge_conflict(cypher, exc):
+                raise
+            time.sleep(0.05 * 2**n * (1 + random.random()))
+    raise AssertionError("unreachable")
 
 
 class GraphConnectionError(RuntimeError):
     """The graph database could not be reached; the message says what to do next."""
 
 
-def _chunks(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _value_bytes(value: Any) -> int:
+    """A generous estimate of a value's size in a Bolt message."""
+    if isinstance(value, str):
+        return 8 + 4 * len(value) if not value.isascii() else 8 + len(value)
+    if isinstance(value, (list, tuple)):
+        return 8 + sum(_value_bytes(v) for v in value)
+    if isinstance(value, dict):
+        return 8 + sum(_value_bytes(k) + _value_bytes(v) for k, v in value.items())
+    return 16
+
+
+def _chunks(rows: Sequence[Row], size: int, max_bytes: int) -> Iterator[Sequence[Row]]:
+    """Batches of at most ``size`` rows and (estimated) ``max_bytes`` bytes."""
+    start = 0
+    while start < len(rows):
+        end, total = start, 0
+        while end < len(rows) and end - start < size:
+            total += _value_bytes(rows[end])
+            if total > max_bytes and end > start:
+                break
+            end += 1
+        if total > max_bytes and end == start + 1:
+            raise ValueError(
+                f"one row is about {total >> 20} MiB, more than a write batch may carry "
+                f"({max_bytes >> 20} MiB, SUPPLYMAP_MAX_BATCH_MB); bound the cells of the input"
+            )
+        yield rows[start:end]
+        start = end
 
 
 class Graph:
     """A driver bound to one database."""
 
-    def __init__(self, driver: Driver, database: str, *, uri: str = "") -> None:
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        *,
+        uri: str = "",
+        timeout: float = DEFAULT_TIMEOUT,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        resolver: Resolver | None = None,
+        connect_timeout: float = 10.0,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.uri = uri
+        self.timeout = timeout
+        self.batch_bytes = batch_bytes
+        self.resolver = resolver
+        self.connect_timeout = connect_timeout
+        self._reconnect_lock = threading.Lock()
 
     # ---- construction --------------------------------------------------------------------
 
+    @staticmethod
+    def _driver(uri: str, user: str, password: str, connect_timeout: float) -> Driver:
+        return GraphDatabase.driver(
+            uri,
+            auth=(user, password),
+            connection_timeout=connect_timeout,
+            connection_acquisition_timeout=connect_timeout * 3,
+            max_transaction_retry_time=30.0,
+            keep_alive=True,
+        )
+
     @classmethod
-    def connect(cls, uri: str, user: str, password: str, database: str) -> Graph:
-        driver = GraphDatabase.driver(uri, auth=(user, password))
+    def connect(
+        cls,
+        uri: str,
+        user: str,
+        password: str,
+        database: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        resolver: Resolver | None = None,
+        connect_timeout: float = 10.0,
+    ) -> Graph:
+        driver = cls._driver(uri, user, password, connect_timeout)
         try:
             driver.verify_connectivity()
         except ServiceUnavailable as exc:
@@ -55,22 +162,68 @@ class Graph:
                 f"the graph database at {uri} refused user {user!r}: check "
                 "SUPPLYMAP_NEO4J_USER and SUPPLYMAP_NEO4J_PASSWORD"
             ) from exc
-        return cls(driver, database, uri=uri)
+        return cls(
+            driver,
+            database,
+            uri=uri,
+            timeout=timeout,
+            batch_bytes=batch_bytes,
+            resolver=resolver,
+            connect_timeout=connect_timeout,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Graph:
         """Connect to the configured Neo4j, or start (or reuse) the local engine."""
+        bounds: dict[str, Any] = {
+            "timeout": settings.statement_timeout,
+            "batch_bytes": settings.max_batch_mb << 20,
+            "connect_timeout": settings.connect_timeout,
+        }
         if settings.neo4j_uri:
+            uri, user = settings.neo4j_uri, settings.neo4j_user
+            password = settings.neo4j_password.get_secret_value()
             return cls.connect(
-                settings.neo4j_uri,
-                settings.neo4j_user,
-                settings.neo4j_password.get_secret_value(),
-                settings.neo4j_database,
+                uri,
+                user,
+                password,
+                settings.graph_database,
+                resolver=lambda: (uri, user, password),
+                **bounds,
             )
         engine = local_engine(settings)
-        status = engine.ensure_running()
-        assert status.uri is not None
-        return cls.connect(status.uri, ENGINE_USER, engine.password(), engine.database)
+
+        def resolve() -> tuple[str, str, str]:
+            """The engine's current address (its ports change when it restarts)."""
+            status = engine.ensure_running()
+            assert status.uri is not None
+            return status.uri, ENGINE_USER, engine.password()
+
+        uri, user, password = resolve()
+        return cls.connect(uri, user, password, engine.database, resolver=resolve, **bounds)
+
+    def reconnect(self) -> bool:
+        """Rebuild the driver when the server's address changed (the local engine restarted
+        on new ports) or the old driver cannot reach it. Returns True when a new driver took
+        over. Safe to call from several threads; a no-op without a resolver."""
+        if self.resolver is None:
+            return False
+        with self._reconnect_lock:
+            try:
+                self.driver.verify_connectivity()
+                return False
+            except Exception:  # any failure: resolve the address again
+                pass
+            uri, user, password = self.resolver()
+            driver = self._driver(uri, user, password, self.connect_timeout)
+            try:
+                driver.verify_connectivity()
+            except Exception:
+                driver.close()
+                raise
+            old, self.driver, self.uri = self.driver, driver, uri
+            old.close()
+            return True
 
     def close(self) -> None:
         self.driver.close()
@@ -84,14 +237,19 @@ class Graph:
     # ---- reads ---------------------------------------------------------------------------
 
     def query(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
-        """Run a read query and return its rows as dicts."""
-        records, _, _ = self.driver.execute_query(
-            cypher,
-            parameters_=dict(params or {}),
-            routing_=RoutingControl.READ,
-            database_=self.database,
-        )
-        return [r.data() for r in records]
+        """Run a read query in a managed read transaction and return its rows as dicts."""
+        values = dict(params or {})
+        with (
+            self.driver.session(database=self.database, default_access_mode="READ") as session,
+            Watchdog(session, self.timeout, "a read") as dog,
+        ):
+
+            @unit_of_work(timeout=self.timeout)
+            def work(tx: ManagedTransaction) -> list[Row]:
+                dog.check()
+                return [r.data() for r in tx.run(cypher, values)]
+
+            return session.execute_read(work)
 
     def stream(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
@@ -99,7 +257,8 @@ class Graph:
         """Read rows one by one in a read transaction, for results too big to hold twice."""
         with (
             self.driver.session(database=self.database, default_access_mode="READ") as s,
-            s.begin_transaction() as tx,
+            Watchdog(s, self.timeout, "a streamed read"),
+            s.begin_transaction(timeout=self.timeout) as tx,
         ):
             for record in tx.run(cypher, dict(params or {})):
                 yield record.data()
@@ -108,12 +267,18 @@ class Graph:
 
     def write(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run one write statement in a managed transaction; returns its rows."""
+        values = dict(params or {})
+        with self._write_session() as session, Watchdog(session, self.timeout, "a write") as dog:
 
-        def work(tx: ManagedTransaction) -> list[Row]:
-            return [r.data() for r in tx.run(cypher, dict(params or {}))]
+            @unit_of_work(timeout=self.timeout)
+            def work(tx: ManagedTransaction) -> list[Row]:
+                dog.check()
+                return [r.data() for r in tx.run(cypher, values)]
 
-        with self.driver.session(database=self.database) as session:
-            return session.execute_write(work)
+            return _retry_conflicts(cypher, lambda: session.execute_write(work))
+
+    def _write_session(self) -> Session:
+        return self.driver.session(database=self.database)
 
     def write_batches(
         self,
@@ -135,32 +300,39 @@ class Graph:
         """
         extra = dict(params or {})
         written = 0
+        max_bytes = self.batch_bytes - _value_bytes(extra)
 
-        def work(tx: ManagedTransaction, batch: Sequence[Row]) -> int:
-            result = tx.run(cypher, {**extra, "rows": list(batch)})
-            if count_field is None:
-                result.consume()
-                return len(batch)
-            return sum(int(record[count_field]) for record in result)
+        with self._write_session() as session:
+            for batch in _chunks(rows, batch_size, max_bytes):
+                with Watchdog(session, self.timeout, f"a write batch of {len(batch)} rows") as dog:
 
-        with self.driver.session(database=self.database) as session:
-            for batch in _chunks(rows, batch_size):
-                written += session.execute_write(work, batch)
+                    @unit_of_work(timeout=self.timeout)
+                    def work(tx: ManagedTransaction, batch: Sequence[Row]) -> int:
+                        dog.check()
+                        result = tx.run(cypher, {**extra, "rows": list(batch)})
+                        if count_field is None:
+                            result.consume()
+                            return len(batch)
+                        return sum(int(record[count_field]) for record in result)
+
+                    written += _retry_conflicts(
+                        cypher, functools.partial(session.execute_write, work, batch)
+                    )
                 if on_batch is not None:
                     on_batch(len(batch))
         return written
 
     def run_schema(self, statements: Iterable[LiteralString]) -> None:
         """Run schema statements (constraints, indexes), each in its own transaction."""
-        with self.driver.session(database=self.database) as session:
+        with self._write_session() as session, Watchdog(session, self.timeout, "a schema change"):
             for statement in statements:
-                session.run(statement).consume()
+                session.run(Query(statement, timeout=self.timeout)).consume()
 
 
 def local_engine(settings: Settings) -> LocalEngine:
     return LocalEngine(
         settings.home,
-        database=settings.engine_database,
+        database=settings.graph_database,
         bolt_port=settings.engine_bolt_port,
         http_port=settings.engine_http_port,
         heap=settings.engine_heap,

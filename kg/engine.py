@@ -84,17 +84,52 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [a.decode(errors="replace") for a in raw.split(b"\0")]
+
+
 def _is_our_server(pid: int, data_dir: Path) -> bool:
     """True when pid is an ArcadeDB server on this data directory (guards against pid reuse)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
+    args = _cmdline(pid)
+    if args is None:
         return _pid_alive(pid)
-    args = [a.decode(errors="replace") for a in cmdline]
     return (
         "com.arcadedb.server.ArcadeDBServer" in args
         and f"-Darcadedb.server.rootPath={data_dir}" in args
     )
+
+
+def find_server(data_dir: Path) -> dict[str, int] | None:
+    """The pid and ports of an ArcadeDB server running on ``data_dir``, found by its process.
+
+    Used when the state file is lost or corrupt: the server's command line names its data
+    directory and both ports, so a running server is never orphaned (nor started twice).
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    wanted = f"-Darcadedb.server.rootPath={data_dir}"
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        args = _cmdline(int(entry.name))
+        if not args or wanted not in args or "com.arcadedb.server.ArcadeDBServer" not in args:
+            continue
+        ports = {}
+        for arg in args:
+            for key, prop in (
+                ("bolt_port", "-Darcadedb.bolt.port="),
+                ("http_port", "-Darcadedb.server.httpIncomingPort="),
+            ):
+                if arg.startswith(prop) and arg[len(prop) :].isdigit():
+                    ports[key] = int(arg[len(prop) :])
+        if len(ports) == 2:
+            return {"pid": int(entry.name), **ports}
+    return None
 
 
 def _database_name(name: str) -> str:
@@ -134,17 +169,53 @@ class LocalEngine:
     # ---- state ---------------------------------------------------------------------------
 
     def _read_state(self) -> dict[str, int] | None:
+        """The running server's pid and ports: from the state file, else from its process.
+
+        A lost, corrupt or stale state file does not orphan a running server: it is found by
+        its command line (which names this data directory) and the state file is rewritten.
+        """
+        state = self._state_from_file()
+        if (
+            state is not None
+            and _pid_alive(state["pid"])
+            and _is_our_server(state["pid"], self.data_dir)
+        ):
+            return state
+        found = find_server(self.data_dir)
+        if found is not None:
+            with contextlib.suppress(OSError):
+                self._write_state(found)
+            return found
+        return state
+
+    def _state_from_file(self) -> dict[str, int] | None:
         try:
             state = json.loads(self.state_file.read_text())
         except (OSError, ValueError):
             return None
         if not isinstance(state, dict) or not {"pid", "bolt_port", "http_port"} <= state.keys():
             return None
-        return {k: int(state[k]) for k in ("pid", "bolt_port", "http_port")}
+        try:
+            return {k: int(state[k]) for k in ("pid", "bolt_port", "http_port")}
+        except (TypeError, ValueError):
+            return None
+
+    def _write_state(self, state: dict[str, int]) -> None:
+        """Write the state file whole (a temporary file renamed over it), owner-only."""
+        tmp = self.state_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps(state))
+        os.replace(tmp, self.state_file)
+
+    def _private_dir(self) -> None:
+        """The engine directory (data, password, state, log) readable by its owner only."""
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.dir, 0o700)
 
     def password(self) -> str:
         """The root password, generated on first use and kept in a 0600 file."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._private_dir()
         if not self.password_file.exists():
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
@@ -154,8 +225,9 @@ class LocalEngine:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """Serialise start and stop between processes (two CLIs, the API and a test run)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_file, "a+") as fh:
+        self._private_dir()
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "r+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
@@ -218,6 +290,7 @@ class LocalEngine:
                 f"the arcadedb-embedded package at {pkg} has no bundled Java runtime or jars; "
                 "reinstall it with `pip install --force-reinstall arcadedb-embedded`"
             )
+        self.password()  # make sure the file exists before the server reads it
         return [
             str(java),
             f"-Xmx{self.heap}",
@@ -226,7 +299,9 @@ class LocalEngine:
             "-Dpolyglot.engine.WarnInterpreterOnly=false",
             f"-XX:ErrorFile={self.dir / 'hs_err_pid%p.log'}",
             f"-Darcadedb.server.rootPath={self.data_dir}",
-            f"-Darcadedb.server.rootPassword={self.password()}",
+            # The password is read from its 0600 file, never put on the command line (which
+            # every local user can read in /proc/<pid>/cmdline).
+            f"-Darcadedb.server.rootPasswordPath={self.password_file}",
             "-Darcadedb.server.httpIncomingHost=127.0.0.1",
             f"-Darcadedb.server.httpIncomingPort={http_port}",
             "-Darcadedb.bolt.host=127.0.0.1",
@@ -251,10 +326,12 @@ class LocalEngine:
     def _disable_mcp(self) -> None:
         """ArcadeDB registers an MCP endpoint on its HTTP port; keep it switched off."""
         config = self.data_dir / "config"
-        config.mkdir(parents=True, exist_ok=True)
+        config.mkdir(parents=True, exist_ok=True, mode=0o700)
         mcp = config / "mcp-config.json"
         if not mcp.exists():
-            mcp.write_text(json.dumps({"enabled": False, "allowedUsers": []}, indent=2))
+            fd = os.open(mcp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(json.dumps({"enabled": False, "allowedUsers": []}, indent=2))
 
     def start(self) -> EngineStatus:
         """Start the server unless one already runs on this home; wait until it answers."""
@@ -265,11 +342,14 @@ class LocalEngine:
             if current.pid is not None:
                 # Our process exists but does not answer yet (another start in progress).
                 return self._wait_ready(current.pid, self._read_state() or {}, started=False)
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._private_dir()
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(self.data_dir, 0o700)
             self._disable_mcp()
             bolt_port = self._pick_port(self.bolt_port, "bolt")
             http_port = self._pick_port(self.http_port, "http")
-            with open(self.log_file, "ab") as log:
+            fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "ab") as log:
                 log.write(f"\n---- supplymap: starting engine at {time.ctime()}\n".encode())
                 log.flush()
                 proc = subprocess.Popen(
@@ -279,9 +359,10 @@ class LocalEngine:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    umask=0o077,  # every file the server creates: owner only
                 )
             state = {"pid": proc.pid, "bolt_port": bolt_port, "http_port": http_port}
-            self.state_file.write_text(json.dumps(state))
+            self._write_state(state)
             return self._wait_ready(proc.pid, state, started=True, proc=proc)
 
     def _wait_ready(

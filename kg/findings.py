@@ -109,21 +109,8 @@ class Findings:
         return sorted(by_node.values(), key=lambda r: (-len(r["products"]), r["kind"], r["node"]))
 
     def bottlenecks(self) -> list[Row]:
-        rows = [
-            b.as_dict()
-            for b in self.analysis.bottlenecks
-            if b.kind in ("enterprise", "region")
-            and (b.bottleneck_score or 0) > 0
-            and not (b.kind == "region" and b.node in self.country_regions)
-        ]
-        return sorted(
-            rows,
-            key=lambda r: (
-                -(r["bottleneck_score"] or 0),
-                -(r["capacity_criticality"] or 0),
-                r["node"],
-            ),
-        )
+        """The bottleneck ranking (kg/analysis/ranking.py), in its own order."""
+        return [r.as_dict() for r in self.analysis.ranking]
 
     def capacity_limits(self) -> list[Row]:
         rows = []
@@ -191,11 +178,21 @@ def collect(
     hidden = {r["node"]: r for r in findings.hidden_spofs() if r["kind"] == "enterprise"}
     played: set[str] = set()
     for chain, ranked in findings.key_enterprises().items():
-        first = next((r for r in ranked if r["enterprise"] in hidden), None)
-        if first is None or first["enterprise"] in played:
+        # One scenario per chain: its first key enterprise that is a hidden single point of
+        # failure and not yet played out for another chain, else its first key enterprise.
+        fresh = [r for r in ranked if r["enterprise"] not in played]
+        first = next((r for r in fresh if r["enterprise"] in hidden), fresh[0] if fresh else None)
+        if first is None:
             continue
         played.add(first["enterprise"])
-        node = hidden[first["enterprise"]]
+        node = hidden.get(first["enterprise"]) or {
+            "kind": "enterprise",
+            "node": first["enterprise"],
+            "name": first["name"],
+            "products": [],
+            "path": [],
+            "reason": first["reasons"][0] if first["reasons"] else "key enterprise",
+        }
         impact = disrupt(graph, enterprises=[node["node"]])
         findings.scenarios.append(Scenario(chain, node, impact))
     return findings

@@ -202,6 +202,14 @@ SUPPLIES = RelType(
         Prop("volume", "float", "units per year"),
         Prop("lead_time_days", "float"),
         Prop("since", "date"),
+        Prop(
+            "inferred_from",
+            "str",
+            "inferred links (supplymap infer): the customer's product whose bill of materials "
+            "names this product as an input",
+        ),
+        Prop("inferred_qty_per_unit", "float", "inferred links: qty_per_unit of that BOM edge"),
+        Prop("inferred_capacity_per_day", "float", "inferred links: the supplier's capacity"),
     ),
     "A trade link for one product, supplier -> customer.",
     merge_keys=("product",),

@@ -102,18 +102,21 @@ def markdown(
             ],
         ),
         "## Bottlenecks\n",
-        "Bottleneck score: the weighted number of key products a node is a single point of "
-        "failure of; capacity criticality: the share of key-product output lost without it.\n",
+        "The bottleneck ranking (`supplymap analyze bottlenecks`, kg/analysis/ranking.py): "
+        "score = share of key products a node is a single point of failure of x its "
+        "concentration (1 for an enterprise or region; for a product the HHI of its producers "
+        "by enterprise x by region) + share of key products whose output it limits today.\n",
         table(
-            ["kind", "node", "name", "score", "criticality", "key products"],
+            ["rank", "kind", "node", "name", "score", "why", "same failure"],
             [
                 (
+                    r["rank"],
                     r["kind"],
                     r["node"],
                     r["name"],
-                    r["bottleneck_score"],
-                    pct(r["capacity_criticality"]),
-                    ", ".join(r["spof_for"]),
+                    r["score"],
+                    r["why"],
+                    "; ".join(r["also"]),
                 )
                 for r in f.bottlenecks()[:20]
             ],

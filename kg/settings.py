@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr(DEFAULT_PASSWORD)
     neo4j_database: str = "neo4j"
 
+    # The database every command, the API and the demo's next steps use; empty: the engine's
+    # own default (neo4j_database on Neo4j, engine_database on the local engine). The CLI's
+    # global --database option sets it for one run.
+    database: str | None = Field(default=None, min_length=1, max_length=63)
+
     # The local engine (ArcadeDB over Bolt), used when neo4j_uri is empty.
     home: Path = DEFAULT_HOME
     engine_database: str = "supplymap"
@@ -39,6 +44,33 @@ class Settings(BaseSettings):
 
     # Loads.
     batch_size: int = Field(default=2000, ge=1, le=100_000)
+    max_cell_kb: int = Field(
+        default=1024,
+        ge=1,
+        le=8192,
+        description="largest cell a load accepts, in KiB (the local engine drops Bolt messages "
+        "over 16 MiB)",
+    )
+    max_columns: int = Field(default=1000, ge=1, le=100_000, description="widest header")
+    max_unzipped_mb: int = Field(
+        default=512,
+        ge=1,
+        le=100_000,
+        description="largest uncompressed size of an Excel workbook (a zip), in MiB",
+    )
+    max_batch_mb: int = Field(
+        default=8, ge=1, le=15, description="largest payload of one write batch, in MiB"
+    )
+
+    # Every statement and transaction.
+    statement_timeout: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="seconds one transaction may take: sent to the server as its timeout, and "
+        "enforced by the client (a server that stops answering is cut off)",
+    )
+    connect_timeout: float = Field(default=10.0, gt=0, le=600, description="seconds to connect")
 
     # The API (issue 4 adds its use).
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
@@ -46,6 +78,9 @@ class Settings(BaseSettings):
     api_host: str = Field(default="127.0.0.1", description="`supplymap serve` binds here")
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_max_upload_mb: int = Field(default=100, ge=1, le=10_000, description="POST /loads limit")
+    api_max_body_kb: int = Field(
+        default=1024, ge=1, le=1_048_576, description="limit on every other request body, in KiB"
+    )
     api_query_timeout: float = Field(
         default=30.0,
         gt=0,
@@ -87,8 +122,35 @@ class Settings(BaseSettings):
     def uses_local_engine(self) -> bool:
         return not self.neo4j_uri
 
+    @property
+    def graph_database(self) -> str:
+        """The database to use: SUPPLYMAP_DATABASE (or --database), else the engine's default."""
+        if self.database:
+            return self.database
+        return self.engine_database if self.uses_local_engine else self.neo4j_database
+
+
+_database_override: str | None = None
+
+
+def use_database(name: str | None) -> None:
+    """Point this process's settings at database ``name`` (None: back to the environment).
+
+    The command line's global ``--database`` option calls this; every command, ``serve`` and
+    the demo then read it through :func:`get_settings`.
+    """
+    global _database_override
+    _database_override = name
+    get_settings.cache_clear()
+
+
+def database_override() -> str | None:
+    return _database_override
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings (cached; tests build their own Settings instead)."""
+    if _database_override:
+        return Settings(database=_database_override)
     return Settings()

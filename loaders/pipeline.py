@@ -12,6 +12,9 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import os
+import re
+import socket
 import time
 import uuid
 from collections.abc import Sequence
@@ -31,9 +34,10 @@ from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels
 from loaders.cells import as_list, is_missing
 from loaders.errors import LoadInputError, Problems, Reject, TableProblems, write_rejects
-from loaders.kinds import KIND_ORDER, KINDS, Column, Kind, Write
+from loaders.kinds import KIND_ORDER, KINDS, SLUG_HINT, SLUG_PATTERN, Column, Kind, Write
+from loaders.limits import Limits, check_cells, check_file
 from loaders.mapping import SINGLE_INPUT, Mapping, load_mapping
-from loaders.readers import LINE, ReadOptions, read_table
+from loaders.readers import LINE, ReadOptions, detect_format, read_table
 from loaders.transform import FILE_STEM, OutputTable, Transform
 from loaders.validate import check_references, validate_kind
 
@@ -74,6 +78,7 @@ class LoadOptions:
     basis: str | None = None
     force: bool = False
     batch_size: int = 2000
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass
@@ -161,6 +166,22 @@ _FIND_REPEAT = (
     "RETURN l.id AS id, l.ended_at AS ended_at ORDER BY l.ended_at DESC LIMIT 1"
 )
 _SAVE_LOAD = "MERGE (l:Load {id: $id}) SET l += $props"
+_SAVE_PROGRESS = "MATCH (l:Load {id: $id}) WHERE l.status = 'running' SET l.rows_written = $n"
+_RUNNING = (
+    "MATCH (l:Load) WHERE l.status = 'running' "
+    "RETURN l.id AS id, l.pid AS pid, l.host AS host, l.rows_written AS done, "
+    "l.rows_total AS total"
+)
+_INTERRUPT = (
+    "MATCH (l:Load {id: $id}) WHERE l.status = 'running' "
+    "SET l.status = 'interrupted', l.ended_at = $ended_at, l.message = $message "
+    "RETURN l.id AS id"
+)
+# How far an interrupted load got: what carries its load id (its record is not counted).
+_TAGGED_NODES = "MATCH (n) WHERE n.load_id = $id AND NOT n:Load RETURN count(n) AS n"
+_TAGGED_RELS = "MATCH ()-[r]->() WHERE r.load_id = $id RETURN count(r) AS n"
+PROGRESS_RECORD_SECONDS = 2.0
+_CHAIN_ID = re.compile(SLUG_PATTERN)
 _ENSURE_CHAIN = (
     "MERGE (c:Chain {id: $id}) ON CREATE SET c.name = $id, c.source = $source, "
     "c.load_id = $load_id, c.loaded_at = $loaded_at, c.basis = $basis"
@@ -174,6 +195,7 @@ class Loader:
         self.graph = graph
         self.progress = progress or NoProgress()
         self._schema_ready = False
+        self._progress_record: tuple[str, float] | None = None
         # Keys this loader has written: later files of the same command need no lookup.
         self._written_keys: dict[NodeType, set[str]] = {}
 
@@ -190,6 +212,9 @@ class Loader:
         mapping = load_mapping(options.mapping) if options.mapping else None
         if options.kind and options.kind not in KINDS:
             raise LoadInputError(f"unknown kind {options.kind!r}; kinds are {', '.join(KINDS)}")
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            raise LoadInputError(f"{missing[0]}: no such file")
         if mapping is not None and mapping.inputs:
             plan.append((list(assign_inputs(mapping, paths).values()), mapping))
         for path in paths:
@@ -229,7 +254,7 @@ class Loader:
     # ---- one load ------------------------------------------------------------------------
 
     def _read(
-        self, files: list[Path], mapping: Mapping | None, report: LoadReport
+        self, files: list[Path], mapping: Mapping | None, report: LoadReport, limits: Limits
     ) -> tuple[dict[str, pd.DataFrame], dict[str, Problems], dict[str, Path]]:
         named = assign_inputs(mapping, files) if mapping else {SINGLE_INPUT: files[0]}
         frames: dict[str, pd.DataFrame] = {}
@@ -237,7 +262,17 @@ class Loader:
         for name, path in named.items():
             read_options = mapping.read_options(name) if mapping else ReadOptions()
             problems[name] = Problems(path.name)
-            frames[name] = read_table(path, read_options, problems[name])
+            if path.is_file():
+                check_file(
+                    path,
+                    detect_format(path, read_options),
+                    limits,
+                    read_options.delimiter,
+                    read_options.sheet,
+                )
+            frames[name] = check_cells(
+                read_table(path, read_options, problems[name]), limits, problems[name]
+            )
             report.notes.extend(read_options.notes)
             if read_options.used_encoding:
                 report.encodings[path.name] = read_options.used_encoding
@@ -276,10 +311,11 @@ class Loader:
         kind_names = [o.kind for o in mapping.outputs] if mapping else [spec.name]
         report = LoadReport(_names(files), load_id, kind_names, "running")
         clock = time.perf_counter()
-        raw, all_problems, named = self._read(files, mapping, report)
+        raw, all_problems, named = self._read(files, mapping, report, options.limits)
         first = files[0]
         sha256 = _sha256_all(files)
         chain = options.chain or (mapping.chain_for(first) if mapping else None)
+        _check_chain(first, chain, given=options.chain is not None)
         source = options.source or (mapping.source if mapping and mapping.source else first.name)
         basis = options.basis or (mapping.basis if mapping and mapping.basis else None)
         option_key = json.dumps(
@@ -402,35 +438,25 @@ class Loader:
             "load_id": load_id,
             "loaded_at": started,
         }
-        self._save_load(load_id, {**load_props, "status": "running"})
+        load_props["rows_total"] = total
+        self._save_load(
+            load_id,
+            {**load_props, "status": "running", "pid": os.getpid(), "host": socket.gethostname()},
+        )
+        self._progress_record = (load_id, time.monotonic())
         try:
             if chain:
                 self.graph.write(
                     _ENSURE_CHAIN, {"id": chain, **provenance, "basis": basis or "declared"}
                 )
             self._write_all(writes, total, provenance, basis, options, report)
-        except (Neo4jError, DriverError, OSError) as exc:
-            done = report.rows_written
-            report.status = "failed"
-            report.message = (
-                f"the write failed after {done} of {total} rows: {exc}. The rows written so far "
-                "stay in the graph; re-run the same command to finish (loads are idempotent, "
-                "and a failed load is never taken for a completed one)"
-            )
-            try:
-                self._save_load(
-                    load_id,
-                    {
-                        **load_props,
-                        "rows_written": done,
-                        "status": "failed",
-                        "ended_at": _now(),
-                        "message": report.message,
-                    },
-                )
-            except (Neo4jError, DriverError, OSError):
-                report.notes.append("the (:Load) record could not be updated either")
-            raise LoadWriteError(report.message) from exc
+        except BaseException as exc:
+            self._fail(load_id, load_props, report, total, exc)
+            if isinstance(exc, Exception):
+                raise LoadWriteError(report.message) from exc
+            raise
+        finally:
+            self._progress_record = None
         report.timings["write"] = time.perf_counter() - clock
         report.status = "completed"
         report.message = _completed_message(report)
@@ -466,6 +492,7 @@ class Loader:
     def _ensure_schema(self) -> None:
         if not self._schema_ready:
             ensure_schema(self.graph)
+            mark_interrupted(self.graph)
             self._schema_ready = True
 
     def _apply_chain(
@@ -503,6 +530,41 @@ class Loader:
             rejects = earlier + rejects
         write_rejects(target, rejects)
         return target
+
+    def _fail(
+        self,
+        load_id: str,
+        load_props: dict[str, Any],
+        report: LoadReport,
+        total: int,
+        exc: BaseException,
+    ) -> None:
+        """Record a write that stopped part-way: never leave the (:Load) record `running`."""
+        done = report.rows_written
+        interrupted = not isinstance(exc, Exception)  # Ctrl-C, SystemExit
+        report.status = "interrupted" if interrupted else "failed"
+        reason = "it was interrupted" if interrupted else f"{_describe(exc)}"
+        report.message = (
+            f"the write failed after {done} of {total} rows: {reason}. The rows written so far "
+            "stay in the graph; re-run the same command to finish (loads are idempotent, "
+            "and a failed load is never taken for a completed one)"
+        )
+        try:
+            self._save_load(
+                load_id,
+                {
+                    **load_props,
+                    "rows_written": done,
+                    "status": report.status,
+                    "ended_at": _now(),
+                    "message": report.message,
+                },
+            )
+        except Exception:
+            report.notes.append(
+                "the (:Load) record could not be updated either; the next load or "
+                "`supplymap loads` marks it interrupted"
+            )
 
     def _save_load(self, load_id: str, props: dict[str, Any]) -> None:
         clean = {k: v for k, v in props.items() if v is not None}
@@ -568,6 +630,11 @@ class Loader:
         report.written[label] = report.written.get(label, 0) + n
         if show:
             self.progress.advance(n)
+        record = self._progress_record
+        if record is not None and time.monotonic() - record[1] >= PROGRESS_RECORD_SECONDS:
+            # How far the load got, for `supplymap loads` should this process die.
+            self.graph.write(_SAVE_PROGRESS, {"id": record[0], "n": report.rows_written})
+            self._progress_record = (record[0], time.monotonic())
 
 
 @dataclass(frozen=True)
@@ -694,6 +761,54 @@ def _by_shape(
             shape = shapes[keys] = (tuple(n for n in order if n in row), own)
         groups.setdefault(shape, []).append(row)
     return groups
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, Neo4jError | DriverError | OSError | LoadInputError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _check_chain(path: Path, chain: str | None, *, given: bool) -> None:
+    if chain is None or _CHAIN_ID.match(chain):
+        return
+    where = "--chain" if given else f"the mapping's chain for {path.name}"
+    raise LoadInputError(
+        f"{where} gives the chain id {chain[:100]!r}, which is not valid: {SLUG_HINT}"
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted(graph: Graph) -> list[str]:
+    """Mark `running` loads whose process is gone (same host, pid dead) `interrupted`,
+    saying how far they got. Returns their ids. A load from another host is left alone."""
+    host = socket.gethostname()
+    marked: list[str] = []
+    for row in graph.query(_RUNNING):
+        pid = row.get("pid")
+        if row.get("host") != host or not isinstance(pid, int) or _pid_alive(pid):
+            continue
+        tagged = graph.query(_TAGGED_NODES, {"id": row["id"]})[0]["n"]
+        tagged += graph.query(_TAGGED_RELS, {"id": row["id"]})[0]["n"]
+        done = max(row.get("done") or 0, tagged)
+        total = row.get("total")
+        message = (
+            f"interrupted: the loading process (pid {pid} on {host}) ended after about "
+            f"{done}{f' of {total}' if total is not None else ''} rows; the rows written stay "
+            "in the graph; re-run the same load to finish it (loads are idempotent)"
+        )
+        rows = graph.write(_INTERRUPT, {"id": row["id"], "ended_at": _now(), "message": message})
+        marked.extend(r["id"] for r in rows)
+    return marked
 
 
 def _with_chain(value: Any, chain: str) -> list[str]:

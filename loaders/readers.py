@@ -33,6 +33,7 @@ FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
+CSV_FIELD_LIMIT = (1 << 31) - 1
 
 
 @dataclass
@@ -164,44 +165,55 @@ def _read_csv(path: Path, text: str, options: ReadOptions, problems: Problems) -
     delimiter = _sniff_delimiter(path, text, options)
     if options.ragged_tail:
         return _read_ragged(text, delimiter, options.ragged_tail, problems)
+    return _read_csv_records(path, text, delimiter, problems)
+
+
+def _read_csv_records(path: Path, text: str, delimiter: str, problems: Problems) -> pd.DataFrame:
+    """Every record with the line it starts on; a record of the wrong width is rejected.
+
+    A quoted cell may span lines, so a record's line is where it starts (not a count of
+    records); blank lines are skipped; a row with fewer or more fields than the header is
+    rejected with its line, never padded or cut.
+    """
+    # Cell sizes are bounded (and reported by column) in loaders/limits.py, not here.
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=False)
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError as exc:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration as exc:
         raise LoadInputError(f"{path}: the file is empty; it needs a header row and data") from exc
-    except pd.errors.ParserError:
-        return _read_csv_checked(text, delimiter, problems)
-    df.columns = [str(c).strip() for c in df.columns]
-    df[LINE] = range(2, len(df) + 2)
-    blank = df.drop(columns=[LINE]).apply(lambda col: col.str.strip() == "").all(axis=1)
-    result: pd.DataFrame = df[~blank].reset_index(drop=True)
-    return result
-
-
-def _read_csv_checked(text: str, delimiter: str, problems: Problems) -> pd.DataFrame:
-    """Slow path for files with rows of the wrong width: those rows are rejected."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    rows, lines = [], []
-    for fields in reader:
+    except csv.Error as exc:
+        raise LoadInputError(f"{path}: line 1: cannot read the header: {exc}") from exc
+    width = len(header)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.error(start, "", "", f"cannot read the row: {exc}")
+            continue
         if not any(f.strip() for f in fields):
             continue
-        if len(fields) != len(header):
+        if len(fields) != width:
             problems.error(
-                reader.line_num,
-                "",
+                start,
+                header[min(len(fields), width - 1)] if len(fields) < width else "",
                 delimiter.join(fields),
-                f"the row has {len(fields)} fields but the header has {len(header)}",
+                f"the row has {len(fields)} fields but the header has {width}"
+                + ("; a field is missing (or a delimiter)" if len(fields) < width else ""),
             )
             continue
         rows.append(fields)
-        lines.append(reader.line_num)
-    df = pd.DataFrame(rows, columns=header, dtype=str)
+        lines.append(start)
+    df = (
+        pd.DataFrame(rows, columns=header, dtype=object)
+        if rows
+        else pd.DataFrame(columns=header, dtype=object)
+    )
     df[LINE] = lines
     return df
 
@@ -209,7 +221,7 @@ def _read_csv_checked(text: str, delimiter: str, problems: Problems) -> pd.DataF
 def _read_json(path: Path, text: str, lines: bool) -> pd.DataFrame:
     try:
         if lines:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            return _read_json_lines(path, text)
         else:
             data = json.loads(text)
             records = data
@@ -230,6 +242,52 @@ def _read_json(path: Path, text: str, lines: bool) -> pd.DataFrame:
     return df
 
 
+def _read_json_lines(path: Path, text: str) -> pd.DataFrame:
+    """One record per line; each keeps its own line number (blank lines skipped)."""
+    records: list[Any] = []
+    numbers: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LoadInputError(f"{path}: line {number}: not valid JSON: {exc.msg}") from exc
+        if not isinstance(record, dict):
+            raise LoadInputError(f"{path}: line {number}: each line must hold one JSON object")
+        records.append(record)
+        numbers.append(number)
+    df = pd.DataFrame.from_records(records)
+    df[LINE] = numbers
+    return df
+
+
+def _read_excel(path: Path, options: ReadOptions) -> pd.DataFrame:
+    """A sheet with each row's number (header = row 1); blank rows are skipped, as in CSV."""
+    try:
+        df = pd.read_excel(path, sheet_name=options.sheet, dtype=object)
+    except ValueError as exc:
+        if "not found" in str(exc) or "out of range" in str(exc).lower():
+            raise LoadInputError(
+                f"{path}: the workbook has no sheet {options.sheet!r}; name another sheet"
+            ) from exc
+        raise LoadInputError(
+            f"{path}: not a readable Excel workbook; open it in Excel and save it again as "
+            ".xlsx, or save the sheet as CSV"
+        ) from exc
+    except Exception as exc:
+        raise LoadInputError(
+            f"{path}: not a readable Excel workbook; open it in Excel and save it again as "
+            ".xlsx, or save the sheet as CSV"
+        ) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    df[LINE] = range(2, len(df) + 2)
+    cells = df.drop(columns=[LINE])
+    blank = cells.isna() | cells.map(lambda v: isinstance(v, str) and not v.strip())
+    kept: pd.DataFrame = df[~blank.all(axis=1)].reset_index(drop=True)
+    return kept
+
+
 def read_table(path: Path, options: ReadOptions, problems: Problems) -> pd.DataFrame:
     """Read ``path`` as a table; raise LoadInputError for a file that cannot be read at all."""
     if not path.exists():
@@ -240,14 +298,7 @@ def read_table(path: Path, options: ReadOptions, problems: Problems) -> pd.DataF
     if path.stat().st_size == 0:
         raise LoadInputError(f"{path}: the file is empty; it needs a header row and data")
     if fmt == "excel":
-        try:
-            df = pd.read_excel(path, sheet_name=options.sheet, dtype=object)
-        except ValueError as exc:
-            raise LoadInputError(f"{path}: cannot read sheet {options.sheet!r}: {exc}") from exc
-        except Exception as exc:
-            raise LoadInputError(f"{path}: not a readable Excel workbook: {exc}") from exc
-        df.columns = [str(c).strip() for c in df.columns]
-        df[LINE] = range(2, len(df) + 2)
+        df = _read_excel(path, options)
     elif fmt == "parquet":
         try:
             df = pd.read_parquet(path)

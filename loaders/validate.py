@@ -8,6 +8,7 @@ values lazily, so every failing cell of the file is reported at once, not the fi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -32,6 +33,13 @@ DEFINERS: dict[str, NodeType] = {
     "chains": CHAIN,
     "regions": REGION,
 }
+
+
+# What both engines store: a whole number is a signed 64-bit integer; a number a finite
+# 64-bit float.
+INT64_MAX = 2**63 - 1
+_INT_LIMIT = float(2**63)  # the first float above INT64_MAX
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?")
 
 
 def _today() -> dt.date:
@@ -75,8 +83,8 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
             out[col.name] = pd.Series(_lists(raw), dtype=object)
         elif col.type in ("float", "int"):
             texts = _texts(raw)
-            nums = pd.to_numeric(texts, errors="coerce")
-            bad = texts.notna() & (nums.isna() | ~np.isfinite(nums.astype(float)))
+            nums = pd.to_numeric(texts, errors="coerce").astype(float)
+            bad = texts.notna() & (nums.isna() | ~np.isfinite(nums))
             if col.type == "int":
                 bad |= nums.notna() & (nums % 1 != 0)
             for i in np.flatnonzero(bad.to_numpy()):
@@ -87,6 +95,17 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
                     f"not a number: {col.name} "
                     f"must be {'a whole number' if col.type == 'int' else 'numeric'}",
                 )
+            if col.type == "int":
+                huge = ~bad & nums.notna() & (nums.abs() >= _INT_LIMIT)
+                for i in np.flatnonzero(huge.to_numpy()):
+                    problems.error(
+                        int(i),
+                        col.name,
+                        raw.iloc[i],
+                        f"out of range: {col.name} must be a whole number between "
+                        f"-{INT64_MAX} and {INT64_MAX}",
+                    )
+                bad |= huge
             nums = nums.where(~bad)
             if col.default is not None:
                 nums = nums.where(texts.notna(), col.default)
@@ -105,6 +124,8 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
                     continue
                 value_text = text(v) or ""
                 try:
+                    if not _ISO_DATE.fullmatch(value_text):
+                        raise ValueError(value_text)  # e.g. 20220101, read as a number elsewhere
                     parsed = dt.datetime.fromisoformat(value_text)
                     values.append(parsed.date())
                 except ValueError:

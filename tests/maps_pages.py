@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from kg.maps.headless import Chromium
+from pagedriver import Chromium
 
 READY = "window.supplymapMap && window.supplymapMap.ready"
 
@@ -40,7 +39,9 @@ STATE = """() => {
     }
     return {
       drawn: m.drawnNodes, drawnLinks: m.drawnEdges,
-      dataNodes: m.data.nodes.length, dataLinks: m.data.links.from.length,
+      dataNodes: m.data.nodes.length,
+      shownNodes: m.data.nodes.filter((_, i) => !m.hidden[i]).length,
+      dataLinks: m.data.links.from.filter((_, k) => m.linkShown(k)).length,
       datasetNodes: m.nodes.length, visNodes: Object.keys(m.network.body.nodes).length,
       inked: inked,
       dialogs: window.__dialogs,
@@ -66,7 +67,9 @@ def open_map(browser: Chromium, html: str, path: Path) -> dict[str, Any]:
     problems = [c for c in browser.report.console if c.startswith(("error", "warning"))]
     assert problems == [], problems  # no CSP violation, no vis-network option error
     assert state["foreign"] == 0 and state["scripts"] == 3
-    assert state["drawn"] == state["dataNodes"] == state["datasetNodes"] == state["visNodes"]
+    # every node is handed to vis-network; the ones folded away are hidden until unfolded
+    assert state["dataNodes"] == state["datasetNodes"] == state["visNodes"]
+    assert state["drawn"] == state["shownNodes"]
     assert state["drawnLinks"] == state["dataLinks"]
     assert state["inked"] > 50  # the canvas has a drawing on it
     browser.screenshot(path.with_suffix(".png"))
@@ -106,3 +109,40 @@ def node_index(browser: Chromium, graph_id: str) -> int:
     )
     assert isinstance(index, int) and index >= 0
     return index
+
+
+def node_point(browser: Chromium, node_index: int) -> tuple[float, float]:
+    """Where a node is on the page (CSS pixels)."""
+    point = call(
+        browser,
+        """(i) => {
+        const m = window.supplymapMap;
+        const d = m.network.canvasToDOM(m.network.getPositions([i])[i]);
+        const b = document.getElementById('map').getBoundingClientRect();
+        return [d.x + b.left, d.y + b.top];
+    }""",
+        node_index,
+    )
+    return float(point[0]), float(point[1])
+
+
+SHOWN = """() => {
+    const m = window.supplymapMap, d = m.data, groups = d.options.groups;
+    const nodes = d.nodes.map((n, i) => ({
+        id: d.search[i][1], kind: n.kind, hidden: !!m.hidden[i],
+        border: groups[n.group].color.border, label: n.label, full: n.full || n.label,
+    }));
+    const links = [];
+    for (let k = 0; k < d.links.from.length; k++) {
+        if (m.linkShown(k)) links.push([d.search[d.links.from[k]][1], d.search[d.links.to[k]][1]]);
+    }
+    return {nodes: nodes, links: links, tips: d.tips, linkTips: d.linkTips,
+            drawnLinks: m.drawnEdges, labels: m.labels};
+}"""
+
+
+def shown(browser: Chromium) -> dict[str, Any]:
+    """The nodes (with whether hidden) and the links the page shows now, by graph id."""
+    state = call(browser, SHOWN)
+    assert isinstance(state, dict)
+    return state

@@ -247,7 +247,19 @@ def test_disruption_of_a_region_reduces_output(ctx: Context) -> None:
     # e6 holds 100 t of A-MID and uses 10/day; half the output is gone: 100 / (10 * 0.5)
     assert reduced["A-MID"].days_of_cover == pytest.approx(20.0)
     assert reduced["A-MID"].producer_capacity_lost == pytest.approx(40.0)
-    assert (reduced["A-MID"].days_to_recover, reduced["A-MID"].at_risk) == (14.0, False)
+    # A-MID is limited by alt group g (A-RAW2 lost, A-RAW3's 25/day left, against e4's 60):
+    # as for a loss through an input, it waits for A-RAW2 (20 days), then its own 14.
+    assert reduced["A-MID"].cause == "input A-RAW2|A-RAW3 reduced"
+    assert (reduced["A-MID"].days_to_recover, reduced["A-MID"].at_risk) == (34.0, True)
+    # A-FIN is reduced through A-MID, by the same rule: its own stock (none) plus A-MID's 20
+    # days of cover; A-MID's 34 days to recover plus its own 7.
+    fin = reduced["A-FIN"]
+    assert (fin.cause, fin.days_of_cover, fin.days_to_recover, fin.at_risk) == (
+        "input A-MID reduced",
+        pytest.approx(20.0),
+        41.0,
+        True,
+    )
     # key products with a bounded output: A-FIN (half lost) and B-CAR (untouched)
     assert impact.key_output_lost == pytest.approx(0.25)
     assert [p.product for p in impact.key_reduced] == ["A-FIN"]

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from apiclient import TestClient, api_client, fingerprint
 
-from kg.analysis import bottlenecks, key_enterprises, spof
+from kg.analysis import bottlenecks, key_enterprises, rank_bottlenecks, spof
+from kg.analysis.leading import order_spof
 from kg.connection import Graph
 from loaders.pipeline import Loader, LoadOptions
 
@@ -63,21 +64,27 @@ def test_spof_of_n95(client: TestClient, graph: Graph) -> None:
     assert {A, C, D, E} <= nodes and B not in nodes
     a = next(link for link in body["items"] if link["node"] == A)
     assert a["path"][0] == A and a["path"][-1] == "N95" and a["reason"]
-    # The same answer as the library's, row for row.
-    assert body["items"] == [x.as_dict() for x in spof(graph, "N95")]
+    # The same answer as the library's, row for row, in the order of `analyze spof`.
+    ordered = order_spof(graph, spof(graph, "N95"))
+    assert body["items"] == [{**x.as_dict(), "leads": leads} for x, leads in ordered]
+    leads = [link["leads"] for link in body["items"]]
+    assert leads == sorted(leads, reverse=True)  # the rows that matter first
 
 
 def test_bottlenecks_and_key_enterprises_match_the_library(
     client: TestClient, graph: Graph
 ) -> None:
     body = get(client, "/analysis/bottlenecks?limit=1000")
-    expected = [x.as_dict() for x in bottlenecks(graph)]
+    expected = [x.as_dict() for x in rank_bottlenecks(graph)]
     assert body["total"] == len(expected)
-    assert [(r["node"], r["is_spof"]) for r in body["items"]] == [
-        (r["node"], r["is_spof"]) for r in expected
+    assert [(r["rank"], r["node"], r["score"]) for r in body["items"]] == [
+        (r["rank"], r["node"], r["score"]) for r in expected
     ]
-    spofs = {r["node"] for r in body["items"] if r["is_spof"]}
+    assert [r["rank"] for r in body["items"]] == list(range(1, len(expected) + 1))
+    spofs = {r.node for r in bottlenecks(graph) if r.is_spof}
     assert {A, C, D, E} <= spofs and B not in spofs
+    ranked = {r["node"] for r in body["items"] if r["spof_for"]}
+    assert ranked and ranked <= spofs
     keys = get(client, "/analysis/key-enterprises?chain=medical-supplies&limit=1000")
     assert [r["enterprise"] for r in keys["items"]] == [
         r.enterprise for r in key_enterprises(graph, "medical-supplies")

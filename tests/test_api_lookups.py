@@ -295,7 +295,7 @@ def test_unknown_ids_are_404_problems(client: TestClient, url: str, what: str) -
     ("url", "name"),
     [
         (f"/enterprises/{C}/suppliers?tiers=0", "tiers"),
-        (f"/enterprises/{C}/suppliers?tiers=11", "tiers"),
+        (f"/enterprises/{C}/suppliers?tiers=21", "tiers"),
         (f"/enterprises/{C}/suppliers?tiers=three", "tiers"),
         (f"/enterprises/{C}/customers?tiers=-1", "tiers"),
         ("/products/N95/upstream?tiers=1.5", "tiers"),
@@ -329,3 +329,53 @@ def test_unknown_endpoint_and_method_are_problems(client: TestClient) -> None:
     assert "no such endpoint" in r.json()["detail"]
     r = client.delete("/chains")
     assert (r.status_code, r.headers["content-type"]) == (405, "application/problem+json")
+
+
+def test_tiers_has_one_range_in_the_cli_and_the_api(client: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from api.params import MAX_TIERS as API_MAX
+    from kg.cli import app
+    from kg.tiers import MAX_TIERS
+
+    assert API_MAX == MAX_TIERS
+    too_many = CliRunner().invoke(app, ["suppliers", "X", "--tiers", str(MAX_TIERS + 1)])
+    assert too_many.exit_code == 2 and f"less than or equal to {MAX_TIERS}" in too_many.output
+    assert client.get(f"/enterprises/X/suppliers?tiers={MAX_TIERS + 1}").status_code == 422
+    schema = client.get("/openapi.json").json()
+    params = schema["paths"]["/enterprises/{id}/suppliers"]["get"]["parameters"]
+    tiers = next(p for p in params if p["name"] == "tiers")
+    assert (tiers["schema"]["minimum"], tiers["schema"]["maximum"]) == (1, MAX_TIERS)
+
+
+def test_search_enterprises_by_text_region_and_chain(client: TestClient) -> None:
+    def ids(url: str) -> set[str]:
+        body = client.get(url).json()
+        assert body["total"] == len(body["items"]), body
+        return {e["id"] for e in body["items"]}
+
+    assert ids("/enterprises?q=NONWOVEN") == {"91310000MA1E45678E"}
+    assert ids("/enterprises?q=hz%20polymer") == {"91330100MA2B123450"}  # an alias
+    assert ids("/enterprises?q=杭州") == {"91330100MA2B123450"}
+    # Zhejiang holds Hangzhou, which holds the polymer plant
+    assert ids("/enterprises?region=330000") == {"91330100MA2B123450"}
+    assert ids("/enterprises?region=330000&q=mask") == set()
+    made = ids("/enterprises?chain=medical-supplies")
+    assert {"91330100MA2B123450", "91320500MA1C23456M", "91440300MA5D34567E"} <= made
+    first = client.get("/enterprises?limit=2").json()
+    assert len(first["items"]) == 2 and first["next_offset"] == 2 and first["total"] >= 5
+    names = [e["name"] for e in first["items"]]
+    assert names == sorted(names)
+    rest = client.get(f"/enterprises?limit=1000&offset={first['next_offset']}").json()
+    assert rest["next_offset"] is None
+    assert len(rest["items"]) == first["total"] - 2
+    assert client.get("/enterprises?region=bad code!").status_code == 422
+    assert client.get("/enterprises?q=").status_code == 422
+
+
+def test_search_products(client: TestClient) -> None:
+    body = client.get("/products?q=560312").json()  # an HS code
+    assert [(p["id"], p["chains"]) for p in body["items"]] == [("MB-FABRIC", ["medical-supplies"])]
+    fabrics = client.get("/products?q=nonwoven&chain=medical-supplies").json()
+    assert {p["id"] for p in fabrics["items"]} == {"MB-FABRIC", "SB-FABRIC"}
+    assert client.get("/products?chain=no-such-chain").json()["total"] == 0

@@ -146,8 +146,12 @@ def test_unknown_chain_is_404(client: TestClient) -> None:
     assert "no-such-chain" in r.json()["detail"]
 
 
-def test_default_date_is_today(client: TestClient) -> None:
-    assert get(client, "limit=1")["as_of"] == dt.date.today().isoformat()
+def test_default_date_is_the_latest_snapshot(client: TestClient, graph: Graph) -> None:
+    from kg.monitor import latest_snapshot_date
+
+    latest = latest_snapshot_date(graph)
+    assert latest is not None and latest < dt.date.today()
+    assert get(client, "limit=1")["as_of"] == latest.isoformat()  # as `supplymap warnings`
 
 
 # ---- stockpiles and allocation (hand-worked in tests/test_monitor_allocation.py) -------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,6 +165,148 @@ def test_headlines_name_the_planted_findings(demo: tuple[Graph, Path, str]) -> N
     for planted in PLANTED["sole_sources"]:
         assert planted["producer"]["name"] in output
     assert "Zhejiang" in output and "if Shaoxing Amberleaf Peroxide Chemicals" in output
+
+
+def test_one_disruption_map_per_chain(demo: tuple[Graph, Path, str]) -> None:
+    graph, out, _ = demo
+    chains = {r["id"] for r in graph.query("MATCH (c:Chain) RETURN c.id AS id")}
+    maps = {p.name for p in (out / "maps").glob("disruption-*.html")}
+    assert maps == {f"disruption-{c}.html" for c in chains}
+
+
+def test_the_next_commands_work_as_printed(
+    demo: tuple[Graph, Path, str], server: Server, graph: Graph
+) -> None:
+    demo_graph, _, output = demo
+    after = output.split("Next (each works as printed):", 1)
+    assert len(after) == 2, output[-2000:]
+    commands = [
+        line.strip() for line in after[1].splitlines() if line.strip().startswith("supplymap ")
+    ]
+    assert len(commands) >= 6 and any(" suppliers " in c for c in commands)
+    assert "keeps running" in after[1] or server.engine is None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYMAP_")}
+    if server.engine is None:
+        env |= {
+            "SUPPLYMAP_NEO4J_URI": server.uri,
+            "SUPPLYMAP_NEO4J_USER": server.user,
+            "SUPPLYMAP_NEO4J_PASSWORD": server.password,
+        }
+    else:
+        env |= {"SUPPLYMAP_HOME": str(server.engine.home)}
+    for command in commands:
+        args = shlex.split(command)
+        assert args[:3] == ["supplymap", "--database", demo_graph.database], command
+        get_settings.cache_clear()
+        try:
+            result = CliRunner(env=env).invoke(app, args[1:], env=env)
+        finally:
+            get_settings.cache_clear()
+        assert result.exit_code == 0, (command, result.output)
+        assert result.stdout.strip(), command  # every one prints a result, not a blank line
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _block(marker: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    after = text.split(f"<!-- {marker}", 1)[1]
+    return after.split("```", 2)[1].split("\n", 1)[1]
+
+
+def _env(server: Server) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYMAP_")}
+    if server.engine is None:
+        env |= {
+            "SUPPLYMAP_NEO4J_URI": server.uri,
+            "SUPPLYMAP_NEO4J_USER": server.user,
+            "SUPPLYMAP_NEO4J_PASSWORD": server.password,
+        }
+    else:
+        env |= {"SUPPLYMAP_HOME": str(server.engine.home)}
+    return env
+
+
+def test_the_readme_walkthrough_works_as_printed(
+    demo: tuple[Graph, Path, str],
+    server: Server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from io import BytesIO
+
+    import networkx as nx
+    from openpyxl import load_workbook
+
+    demo_graph, _, _ = demo
+    monkeypatch.chdir(tmp_path)
+    env = _env(server)
+    lines = [x for x in _block("walkthrough").splitlines() if x.startswith("supplymap ")]
+    assert len(lines) >= 10
+    for line in lines:
+        args = shlex.split(line)[1:]
+        assert args[:2] == ["--database", "demo"], line
+        args[1] = demo_graph.database  # the demo of this test runs in a database of its own
+        redirect = None
+        if ">" in args:
+            redirect = tmp_path / args[args.index(">") + 1]
+            args = args[: args.index(">")]
+        get_settings.cache_clear()
+        try:
+            result = CliRunner(env=env).invoke(app, args, env=env)
+        finally:
+            get_settings.cache_clear()
+        assert result.exit_code == 0, (line, result.output)
+        if redirect is not None:
+            redirect.write_bytes(result.stdout_bytes)
+        else:
+            assert result.stdout.strip(), line
+    book = load_workbook(BytesIO((tmp_path / "bottlenecks.xlsx").read_bytes()), read_only=True)
+    assert next(book.worksheets[0].iter_rows(values_only=True))[:2] == ("rank", "node")
+    assert nx.read_graphml(tmp_path / "medical.graphml").number_of_nodes() > 50
+
+
+def test_the_readme_notebook_example_runs(
+    demo: tuple[Graph, Path, str], server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+    import io
+
+    demo_graph, _, _ = demo
+    code = _block("notebook")
+    assert 'connect(database="demo")' in code
+    code = code.replace('database="demo"', f'database="{demo_graph.database}"')
+    for key in [k for k in os.environ if k.startswith("SUPPLYMAP_")]:
+        monkeypatch.delenv(key)
+    for key, value in _env(server).items():
+        if key.startswith("SUPPLYMAP_"):
+            monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md (notebook)", "exec"), {})
+    finally:
+        get_settings.cache_clear()
+    printed = out.getvalue()
+    assert "MB-FABRIC" in printed and "91330600MAFXAMNU0U" in printed  # the top five
+    assert "key-product output lost" in printed
+    assert "2022-12-27" in printed
+
+
+def test_the_readme_api_examples_name_ids_of_the_sample(demo: tuple[Graph, Path, str]) -> None:
+    demo_graph, _, _ = demo
+    text = README.read_text(encoding="utf-8")
+    ids = set(re.findall(r"/enterprises/([0-9A-Z][^/\s'{}]*)/", text))
+    assert ids
+    found = {
+        r["id"]
+        for r in demo_graph.query(
+            "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN e.id AS id", {"ids": sorted(ids)}
+        )
+    }
+    assert found == ids
 
 
 def test_demo_plans(demo: tuple[Graph, Path, str]) -> None:

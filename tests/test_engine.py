@@ -78,8 +78,11 @@ def test_db_status_json_for_scripts(engine: LocalEngine, monkeypatch: pytest.Mon
         result = CliRunner().invoke(app, ["db", "status", "--json"])
         assert result.exit_code == 0, result.output
         info = json.loads(result.stdout)
-        assert set(info) == {"running", "uri", "user", "database", "password_file"}
+        assert set(info) == {"running", "uri", "user", "database", "password_file", "databases"}
         assert info["running"] is True and info["database"] == "lifecycle"
+        listed = {(d["name"], d["current"]) for d in info["databases"]}
+        assert ("lifecycle", True) in listed
+        assert all(d["nodes"] >= 0 and d["links"] >= 0 for d in info["databases"])
         assert info["password_file"] == str(engine.password_file)
         text = CliRunner().invoke(app, ["db", "status"])
         assert info["uri"] in text.output and "cypher-shell" in text.output

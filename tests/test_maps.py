@@ -177,8 +177,19 @@ def test_enterprise_map_follows_tiers(loaded: Graph) -> None:
     assert data.root == E + SHENZHEN
     x = {k: xy[0] for k, xy in map_layout(data).positions.items()}
     assert x[E + HANGZHOU] < x[E + SUZHOU] == x[E + WUHAN] < x[E + SHENZHEN]
-    one = enterprise_data(loaded, SHENZHEN, 1)
+    one = enterprise_data(loaded, SHENZHEN, 1, explore=False)
     assert {n.id for n in one.nodes} == {SHENZHEN, SUZHOU, SHANGHAI, WUHAN}
+    # exploring (the default): the next tier is embedded hidden, each last-tier node unfolds
+    # into its own suppliers there and stays
+    explored = enterprise_data(loaded, SHENZHEN, 1)
+    shown = {n.id for n in explored.nodes if not n.hidden}
+    assert shown == {SHENZHEN, SUZHOU, SHANGHAI, WUHAN}
+    assert {(n.id, n.tier) for n in explored.nodes if n.hidden} == {(HANGZHOU, 2)}
+    assert {(n.id, tuple(n.unfolds)) for n in explored.nodes if n.unfolds} == {
+        (SUZHOU, (E + HANGZHOU,))
+    }
+    assert explored.node_map()[E + SUZHOU].expands
+    assert explored.subtitle.endswith(": 3 supplier(s)")
 
 
 def test_enterprise_map_of_customers_runs_the_other_way(loaded: Graph) -> None:
@@ -330,7 +341,7 @@ class Tags(HTMLParser):
 PAGE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "div", "h1", "p", "label",
     "input", "ul", "button", "main", "aside", "details", "summary", "h2", "li", "span",
-    "noscript", "script",
+    "noscript", "script", "select", "option",
 }  # fmt: skip
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from maps_pages import call, hover, node_index, open_map, screenshots
+from pagedriver import Chromium, find_chromium
 
 from kg.connection import Graph
 from kg.maps import Impact, chain_map_html, disruption_map_html, enterprise_map_html
-from kg.maps.headless import Chromium, find_chromium
 from kg.monitor import evaluate_warnings, load_rules, write_warnings
 from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import sample_files

@@ -274,3 +274,42 @@ def test_cli_reports_a_bad_rules_file_and_an_unknown_chain(
     assert "parts.red_below_days: Input should be greater than 0" in result.stderr
     result = cli.invoke(app, ["warnings", "--chain", "toys", "--no-write"])
     assert result.exit_code == 2 and "no product is in chain 'toys'" in result.stderr
+
+
+WARNING_STATE = (
+    "MATCH (n) WHERE n.warning_level IS NOT NULL "
+    "RETURN coalesce(n.id, n.code) AS id, n.warning_level AS level, n.warning_run AS run"
+)
+
+
+def test_cli_judges_as_of_the_latest_snapshot_and_writes_nothing(
+    loaded: Graph, cli: CliRunner
+) -> None:
+    from kg.monitor import latest_snapshot_date, resolve_as_of
+
+    # The newest dated row of the files is 2024-03-08 (inventory.csv); nothing later.
+    assert latest_snapshot_date(loaded) == D(2024, 3, 8)
+    assert resolve_as_of(loaded, None) == (D(2024, 3, 8), "latest snapshot")
+    assert resolve_as_of(loaded, AT) == (AT, "given")
+    before = {tuple(r.values()) for r in loaded.query(WARNING_STATE)}
+    result = cli.invoke(app, ["warnings", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert "as of 2024-03-08 (the data's latest snapshot" in result.stderr
+    assert "read-only: not written to the graph" in result.stderr
+    assert {tuple(r.values()) for r in loaded.query(WARNING_STATE)} == before
+    data = json.loads(result.stdout)
+    expected = rows(evaluate_warnings(loaded, at=D(2024, 3, 8)).warnings)
+    assert {(d["level"], d["rule"], d["product"]) for d in data} == {
+        (level, rule, product)
+        for level, rule, _, product, _, _ in expected
+        if not rule.startswith("stale")
+    }
+    stale = {(rule, product, who) for _, rule, _, product, who, _ in expected if "stale" in rule}
+    assert stale and f"{len(stale)} stale-data note(s) not listed" in result.stderr
+    listed = cli.invoke(app, ["warnings", "-f", "json", "--stale"])
+    assert listed.exit_code == 0, listed.output
+    assert {
+        (d["rule"], d["product"], d["enterprise"] or d["area"] or "")
+        for d in json.loads(listed.stdout)
+        if d["rule"].startswith("stale")
+    } == stale

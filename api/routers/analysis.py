@@ -31,15 +31,16 @@ from kg.analysis import (
     Impact,
     ScenarioError,
     UnknownIdError,
-    bottlenecks,
     capacities,
     capacity,
     disrupt,
     key_enterprises,
     project,
+    rank_bottlenecks,
     single_sources,
     spof,
 )
+from kg.analysis.leading import order_capacity, order_spof
 from kg.connection import Graph
 from kg.maps import DEFAULT_MAX_NODES, disruption_map_html
 from kg.maps import Impact as MapImpact
@@ -87,6 +88,13 @@ def _run(request: Request, graph: Graph, fn: Callable[[Context], T]) -> T:
 def _rows(items: Sequence[Any], page: Any) -> Paged[dict[str, Any]]:
     window = items[page.offset : page.offset + page.limit]
     return paged([plain(x.as_dict()) for x in window], len(items), page.limit, page.offset)
+
+
+def _led(pairs: Sequence[tuple[Any, bool]], page: Any) -> Paged[dict[str, Any]]:
+    """Rows in the order of kg/analysis/leading.py, each with its ``leads`` flag."""
+    window = pairs[page.offset : page.offset + page.limit]
+    items = [plain({**x.as_dict(), "leads": leads}) for x, leads in window]
+    return paged(items, len(pairs), page.limit, page.offset)
 
 
 @router.get(
@@ -149,22 +157,30 @@ def single_points_of_failure(
 ) -> Paged[dict[str, Any]]:
     """Each (product, node) where losing the node (an enterprise, region or input product)
     makes the product unavailable, with the path that explains it, the reason, and whether it
-    is hidden (reaches the product through its inputs, not its own producers)."""
-    return _rows(_run(request, graph, lambda ctx: spof(ctx, product, chain)), page)
+    is hidden (reaches the product through its inputs, not its own producers). In the order
+    of `supplymap analyze spof`: enterprises, regions and concentrated inputs first
+    (leads=true), then inputs with no substitute that have several producers."""
+    return _led(_run(request, graph, lambda ctx: order_spof(ctx, spof(ctx, product, chain))), page)
 
 
 @router.get(
     "/bottlenecks",
     response_model=Paged[dict[str, Any]],
-    summary="Bottleneck scores, capacity criticality and betweenness",
+    summary="The bottleneck ranking: single points of failure, capacity limits, concentration",
 )
-def bottleneck_scores(
-    request: Request, graph: GraphDep, page: PageDep, chain: ChainFilter = None
+def bottleneck_ranking(
+    request: Request,
+    graph: GraphDep,
+    page: PageDep,
+    chain: ChainFilter = None,
+    region_level: Annotated[
+        RegionLevel, Query(description="the level at which regions are ranked")
+    ] = "province",
 ) -> Paged[dict[str, Any]]:
-    """Nodes by bottleneck score (weighted count of key products they are a SPOF of), with
-    spof_for, capacity_criticality (share of key-product output lost without them) and
-    betweenness (a screen only)."""
-    return _rows(_run(request, graph, lambda ctx: bottlenecks(ctx, chain)), page)
+    """The ranking of `supplymap analyze bottlenecks` (kg/analysis/ranking.py): score =
+    spof_share (share of key products the node stops) x concentration + binding_share (share
+    of key products whose output it limits today), with why and the nodes folded into it."""
+    return _rows(_run(request, graph, lambda ctx: rank_bottlenecks(ctx, chain, region_level)), page)
 
 
 @router.get(
@@ -197,7 +213,9 @@ def product_capacity(
     summary="Achievable daily output of every product",
 )
 def all_capacities(request: Request, graph: GraphDep, page: PageDep) -> Paged[dict[str, Any]]:
-    return _rows(_run(request, graph, capacities), page)
+    """Every product in the order of `supplymap analyze capacity`: the binding ones (limited
+    by an input) first, with leads=true."""
+    return _led(_run(request, graph, lambda ctx: order_capacity(ctx, capacities(ctx))), page)
 
 
 @router.get(
@@ -255,6 +273,7 @@ class ImpactPage(Paged[dict[str, Any]]):
     key_output_lost: float | None = Field(
         default=None, description="weighted share of key-product output lost, 0..1"
     )
+    headline: str = Field(description="the scenario in one sentence, as `supplymap disrupt`")
 
 
 def _impact(request: Request, graph: Graph, scenario: Scenario) -> Impact:
@@ -279,7 +298,7 @@ def disruption(request: Request, graph: GraphDep, page: PageDep, scenario: Scena
     capacity lost, and time to survive (days of stock cover) against time to recover.
     Reads only: nothing is written. Up to 1,000 ids of each kind."""
     impact = _impact(request, graph, scenario)
-    rows = [*impact.lost, *impact.reduced]
+    rows = impact.ordered()  # the order of `supplymap disrupt` and the report
     body = _rows(rows, page)
     return ImpactPage(
         **body.model_dump(),
@@ -291,6 +310,7 @@ def disruption(request: Request, graph: GraphDep, page: PageDep, scenario: Scena
         lost=len(impact.lost),
         reduced=len(impact.reduced),
         key_output_lost=plain(impact.key_output_lost),
+        headline=impact.headline(),
     )
 
 

@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from neo4j.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ReadAccess
@@ -32,6 +33,7 @@ router = APIRouter(
 MAX_TEXT = 200
 MAX_LIST = 1000
 MAX_INT = 1_000_000_000
+COUNTS = frozenset({"limit", "skip", "offset", "tiers", "top"})  # never negative
 _TEXT = re.compile(r"^[^\x00-\x1f\x7f]*$")
 QueryName = Annotated[
     str,
@@ -111,6 +113,8 @@ def _check(p: Param, value: Any) -> str | None:
     if p.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return "must be an integer"
+        if p.name in COUNTS and value < 0:
+            return "must be 0 or more"
         return None if abs(value) <= MAX_INT else f"must be within ±{MAX_INT:,}"
     if p.type == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -187,7 +191,16 @@ def run_query(
     one page of its rows, in the query's own order."""
     q = _find(name)
     params = _bind(q, (run or QueryRun()).parameters)
-    rows = graph.query(q.cypher, params)
+    try:
+        rows = graph.query(q.cypher, params)
+    except ClientError as exc:
+        # A value the checks let through but the engine refuses is the caller's to fix.
+        raise ProblemError(
+            422,
+            "invalid-parameters",
+            f"the graph database refused these parameters for query {q.name} "
+            f"({exc.code or 'client error'}); check them against GET /queries/{q.name}",
+        ) from exc
     columns = list(rows[0]) if rows else []
     window = [plain(r) for r in rows[page.offset : page.offset + page.limit]]
     body = paged(window, len(rows), page.limit, page.offset)

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 from api.auth import ReadAccess
 from api.deps import GraphDep, PageDep
-from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierHitOut, paged
-from api.params import DEFAULT_TIERS, EnterpriseId, Tiers
+from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierPage, paged
+from api.params import DEFAULT_TIERS, EnterpriseId, Inferred, Tiers, Walk
 from api.problems import not_found, responses
+from api.routers.search import EnterpriseHit, search_enterprises
 from api.routers.tiered import tier_page
 from api.values import plain, plain_row
 
@@ -21,13 +22,21 @@ router = APIRouter(
     responses=responses(401, 404, 422, 503),
 )
 
+router.get(
+    "",
+    response_model=Paged[EnterpriseHit],
+    summary="Search enterprises by text, region and chain",
+)(search_enterprises)
+
 _ONE: LiteralString = (
     "MATCH (e:Enterprise {id: $id}) RETURN e {.*} AS e, "
     "head([(e)-[:LOCATED_IN]->(r:Region) | r {.code, .name, .level}]) AS region, "
     "head([(e)-[o:OWNED_BY]->(p:Enterprise) | {id: p.id, name: p.name, share: o.share}]) "
     "AS parent, "
-    "COUNT { MATCH (s:Enterprise)-[:SUPPLIES]->(e) RETURN DISTINCT s } AS suppliers, "
-    "COUNT { MATCH (e)-[:SUPPLIES]->(c:Enterprise) RETURN DISTINCT c } AS customers, "
+    "COUNT { MATCH (s:Enterprise)-[x:SUPPLIES]->(e) "
+    "WHERE x.basis IS NULL OR x.basis <> 'inferred' RETURN DISTINCT s } AS suppliers, "
+    "COUNT { MATCH (e)-[x:SUPPLIES]->(c:Enterprise) "
+    "WHERE x.basis IS NULL OR x.basis <> 'inferred' RETURN DISTINCT c } AS customers, "
     "COUNT { MATCH (e)-[:PRODUCES]->(p:Product) RETURN DISTINCT p } AS products"
 )
 _EXISTS: LiteralString = "MATCH (e:Enterprise {id: $id}) RETURN e.id AS id"
@@ -65,28 +74,44 @@ def get_enterprise(id: EnterpriseId, graph: GraphDep) -> EnterpriseDetail:
 
 @router.get(
     "/{id}/suppliers",
-    response_model=Paged[TierHitOut],
-    summary="Suppliers by tier, with the path to each",
+    response_model=TierPage,
+    summary="Suppliers by tier, following the material, with the path to each",
 )
 def suppliers(
-    id: EnterpriseId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> Paged[TierHitOut]:
+    id: EnterpriseId,
+    graph: GraphDep,
+    page: PageDep,
+    tiers: Tiers = DEFAULT_TIERS,
+    walk: Walk = "material",
+    inferred: Inferred = None,
+) -> TierPage:
     """Every enterprise within ``tiers`` SUPPLIES steps upstream, nearest tier first; each
-    once, at its nearest tier, with one shortest path (supplier first, this enterprise last)."""
-    return tier_page(graph, id, "upstream", tiers, "enterprise", page)
+    once, at its nearest tier, with every product it supplies on the way, the basis of its
+    links and one path with the product of every step (supplier first, this enterprise last).
+    By default a tier-2 supplier must supply the tier-1 supplier an input of what that one
+    supplies this enterprise (``walk=any`` follows every link)."""
+    return tier_page(graph, id, "upstream", tiers, "enterprise", page, walk=walk, inferred=inferred)
 
 
 @router.get(
     "/{id}/customers",
-    response_model=Paged[TierHitOut],
-    summary="Customers by tier, with the path to each",
+    response_model=TierPage,
+    summary="Customers by tier, following the material, with the path to each",
 )
 def customers(
-    id: EnterpriseId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> Paged[TierHitOut]:
+    id: EnterpriseId,
+    graph: GraphDep,
+    page: PageDep,
+    tiers: Tiers = DEFAULT_TIERS,
+    walk: Walk = "material",
+    inferred: Inferred = None,
+) -> TierPage:
     """Every enterprise within ``tiers`` SUPPLIES steps downstream, nearest tier first (path:
-    this enterprise first)."""
-    return tier_page(graph, id, "downstream", tiers, "enterprise", page)
+    this enterprise first); a tier-2 customer buys from the tier-1 customer something made
+    from what that one bought (``walk=any`` follows every link)."""
+    return tier_page(
+        graph, id, "downstream", tiers, "enterprise", page, walk=walk, inferred=inferred
+    )
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from neo4j.exceptions import DriverError, Neo4jError
 
 from api.deps import GraphDep, SettingsDep
@@ -18,16 +18,24 @@ router = APIRouter(tags=["health"])
     summary="Service and graph status",
     responses={503: {"model": Health, "description": "the graph database is unreachable"}},
 )
-def health(settings: SettingsDep, graph: GraphDep, response: Response) -> Health:
+def health(settings: SettingsDep, graph: GraphDep, response: Response, request: Request) -> Health:
     """Always open (no key), for load balancers and compose healthchecks: 200 when the graph
-    answers a query, 503 when it does not."""
+    answers a query, 503 when it does not. A graph that moved (the local engine restarted on
+    new ports) is found again here."""
     engine = EngineInfo(
         reachable=False,
         kind="local" if settings.uses_local_engine else "neo4j",
         database=graph.database,
     )
     try:
-        graph.query("RETURN 1 AS ok")
+        try:
+            graph.query("RETURN 1 AS ok")
+        except (DriverError, Neo4jError, OSError):
+            reconnect = getattr(request.app.state, "reconnect", None)
+            if reconnect is None or not reconnect():
+                raise
+            graph = request.app.state.read_graph
+            graph.query("RETURN 1 AS ok")
         engine.server = graph.driver.get_server_info().agent
         engine.reachable = True
     except (DriverError, Neo4jError, OSError) as exc:

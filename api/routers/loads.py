@@ -33,6 +33,7 @@ from api.uploads import remove_tree, safe_name, save
 from api.values import plain_row
 from loaders.errors import LoadInputError, Reject
 from loaders.kinds import KINDS
+from loaders.limits import Limits
 from loaders.mapping import shipped_mappings
 from loaders.pipeline import Loader, LoadOptions, LoadReport, LoadWriteError
 
@@ -45,6 +46,7 @@ _MAPPING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _TEXT = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 # One load at a time per process: loads are large managed-transaction writes.
 _LOAD_LOCK = threading.Lock()
+LOCK_WAIT = 60.0  # seconds a request waits for the load before it, then 409
 
 _COUNT: LiteralString = (
     "MATCH (l:Load) WHERE $status IS NULL OR l.status = $status RETURN count(l) AS total"
@@ -87,7 +89,7 @@ def _check_load_id(value: str) -> str:
     return value
 
 
-LoadStatus = Literal["completed", "rejected", "skipped", "failed", "running"]
+LoadStatus = Literal["completed", "rejected", "skipped", "failed", "running", "interrupted"]
 Basis = Literal["declared", "surveyed", "customs record", "inferred"]
 
 
@@ -226,8 +228,18 @@ def create_load(
             basis=basis,
             force=force,
             batch_size=settings.batch_size,
+            limits=Limits.from_settings(settings),
         )
-        with _LOAD_LOCK:
+        if not _LOAD_LOCK.acquire(timeout=LOCK_WAIT):
+            raise ProblemError(
+                409,
+                "load-in-progress",
+                "another load is still running on this server; send the request again when it "
+                "has finished (GET /loads?status=running)",
+                title="Load in progress",
+                headers={"Retry-After": "30"},
+            )
+        try:
             try:
                 reports = Loader(graph).load_files(paths, options)
             except LoadInputError as exc:
@@ -238,6 +250,8 @@ def create_load(
                 raise ProblemError(
                     500, "load-failed", _api_words(str(exc), tmp), title="Load failed"
                 ) from exc
+        finally:
+            _LOAD_LOCK.release()
         out = [_report(r, tmp) for r in reports]
     finally:
         remove_tree(tmp)

@@ -8,9 +8,10 @@ from fastapi import APIRouter
 
 from api.auth import ReadAccess
 from api.deps import GraphDep, PageDep
-from api.models import Paged, Producer, ProductDetail, TierHitOut, paged
+from api.models import Paged, Producer, ProductDetail, TierPage, paged
 from api.params import DEFAULT_TIERS, ProductId, Tiers
 from api.problems import not_found, responses
+from api.routers.search import ProductHit, search_products
 from api.routers.tiered import tier_page
 from api.values import plain, plain_row
 
@@ -19,6 +20,10 @@ router = APIRouter(
     tags=["products"],
     dependencies=[ReadAccess],
     responses=responses(401, 404, 422, 503),
+)
+
+router.get("", response_model=Paged[ProductHit], summary="Search products by text and chain")(
+    search_products
 )
 
 _ONE: LiteralString = (
@@ -77,12 +82,12 @@ def producers(id: ProductId, graph: GraphDep, page: PageDep) -> Paged[Producer]:
 
 @router.get(
     "/{id}/upstream",
-    response_model=Paged[TierHitOut],
+    response_model=TierPage,
     summary="Inputs by tier through the bill of materials",
 )
 def upstream(
     id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> Paged[TierHitOut]:
+) -> TierPage:
     """Every product within ``tiers`` INPUT_TO steps upstream, nearest tier first, with one
     shortest path (input first, this product last)."""
     return tier_page(graph, id, "upstream", tiers, "product", page)
@@ -90,11 +95,11 @@ def upstream(
 
 @router.get(
     "/{id}/downstream",
-    response_model=Paged[TierHitOut],
+    response_model=TierPage,
     summary="Products it goes into, by tier",
 )
 def downstream(
     id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> Paged[TierHitOut]:
+) -> TierPage:
     """Every product within ``tiers`` INPUT_TO steps downstream (path: this product first)."""
     return tier_page(graph, id, "downstream", tiers, "product", page)

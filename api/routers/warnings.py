@@ -19,7 +19,13 @@ from api.models import Out, Paged
 from api.params import check_slug
 from api.problems import ProblemError, responses
 from api.values import plain
-from kg.monitor import Rules, UnknownChainError, WarningReport, evaluate_warnings
+from kg.monitor import (
+    Rules,
+    UnknownChainError,
+    WarningReport,
+    evaluate_warnings,
+    resolve_as_of,
+)
 
 router = APIRouter(
     prefix="/warnings",
@@ -64,6 +70,7 @@ def _report(request: Request, graph: GraphDep, at: dt.date | None) -> WarningRep
     rules: Rules = request.app.state.rules
     cache = request.app.state.cache
     whole = whole_graph(request)
+    at = cache.get(graph, ("warnings-as-of", at), lambda: resolve_as_of(whole, at)[0])
     report: WarningReport = cache.get(
         graph, ("warnings", at), lambda: evaluate_warnings(whole, rules, at)
     )
@@ -81,7 +88,10 @@ def list_warnings(
     chain: ChainFilter = None,
     as_of: Annotated[
         dt.date | None,
-        Query(description="reference date YYYY-MM-DD (default today) to replay another day"),
+        Query(
+            description="reference date YYYY-MM-DD (default: the data's latest snapshot, as "
+            "`supplymap warnings` does) to replay another day"
+        ),
     ] = None,
 ) -> WarningPage:
     """Parts red lights (days of cover), raw-material levels (cover and supply gap), stale

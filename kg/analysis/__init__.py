@@ -7,7 +7,9 @@ with an ``as_dict()``. ``run_all`` runs everything and writes the results back i
 
     single_sources(source, chain=None, region_level="province") -> SingleSourceReport
     spof(source, product=None, chain=None) -> list[SpofLink]
-    bottlenecks(source, chain=None) -> list[BottleneckRow]
+    bottlenecks(source, chain=None) -> list[BottleneckRow]   (scores written back)
+    rank_bottlenecks(source, chain=None, region_level="province") -> list[RankedNode]
+        the one documented bottleneck ranking (kg/analysis/ranking.py)
     capacity(source, product) -> CapacityReport;  capacities(source) -> list[CapacityRow]
     key_enterprises(source, chain=None) -> list[KeyEnterprise]
     disrupt(source, enterprises=(), regions=(), products=()) -> Impact
@@ -21,6 +23,7 @@ from kg.analysis.disruption import Impact, ProductImpact, ScenarioError, disrupt
 from kg.analysis.key_enterprises import KeyEnterprise, key_enterprises
 from kg.analysis.keys import KeyProducts, key_products
 from kg.analysis.projection import Projection, RawGraph, UnknownIdError, from_raw, project
+from kg.analysis.ranking import RankedNode, RankingOptionError, rank_bottlenecks
 from kg.analysis.run import AnalysisResult, run_all
 from kg.analysis.single_source import (
     AnalysisOptionError,
@@ -44,6 +47,8 @@ __all__ = [
     "KeyProducts",
     "ProductImpact",
     "Projection",
+    "RankedNode",
+    "RankingOptionError",
     "RawGraph",
     "ScenarioError",
     "SingleSourceReport",
@@ -60,6 +65,7 @@ __all__ = [
     "key_enterprises",
     "key_products",
     "project",
+    "rank_bottlenecks",
     "run_all",
     "single_sources",
     "spof",

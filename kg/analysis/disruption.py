@@ -5,15 +5,22 @@ and report what is lost, what is reduced, and how long stocks last against recov
   its achievable output (capacity.py) falls;
 - capacity lost: the producers' capacity removed from each product, and the weighted share of
   the key products' achievable output lost;
-- days of cover (time to survive), from the latest inventory snapshot of each holder that is
-  still standing: stock / daily use of the product itself, plus, when the product is lost
-  because an input is lost, the cover of that input (the input group that runs out first;
-  within an alt_group the longest-lasting alternative). For a reduced product the stock
-  covers the shortfall only: stock / (daily use x share of output lost);
-- days to recover: lead_time_days of the product when it (or its producers) is lost; when it
-  is lost through an input, the input's recovery time plus its own lead time. Unknown lead
-  times count as 0, and a product with no lead time anywhere on the way reports none;
-- at risk: days of cover below days to recover.
+- days of cover (time to survive) and days to recover are computed one way for lost and
+  reduced products alike. A product's shortfall is its daily use x the share of its output
+  lost (all of it when lost). Days of cover = the stock still standing (holders not removed)
+  over that shortfall, plus, when the shortfall comes through inputs, the cover of those
+  inputs (their stocks carry production on): for a lost product the input group that runs
+  out first (within an alt_group the longest-lasting alternative), for a reduced product its
+  limiting input group. A shortfall of the product's own producers (capacity lost, no live
+  producer left, removed) is carried by the product's own stock only: no input stock makes
+  up for a plant that is gone. So the battery-electric car that keeps 92% of its output
+  after a region's car plants stop has 0 days of cover (no car stock is on record), and the
+  same car lost through its chips' only lithography supplier has the cover of the chip
+  inputs that car makers and chip makers hold (151 days on the sample);
+- days to recover: the product's own lead_time_days, plus, when the shortfall comes through
+  inputs, the time for those inputs to come back (for each failed or limiting group its
+  fastest alternative; the slowest group counts). Unknown lead times count as 0, and a product
+  with no lead time anywhere on the way reports none;
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from kg.analysis.arrays import FloatArray
+from kg.analysis.capacity import CapacityModel
 from kg.analysis.context import Context, Source, ensure_context
 from kg.analysis.feasibility import available, removal_mask
 from kg.analysis.projection import UnknownIdError
@@ -71,12 +80,35 @@ class Impact:
     def key_reduced(self) -> list[ProductImpact]:
         return [p for p in self.reduced if p.key]
 
+    def ordered(self) -> list[ProductImpact]:
+        """The one order of every front end (CLI, API, report): lost then reduced products,
+        key products first, then those short longest (days to recover minus days of cover),
+        then by id."""
+
+        def order(p: ProductImpact) -> tuple[bool, bool, float, str]:
+            gap = (p.days_to_recover or 0.0) - (p.days_of_cover or 0.0)
+            return (p.status != "lost", not p.key, -gap, p.product)
+
+        return sorted([*self.lost, *self.reduced], key=order)
+
     def rows(self) -> list[dict[str, object]]:
-        """Lost then reduced products, key products first."""
-        ordered = sorted(self.lost, key=lambda p: (not p.key, p.product)) + sorted(
-            self.reduced, key=lambda p: (not p.key, p.product)
+        """:meth:`ordered` as dicts."""
+        return [p.as_dict() for p in self.ordered()]
+
+    def headline(self) -> str:
+        """One sentence: what was removed and what it costs the key products."""
+        s = self.summary()
+        lost = s["key_output_lost"]
+        return (
+            f"removed {s['enterprises_removed']} enterprise(s), {s['regions_removed']} "
+            f"region(s), {s['products_removed']} product(s): {s['key_products_lost']} key "
+            f"product(s) lost, {s['key_products_reduced']} reduced; "
+            + (
+                f"{lost:.1%} of key-product output lost"
+                if isinstance(lost, float)
+                else "no key product has a known capacity"
+            )
         )
-        return [p.as_dict() for p in ordered]
 
     def summary(self) -> dict[str, object]:
         return {
@@ -93,6 +125,21 @@ class Impact:
 
 def _finite(x: float) -> float | None:
     return None if math.isnan(x) or math.isinf(x) else float(x)
+
+
+def _limiting_group(
+    model: CapacityModel, p: int, after: FloatArray, pcap: float
+) -> list[tuple[int, float]] | None:
+    """The input group that limits p's output after the disruption (as CapacityModel.limit
+    decides), or None when p's own producers' capacity is what binds."""
+    best, which = math.inf, None
+    for _, members in model.groups[p]:
+        supply = sum(float(after[a]) / qty for a, qty in members)
+        if supply < best:
+            best, which = supply, members
+    if which is None or pcap <= best:
+        return None
+    return list(which)
 
 
 def disrupt(
@@ -164,44 +211,70 @@ def impact(
             continue
         stock[p] += s
         use[p] += u
-    cover = np.divide(stock, use, out=np.zeros(n), where=use > 0)
     lead = proj.lead_time
 
     lost_set = {p for p in range(n) if base[p] and not avail_after[p]}
+    reduced_set = {
+        p
+        for p in range(n)
+        if p not in lost_set
+        and base[p]
+        and avail_after[p]
+        and math.isfinite(float(before[p]))
+        and float(before[p]) > 0
+        and float(after[p]) < float(before[p]) * (1 - 1e-9)
+    }
     removed_products = set(prods)
     tts: dict[int, float] = {}
     ttr: dict[int, float | None] = {}
     cause: dict[int, str] = {}
+    through: list[list[tuple[int, float]]]
     for comp in model.order:
         for p in comp:
-            if p not in lost_set:
-                continue
-            own = None if math.isnan(lead[p]) else float(lead[p])
-            live_left = [k for k, _ in model.lines[p] if k not in lines]
-            failed = [
-                (g, members)
-                for g, members in model.groups[p]
-                if all(a in lost_set for a, _ in members)
-            ]
-            tts[p], ttr[p] = float(cover[p]), own
-            if p in removed_products:
-                cause[p] = "removed"
-            elif model.on_record[p] and not live_left:
-                cause[p] = "no live producer left"
-            elif not failed:
-                cause[p] = "lost with the cycle it sits in"
+            if p in lost_set:
+                share_lost = 1.0
+                live_left = [k for k, _ in model.lines[p] if k not in lines]
+                failed = [
+                    (g, members)
+                    for g, members in model.groups[p]
+                    if all(a in lost_set for a, _ in members)
+                ]
+                if p in removed_products:
+                    cause[p], through = "removed", []
+                elif model.on_record[p] and not live_left:
+                    cause[p], through = "no live producer left", []
+                elif not failed:
+                    cause[p], through = "lost with the cycle it sits in", []
+                else:
+                    g, members = failed[0]
+                    cause[p] = (
+                        f"input {proj.product_ids[members[0][0]]} lost"
+                        if len(members) == 1
+                        else f"every alternative in alt group '{g}' lost"
+                    )
+                    through = [m for _, m in failed]
+            elif p in reduced_set:
+                share_lost = 1.0 - float(after[p]) / float(before[p])
+                limiting = _limiting_group(model, p, after, float(pcap_after[p]))
+                if limiting is not None and any(
+                    a in lost_set or a in reduced_set for a, _ in limiting
+                ):
+                    ids = sorted(proj.product_ids[a] for a, _ in limiting)
+                    cause[p], through = f"input {'|'.join(ids)} reduced", [limiting]
+                else:
+                    cause[p], through = "producer capacity lost", []
             else:
-                g, members = failed[0]
-                cause[p] = (
-                    f"input {proj.product_ids[members[0][0]]} lost"
-                    if len(members) == 1
-                    else f"every alternative in alt group '{g}' lost"
-                )
-                # stocks of the inputs carry production on: the first group to run out ends it
-                tts[p] += min(max(tts.get(a, 0.0) for a, _ in m) for _, m in failed)
+                continue
+            short = float(use[p]) * share_lost
+            tts[p] = float(stock[p]) / short if short > 0 else 0.0
+            own = None if math.isnan(lead[p]) else float(lead[p])
+            ttr[p] = own
+            if through:
+                # the inputs' stocks carry production on: the first group to run out ends it
+                tts[p] += min(max(tts.get(a, 0.0) for a, _ in m) for m in through)
                 # the inputs must come back first (the fastest alternative of each group)
                 waits = []
-                for _, m in failed:
+                for m in through:
                     known = [t for a, _ in m if (t := ttr.get(a)) is not None]
                     if known:
                         waits.append(min(known))
@@ -211,51 +284,28 @@ def impact(
     keys = ctx.keys()
     lost: list[ProductImpact] = []
     reduced: list[ProductImpact] = []
-    for p in range(n):
+    for p in sorted(lost_set | reduced_set):
         b, a = float(before[p]), float(after[p])
         cap_lost = float(pcap_before[p]) - float(pcap_after[p])
         cap_lost_out = _finite(cap_lost) if model.on_record[p] and cap_lost > 0 else None
-        if p in lost_set:
-            rec = ttr.get(p)
-            lost.append(
-                ProductImpact(
-                    product=proj.product_ids[p],
-                    name=proj.product_name[p],
-                    key=p in keys,
-                    status="lost",
-                    cause=cause[p],
-                    before_per_day=_finite(b),
-                    after_per_day=0.0,
-                    remaining_share=0.0,
-                    producer_capacity_lost=cap_lost_out,
-                    days_of_cover=tts[p],
-                    days_to_recover=rec,
-                    at_risk=None if rec is None else tts[p] < rec,
-                )
+        rec = ttr.get(p)
+        is_lost = p in lost_set
+        (lost if is_lost else reduced).append(
+            ProductImpact(
+                product=proj.product_ids[p],
+                name=proj.product_name[p],
+                key=p in keys,
+                status="lost" if is_lost else "reduced",
+                cause=cause[p],
+                before_per_day=_finite(b),
+                after_per_day=0.0 if is_lost else a,
+                remaining_share=0.0 if is_lost else a / b,
+                producer_capacity_lost=cap_lost_out,
+                days_of_cover=tts[p],
+                days_to_recover=rec,
+                at_risk=None if rec is None else tts[p] < rec,
             )
-        elif base[p] and avail_after[p] and math.isfinite(b) and b > 0 and a < b * (1 - 1e-9):
-            remaining = a / b
-            short = float(use[p]) * (1.0 - remaining)
-            days = float(stock[p]) / short if short > 0 else 0.0
-            rec_lead = float(lead[p])
-            rec = None if math.isnan(rec_lead) else rec_lead
-            _, limiting = model.limit(p, after, float(pcap_after[p]))
-            reduced.append(
-                ProductImpact(
-                    product=proj.product_ids[p],
-                    name=proj.product_name[p],
-                    key=p in keys,
-                    status="reduced",
-                    cause=(f"input {limiting} reduced" if limiting else "producer capacity lost"),
-                    before_per_day=b,
-                    after_per_day=a,
-                    remaining_share=remaining,
-                    producer_capacity_lost=cap_lost_out,
-                    days_of_cover=days,
-                    days_to_recover=rec,
-                    at_risk=None if rec is None else days < rec,
-                )
-            )
+        )
     weights = {k: w for k, w in keys.weights.items() if math.isfinite(before[k]) and before[k] > 0}
     total = sum(weights.values())
     key_lost = (

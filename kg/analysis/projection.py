@@ -60,7 +60,7 @@ class RawGraph:
     owned: list[tuple[Any, ...]] = field(default_factory=list)
     # product, chain, stage
     in_chain: list[tuple[Any, ...]] = field(default_factory=list)
-    # supplier, customer, product, share, volume
+    # supplier, customer, product, share, volume[, basis]
     supplies: list[tuple[Any, ...]] = field(default_factory=list)
     # holder, product, as_of, stock, daily_use
     holds: list[tuple[Any, ...]] = field(default_factory=list)
@@ -154,13 +154,14 @@ READS: dict[str, _Read] = {
     "supplies": _Read(
         E,
         "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{key}, r.{product}, r.{share}, r.{vol}",
+        "s.{key}, b.{key}, r.{product}, r.{share}, r.{vol}, r.{basis}",
         (
             ("T", model.SUPPLIES.type),
             ("B", E.label),
             ("product", "product"),
             ("share", "share"),
             ("vol", "volume"),
+            ("basis", "basis"),
         ),
     ),
     "holds": _Read(
@@ -730,10 +731,19 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     skip("IN_CHAIN", int((~ok).sum()))
     stages = _strs(ic, "stage")
 
-    sup = _frame(raw.supplies, ["a", "b", "product", "share", "volume"])
+    sup = _frame(raw.supplies, ["a", "b", "product", "share", "volume", "basis"])
     sa, sb = _lookup(ent, sup, "a"), _lookup(ent, sup, "b")
     sok = (sa >= 0) & (sb >= 0)
     skip("SUPPLIES", int((~sok).sum()))
+    # Declared links only: inferred ones (written by `supplymap infer`) are candidates, not
+    # trade on record, so declared single sources and supply shares never count them.
+    inferred = (sup["basis"] == "inferred").to_numpy(dtype=bool)
+    if inferred.any():
+        warnings.append(
+            f"declared SUPPLIES links only: {int(inferred.sum())} inferred link(s) "
+            "(basis inferred, from `supplymap infer`) not counted"
+        )
+    sok &= ~inferred
     sup_products = _strs(sup, "product")
 
     hold = _frame(raw.holds, ["e", "p", "as_of", "stock", "use"])

@@ -25,6 +25,7 @@ from kg.analysis.depth import bom_depth
 from kg.analysis.key_enterprises import KeyEnterprise, key_enterprises
 from kg.analysis.keys import scope_products
 from kg.analysis.projection import project
+from kg.analysis.ranking import RankedNode, rank_bottlenecks
 from kg.analysis.single_source import (
     DeclaredSource,
     Sourcing,
@@ -35,6 +36,7 @@ from kg.analysis.single_source import (
 from kg.analysis.spof import SpofLink
 from kg.analysis.writeback import NODE_PROPS, PRODUCT_PROPS, Progress, Writer
 from kg.connection import Graph, Row
+from kg.model import DEFAULT_REGION_LEVEL
 
 T = TypeVar("T")
 
@@ -51,6 +53,7 @@ class AnalysisResult:
     spof: list[SpofLink]
     bottlenecks: list[BottleneckRow]
     key_enterprises: list[KeyEnterprise]
+    ranking: list[RankedNode] = field(default_factory=list)  # the bottleneck ranking
     seconds: dict[str, float] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -141,6 +144,8 @@ def run_all(
 
     step("bottlenecks")
     bottles = _timed(seconds, "bottlenecks", lambda: bottleneck_rows(ctx))
+    level = region_level or DEFAULT_REGION_LEVEL
+    ranking = _timed(seconds, "bottlenecks", lambda: rank_bottlenecks(ctx, None, level))
 
     step("key enterprises")
     ranked = _timed(seconds, "key enterprises", lambda: key_enterprises(ctx))
@@ -156,6 +161,7 @@ def run_all(
         spof=links,
         bottlenecks=bottles,
         key_enterprises=ranked,
+        ranking=ranking,
         seconds=seconds,
         warnings=list(proj.warnings),
     )
@@ -179,6 +185,7 @@ def run_all(
             for k in ctx.keys(chain).indices:
                 result.spof.extend(ctx.links(k))
         result.bottlenecks = bottleneck_rows(ctx, chain)
+        result.ranking = rank_bottlenecks(ctx, chain, level)
         result.key_enterprises = [r for r in ranked if r.chain == chain]
     return result
 

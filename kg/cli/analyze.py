@@ -8,6 +8,8 @@ other commands show one analysis and write nothing.
 from __future__ import annotations
 
 import functools
+import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -16,7 +18,7 @@ import typer
 from rich.markup import escape
 
 from kg.cli.common import RichProgress, friendly, open_graph
-from kg.cli.output import Format, console, emit, err
+from kg.cli.output import Format, FormatOpt, console, emit, err
 from kg.model import DEFAULT_REGION_LEVEL, REGION_LEVELS
 
 if TYPE_CHECKING:
@@ -33,7 +35,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
 ChainOpt = Annotated[
     str | None, typer.Option("--chain", help="only this chain (its products, key products)")
 ]
@@ -89,6 +90,25 @@ def _flat(rows: list[dict[str, Any]], fmt: Format, **joins: str) -> list[dict[st
     if fmt is not Format.table:
         return rows
     return [{**r, **{c: sep.join(map(str, r[c])) for c, sep in joins.items()}} for r in rows]
+
+
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="every row in the table, not only the ones that matter")
+]
+
+
+def _leading(
+    pairs: list[tuple[dict[str, Any], bool]], fmt: Format, everything: bool, rest: str
+) -> list[dict[str, Any]]:
+    """The rows to show: in a table the leading ones (and a count of the rest on stderr, with
+    what they are); CSV, JSON and xlsx always carry every row, with a ``leads`` column."""
+    if fmt is not Format.table:
+        return [{**row, "leads": leads} for row, leads in pairs]
+    shown = [row for row, leads in pairs if leads or everything]
+    hidden = len(pairs) - len(shown)
+    if hidden:
+        err.print(f"{hidden} more row(s) not shown: {rest}; --all lists them", highlight=False)
+    return shown
 
 
 def _title(what: str, chain: str | None, product: str | None = None) -> str:
@@ -161,17 +181,26 @@ def spof_cmd(
     product: Annotated[
         str | None, typer.Option("--product", help="any product (default: every key product)")
     ] = None,
+    everything: AllOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Hidden single points of failure of the key products (or of one product), with the path
-    that explains each."""
+    that explains each: enterprises, regions and concentrated inputs first."""
     from kg.analysis import spof
+    from kg.analysis.leading import order_spof
 
     with analysis() as ctx:
-        links = spof(ctx, product=product, chain=chain)
+        pairs = order_spof(ctx, spof(ctx, product=product, chain=chain))
+    rows = _leading(
+        [(link.as_dict(), leads) for link, leads in pairs],
+        fmt,
+        everything,
+        "inputs with no substitute that have several producers in several regions",
+    )
     emit(
-        [s.as_dict() for s in links],
-        ["product", "kind", "node", "name", "hidden", "reason", "path"],
+        rows,
+        ["product", "kind", "node", "name", "hidden", "reason", "path"]
+        + (["leads"] if fmt is not Format.table else []),
         fmt,
         _title("single points of failure", chain, product),
     )
@@ -182,28 +211,40 @@ def spof_cmd(
 @analysis_errors
 def bottlenecks_cmd(
     chain: ChainOpt = None,
-    limit: LimitOpt = 30,
+    region_level: LevelOpt = DEFAULT_REGION_LEVEL,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="rows in the table (CSV/JSON: every row)")
+    ] = 10,
+    everything: AllOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Nodes ranked by bottleneck score (weighted key products they are a SPOF of), then by
-    capacity criticality (share of key-product output lost without them)."""
-    from kg.analysis import bottlenecks
+    """The bottleneck ranking: score = share of key products a node stops x its concentration
+    + share of key products whose output it limits today (see README, "Bottleneck ranking")."""
+    from kg.analysis import rank_bottlenecks
 
     with analysis() as ctx:
-        rows = bottlenecks(ctx, chain=chain)[:limit]
+        ranked = rank_bottlenecks(ctx, chain=chain, region_level=region_level)
+    pairs = [(r.as_dict(), r.rank <= limit) for r in ranked]
+    rows = _leading(pairs, fmt, everything, "lower in the ranking")
+    if fmt is Format.table:
+        rows = [
+            {
+                **r,
+                "score": f"{r['score']:.3f}",
+                "also": "; ".join(r["also"]),
+            }
+            for r in rows
+        ]
     emit(
-        _flat([r.as_dict() for r in rows], fmt, spof_for=", "),
-        [
-            "node",
-            "kind",
-            "name",
-            "bottleneck_score",
-            "capacity_criticality",
-            "betweenness",
-            "spof_for",
-        ],
+        rows,
+        ["rank", "node", "kind", "name", "score", "why", "also"]
+        + (
+            ["spof_share", "concentration", "binding_share", "spof_for", "limits", "leads"]
+            if fmt is not Format.table
+            else []
+        ),
         fmt,
-        _title("bottlenecks", chain),
+        _title(f"bottleneck ranking (regions at {region_level} level)", chain),
     )
 
 
@@ -213,11 +254,13 @@ def bottlenecks_cmd(
 def capacity_cmd(
     chain: ChainOpt = None,
     product: ProductOpt = None,
+    everything: AllOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Achievable daily output from capacities and the bill of materials, and what limits it.
-    With --product: its producers and what each input group supplies."""
+    """Achievable daily output from capacities and the bill of materials, and what limits it:
+    the binding products first. With --product: its producers and what each input supplies."""
     from kg.analysis import capacities, capacity
+    from kg.analysis.leading import order_capacity
 
     with analysis() as ctx:
         if product is not None:
@@ -231,7 +274,11 @@ def capacity_cmd(
                 scope = {
                     ctx.proj.product_ids[p] for p in ctx.proj.chain_products[ctx.proj.chain(chain)]
                 }
-            rows = [r.as_dict() for r in capacities(ctx) if scope is None or r.product in scope]
+            chosen = [r for r in capacities(ctx) if scope is None or r.product in scope]
+            pairs = [(r.as_dict(), leads) for r, leads in order_capacity(ctx, chosen)]
+            rows = _leading(
+                pairs, fmt, everything, "products that no input limits (--product for one)"
+            )
     cols = [
         "product",
         "name",
@@ -243,7 +290,12 @@ def capacity_cmd(
         "limiting_input",
     ]
     if product is None:
-        emit(rows, cols, fmt, _title("capacity", chain))
+        emit(
+            rows,
+            cols + (["leads"] if fmt is not Format.table else []),
+            fmt,
+            _title("capacity", chain),
+        )
         return
     if fmt is not Format.table:
         emit(
@@ -373,6 +425,7 @@ def disrupt(
     key_only: Annotated[
         bool, typer.Option("--key-only", help="only key products in the table")
     ] = False,
+    everything: AllOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """What a disruption cuts off: key products lost or reduced, capacity lost, and days of
@@ -384,35 +437,49 @@ def disrupt(
             ctx, enterprises=enterprise or (), regions=region or (), products=product or ()
         )
     rows = [r for r in impact.rows() if r["key"] or not key_only]
-    if fmt is Format.table:
-        s = impact.summary()
-        lost = s["key_output_lost"]
-        console.print(
-            f"removed {s['enterprises_removed']} enterprise(s), {s['regions_removed']} "
-            f"region(s), {s['products_removed']} product(s): {s['key_products_lost']} key "
-            f"product(s) lost, {s['key_products_reduced']} reduced; "
-            + (
-                f"{lost:.1%} of key-product output lost"
-                if isinstance(lost, float)
-                else "no key product has a known capacity"
-            ),
-            highlight=False,
+    if fmt is Format.json:
+        sys.stdout.write(
+            json.dumps(
+                {
+                    "headline": impact.headline(),
+                    "scenario": {
+                        "enterprises": list(impact.enterprises),
+                        "regions": list(impact.regions),
+                        "products": list(impact.products),
+                    },
+                    "summary": impact.summary(),
+                    "products": rows,
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+            + "\n"
         )
-    emit(
-        rows,
-        [
-            "product",
-            "key",
-            "status",
-            "cause",
-            "before_per_day",
-            "after_per_day",
-            "remaining_share",
-            "producer_capacity_lost",
-            "days_of_cover",
-            "days_to_recover",
-            "at_risk",
-        ],
-        fmt,
-        "impact",
-    )
+        return
+    if fmt is Format.table:
+        console.print(impact.headline(), highlight=False)
+        rows = _leading(
+            [(r, bool(r["key"] or r["status"] == "lost")) for r in rows],
+            fmt,
+            everything,
+            "other products with less output",
+        )
+    else:
+        err.print(impact.headline(), highlight=False)
+    emit(rows, DISRUPT_COLUMNS, fmt, "impact")
+
+
+DISRUPT_COLUMNS = [
+    "product",
+    "key",
+    "status",
+    "cause",
+    "before_per_day",
+    "after_per_day",
+    "remaining_share",
+    "producer_capacity_lost",
+    "days_of_cover",
+    "days_to_recover",
+    "at_risk",
+]

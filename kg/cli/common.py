@@ -5,18 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from kg.cli.output import err
 from kg.connection import Graph, GraphConnectionError
@@ -24,6 +16,9 @@ from kg.engine import EngineError
 from kg.settings import Settings, get_settings
 from kg.tiers import NotFoundError
 from loaders.errors import LoadInputError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,7 +64,8 @@ def open_graph() -> Iterator[Graph]:
         from kg.connection import local_engine
 
         engine = local_engine(s)
-        if not engine.status().running:
+        # a cheap look at the state file, not a Bolt probe: Graph.from_settings probes anyway
+        if not engine.state_file.exists():
             err.print(f"starting the local engine (data in {engine.data_dir})...")
     graph = Graph.from_settings(s)
     try:
@@ -86,6 +82,15 @@ class RichProgress:
         self._task: int | None = None
 
     def start(self, description: str, total: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self._bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -7,10 +7,14 @@ import sys
 from typing import Annotated
 
 import typer
+from neo4j.exceptions import Neo4jError
+from rich.table import Table
 
 from kg.cli.common import friendly, settings
 from kg.cli.output import console, err
 from kg.connection import Graph, GraphConnectionError, local_engine
+from kg.engine import ENGINE_USER
+from kg.settings import Settings
 
 app = typer.Typer(help="Start, stop and inspect the local graph engine.", no_args_is_help=True)
 
@@ -43,12 +47,52 @@ def stop() -> None:
         console.print("the local engine was not running")
 
 
+def _counts(graph: Graph) -> dict[str, int]:
+    nodes = graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"]
+    links = graph.query("MATCH ()-[r]->() RETURN count(r) AS c")[0]["c"]
+    return {"nodes": int(nodes), "links": int(links)}
+
+
+def list_databases(s: Settings) -> list[dict[str, object]]:
+    """Every user database on the configured server, with its node and link counts.
+
+    The local engine must be running (this never starts it); on Neo4j the list comes from the
+    system database, and only the configured database is listed when that is not allowed.
+    """
+    if s.uses_local_engine:
+        engine = local_engine(s)
+        st = engine.status()
+        if not st.running or st.uri is None:
+            return []
+        uri, user, password = st.uri, ENGINE_USER, engine.password()
+        with Graph.connect(uri, user, password, s.graph_database) as base:
+            names = [r["name"] for r in base.query("SHOW DATABASES YIELD name RETURN name")]
+    else:
+        assert s.neo4j_uri is not None
+        uri, user, password = s.neo4j_uri, s.neo4j_user, s.neo4j_password.get_secret_value()
+        try:
+            with Graph.connect(uri, user, password, "system") as system:
+                names = [
+                    r["name"]
+                    for r in system.query(
+                        "SHOW DATABASES YIELD name, type WHERE type <> 'system' RETURN name"
+                    )
+                ]
+        except Neo4jError:
+            names = [s.graph_database]
+    rows: list[dict[str, object]] = []
+    for name in sorted(set(names)):
+        with Graph.connect(uri, user, password, name) as graph:
+            rows.append({"name": name, **_counts(graph), "current": name == s.graph_database})
+    return rows
+
+
 @app.command()
 @friendly
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
 ) -> None:
-    """Where the graph is and how to connect: Bolt URI, user, database, password file."""
+    """Where the graph is, how to connect, and every database with its node and link counts."""
     s = settings()
     if s.uses_local_engine:
         st = local_engine(s).status()
@@ -70,12 +114,13 @@ def status(
             "running": running,
             "uri": s.neo4j_uri,
             "user": s.neo4j_user,
-            "database": s.neo4j_database,
+            "database": s.graph_database,
             "password_file": None,
         }
         extra = {}
+    databases = list_databases(s) if info["running"] else []
     if as_json:
-        sys.stdout.write(json.dumps(info) + "\n")
+        sys.stdout.write(json.dumps({**info, "databases": databases}) + "\n")
         return
     state = "[green]running[/green]" if info["running"] else "[yellow]not running[/yellow]"
     console.print(
@@ -87,6 +132,18 @@ def status(
         )
     for key, value in extra.items():
         console.print(f"{key + ':':<14} {value if value is not None else '-'}", highlight=False)
+    if databases:
+        table = Table(title="databases (--database NAME or SUPPLYMAP_DATABASE picks one)")
+        for col in ("database", "nodes", "links", ""):
+            table.add_column(col, justify="right" if col in ("nodes", "links") else "left")
+        for d in databases:
+            table.add_row(
+                str(d["name"]),
+                f"{d['nodes']:,}",
+                f"{d['links']:,}",
+                "in use" if d["current"] else "",
+            )
+        console.print(table)
     if info["running"] and s.uses_local_engine:
         console.print(
             f"connect: cypher-shell -a {info['uri']} -u {info['user']} -d {info['database']} "

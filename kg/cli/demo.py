@@ -9,6 +9,7 @@ output folder, and prints the headline findings.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +35,9 @@ if TYPE_CHECKING:
 # runs, so that every other command starts fast.
 
 
+DEMO_DATABASE = "demo"
+
+
 class DemoError(ValueError):
     """The demo cannot run as asked; the message says what to do."""
 
@@ -50,6 +54,16 @@ def demo_graph(s: Settings, database: str, reset: bool) -> Iterator[Graph]:
         with Graph.connect(status.uri, ENGINE_USER, engine.password(), engine.database) as base:
             existing = {r["name"] for r in base.query("SHOW DATABASES YIELD name RETURN name")}
         if database in existing:
+            if database != DEMO_DATABASE and not reset:
+                with Graph.connect(status.uri, ENGINE_USER, engine.password(), database) as g:
+                    count = g.query("MATCH (n) RETURN count(n) AS c")[0]["c"]
+                if count:
+                    raise DemoError(
+                        f"database {database!r} already holds {count:,} nodes; the demo "
+                        "recreates the database it writes to. Leave out --database (the demo "
+                        f"then uses {DEMO_DATABASE!r}), name an empty or new database, or pass "
+                        "--reset to wipe it"
+                    )
             engine.drop_database(database)
         engine.create_database(database)
         with Graph.connect(status.uri, ENGINE_USER, engine.password(), database) as graph:
@@ -59,7 +73,7 @@ def demo_graph(s: Settings, database: str, reset: bool) -> Iterator[Graph]:
         count = graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"]
         if count and not reset:
             raise DemoError(
-                f"the Neo4j database {s.neo4j_database!r} already holds {count:,} nodes; the demo "
+                f"the Neo4j database {s.graph_database!r} already holds {count:,} nodes; the demo "
                 "loads sample data into it. Point SUPPLYMAP_NEO4J_DATABASE at an empty database, "
                 "pass --reset to wipe it first, or unset SUPPLYMAP_NEO4J_URI to use the local "
                 "engine"
@@ -105,15 +119,15 @@ def _headlines(findings: Findings, graph: Graph) -> None:
         )
     console.print(table)
 
-    table = Table(title="Top bottlenecks", title_justify="left")
-    for col in ("node", "score", "criticality", "key products"):
+    table = Table(title="Top bottlenecks (`supplymap analyze bottlenecks`)", title_justify="left")
+    for col in ("rank", "node", "score", "why"):
         table.add_column(col, overflow="fold")
     for r in f.bottlenecks()[:HEADLINE]:
         table.add_row(
+            str(r["rank"]),
             Text(f"{r['name']} ({r['kind']})"),
-            num(r["bottleneck_score"]),
-            pct(r["capacity_criticality"]),
-            Text(", ".join(r["spof_for"])),
+            f"{r['score']:.3f}",
+            Text(str(r["why"])),
         )
     console.print(table)
 
@@ -180,16 +194,20 @@ def demo(
     ),
     scale: Annotated[int, typer.Option(min=1, max=50, help="sample size multiplier")] = 1,
     seed: Annotated[int, typer.Option(help="the sample's random seed")] = DEFAULT_SEED,
-    database: Annotated[
-        str, typer.Option(help="the local engine's database for the demo (recreated each run)")
-    ] = "demo",
     reset: Annotated[
-        bool, typer.Option(help="on Neo4j: wipe the configured database first")
+        bool,
+        typer.Option(help="wipe the chosen database first when it already holds other data"),
     ] = False,
 ) -> None:
-    """Load the sample supply chains, run every analysis, write maps and a report."""
+    """Load the sample supply chains, run every analysis, write maps and a report.
+
+    On the local engine the demo writes to database `demo` (recreated each run) unless
+    --database or SUPPLYMAP_DATABASE names another; on Neo4j to the configured database. It
+    ends with next commands that work as printed.
+    """
     started = time.perf_counter()
     s = settings()
+    database = s.database or DEMO_DATABASE
     out.mkdir(parents=True, exist_ok=True)
     if scale == 1 and seed == DEFAULT_SEED:
         data_dir, manifest = DATA_DIR, SampleManifest.read(DATA_DIR / MANIFEST)
@@ -264,10 +282,73 @@ def _run(graph: Graph, s: Settings, data_dir: Path, at: dt.date, out: Path, star
     console.print()
     console.print(
         f"report: {report_path}   maps: {out / 'maps'}   "
-        f"graph: database {graph.database!r} (`supplymap db status` to connect)   "
-        f"total {time.perf_counter() - started:.1f} s",
+        f"graph: database {graph.database!r}   total {time.perf_counter() - started:.1f} s",
         highlight=False,
     )
+    _next_steps(graph, findings, s)
+
+
+def next_commands(graph: Graph, findings: Findings) -> list[str]:
+    """Commands to try next, on the demo's database, with ids from its own findings."""
+    db = f"--database {shlex.quote(graph.database)}"
+    enterprise = _with_suppliers(
+        graph, [r["enterprise"] for rows in findings.key_enterprises().values() for r in rows]
+    )
+    commands = [f"supplymap {db} db status", f"supplymap {db} chains"]
+    if enterprise:
+        commands.append(f"supplymap {db} suppliers {shlex.quote(str(enterprise))} --tiers 3")
+    commands += [
+        f"supplymap {db} analyze bottlenecks",
+        f"supplymap {db} warnings",
+    ]
+    if findings.scenarios:
+        node = str(findings.scenarios[0].node["node"])
+        commands.append(f"supplymap {db} disrupt --enterprise {shlex.quote(node)}")
+    product = shlex.quote(_first_product(graph, findings))
+    commands.append(f"supplymap {db} query producers -p id={product}")
+    return commands
+
+
+def _with_suppliers(graph: Graph, preferred: list[str]) -> str | None:
+    """The first of ``preferred`` (else any enterprise) with declared suppliers, most first."""
+    rows = graph.query(
+        "MATCH (s:Enterprise)-[:SUPPLIES]->(e:Enterprise) "
+        "WITH e, count(DISTINCT s) AS n, e.id IN $preferred AS key "
+        "RETURN e.id AS id ORDER BY key DESC, n DESC, id LIMIT 1",
+        {"preferred": preferred},
+    )
+    return str(rows[0]["id"]) if rows else None
+
+
+def _first_product(graph: Graph, findings: Findings) -> str:
+    """The input that limits a key product's output the most, else any product made."""
+    limits = findings.capacity_limits()
+    if limits and limits[0].get("limiting_input"):
+        return str(limits[0]["limiting_input"])
+    rows = graph.query(
+        "MATCH (:Enterprise)-[:PRODUCES]->(p:Product) RETURN p.id AS id ORDER BY id LIMIT 1"
+    )
+    return str(rows[0]["id"]) if rows else "N95"
+
+
+def _next_steps(graph: Graph, findings: Findings, s: Settings) -> None:
+    console.print()
+    console.print("[bold]Next[/bold] (each works as printed):")
+    for command in next_commands(graph, findings):
+        console.print(f"  {escape(command)}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  (or `export SUPPLYMAP_DATABASE={graph.database}` and leave out --database)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if s.uses_local_engine:
+        console.print(
+            "The local graph engine keeps running in the background (a Java process, about "
+            "550 MB of memory) so that the next commands answer at once; "
+            "`supplymap db stop` stops it.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _plan(graph: Graph) -> PlanHeadlines | None:

@@ -97,6 +97,7 @@ def load(
         raise typer.BadParameter(
             "use declared, surveyed, 'customs record' or inferred", param_hint="--basis"
         )
+    from loaders.limits import Limits
     from loaders.pipeline import Loader, LoadOptions, LoadWriteError  # pandas: import on use
 
     on: OnError = "abort" if on_error == "abort" else "skip"
@@ -110,6 +111,7 @@ def load(
         basis=basis,
         force=force,
         batch_size=settings().batch_size,
+        limits=Limits.from_settings(settings()),
     )
     with open_graph() as graph:
         loader = Loader(graph, RichProgress())

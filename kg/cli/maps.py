@@ -76,7 +76,12 @@ def _write(data: MapData, output: Path, max_nodes: int) -> None:
         )
         raise typer.Exit(2) from exc
     folded = ", aggregated" if drawn.aggregated else ""
-    n, m = len(drawn.nodes), len(drawn.edges)
+    # what the page shows at first; the rest (folded inputs, the next tier) unfolds on a click
+    hidden = {node.key for node in drawn.nodes if node.hidden}
+    n = len(drawn.nodes) - len(hidden)
+    m = sum(1 for e in drawn.edges if e.source not in hidden and e.target not in hidden)
+    if hidden:
+        folded += f", {len(hidden):,} more to unfold on the page"
     err.print(
         f"wrote {output} ({n:,} node{'s' * (n != 1)}, {m:,} link{'s' * (m != 1)}{folded}, "
         f"{len(html) / 1e6:.1f} MB)",

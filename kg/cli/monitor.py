@@ -13,13 +13,14 @@ import typer
 from rich.markup import escape
 
 from kg.cli.common import friendly, open_graph, settings
-from kg.cli.output import Format, emit, err
+from kg.cli.output import Format, FormatOpt, emit, err
 from kg.monitor import (
     AllocationError,
     RulesError,
     UnknownChainError,
     evaluate_warnings,
     load_rules,
+    resolve_as_of,
     stockpile_report,
     write_warnings,
 )
@@ -29,13 +30,12 @@ from kg.monitor.early_warning import EarlyWarning, num
 P = ParamSpec("P")
 R = TypeVar("R")
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")]
 AsOfOpt = Annotated[
     dt.datetime | None,
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
-        help="reference date (default today): snapshots after it are ignored",
+        help="reference date (default: the data's latest snapshot): snapshots after it are ignored",
     ),
 ]
 
@@ -133,24 +133,31 @@ def warnings(
     ] = None,
     as_of: AsOfOpt = None,
     write: Annotated[
-        bool | None,
+        bool,
         typer.Option(
             "--write/--no-write",
-            help="write every warning (whatever --level and --chain show) to the graph and "
-            "clear those of earlier runs; default: yes, unless --as-of replays another day",
+            help="also store every warning of the run (whatever --level and --chain show) in "
+            "the graph, clearing those of earlier runs; without it nothing is written",
         ),
-    ] = None,
+    ] = False,
+    stale: Annotated[
+        bool,
+        typer.Option("--stale", help="list the stale-data notes one by one (default: a count)"),
+    ] = False,
     reasons: Annotated[bool, typer.Option(help="add the reason column to the table")] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Early warnings: parts red lights, raw-material levels, stale data, and the cascade."""
+    """Early warnings: parts red lights, raw-material levels and the cascade, judged as of the
+    data's latest snapshot (or --as-of); read-only unless --write."""
     rule_set = load_rules(rules)
     with open_graph() as graph:
-        report = evaluate_warnings(graph, rule_set, _date(as_of))
+        at, basis = resolve_as_of(graph, _date(as_of))
+        report = evaluate_warnings(graph, rule_set, at)
         shown = report.select(level.value if level else None, chain)
-        if write is None:
-            write = as_of is None or as_of.date() == dt.date.today()
         summary = write_warnings(graph, report, settings().batch_size) if write else None
+    stale_notes = [w for w in shown if is_stale(w)]
+    if not stale:
+        shown = [w for w in shown if not is_stale(w)]
     rows: list[dict[str, Any]] = []
     for w in shown:
         row = w.as_dict()
@@ -159,21 +166,30 @@ def warnings(
         rows.append(row)
     if fmt is Format.table:
         columns = WARNING_COLUMNS + (["reason"] if reasons else [])
-        title = f"warnings as of {report.at} ({rule_set.origin})"
+        title = f"warnings as of {report.at} ({_basis_text(basis)}; {rule_set.origin})"
     else:
         columns = WARNING_FIELDS
-        title = ""
-    emit(rows, columns, fmt, title)
+        title = f"warnings as of {report.at}"
+    if rows or fmt is not Format.table:
+        emit(rows, columns, fmt, title)
     counts = report.counts()
     err.print(
-        f"{len(shown)} shown of {len(report.warnings)} warnings "
-        f"({counts['red']} red, {counts['yellow']} yellow, {counts['blue']} blue)",
+        f"as of {report.at} ({_basis_text(basis)}): {len(shown)} shown of "
+        f"{len(report.warnings)} warnings ({counts['red']} red, {counts['yellow']} yellow, "
+        f"{counts['blue']} blue)",
         highlight=False,
     )
+    if stale_notes and not stale:
+        oldest = min((w.as_of for w in stale_notes if w.as_of is not None), default=None)
+        err.print(
+            f"{len(stale_notes)} stale-data note(s) not listed: snapshots older than the rules "
+            "allow" + (f" (the oldest from {oldest})" if oldest else "") + "; --stale lists them",
+            highlight=False,
+        )
     for note in report.notes:
         err.print(f"note: {escape(note)}", highlight=False)
     if summary is None:
-        err.print("not written to the graph (--as-of another day; --write to write)")
+        err.print("read-only: not written to the graph (--write stores these warnings)")
     else:
         cleared = sum(summary.cleared.values())
         err.print(
@@ -182,6 +198,19 @@ def warnings(
             f"{cleared} earlier warning(s) cleared",
             highlight=False,
         )
+
+
+def is_stale(w: EarlyWarning) -> bool:
+    """A stale-data note (stale-inventory, -capacity, -stockpiles, -demand)."""
+    return w.rule.startswith("stale")
+
+
+def _basis_text(basis: str) -> str:
+    return {
+        "given": "--as-of",
+        "latest snapshot": "the data's latest snapshot; --as-of for another day",
+        "today": "today: no dated snapshots",
+    }.get(basis, basis)
 
 
 STOCKPILE_COLUMNS: dict[ByChoice, list[str]] = {
@@ -241,7 +270,7 @@ def stockpiles(
 ) -> None:
     """Strategic stockpiles against targets, with the days of national demand they cover."""
     with open_graph() as graph:
-        report = stockpile_report(graph, _date(as_of))
+        report = stockpile_report(graph, resolve_as_of(graph, _date(as_of))[0])
     lines = {
         ByChoice.reserve: report.reserves,
         ByChoice.product: report.by_product,
@@ -299,13 +328,13 @@ def allocate(
             supply=supply,
             basis="output" if basis is BasisChoice.output else "capacity",
             whole_units=whole_units,
-            at=_date(as_of),
+            at=resolve_as_of(graph, _date(as_of))[0],
         )
     if fmt is Format.json:
         emit([result.as_dict()], list(result.as_dict()), fmt)
         return
     rows = [a.as_dict() for a in result.areas]
-    if fmt is Format.csv:
+    if fmt in (Format.csv, Format.xlsx):
         emit(rows, [*AREA_COLUMNS, "as_of", "note"], fmt)
     else:
         emit(

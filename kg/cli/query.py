@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from kg.cli.common import friendly, open_graph
-from kg.cli.output import Format, console, emit, err
+from kg.cli.output import Format, FormatOpt, console, emit, emit_empty, err
 from queries import QueryError, catalogue, get
 
 
@@ -23,9 +23,7 @@ def query(
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="list the catalogue's queries")] = False,
     show: Annotated[bool, typer.Option("--show", help="print the query's Cypher")] = False,
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table, csv or json")
-    ] = Format.table,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Run a named, parameterised query from the Cypher catalogue."""
     try:
@@ -52,5 +50,8 @@ def query(
     except QueryError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
+    if not rows and fmt is Format.table:
+        emit_empty(f"{q.name}: no rows for these parameters")
+        return
     columns = list(rows[0]) if rows else []
     emit(rows, columns, fmt, f"{q.name} ({len(rows)} row(s))")

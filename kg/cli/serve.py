@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Annotated
 
 import typer
@@ -57,6 +58,9 @@ def serve(
             f"note: reads are open to anyone who can reach {bind}; set "
             "SUPPLYMAP_API_READ_OPEN=false to require an API key for them too"
         )
+    if s.database:
+        os.environ["SUPPLYMAP_DATABASE"] = s.database  # worker processes read the environment
+    err.print(f"serving database {s.graph_database!r}", highlight=False)
     if s.uses_local_engine:
         err.print(f"using the local engine (data in {s.home}); starting it if needed...")
     # One worker: this process's app. Several: each worker process builds its own app (and

@@ -17,13 +17,19 @@ from kg.maps.data import MapData, MapEdge, MapNode, NodeKind, Results
 from kg.maps.layout import product_levels
 
 DEFAULT_MAX_NODES = 5000
+# Above this many enterprises a chain or disruption map folds the makers of each product into
+# one node (their count and capacity) that a click unfolds; risky makers stay on their own.
+MAKER_FOLD_FROM = 300
 
 
 def aggregate(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> MapData:
     if max_nodes < 1:
         raise ValueError(f"the node limit must be at least 1, got {max_nodes}")
     if len(data.nodes) <= max_nodes:
-        return data
+        return fold_makers(data)
+    data = _drop_hidden(data)  # what the page would unfold: no room for it on a large map
+    if len(data.nodes) <= max_nodes:
+        return fold_makers(data)
     keep = _must_show(data)
     before = len(data.nodes)
     if data.kind == "enterprise":
@@ -44,6 +50,97 @@ def aggregate(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> MapData:
             "Still above the limit after grouping: the nodes left are ones this map must show."
         )
     return data
+
+
+def fold_makers(data: MapData, fold_from: int = MAKER_FOLD_FROM) -> MapData:
+    """Past ``fold_from`` enterprises, the makers of each product (two or more) fold into one
+    node with their count and capacity, linked once to the product; the page unfolds it on a
+    click (the makers are in the page, hidden). A maker that is a single point of failure,
+    carries a warning or is hit by a scenario stays on its own, as do makers from other
+    chains. Each maker folds under the first product (by id) it makes on the map."""
+    if data.kind == "enterprise":
+        return data
+    makers = {n.key: n for n in data.nodes if n.kind == "enterprise" and n.other_chain is None}
+    if len(makers) <= fold_from:
+        return data
+    risky = {
+        k
+        for k, n in makers.items()
+        if n.outlined or n.results.warning_level or n.status != "normal" or n.hidden
+    }
+    products = {n.key: n for n in data.nodes if n.kind == "product"}
+    under: dict[str, tuple[str, float | None]] = {}  # maker -> (product, its capacity)
+    for e in sorted(data.edges, key=lambda e: (e.target, e.source)):
+        mine = e.kind == "produces" and e.source in makers and e.target in products
+        if mine and e.source not in risky and e.source not in under:
+            under[e.source] = (e.target, e.capacity)
+    by_product: dict[str, list[str]] = {}
+    for maker, (made, _) in under.items():
+        by_product.setdefault(made, []).append(maker)
+    groups: list[MapNode] = []
+    edges: list[MapEdge] = []
+    folded = 0
+    for product_key, keys in sorted(by_product.items()):
+        if len(keys) < 2:
+            continue
+        product = products[product_key]
+        members = [makers[k] for k in sorted(keys)]
+        capacities = [under[k][1] for k in keys if under[k][1] is not None]
+        group = MapNode(
+            f"group:makers/{product.id}",
+            "group",
+            f"makers/{product.id}",
+            f"{len(members)} makers of {product.name}",
+            category=product.category,
+            capacity=sum(c for c in capacities if c is not None) if capacities else None,
+            unit=product.unit,
+            group_of="enterprise",
+            members=[m.name for m in members],
+            member_count=len(members),
+            results=_group_results(members),
+            unfolds=[m.key for m in members],
+        )
+        for m in members:
+            m.hidden = True
+        groups.append(group)
+        edges.append(MapEdge(group.key, product_key, "group", count=len(members)))
+        folded += len(members)
+    if not groups:
+        return data
+    # Trade links with a folded end are bundled between what is shown, one link per pair.
+    where = {m: g.key for g in groups for m in g.unfolds}
+    bundles: dict[tuple[str, str], int] = {}
+    for e in data.edges:
+        if e.kind != "supplies" or (e.source not in where and e.target not in where):
+            continue
+        ends = (where.get(e.source, e.source), where.get(e.target, e.target))
+        if ends[0] != ends[1]:
+            bundles[ends] = bundles.get(ends, 0) + 1
+    edges += [MapEdge(a, b, "group", count=c) for (a, b), c in sorted(bundles.items())]
+    note = (
+        f"{folded:,} makers are folded per product into {len(groups):,} nodes (count and "
+        "capacity in each; click one to unfold it, search finds a maker inside); makers that "
+        "are single points of failure or carry a warning stay on their own."
+    )
+    return replace(
+        data,
+        nodes=[*data.nodes, *groups],
+        edges=[*data.edges, *edges],
+        notes=[*data.notes, note],
+    )
+
+
+def _drop_hidden(data: MapData) -> MapData:
+    """The map without the nodes it embeds hidden (to unfold or explore on the page)."""
+    hidden = {n.key for n in data.nodes if n.hidden}
+    if not hidden:
+        return data
+    nodes = [n for n in data.nodes if n.key not in hidden]
+    for n in nodes:
+        n.unfolds = [k for k in n.unfolds if k not in hidden]
+        n.expands = n.expands and bool(n.unfolds)
+    edges = [e for e in data.edges if e.source not in hidden and e.target not in hidden]
+    return replace(data, nodes=nodes, edges=edges)
 
 
 def _must_show(data: MapData) -> set[str]:

@@ -32,10 +32,10 @@ from kg.model import (
     SPOF_FOR_ENTERPRISE,
     SUPPLIES,
 )
-from kg.tiers import MAX_TIERS, Direction, NotFoundError, tiers
+from kg.tiers import MAX_TIERS, Direction, NotFoundError, lookup
 
 NodeKind = Literal["product", "enterprise", "region", "group"]
-EdgeKind = Literal["input", "produces", "supplies", "located", "group"]
+EdgeKind = Literal["input", "produces", "supplies", "located", "group", "via"]
 Status = Literal["normal", "removed", "lost", "reduced", "affected"]
 MapKind = Literal["chain", "enterprise", "disruption"]
 
@@ -143,6 +143,17 @@ class MapNode:
     member_count: int = 0
     status: Status = "normal"
     remaining: float | None = None  # share of output left (disruption: reduced products)
+    # Chain maps, inputs from other chains (kg/maps/crosschain.py): the other chain's name, on
+    # every node drawn for it; whether the page starts with it hidden (folded into its chain's
+    # group); a group's members it unfolds into (node keys).
+    other_chain: str | None = None
+    hidden: bool = False
+    unfolds: list[str] = field(default_factory=list)
+    expands: bool = False  # unfolding shows its neighbours and keeps it (enterprise maps)
+    # Named in the tooltip: the hidden single points of failure of a (key) product, as
+    # "name (kind)", and the name of its limiting input.
+    spofs: list[str] = field(default_factory=list)
+    limiting_name: str | None = None
 
     @property
     def outlined(self) -> bool:
@@ -172,6 +183,10 @@ class MapEdge:
     unit: str | None = None
     single_source: bool = False  # SUPPLIES: a declared single source
     count: int = 1  # edges folded into this one by aggregation
+    # A "via" link (an input from another chain to the product it reaches through folded
+    # products): drawn only while this group node is folded; ``through`` names what it skips.
+    while_folded: str | None = None
+    through: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,6 +243,7 @@ class MapData:
     direction: Direction = "upstream"  # an enterprise map: suppliers (up) or customers (down)
     aggregated: bool = False
     bottlenecks: list[Bottleneck] = field(default_factory=list)  # chain maps, worst first
+    summary: str | None = None  # the notes banner's folded line (default: the first note)
 
     def node_map(self) -> dict[str, MapNode]:
         return {n.key: n for n in self.nodes}
@@ -372,6 +388,53 @@ Q_SPOF_REGIONS: LiteralString = render(
     "RETURN collect([x.code, x.name, pid, s.path]) AS rows",
     **_IDS,
 )
+Q_SPOF_PRODUCTS: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (x:{product})-[s:{spof_for}]->(:{product} {{id: pid}}) "
+    "RETURN collect([x.id, x.name, pid, s.path]) AS rows",
+    **_IDS,
+)
+# The chains a set of products belong to (a product may sit in several).
+Q_PRODUCT_CHAINS: LiteralString = render(
+    "UNWIND $ids AS pid MATCH (:{product} {{id: pid}})-[:{in_chain}]->(c:{chain}) "
+    "RETURN collect([pid, c.id, c.name]) AS rows",
+    **_IDS,
+)
+
+
+@dataclass(frozen=True)
+class Spof:
+    """A hidden single point of failure of a product, as the analyses wrote it (SPOF_FOR)."""
+
+    kind: Literal["enterprise", "region", "product"]
+    id: str
+    name: str
+    product: str  # the product it stops (id)
+    path: tuple[str, ...]  # ids from it to the product
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+def spofs_of(graph: Graph, product_ids: Iterable[str]) -> list[Spof]:
+    """Every single point of failure written for these products: enterprises, then regions,
+    then products, each by name."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return []
+    found: list[Spof] = []
+    reads: tuple[tuple[Literal["enterprise", "region", "product"], LiteralString], ...] = (
+        ("enterprise", Q_SPOF_ENTERPRISES),
+        ("region", Q_SPOF_REGIONS),
+        ("product", Q_SPOF_PRODUCTS),
+    )
+    for kind, query in reads:
+        for xid, name, pid, path in rows(graph, query, {"ids": ids}):
+            steps = tuple(str(step) for step in path or ())
+            found.append(Spof(kind, str(xid), _text(name) or str(xid), str(pid), steps))
+    order = {"enterprise": 0, "region": 1, "product": 2}
+    found.sort(key=lambda s: (order[s.kind], len(s.path), s.name, s.product))
+    return found
 
 
 def rows(graph: Graph, cypher: LiteralString, params: Mapping[str, Any]) -> list[Any]:
@@ -527,8 +590,11 @@ def _scope(
     return nodes, edges
 
 
-def chain_data(graph: Graph, chain_id: str, trade_up_to: int | None = None) -> MapData:
-    """The categorised chain map: the chain's products, their BOM, producers and trade.
+def chain_data(
+    graph: Graph, chain_id: str, trade_up_to: int | None = None, *, other_chains: bool = True
+) -> MapData:
+    """The categorised chain map: the chain's products, their BOM, producers and trade, and
+    (``other_chains``) the inputs from other chains they depend on (kg/maps/crosschain.py).
 
     ``trade_up_to``: skip reading trade links when the products and their makers alone are
     more nodes than this (pass the map's node limit: the makers will be folded away).
@@ -551,11 +617,41 @@ def chain_data(graph: Graph, chain_id: str, trade_up_to: int | None = None) -> M
     if _text(chain.get("description")):
         subtitle += f": {chain['description']}"
     data = MapData("chain", title, subtitle, nodes, edges)
-    data.product_names = {p.id: p.name for p in products}
-    data.bottlenecks = upstream_of(graph, capacity_bottlenecks(products), set(data.product_names))
+    spofs = spofs_of(graph, [p.id for p in products])
+    others: list[MapNode] = []
+    if other_chains:
+        # imported here: crosschain builds on this module
+        from kg.maps.crosschain import add_other_chains, other_chain_inputs
+
+        others = other_chain_inputs(graph, products)
+    everything = [*products, *others]
+    data.product_names = {p.id: p.name for p in everything}
+    name_spofs(everything, spofs, data.product_names)
+    bottlenecks = capacity_bottlenecks(everything)
+    data.bottlenecks = upstream_of(graph, bottlenecks, set(data.product_names))
+    if others:
+        kept = {key.split(":", 1)[1] for b in bottlenecks for key in b.inputs}
+        add_other_chains(graph, data, products, others, spofs, kept)
     if not products:
         data.notes.append("This chain has no products on record yet.")
     return data
+
+
+def name_spofs(
+    products: Iterable[MapNode], spofs: Sequence[Spof], names: Mapping[str, str]
+) -> None:
+    """Give each product the names of its single points of failure and of its limiting input
+    (for its tooltip)."""
+    by_product: dict[str, list[str]] = {}
+    for s in spofs:
+        by_product.setdefault(s.product, []).append(s.label)
+    for p in products:
+        p.spofs = by_product.get(p.id, [])
+        limiting = p.results.limiting_input
+        if limiting:
+            p.limiting_name = " or ".join(
+                names.get(part.strip(), part.strip()) for part in limiting.split("|")
+            )
 
 
 # ---- capacity bottlenecks ------------------------------------------------------------------
@@ -684,14 +780,27 @@ def region_nodes(graph: Graph, codes: Iterable[str]) -> list[MapNode]:
 
 
 def enterprise_data(
-    graph: Graph, enterprise_id: str, n_tiers: int, direction: Direction = "upstream"
+    graph: Graph,
+    enterprise_id: str,
+    n_tiers: int,
+    direction: Direction = "upstream",
+    *,
+    explore: bool = True,
 ) -> MapData:
     """An enterprise and its suppliers (or customers) ``n_tiers`` tiers away, with the trade
-    links among them."""
+    links among them.
+
+    With ``explore`` the next tier is read too and embedded hidden: clicking a node of the
+    last tier on the page shows its own suppliers (or customers) from that data.
+    """
     if not 1 <= n_tiers <= MAX_TIERS:
         raise ValueError(f"tiers must be between 1 and {MAX_TIERS}, got {n_tiers}")
-    hits = tiers(graph, enterprise_id, direction, n_tiers, "enterprise")
-    tier_of = {enterprise_id: 0} | {h.id: h.tier for h in hits}
+    # Suppliers (customers) that follow the material, as `supplymap suppliers` lists them.
+    read = n_tiers + 1 if explore and n_tiers < MAX_TIERS else n_tiers
+    answer = lookup(graph, enterprise_id, direction, read, "enterprise")
+    found = answer.hits
+    hits = [h for h in found if h.tier <= n_tiers]
+    tier_of = {enterprise_id: 0} | {h.id: h.tier for h in found}
     ids = sorted(tier_of)
     enterprises = {
         str(r["id"]): enterprise_node(r) for r in rows(graph, Q_ENTERPRISES, {"ids": ids})
@@ -735,6 +844,8 @@ def enterprise_data(
             e.supplies_product = names.get(linked[0], linked[0])
             e.supplies = ", ".join(names.get(pid, pid) for pid in linked)
             e.category = first.category if first else e.category
+    if read > n_tiers:
+        _embed_next_tier(enterprises, edges, n_tiers, direction)
     root = enterprises[enterprise_id]
     nodes = sorted(enterprises.values(), key=lambda e: (e.tier or 0, e.id))
     who = "supplier" if direction == "upstream" else "customer"
@@ -745,7 +856,27 @@ def enterprise_data(
     data.direction = direction
     if not hits:
         data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
+    data.notes.extend(answer.notes)
     return data
+
+
+def _embed_next_tier(
+    enterprises: Mapping[str, MapNode], edges: Sequence[MapEdge], last: int, direction: Direction
+) -> None:
+    """Hide the tier after the last one asked for; each node of the last tier unfolds (and
+    stays) into its own suppliers (or customers) there."""
+    for e in enterprises.values():
+        if (e.tier or 0) > last:
+            e.hidden = True
+    for edge in edges:
+        s = enterprises.get(edge.source.split(":", 1)[1])
+        t = enterprises.get(edge.target.split(":", 1)[1])
+        if s is None or t is None:
+            continue
+        near, far = (t, s) if direction == "upstream" else (s, t)
+        if near.tier == last and far.tier == last + 1 and far.key not in near.unfolds:
+            near.unfolds.append(far.key)
+            near.expands = True
 
 
 def has_results(nodes: Iterable[MapNode]) -> bool:

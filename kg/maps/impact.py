@@ -323,6 +323,11 @@ def disruption_data(graph: Graph, impact: Impact) -> MapData:
     if reduced_names:
         data.notes.append("Reduced: " + ", ".join(reduced_names) + ".")
     data.notes += [f"{k}: {v}" for k, v in impact.extra.items()]
+    removed = len(impact.removed_enterprises) + len(impact.removed_regions)
+    removed += len(impact.removed_products)
+    parts = [f"{removed} removed", f"{len(lost_names)} lost", f"{len(reduced_names)} reduced"]
+    parts += [f"{k.lower()} {v}" for k, v in impact.extra.items() if len(v) <= 12]
+    data.summary = "Scenario: " + " · ".join(parts)
     data.product_names = names
     return data
 

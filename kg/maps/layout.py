@@ -14,7 +14,7 @@ a second.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,12 +32,16 @@ COLUMN_GAP = 330.0  # horizontal distance between neighbouring columns
 # Chain and disruption maps: a column of products keeps room on its right for their names (the
 # page draws them at the whole-map view), while a column of makers, whose names wait until one
 # zooms in, sits close to the products it makes, its sub-columns close together.
-PRODUCT_GAP = 620.0
+PRODUCT_GAP = 720.0
 MAKER_GAP = 130.0
 MAKER_SUB_COLUMN = 120.0
 ASPECT = 1.6  # wanted width / height of the whole map
 MIN_ROWS = 10  # never wrap a column shorter than this
 SWEEPS = 4  # down+up barycentre sweep pairs
+BAND_ROWS = 12  # rows of a column of inputs from other chains before it wraps
+BAND_GAP = 100.0  # world units between the chain's columns and that band (as the page pads)
+NO_USE = np.iinfo(np.int64).max  # a product that goes into nothing on the map
+MAX_TITLE_CATEGORIES = 3  # a column title names up to this many categories
 
 
 @dataclass(frozen=True)
@@ -305,15 +309,23 @@ def product_levels(data: MapData) -> dict[str, int]:
     if len(src):
         has_inputs = np.zeros(len(keys), dtype=bool)
         has_inputs[dst] = True
-        first_use = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
+        first_use = np.full(len(keys), NO_USE, dtype=np.int64)
         np.minimum.at(first_use, src, levels[dst])
         for i, node in enumerate(nodes):
             if (
                 not has_inputs[i]
                 and (node.category or "").strip().lower() != "raw material"
-                and first_use[i] != np.iinfo(np.int64).max
+                and first_use[i] != NO_USE
             ):
                 levels[i] = max(levels[i], first_use[i] - 1)
+        # Final products that go into nothing on the map stand together on the right.
+        finals = [
+            i
+            for i, node in enumerate(nodes)
+            if (node.category or "").strip().lower() == "final" and first_use[i] == NO_USE
+        ]
+        if finals:
+            levels[finals] = int(levels.max())
     return {k: int(levels[i]) for k, i in index.items()}
 
 
@@ -321,6 +333,22 @@ def product_levels(data: MapData) -> dict[str, int]:
 class MapLayout:
     positions: dict[str, tuple[float, float]]
     columns: tuple[tuple[Column, str], ...]  # each column with its title
+    # the band of inputs from other chains below the chain's own nodes: left, right, top, bottom
+    band: tuple[float, float, float, float] | None = None
+
+
+def category_title(categories: Sequence[str | None]) -> str:
+    """Every category in a column, in the order of PRODUCT_CATEGORIES: "final products",
+    "material, component", or "5 categories" when there are more than a title can hold."""
+    order = {c: i for i, c in enumerate(PRODUCT_CATEGORIES)}
+    present = sorted(
+        {c or "uncategorised" for c in categories}, key=lambda c: (order.get(c, 99), c)
+    )
+    if present == ["final"]:
+        return "final products"
+    if len(present) > MAX_TITLE_CATEGORIES:
+        return f"{len(present)} categories"
+    return ", ".join(present)
 
 
 def _column_titles(data: MapData, cols: dict[str, int], level: dict[str, int]) -> dict[int, str]:
@@ -334,76 +362,193 @@ def _column_titles(data: MapData, cols: dict[str, int], level: dict[str, int]) -
             tier = nodes[0].tier or 0
             who = "suppliers" if data.direction == "upstream" else "customers"
             titles[c] = "the enterprise" if tier == 0 else f"tier {tier} {who}"
+            if all(n.hidden for n in nodes):
+                titles[c] += " · click one in the tier before"
         elif kinds == {"region"}:
             titles[c] = "regions"
         elif "product" in kinds:
-            categories = [
-                n.category or "uncategorised" for n in nodes if _stands_for(n) == "product"
-            ]
-            top = max(set(categories), key=lambda cat: (categories.count(cat), cat))
-            lv = next(level[n.key] for n in nodes if n.key in level)
-            share = categories.count(top) / len(categories)
-            titles[c] = f"level {lv} · " + (top if share >= 0.5 else "mixed")
+            titles[c] = category_title([n.category for n in nodes if _stands_for(n) == "product"])
         else:
             titles[c] = "makers"
     return titles
 
 
-def map_layout(data: MapData, row: float = ROW) -> MapLayout:
-    """Columns by BOM level (chain, disruption) or by tier (enterprise), then positions."""
-    keys = [n.key for n in data.nodes]
-    index = {k: i for i, k in enumerate(keys)}
-    level = product_levels(data) if data.kind != "enterprise" else {}
-    cols: dict[str, int] = {}
+def _columns_of(data: MapData, level: dict[str, int]) -> dict[str, int]:
+    """Each node's column number: tiers on an enterprise map; on the others products in odd
+    columns by BOM level, their makers in the even column just left of them, regions first."""
     if data.kind == "enterprise":
         # Material flows left to right: suppliers to the left of the enterprise, customers to
         # its right.
         top = max((n.tier or 0 for n in data.nodes), default=0)
         if data.direction == "upstream":
-            cols = {n.key: top - (n.tier or 0) for n in data.nodes}
+            return {n.key: top - (n.tier or 0) for n in data.nodes}
+        return {n.key: n.tier or 0 for n in data.nodes}
+    made: dict[str, int] = {}
+    for e in data.edges:
+        if e.kind in ("produces", "group") and e.target in level and e.source not in level:
+            made[e.source] = min(made.get(e.source, 10**9), level[e.target])
+    sold = {
+        e.source: level[node_key("product", e.product)]
+        for e in data.edges
+        if e.kind == "supplies" and e.product and node_key("product", e.product) in level
+    }
+    cols: dict[str, int] = {}
+    for n in data.nodes:
+        if n.key in level:
+            cols[n.key] = 2 * level[n.key] + 1
+        elif _stands_for(n) == "region":
+            cols[n.key] = -1
         else:
-            cols = {n.key: n.tier or 0 for n in data.nodes}
-    else:
-        made: dict[str, int] = {}
-        for e in data.edges:
-            if e.kind in ("produces", "group") and e.target in level and e.source not in level:
-                made[e.source] = min(made.get(e.source, 10**9), level[e.target])
-        sold = {
-            e.source: level[node_key("product", e.product)]
-            for e in data.edges
-            if e.kind == "supplies" and e.product and node_key("product", e.product) in level
-        }
-        for n in data.nodes:
-            kind = _stands_for(n)
-            if n.key in level:
-                cols[n.key] = 2 * level[n.key] + 1
-            elif kind == "region":
-                cols[n.key] = -1
-            else:
-                cols[n.key] = 2 * made.get(n.key, sold.get(n.key, 0))
+            cols[n.key] = 2 * made.get(n.key, sold.get(n.key, 0))
+    return cols
+
+
+def _ranks(nodes: Sequence[MapNode]) -> FloatArray:
+    """Initial order inside a column: shown before folded, then by category and name."""
     order = {c: i for i, c in enumerate(PRODUCT_CATEGORIES)}
     ranked = sorted(
-        range(len(keys)),
-        key=lambda i: (order.get(data.nodes[i].category or "", 99), data.nodes[i].name, keys[i]),
+        range(len(nodes)),
+        key=lambda i: (
+            nodes[i].hidden,
+            order.get(nodes[i].category or "", 99),
+            nodes[i].name,
+            nodes[i].key,
+        ),
     )
-    rank = np.empty(len(keys), dtype=np.float64)
-    rank[ranked] = np.arange(len(keys))
-    pairs = [(index[e.source], index[e.target]) for e in data.edges]
-    spacing: dict[int, tuple[float, float]] = {}
-    if data.kind != "enterprise":
-        # odd columns hold products (and their groups), even ones their makers
-        for c in set(cols.values()):
-            if c >= 0:
-                spacing[c] = (SUB_COLUMN, PRODUCT_GAP) if c % 2 else (MAKER_SUB_COLUMN, MAKER_GAP)
+    rank = np.empty(len(nodes), dtype=np.float64)
+    rank[ranked] = np.arange(len(nodes))
+    return rank
+
+
+def _spacing(data: MapData, columns: Collection[int]) -> dict[int, tuple[float, float]]:
+    if data.kind == "enterprise":
+        return {}
+    # odd columns hold products (and their groups), even ones their makers
+    return {
+        c: (SUB_COLUMN, PRODUCT_GAP) if c % 2 else (MAKER_SUB_COLUMN, MAKER_GAP)
+        for c in columns
+        if c >= 0
+    }
+
+
+def map_layout(data: MapData, row: float = ROW) -> MapLayout:
+    """Columns by BOM level (chain, disruption) or by tier (enterprise), then positions.
+
+    Inputs from other chains (nodes with ``other_chain``) sit in a band below the chain's own
+    nodes, in the columns of their BOM levels; in that band nodes the page starts with shown
+    come first in each column, folded ones after them.
+    """
+    # makers folded into a group (kg/maps/aggregate.py fold_makers) wait beside it
+    folded = {
+        k: n.key
+        for n in data.nodes
+        if n.kind == "group" and n.other_chain is None
+        for k in n.unfolds
+    }
+    main = [n for n in data.nodes if n.other_chain is None and n.key not in folded]
+    band = [n for n in data.nodes if n.other_chain is not None]
+    level = product_levels(data) if data.kind != "enterprise" else {}
+    if band and level:
+        # The chain keeps its own levels (inputs from other chains do not push its columns
+        # right); the band's levels keep their distances to the chain products they feed.
+        own = product_levels(MapData(data.kind, "", "", main, data.edges))
+        in_band = {n.key for n in band}
+        fed = {e.target for e in data.edges if e.source in in_band and e.target in own}
+        shift = min((level[k] - own[k] for k in fed), default=0)
+        # ... but none further left than the chain's first column: the band adds no width
+        level = {**{k: max(0, lv - shift) for k, lv in level.items() if k in in_band}, **own}
+    cols = _columns_of(data, level)
+    keys = [n.key for n in main]
+    index = {k: i for i, k in enumerate(keys)}
+    pairs = [
+        (index[e.source], index[e.target])
+        for e in data.edges
+        if e.source in index and e.target in index
+    ]
     lay = layered(
         [cols[k] for k in keys],
-        rank,
+        _ranks(main),
         [p[0] for p in pairs],
         [p[1] for p in pairs],
         row,
-        spacing,
+        _spacing(data, set(cols[k] for k in keys)),
     )
-    titles = _column_titles(data, cols, level)
+    main_data = MapData(data.kind, data.title, data.subtitle, main, data.edges)
+    main_data.direction = data.direction
+    titles = _column_titles(main_data, cols, level)
     raw_of = {int(lay.column_of[index[k]]): cols[k] for k in keys}
     positions = {k: (float(lay.x[i]), float(lay.y[i])) for k, i in index.items()}
-    return MapLayout(positions, tuple((c, titles[raw_of[c.index]]) for c in lay.columns))
+    columns = tuple((c, titles[raw_of[c.index]]) for c in lay.columns)
+    positions.update(_beside_groups(folded, positions, row))
+    box = None
+    if band:
+        left_of = {raw_of[c.index]: c.left for c in lay.columns}
+        bottom = max((c.bottom for c in lay.columns), default=0.0)
+        top = bottom + BAND_GAP + 2 * row  # clear of the makers' titles under the columns
+        positions.update(_band_positions(data, band, cols, left_of, top, row))
+        xs = [positions[n.key][0] for n in band]
+        ys = [positions[n.key][1] for n in band]
+        box = (min(xs), max(xs), min(ys), max(ys))
+    return MapLayout(positions, columns, box)
+
+
+FOLD_STEP = 24.0  # world units between the unfolded members of a group
+FOLD_COLUMNS = 8  # members per row to the left of their group
+
+
+def _beside_groups(
+    folded: Mapping[str, str], positions: Mapping[str, tuple[float, float]], row: float
+) -> dict[str, tuple[float, float]]:
+    """Folded members in a small grid to the left of their group, where they appear when it
+    unfolds (the group hides then), rows below the group's own."""
+    count: dict[str, int] = {}
+    out = {}
+    for member, group in sorted(folded.items()):
+        if group not in positions:
+            continue
+        k = count.get(group, 0)
+        count[group] = k + 1
+        gx, gy = positions[group]
+        out[member] = (gx - (k % FOLD_COLUMNS) * FOLD_STEP, gy + (k // FOLD_COLUMNS) * FOLD_STEP)
+    return out
+
+
+def _band_positions(
+    data: MapData,
+    band: Sequence[MapNode],
+    cols: Mapping[str, int],
+    left_of: Mapping[int, float],
+    top: float,
+    row: float,
+) -> dict[str, tuple[float, float]]:
+    """Positions of the inputs from other chains, top-aligned from ``top``: each column under
+    the chain's column of the same number (or where it would be), shown nodes first, wrapped
+    into sub-columns of BAND_ROWS."""
+    known = sorted(left_of)
+
+    def column_left(c: int) -> float:
+        if c in left_of:
+            return left_of[c]
+        if not known:
+            return 0.0
+        step = (PRODUCT_GAP + MAKER_GAP) / 2
+        if c < known[0]:
+            return left_of[known[0]] - (known[0] - c) * step
+        if c > known[-1]:
+            return left_of[known[-1]] + (c - known[-1]) * step
+        below = max(k for k in known if k < c)
+        above = min(k for k in known if k > c)
+        t = (c - below) / (above - below)
+        return left_of[below] + t * (left_of[above] - left_of[below])
+
+    rank = _ranks(band)
+    members: dict[int, list[int]] = {}
+    for i in sorted(range(len(band)), key=lambda i: rank[i]):
+        members.setdefault(cols[band[i].key], []).append(i)
+    out = {}
+    for c, idx in members.items():
+        width = SUB_COLUMN if c % 2 else MAKER_SUB_COLUMN
+        for k, i in enumerate(idx):
+            x = column_left(c) + (k // BAND_ROWS) * width
+            out[band[i].key] = (x, top + (k % BAND_ROWS) * row)
+    return out

@@ -58,6 +58,7 @@ from kg.maps.text import (
     limited_line,
     node_title,
     percent,
+    qualified_name,
     short_name,
     upstream_sentence,
 )
@@ -147,20 +148,27 @@ def label(node: MapNode, name: str | None = None, limit: int = LABEL_MAX) -> str
 
 def labels(nodes: Sequence[MapNode]) -> list[str]:
     """Each node's label as the page gets it (the page cuts it to the room it has on screen);
-    products whose short names coincide keep their full names."""
+    products whose short names coincide keep their full names, and a short name that another
+    product's short name ends with ("Passenger car", "Battery-electric passenger car"), so
+    that it reads as the general kind of the other, keeps its first qualifier ("Passenger car,
+    petrol")."""
     shorts = [short_name(n.name) if n.kind == "product" else n.name for n in nodes]
     full_names: dict[str, set[str]] = {}
     for n, short in zip(nodes, shorts, strict=True):
         if n.kind == "product":
             full_names.setdefault(short, set()).add(n.name)
-    return [
-        label(
-            n,
-            n.name if n.kind == "product" and len(full_names[short]) > 1 else short,
-            PAGE_LABEL_MAX,
-        )
-        for n, short in zip(nodes, shorts, strict=True)
-    ]
+    lowered = {short.lower() for short in full_names}
+    out = []
+    for n, short in zip(nodes, shorts, strict=True):
+        name = short
+        if n.kind == "product" and len(full_names[short]) > 1:
+            name = n.name
+        elif n.kind == "product" and short != n.name:
+            low = short.lower()
+            if any(other.endswith(" " + low) for other in lowered):
+                name = qualified_name(n.name)
+        out.append(label(n, name, PAGE_LABEL_MAX))
+    return out
 
 
 def room_right(
@@ -201,6 +209,7 @@ class Drawing:
     label_styles: list[dict[str, str]]  # font and colour, by the nodes' "ls"
     label_order: list[int]  # node indexes, in the order labels are placed
     bottlenecks: list[dict[str, Any]]  # by node index: inputs, and what each limits
+    link_when: list[int]  # by link index: the group node it is drawn with while folded, or -1
 
 
 def row_spacing(data: MapData) -> float:
@@ -256,9 +265,7 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     # A bottleneck's name, and the names of the products a scenario hits, may run over the
     # makers beside them, up to the next column of products.
     wide = emphasised | {
-        n.key
-        for n in data.nodes
-        if data.kind == "disruption" and n.kind == "product" and n.status != "normal"
+        n.key for n in data.nodes if data.kind == "disruption" and n.status != "normal"
     }
     if wide:
         products = [n.key for n in data.nodes if n.kind == "product" or n.group_of == "product"]
@@ -270,6 +277,8 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
     if any(left):
         before = room_left(layout, keys)
         rooms = [before[i] if left[i] else rooms[i] for i in range(len(keys))]
+    # Inputs from other chains sit in a sparse band of their own: their names run freely.
+    rooms = [None if n.other_chain is not None else rooms[i] for i, n in enumerate(data.nodes)]
     for i, n in enumerate(data.nodes):
         bottleneck = n.key in emphasised
         style_key = node_style_key(n, data, top_score, bottleneck)
@@ -295,6 +304,24 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
                 "em": n.key in wide,
             }
         )
+        if n.name != texts[i]:
+            nodes[-1]["full"] = label(n, n.name, 4 * PAGE_LABEL_MAX)
+        # what the page's filters read: category, warning level, region, other chain
+        facets = {
+            "cat": n.category,
+            "warn": n.results.warning_level,
+            "rg": n.region if n.kind != "product" else None,
+            "ch": n.other_chain,
+        }
+        nodes[-1].update({k: v for k, v in facets.items() if v})
+        if n.other_chain is not None:
+            nodes[-1]["oc"] = 1
+        if n.hidden:
+            nodes[-1]["hidden"] = True
+        if n.unfolds:
+            nodes[-1]["unfolds"] = [index[k] for k in n.unfolds if k in index]
+        if n.expands:
+            nodes[-1]["keep"] = 1
         ranks.append((*label_rank(n, data, style_key[4], bottleneck, n.key in held), i))
         tips.append(
             node_title(
@@ -323,7 +350,12 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             style_index[link_key] = len(link_styles)
             link_styles.append(link_style(link_key))
         edges.append(
-            {"from": index[e.source], "to": index[e.target], "style": style_index[link_key]}
+            {
+                "from": index[e.source],
+                "to": index[e.target],
+                "style": style_index[link_key],
+                "when": index.get(e.while_folded or "", -1),
+            }
         )
         link_tips.append(edge_title(e, names, data.product_names))
     # Renumber styles so that they draw in z order (emphasis on top), stable otherwise.
@@ -337,6 +369,8 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
         "to": [edge["to"] for edge in edges],
         "style": [edge["style"] for edge in edges],
     }
+    # a via link is drawn only while its group is folded (by link index; -1: always)
+    link_when = [edge.pop("when") for edge in edges]
 
     from pyvis.network import Network
 
@@ -368,6 +402,7 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             }
             for b in bottlenecks
         ],
+        link_when=link_when,
     )
 
 
@@ -453,6 +488,23 @@ def _callout_html(data: MapData, drawing: Drawing) -> str:
     return '<div class="callout" role="note">' + "".join(parts) + "</div>"
 
 
+def _notes_html(data: MapData) -> str:
+    """The notes as a one-line banner that folds open: its summary (or first note) on the line,
+    every note inside."""
+    if not data.notes:
+        return ""
+    head = data.summary or data.notes[0]
+    more = len(data.notes) - (0 if data.summary else 1)
+    hint = f"{more} more · details" if more > 0 else "details"
+    return (
+        '<details class="notes" role="note"><summary><span class="line">'
+        + esc(head)
+        + f'</span> <span class="more">{esc(hint)}</span></summary>'
+        + "".join(f"<p>{esc(note)}</p>" for note in data.notes)
+        + "</details>"
+    )
+
+
 def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = True) -> str:
     """The whole HTML page for a map whose nodes are already aggregated to a drawable size."""
     from kg import __version__
@@ -471,6 +523,7 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
         "links": drawing.links,
         "linkStyles": drawing.link_styles,
         "linkTips": drawing.link_tips,
+        "linkWhen": drawing.link_when if any(w >= 0 for w in drawing.link_when) else [],
         "arrows": len(edges) <= ARROWS_UP_TO,
         "search": drawing.search,
         "labelStyles": drawing.label_styles,
@@ -489,6 +542,15 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
             }
             for c, title in layout.columns
         ],
+        "band": None
+        if layout.band is None
+        else {
+            "left": round(layout.band[0], 1),
+            "right": round(layout.band[1], 1),
+            "top": round(layout.band[2], 1),
+            "bottom": round(layout.band[3], 1),
+            "title": "inputs from other chains · click a hexagon to unfold it",
+        },
         "meta": {"kind": data.kind, "nodes": len(nodes), "edges": len(edges)},
     }
     csp = "; ".join(
@@ -507,13 +569,7 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
             "form-action 'none'",
         ]
     )
-    notes = ""
-    if data.notes:
-        notes = (
-            '<div class="notes" role="note">'
-            + "".join(f"<p>{esc(note)}</p>" for note in data.notes)
-            + "</div>"
-        )
+    notes = _notes_html(data)
     counts = f"{len(nodes):,} nodes · {len(edges):,} links"
     return Template(_asset("map.html")).substitute(
         csp=esc(csp),

@@ -62,6 +62,7 @@ EDGE_COLOURS: dict[str, str] = {
     "supplies": "#3f6fa8",
     "located": "#7a7a7a",
     "group": "#6f7f8f",
+    "via": "#6f7f8f",
 }
 
 
@@ -212,7 +213,8 @@ def label_tier(node: MapNode, data: MapData) -> int:
     """0: drawn whenever it fits; 1: only from MAKER_LABELS_FROM_SCALE on (the makers beside
     the products of a chain or disruption map, unless the scenario hits them)."""
     if data.kind != "enterprise" and maker(node) and node.status == "normal":
-        return 1
+        # a maker drawn among the inputs from other chains is there for its risk: named
+        return 0 if node.other_chain else 1
     return 0
 
 
@@ -288,6 +290,9 @@ def link_style(key: LinkStyleKey) -> dict[str, Any]:
             style.update(dashes=[9, 6], opacity=0.9, z=2)
     elif kind == "group":
         style.update(width=round(min(1.0 + math.log2(max(count, 1)), 8.0), 1), opacity=0.6)
+    elif kind == "via":
+        # an input from another chain reaching a product through folded ones
+        style.update(width=1.6, opacity=0.85, dashes=[4, 5], z=1)
     if on_path:
         style.update(color=DISRUPTION_PATH, opacity=0.95, z=3)
         style["width"] = max(float(style["width"]), 2.5)
@@ -348,6 +353,10 @@ def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]
         )
         if kind in kinds
     ]
+    if any(n.other_chain and n.kind == "group" for n in data.nodes):
+        shapes.append(
+            LegendItem("shape", "inputs from another chain (click to unfold)", shape="hexagon")
+        )
     if shapes:
         sections.append(("Shape", shapes))
     risk: list[LegendItem] = []
@@ -398,6 +407,12 @@ def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]
     if "group" in edge_kinds:
         lines.append(
             LegendItem("line", "links between groups (width: count)", EDGE_COLOURS["group"])
+        )
+    if "via" in edge_kinds:
+        lines.append(
+            LegendItem(
+                "dashed", "reaches it through folded inputs (see tooltip)", EDGE_COLOURS["via"]
+            )
         )
     if "located" in edge_kinds:
         lines.append(LegendItem("line", "sits in region", EDGE_COLOURS["located"]))

@@ -61,6 +61,18 @@ def short_name(name: str) -> str:
     return short if len(short) >= 3 else name
 
 
+def qualified_name(name: str) -> str:
+    """A product's short name with its first qualifier: "Passenger car, petrol, 1.5-3.0 L"
+    reads "Passenger car, petrol" (up to the second qualifier)."""
+    short = short_name(name)
+    if short == name:
+        return name
+    rest = name[len(short) :]
+    sep = next(sep for sep in QUALIFIERS if rest.startswith(sep))
+    tail = short_name(rest[len(sep) :].lstrip("(")) if sep != " (" else rest.split(")")[0] + ")"
+    return short + (sep + tail if sep != " (" else tail)
+
+
 def joined(items: Sequence[str], last: str = "and") -> str:
     """'a', 'a and b', 'a, b and c'."""
     if len(items) <= 1:
@@ -72,7 +84,11 @@ def per_day(value: float | None, unit: str | None) -> str:
     return f"{number(value)} {unit}/day" if unit else f"{number(value)}/day"
 
 
-def result_lines(r: Results, kind: str) -> list[str]:
+def result_lines(
+    r: Results, kind: str, spofs: Sequence[str] = (), limiting_name: str | None = None
+) -> list[str]:
+    """The analyses' and monitoring's results; ``spofs`` names the single points of failure
+    of a product (enterprises first), ``limiting_name`` its limiting input."""
     lines: list[str] = []
     if kind == "product":
         if r.sourcing == "sole":
@@ -101,10 +117,16 @@ def result_lines(r: Results, kind: str) -> list[str]:
         if r.group_single_source:
             singles.append("group single source (all producers in one ownership group)")
         lines += singles
+        limiting = limiting_name or r.limiting_input
         if r.achievable_per_day is not None:
-            limit = f", limited by {r.limiting_input}" if r.limiting_input else ""
+            limit = f", limited by {limiting}" if limiting else ""
             lines.append(f"achievable output: {number(r.achievable_per_day)}/day{limit}")
-        if r.spof_count:
+        elif limiting:
+            lines.append(f"limiting input: {limiting}")
+        if spofs:
+            total = max(r.spof_count or 0, len(spofs))
+            lines.append(f"single points of failure ({total:,}): " + listing(list(spofs), total))
+        elif r.spof_count:
             lines.append(f"hidden single points of failure: {r.spof_count}")
     risk = []
     if r.is_spof:
@@ -192,15 +214,28 @@ def node_title(
             lines.append("makes: " + listing(made))
             if node.capacity is not None and len(node.makes) > 1:
                 lines.append(f"capacity in all: {number(node.capacity)}/day")
+        if node.expands and node.unfolds:
+            who = "customers" if downstream else "suppliers"
+            lines.append(f"click to show its {len(node.unfolds):,} {who} in the next tier")
         single = f" ({single_sources} declared single source)" if single_sources else ""
         lines.append(f"suppliers on this map: {suppliers}{single} · customers: {customers}")
-    lines += result_lines(node.results, node.kind)
+    if node.other_chain and node.kind != "group":
+        lines.append(f"from another chain: {node.other_chain}")
+    lines += result_lines(node.results, node.kind, node.spofs, node.limiting_name)
     if node.kind != "group" and not node.results.any:
         lines.append("analysis results: none yet")
     return "\n".join(clip(line) for line in lines)
 
 
 def _group_lines(node: MapNode) -> list[str]:
+    if node.other_chain:
+        lines = [f"inputs from the chain {node.other_chain} that this chain's products need"]
+        if node.unfolds:
+            lines.append(f"click to unfold its {len(node.unfolds):,} folded input(s)")
+        if node.spofs:
+            lines.append("single points of failure behind them: " + listing(node.spofs))
+        lines.append("inputs: " + listing(node.members, node.member_count))
+        return lines
     lines = [f"{node.member_count:,} grouped on this map (aggregated)"]
     if node.capacity is not None:
         lines.append(f"capacity in all: {number(node.capacity)}/day")
@@ -230,6 +265,8 @@ def edge_title(edge: MapEdge, names: dict[str, str], product_names: dict[str, st
         if edge.single_source:
             text += "\nDECLARED SINGLE SOURCE"
         return clip(text, 2 * MAX_LINE)
+    if edge.kind == "via":
+        return clip(f"{a} → {b}, through {joined(list(edge.through))} (folded: click the group)")
     if edge.kind == "located":
         return clip(f"{b} sits in {a}")
     return clip(f"{edge.count:,} link(s): {a} → {b}")

@@ -9,6 +9,8 @@ The functions the command line, the API and the demo call:
 - ``stockpile_report(graph, at=None)``: reserves against targets by reserve, product, region.
 - ``allocate(graph, product, supply=None, basis="output", whole_units=False, at=None)``.
 - ``load_rules(path=None)``: the shipped rules, or a user's rules file laid over them.
+- ``resolve_as_of(graph, at)``: the date to judge on: the one given, else the data's latest
+  snapshot (``latest_snapshot_date``), else today. The command line and the API use it.
 """
 
 from kg.monitor.allocation import Allocation, AllocationError, allocate, split_supply
@@ -21,7 +23,12 @@ from kg.monitor.early_warning import (
     evaluate_warnings,
 )
 from kg.monitor.rules import LEVELS, Level, Rules, RulesError, load_rules, rules_from_mapping
-from kg.monitor.snapshots import Snapshots, read_snapshots
+from kg.monitor.snapshots import (
+    Snapshots,
+    latest_snapshot_date,
+    read_snapshots,
+    resolve_as_of,
+)
 from kg.monitor.stockpiles import StockpileReport, stockpile_report
 from kg.monitor.writeback import WriteSummary, clear_warnings, write_warnings
 
@@ -43,8 +50,10 @@ __all__ = [
     "compute_warnings",
     "evaluate",
     "evaluate_warnings",
+    "latest_snapshot_date",
     "load_rules",
     "read_snapshots",
+    "resolve_as_of",
     "rules_from_mapping",
     "split_supply",
     "stockpile_report",

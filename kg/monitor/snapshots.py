@@ -107,6 +107,37 @@ _PRODUCT = cypher(
     "p.demand_per_day AS demand_per_day, collect(c.id) AS chains"
 )
 _REGIONS = cypher("MATCH (r:{Region}) RETURN r.code AS code, r.name AS name")
+# The newest dated figure of each kind: inventory, stockpiles, demand and capacity surveys.
+_LATEST: tuple[LiteralString, ...] = (
+    cypher("MATCH (:{Enterprise})-[x:{HOLDS}]->(:{Product}) RETURN max(x.as_of) AS latest"),
+    cypher("MATCH (:{Enterprise})-[x:{STOCKPILES}]->(:{Product}) RETURN max(x.as_of) AS latest"),
+    cypher("MATCH (:{Area})-[x:{DEMANDS}]->(:{Product}) RETURN max(x.as_of) AS latest"),
+    cypher("MATCH (:{Enterprise})-[x:{PRODUCES}]->(:{Product}) RETURN max(x.as_of) AS latest"),
+)
+
+AsOfBasis = Literal["given", "latest snapshot", "today"]
+
+
+def latest_snapshot_date(graph: Graph) -> dt.date | None:
+    """The date of the newest dated figure in the graph (inventory, stockpile, demand or
+    capacity), or None when nothing is dated."""
+    dates = [to_date(row["latest"]) for q in _LATEST for row in graph.query(q)]
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
+
+
+def resolve_as_of(graph: Graph, at: dt.date | None) -> tuple[dt.date, AsOfBasis]:
+    """The reference date to judge the data on, and why that one.
+
+    A date given wins; else the data's own latest snapshot (so that a data set collected
+    in 2022 is judged as of 2022, not as of today); else today when nothing is dated.
+    """
+    if at is not None:
+        return at, "given"
+    latest = latest_snapshot_date(graph)
+    if latest is not None:
+        return latest, "latest snapshot"
+    return dt.date.today(), "today"
 
 
 # ---- values ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@
   // vis-network gets positions and style groups only: the labels are the page's own.
   var nodes = new vis.DataSet(
     data.nodes.map(function (d) {
-      return { id: d.id, x: d.x, y: d.y, group: d.group };
+      return { id: d.id, x: d.x, y: d.y, group: d.group, hidden: !!d.hidden };
     })
   );
   timings.datasets = performance.now();
@@ -33,6 +33,12 @@
   // Node positions and radii (vis node ids are the indexes of data.nodes).
   var n = data.nodes.length;
   var X = new Float64Array(n), Y = new Float64Array(n), R = new Float64Array(n);
+  // Hidden: folded into a group of inputs from another chain until that group is unfolded.
+  var hid = new Uint8Array(n);
+  var folder = new Int32Array(n).fill(-1); // the group a node unfolds from
+  var unfolded = new Uint8Array(n);
+  // Filtered out by the filters (region, category, warning, chain).
+  var filt = new Uint8Array(n);
   var groups = data.options.groups || {};
   for (var i = 0; i < n; i++) {
     var node = data.nodes[i];
@@ -40,12 +46,23 @@
     Y[i] = node.y;
     var g = groups[node.group] || {};
     R[i] = g.size || 10;
+    hid[i] = node.hidden ? 1 : 0;
+    (node.unfolds || []).forEach(function (j) {
+      folder[j] = i;
+    });
   }
 
   // Links: parallel arrays, drawn grouped by style (styles are ordered: emphasis last).
   var L = data.links;
   var styles = data.linkStyles;
   var m = L.from.length;
+  var when = data.linkWhen || [];
+  function linkShown(k) {
+    // both ends shown, and (a link through folded inputs) only while its group is folded
+    var w = when[k];
+    var a = L.from[k], b = L.to[k];
+    return !hid[a] && !hid[b] && !filt[a] && !filt[b] && (w === undefined || w < 0 || !hid[w]);
+  }
   var byStyle = styles.map(function () {
     return [];
   });
@@ -67,6 +84,7 @@
     drawnEdges: 0,
     timings: timings,
     selected: null,
+    hovered: null,
     hoverLink: null,
   };
   window.supplymapMap = state;
@@ -100,24 +118,28 @@
     }
     var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     var right = 0, leftRoom = 0; // px the labels of the outer columns need beyond the bands
+    // (a long name on the left is cut rather than shrink the map, but not what a scenario hits)
+    var W = container.clientWidth, H = container.clientHeight;
     for (var j = 0; j < n; j++) {
+      if (hid[j] || filt[j]) continue;
       minX = Math.min(minX, X[j] - R[j]);
       maxX = Math.max(maxX, X[j] + R[j]);
       minY = Math.min(minY, Y[j] - R[j]);
       maxY = Math.max(maxY, Y[j] + R[j]);
       var d = data.nodes[j];
-      if (d.room !== null || d.lt !== 0 || !d.label) continue;
-      if (d.side < 0) leftRoom = Math.max(leftRoom, widthOf(j) + 14);
+      // (the band of other-chain inputs below: only its makers' names on the left count)
+      if (d.room !== null || d.lt !== 0 || !d.label || (d.oc && d.side > 0)) continue;
+      // what a scenario removes on the far left keeps room for its whole name
+      if (d.side < 0) leftRoom = Math.max(leftRoom, Math.min(widthOf(j) + 14, d.em ? 0.25 * W : 0.12 * W));
       else right = Math.max(right, widthOf(j) + 14);
     }
     minX -= BAND;
     maxX += BAND;
     minY -= BAND;
     maxY += BAND;
-    var W = container.clientWidth, H = container.clientHeight;
     right = Math.min(right, 0.3 * W);
-    leftRoom = Math.min(leftRoom, 0.12 * W); // a long name there is cut rather than shrink the map
     var top = columns.length ? 34 : 12, bottom = columns.length ? 30 : 12;
+    if (data.band) bottom += 24; // the band's title under it
     var s = Math.min(
       (W - 24 - right - leftRoom) / Math.max(maxX - minX, 1),
       (H - top - bottom) / Math.max(maxY - minY, 1),
@@ -164,6 +186,7 @@
     ctx.beginPath();
     for (var j = 0; j < list.length; j++) {
       var k = list[j], a = L.from[k], b = L.to[k];
+      if (!linkShown(k)) continue;
       ctx.moveTo(X[a], Y[a]);
       if (style.curve) {
         var cp = control(k);
@@ -180,12 +203,34 @@
     ctx.stroke();
     if (data.arrows) {
       ctx.beginPath();
-      for (j = 0; j < list.length; j++) arrowHead(ctx, list[j], 6 + 2 * style.width * widthFactor);
+      for (j = 0; j < list.length; j++) {
+        if (linkShown(list[j])) arrowHead(ctx, list[j], 6 + 2 * style.width * widthFactor);
+      }
       ctx.setLineDash([]);
       ctx.fillStyle = colour || style.color;
       ctx.fill();
     }
   }
+
+  // The band of inputs from other chains: around those shown (it grows as groups unfold).
+  var inBand = [];
+  for (i = 0; i < n; i++) if (data.nodes[i].oc) inBand.push(i);
+  function bandBox() {
+    var band = data.band;
+    band.left = Infinity;
+    band.right = band.top = band.bottom = -Infinity;
+    band.top = Infinity;
+    inBand.forEach(function (j) {
+      if (hid[j] || filt[j]) return;
+      band.left = Math.min(band.left, X[j] - R[j]);
+      band.right = Math.max(band.right, X[j] + R[j]);
+      band.top = Math.min(band.top, Y[j] - R[j]);
+      band.bottom = Math.max(band.bottom, Y[j] + R[j]);
+    });
+    band.none = band.left === Infinity; // every input from other chains is filtered out
+    if (band.none) band.left = band.right = band.top = band.bottom = 0;
+  }
+  if (data.band) bandBox();
 
   // Column bands under everything (world coordinates), then the links.
   var pad = 70;
@@ -201,11 +246,23 @@
       ctx.fillStyle = c % 2 ? "rgba(40,60,80,0.035)" : "rgba(40,60,80,0.07)";
       ctx.fillRect(left, col.top - pad, width, col.bottom - col.top + 2 * pad);
     }
+    var band = data.band;
+    if (band) bandBox();
+    if (band && !band.none) {
+      ctx.fillStyle = "rgba(120,90,160,0.07)";
+      ctx.strokeStyle = "rgba(120,90,160,0.35)";
+      ctx.lineWidth = 1 / scale;
+      ctx.setLineDash([6 / scale, 4 / scale]);
+      var bx = band.left - pad, by = band.top - pad;
+      ctx.fillRect(bx, by, band.right - band.left + 2 * pad, band.bottom - band.top + 2 * pad);
+      ctx.strokeRect(bx, by, band.right - band.left + 2 * pad, band.bottom - band.top + 2 * pad);
+      ctx.setLineDash([]);
+    }
     ctx.lineCap = "round";
     var drawn = 0;
     for (var s = 0; s < styles.length; s++) {
       strokeLinks(ctx, byStyle[s], styles[s], scale, 1, null);
-      drawn += byStyle[s].length;
+      for (var q = 0; q < byStyle[s].length; q++) if (linkShown(byStyle[s][q])) drawn++;
     }
     // The selected node's links, then the link under the pointer, on top.
     if (state.selected !== null) {
@@ -278,6 +335,7 @@
     // The nodes on screen are obstacles (to all but a bottleneck's label, placed first).
     var obstacles = [];
     for (var i = 0; i < n; i++) {
+      if (hid[i] || filt[i]) continue;
       var sx = X[i] * scale + origin.x, sy = Y[i] * scale + origin.y, r = R[i] * scale;
       if (sx + r < 0 || sx - r > W || sy + r < 0 || sy - r > H) continue;
       obstacles.push([sx - r, sy - r, 2 * r, 2 * r]);
@@ -292,13 +350,21 @@
     ctx.lineWidth = 3.5;
     var drawn = [];
     var font = null;
-    var queue = state.selected !== null ? [state.selected].concat(order) : order;
+    var first = [];
+    if (state.hovered !== null && !hid[state.hovered] && !filt[state.hovered]) first.push(state.hovered);
+    if (state.selected !== null) first.push(state.selected);
+    var queue = first.length ? first.concat(order) : order;
     var done = new Uint8Array(n);
     for (var o = 0; o < queue.length; o++) {
       i = queue[o];
       var d = data.nodes[i];
-      if (done[i] || !d.label) continue;
+      if (done[i] || !d.label || hid[i] || filt[i]) continue;
       done[i] = 1;
+      if (i === state.hovered) {
+        // the node under the pointer: its full name, over everything
+        drawFull(ctx, i, X[i] * scale + origin.x, Y[i] * scale + origin.y, R[i] * scale);
+        continue;
+      }
       if (d.lt === 1 && !makers && i !== state.selected) continue;
       sx = X[i] * scale + origin.x;
       sy = Y[i] * scale + origin.y;
@@ -310,6 +376,8 @@
       var room = d.room === null
         ? (left ? edge - 6 : W - edge - 6)
         : d.room * scale - r - 4 - 14 * scale - 6;
+      // what a scenario hits (and a bottleneck) is named legibly even across a narrow column
+      if (d.em) room = Math.max(room, Math.min(widthOf(i) + 2, 190));
       if (room < 20) continue;
       var text = fitLabel(i, room);
       if (text === null) continue;
@@ -323,24 +391,73 @@
         for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
         placedObstacles = true;
       }
-      if (overlaps(box, false)) continue;
+      var ly = sy;
+      if (overlaps(box, false)) {
+        // what a scenario hits (or a bottleneck) moves just above or below its node instead
+        if (!d.em) continue;
+        var moved = false;
+        for (var t = 0; t < 2 && !moved; t++) {
+          var dy = (t === 0 ? -1 : 1) * (r + h / 2 + 1);
+          var alt = [sx - w / 2, sy + dy - h / 2, w + 2, h];
+          if (!overlaps(alt, false)) {
+            box = alt;
+            x0 = alt[0];
+            ly = sy + dy;
+            moved = true;
+          }
+        }
+        if (!moved) continue;
+      }
       overlaps(box, true);
       if (font !== st.font) {
         ctx.font = st.font;
         font = st.font;
       }
-      ctx.strokeText(text, x0 + 1, sy);
+      ctx.strokeText(text, x0 + 1, ly);
       ctx.fillStyle = st.color;
-      ctx.fillText(text, x0 + 1, sy);
-      drawn.push([i, text, x0, sy - h / 2, w + 2, h]);
+      ctx.fillText(text, x0 + 1, ly);
+      drawn.push([i, text, x0, ly - h / 2, w + 2, h]);
     }
     ctx.restore();
     state.labels = drawn;
+    function drawFull(ctx, i, sx, sy, r) {
+      var d = data.nodes[i], st = labelStyles[d.ls], text = d.full || d.label;
+      ctx.font = st.font;
+      font = st.font;
+      var w = ctx.measureText(text).width, h = fontPx[d.ls] + 3;
+      var left = d.side < 0 ? sx - r - 6 - w : sx + r + 4;
+      left = Math.max(4, Math.min(left, W - w - 6));
+      ctx.fillStyle = "rgba(255,255,255,0.95)";
+      ctx.fillRect(left - 2, sy - h / 2 - 1, w + 6, h + 2);
+      ctx.fillStyle = st.color;
+      ctx.fillText(text, left + 1, sy);
+      overlaps([left - 2, sy - h / 2 - 1, w + 6, h + 2], true);
+      drawn.push([i, text, left - 2, sy - h / 2, w + 6, h]);
+    }
     state.labelScale = scale;
   });
 
   // Column titles over the network and its labels, in screen coordinates: readable at any
   // zoom, and stuck to the top of the view when zoomed in.
+  network.on("afterDrawing", function (ctx) {
+    var band = data.band;
+    if (!band || band.none) return;
+    // the title just under the band, clear of the makers' titles above it and of its labels
+    var at = network.canvasToDOM({ x: band.left - pad, y: band.bottom + pad });
+    at.y += 20;
+    ctx.save();
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.font = "600 13px system-ui, sans-serif";
+    ctx.textBaseline = "bottom";
+    ctx.textAlign = "left";
+    var w = ctx.measureText(band.title).width;
+    var x = Math.max(6, at.x + 6), y = Math.min(container.clientHeight - 4, at.y - 2);
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(x - 4, y - 18, w + 8, 20);
+    ctx.fillStyle = "#5b4a78";
+    ctx.fillText(band.title, x, y);
+    ctx.restore();
+  });
   network.on("afterDrawing", function (ctx) {
     if (!columns.length) return;
     var ratio = window.devicePixelRatio || 1;
@@ -424,18 +541,73 @@
   network.on("hoverNode", function (p) {
     overNode = true;
     setHoverLink(null);
+    state.hovered = p.node;
+    network.redraw();
     showTip(data.tips[p.node], p.pointer.DOM);
   });
   network.on("blurNode", function () {
     overNode = false;
+    state.hovered = null;
+    network.redraw();
     hideTip();
   });
   network.on("dragStart", hideTip);
   network.on("zoom", hideTip);
   network.on("selectNode", function (p) {
     state.selected = p.nodes.length ? p.nodes[0] : null;
+    if (state.selected !== null && (data.nodes[state.selected].unfolds || []).length) {
+      unfold(state.selected);
+    }
     network.redraw();
   });
+  network.on("doubleClick", function (p) {
+    // a double click on an unfolded input folds its chain's group again
+    if (p.nodes.length && folder[p.nodes[0]] >= 0 && unfolded[folder[p.nodes[0]]]) {
+      fold(folder[p.nodes[0]]);
+    }
+  });
+
+  // Inputs from other chains: a group unfolds into its inputs (and hides itself), and folds.
+  function setHidden(list, hide) {
+    var changes = [];
+    list.forEach(function (j) {
+      hid[j] = hide ? 1 : 0;
+      changes.push({ id: j, hidden: !!(hide || filt[j]) });
+    });
+    nodes.update(changes);
+  }
+  function unfold(g) {
+    var members = data.nodes[g].unfolds || [];
+    if (!members.length || unfolded[g]) return;
+    unfolded[g] = 1;
+    setHidden(members, false);
+    if (data.nodes[g].keep) {
+      // exploring: the node stays, its neighbours from the next tier appear
+      hideTip();
+      network.redraw();
+      return;
+    }
+    setHidden([g], true);
+    if (state.selected === g) {
+      state.selected = null;
+      network.unselectAll();
+    }
+    hideTip();
+    network.redraw();
+  }
+  function fold(g) {
+    if (!unfolded[g]) return;
+    unfolded[g] = 0;
+    setHidden(data.nodes[g].unfolds || [], true);
+    if (!data.nodes[g].keep) setHidden([g], false);
+    state.selected = null;
+    network.unselectAll();
+    network.redraw();
+  }
+  state.unfold = unfold;
+  state.fold = fold;
+  state.hidden = hid;
+  state.linkShown = linkShown;
   network.on("deselectNode", function () {
     state.selected = null;
     network.redraw();
@@ -452,6 +624,7 @@
   function linkAt(px, py, tolerance) {
     var best = null, bestD = tolerance;
     for (var k = 0; k < m; k++) {
+      if (!linkShown(k)) continue;
       var a = L.from[k], b = L.to[k];
       var x0 = Math.min(X[a], X[b]), x1 = Math.max(X[a], X[b]);
       var y0 = Math.min(Y[a], Y[b]), y1 = Math.max(Y[a], Y[b]);
@@ -510,6 +683,168 @@
   state.linkAt = linkAt;
 
   document.getElementById("map-fit").addEventListener("click", fitAll);
+
+  // Export the current view: the canvas as PNG, or the same view rebuilt as SVG (links, nodes
+  // with their full names as titles, the labels the last frame drew), every text a text node.
+  function fileName(ext) {
+    var base = (document.querySelector("h1").textContent || "map")
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 60);
+    return (base || "map") + "." + ext;
+  }
+  function save(href, name) {
+    var a = document.createElement("a");
+    a.href = href;
+    a.download = name;
+    state.lastExport = { name: name, size: href.length };
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+  function exportPng() {
+    network.redraw();
+    var canvas = container.querySelector("canvas");
+    return canvas.toDataURL("image/png");
+  }
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function el(name, attrs, text) {
+    var e = document.createElementNS(SVGNS, name);
+    Object.keys(attrs).forEach(function (k) {
+      e.setAttribute(k, String(attrs[k]));
+    });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function exportSvg() {
+    var W = container.clientWidth, Hh = container.clientHeight;
+    var scale = network.getScale();
+    var o = network.canvasToDOM({ x: 0, y: 0 });
+    function sx(x) { return +(x * scale + o.x).toFixed(1); }
+    function sy(y) { return +(y * scale + o.y).toFixed(1); }
+    var svg = el("svg", { xmlns: SVGNS, width: W, height: Hh, viewBox: "0 0 " + W + " " + Hh });
+    svg.appendChild(el("title", {}, document.title));
+    svg.appendChild(el("rect", { x: 0, y: 0, width: W, height: Hh, fill: "#fafafa" }));
+    var links = el("g", { "stroke-linecap": "round", fill: "none" });
+    for (var k = 0; k < m; k++) {
+      if (!linkShown(k)) continue;
+      var a = L.from[k], b = L.to[k], st = styles[L.style[k]];
+      var attrs = {
+        x1: sx(X[a]), y1: sy(Y[a]), x2: sx(X[b]), y2: sy(Y[b]), stroke: st.color,
+        "stroke-opacity": st.opacity,
+        "stroke-width": Math.max(st.width * scale, (st.px || 0.8)).toFixed(2),
+      };
+      if (st.dashes) attrs["stroke-dasharray"] = st.dashes.join(" ");
+      links.appendChild(el("line", attrs));
+    }
+    svg.appendChild(links);
+    var shapes = el("g", {});
+    for (var j = 0; j < n; j++) {
+      if (hid[j] || filt[j]) continue;
+      var g = groups[data.nodes[j].group] || {}, c = g.color || {};
+      var r = Math.max(R[j] * scale, 1.5), cx = sx(X[j]), cy = sy(Y[j]);
+      if (cx + r < 0 || cx - r > W || cy + r < 0 || cy - r > Hh) continue;
+      var common = { fill: c.background || "#ccc", stroke: c.border || "#333",
+        "stroke-width": Math.min(g.borderWidth || 1, 3), "data-node": j };
+      var shape = g.shape === "dot" ? el("circle", Object.assign({ cx: cx, cy: cy, r: r.toFixed(1) }, common))
+        : el("rect", Object.assign({ x: (cx - r).toFixed(1), y: (cy - r).toFixed(1),
+          width: (2 * r).toFixed(1), height: (2 * r).toFixed(1) }, common));
+      shape.appendChild(el("title", {}, data.nodes[j].full || data.nodes[j].label || ""));
+      shapes.appendChild(shape);
+    }
+    svg.appendChild(shapes);
+    var texts = el("g", { "dominant-baseline": "middle", "paint-order": "stroke",
+      stroke: "#ffffff", "stroke-width": 3, "stroke-linejoin": "round" });
+    (state.labels || []).forEach(function (l) {
+      var st = labelStyles[data.nodes[l[0]].ls];
+      texts.appendChild(el("text", { x: (l[2] + 1).toFixed(1), y: (l[3] + l[5] / 2).toFixed(1),
+        style: "font:" + st.font, fill: st.color }, l[1]));
+    });
+    svg.appendChild(texts);
+    return new XMLSerializer().serializeToString(svg);
+  }
+  document.getElementById("map-png").addEventListener("click", function () {
+    save(exportPng(), fileName("png"));
+  });
+  document.getElementById("map-svg").addEventListener("click", function () {
+    var blob = new Blob([exportSvg()], { type: "image/svg+xml" });
+    var url = URL.createObjectURL(blob);
+    save(url, fileName("svg"));
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  });
+  state.exportPng = exportPng;
+
+  // Filters: keep the nodes of one region (enterprises; products stay as the skeleton), one
+  // category, one warning level (or any warning) and one chain (this one or another).
+  var filters = { region: "", category: "", warning: "", chain: "" };
+  function keep(d, f) {
+    if (f.region && d.kind !== "product" && d.rg !== f.region) return false;
+    if (f.category && (d.cat || "uncategorised") !== f.category) return false;
+    if (f.warning === "any" && !d.warn) return false;
+    if (f.warning && f.warning !== "any" && d.warn !== f.warning) return false;
+    if (f.chain && (d.ch || "") !== (f.chain === "\u0000" ? "" : f.chain)) return false;
+    return true;
+  }
+  function applyFilters(f) {
+    Object.keys(filters).forEach(function (k) {
+      filters[k] = (f && f[k]) || "";
+    });
+    var changes = [];
+    for (var j = 0; j < n; j++) {
+      var out = keep(data.nodes[j], filters) ? 0 : 1;
+      if (out !== filt[j]) {
+        filt[j] = out;
+        changes.push({ id: j, hidden: !!(out || hid[j]) });
+      }
+    }
+    if (changes.length) nodes.update(changes);
+    state.shownCount = 0;
+    for (j = 0; j < n; j++) if (!hid[j] && !filt[j]) state.shownCount++;
+    network.redraw();
+  }
+  var selects = document.querySelectorAll("#map-filters select");
+  function options(select, values, labelOf) {
+    values.forEach(function (v) {
+      var o = document.createElement("option");
+      o.value = v;
+      o.textContent = labelOf ? labelOf(v) : v;
+      select.appendChild(o);
+    });
+  }
+  function distinct(key) {
+    var seen = {};
+    data.nodes.forEach(function (d) {
+      if (d[key]) seen[d[key]] = 1;
+    });
+    return Object.keys(seen).sort();
+  }
+  Array.prototype.forEach.call(selects, function (select) {
+    var key = select.getAttribute("data-filter");
+    if (key === "region") options(select, distinct("rg"));
+    else if (key === "category") options(select, distinct("cat"));
+    else if (key === "warning") {
+      options(select, ["any"].concat(["red", "yellow", "blue"].filter(function (lv) {
+        return distinct("warn").indexOf(lv) >= 0;
+      })), function (v) { return v === "any" ? "any warning" : v; });
+    } else if (key === "chain") {
+      var others = distinct("ch");
+      if (others.length) options(select, ["\u0000"].concat(others), function (v) {
+        return v === "\u0000" ? "this chain" : v;
+      });
+    }
+    if (select.options.length <= 1) select.disabled = true;
+    select.addEventListener("change", function () {
+      var f = {};
+      Array.prototype.forEach.call(selects, function (s2) {
+        f[s2.getAttribute("data-filter")] = s2.value;
+      });
+      applyFilters(f);
+    });
+  });
+  state.filter = applyFilters;
+  state.filtered = filt;
+  state.exportSvg = exportSvg;
   // The callout's "show on map" buttons select and centre a capacity bottleneck.
   Array.prototype.forEach.call(document.querySelectorAll(".callout [data-node]"), function (b) {
     b.addEventListener("click", function () {
@@ -577,6 +912,7 @@
   }
 
   function go(idx) {
+    if (hid[idx] && folder[idx] >= 0) unfold(folder[idx]);
     network.selectNodes([idx]);
     state.selected = idx;
     network.focus(idx, {
