@@ -30,6 +30,7 @@ from api.routers import (
     health,
     loads,
     maps,
+    plans,
     products,
     reserves,
     warnings,
@@ -116,6 +117,7 @@ def create_app(
         reserves,
         maps,
         loads,
+        plans,
     ):
         app.include_router(module.router)
     app.include_router(analysis.scenarios)

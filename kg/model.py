@@ -304,6 +304,22 @@ REGION_SHARE = RelType(
     "A region's share of a product's world output.",
 )
 
+# ---- planning (issue 13) --------------------------------------------------------------------
+
+CAN_PRODUCE = RelType(
+    "CAN_PRODUCE",
+    ENTERPRISE,
+    PRODUCT,
+    (
+        Prop("capacity_per_day", "float", "the capacity the line could reach"),
+        Prop("ramp_days", "float", "days from the decision to full capacity (linear ramp)"),
+        Prop("as_of", "date"),
+    ),
+    "A line that could be converted to make the product (or, for a product the enterprise "
+    "makes already, how fast it ramps up to this capacity).",
+    current_by="as_of",
+)
+
 REL_TYPES: tuple[RelType, ...] = (
     PRODUCES,
     INPUT_TO,
@@ -319,6 +335,7 @@ REL_TYPES: tuple[RelType, ...] = (
     DEMANDS,
     CAPACITY_SNAPSHOT,
     REGION_SHARE,
+    CAN_PRODUCE,
 )
 
 

@@ -47,7 +47,9 @@ def markdown(
     loaded: Sequence[tuple[str, str, int, int]],
     maps: Sequence[Path],
     out: Path,
+    planning: str | None = None,
 ) -> str:
+    """The report; ``planning``: the planning section (kg/plan/headlines.py), if any."""
     f = findings
     a = f.analysis
     parts = [
@@ -221,6 +223,8 @@ def markdown(
                 ],
             )
         )
+    if planning:
+        parts.append(planning)
     parts += [
         "## Maps\n",
         "Self-contained HTML, open offline:\n",

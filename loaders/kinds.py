@@ -225,6 +225,11 @@ def _build_stockpiles(df: pd.DataFrame) -> list[Write]:
     return [_rel_rows(df, model.STOCKPILES, "reserve", "product", {c: c for c in cols[2:]})]
 
 
+def _build_conversions(df: pd.DataFrame) -> list[Write]:
+    cols = ["enterprise", "product", "capacity_per_day", "ramp_days", "as_of"]
+    return [_rel_rows(df, model.CAN_PRODUCE, "enterprise", "product", {c: c for c in cols[2:]})]
+
+
 def _build_demand(df: pd.DataFrame) -> list[Write]:
     # One Area per id; the first value given wins (a row rule rejects disagreeing ones).
     named = df.rename(columns={"area_name": "name"})
@@ -564,6 +569,33 @@ KINDS: dict[str, Kind] = {
                     "an area's area_name, sector and region must be the same on every row",
                 ),
             ),
+        ),
+        Kind(
+            "conversions",
+            "Line conversion and ramp-up: enterprise CAN_PRODUCE product (a line that could be "
+            "converted; for a product it makes already, its ramp-up to this capacity).",
+            (
+                Column("enterprise", required=True, ref=ENT),
+                Column("product", required=True, ref=PRODUCT),
+                Column(
+                    "capacity_per_day",
+                    "float",
+                    required=True,
+                    min=0,
+                    min_exclusive=True,
+                    doc="the capacity the line could reach",
+                ),
+                Column(
+                    "ramp_days",
+                    "float",
+                    required=True,
+                    min=0,
+                    doc="days from the decision to full capacity (a linear ramp)",
+                ),
+                Column("as_of", "date", not_future=True),
+            ),
+            key=("enterprise", "product"),
+            build=_build_conversions,
         ),
     )
 }

@@ -307,3 +307,17 @@ def test_the_readme_api_examples_name_ids_of_the_sample(demo: tuple[Graph, Path,
         )
     }
     assert found == ids
+
+
+def test_demo_plans(demo: tuple[Graph, Path, str]) -> None:
+    # issue 13: the joint mask capacity with melt-blown's shadow price, the day mask demand is
+    # met, and the resumption white list of a lockdown of the medical chain's main province
+    _, out, output = demo
+    flat = " ".join(output.split())
+    assert "Joint mask capacity: N95 6,486,486 a day (alone 15,000,000" in flat
+    assert "Melt-blown (MB-FABRIC) is the weak link: shadow price 0.00901" in flat
+    assert "Mask demand met on day 11" in flat
+    assert "Lockdown of Jiangsu:" in flat and "1. Wuxi Stonebridge Packaging" in flat
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Planning" in report
+    assert "### Resumption white list: lockdown of Jiangsu" in report

@@ -98,6 +98,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "What a disruption cuts off: key products lost or reduced, capacity lost, and days of "
         "cover (stock / daily use) against days to recover.",
     ),
+    "plan": (
+        "kg.cli.plan",
+        "app",
+        "Plan from the graph: joint capacity with shadow prices, line conversion and ramp-up, "
+        "the resumption white list after a disruption, and stockpile sizing.",
+    ),
     "query": (
         "kg.cli.query",
         "query",

@@ -30,6 +30,7 @@ from loaders.sample import DATA_DIR, DEFAULT_SEED, MANIFEST, SampleManifest, gen
 
 if TYPE_CHECKING:
     from kg.findings import Findings
+    from kg.plan.headlines import PlanHeadlines
 # The analyses, maps, monitoring and loaders (pandas, scipy, pyvis) are imported when the demo
 # runs, so that every other command starts fast.
 
@@ -226,6 +227,8 @@ def _run(graph: Graph, s: Settings, data_dir: Path, at: dt.date, out: Path, star
     from kg.analysis import run_all
     from kg.findings import collect
     from kg.monitor import evaluate_warnings, stockpile_report, write_warnings
+    from kg.plan.headlines import markdown_section as plan_markdown
+    from kg.plan.headlines import summary_lines as plan_lines
     from kg.report import markdown
     from loaders.pipeline import Loader, LoadOptions
 
@@ -258,15 +261,24 @@ def _run(graph: Graph, s: Settings, data_dir: Path, at: dt.date, out: Path, star
         t,
     )
 
+    plan = _plan(graph)
+
     t = time.perf_counter()
     maps = _write_maps(graph, findings, out / "maps")
     _step(f"{len(maps)} maps in {out / 'maps'}", t)
 
     loaded = [(Path(r.file).name, r.status, r.rows_read, r.rows_written) for r in reports]
     report_path = out / "report.md"
-    report_path.write_text(markdown(graph, findings, loaded, maps, out), encoding="utf-8")
+    planning = None if plan is None else plan_markdown(plan)
+    report_path.write_text(
+        markdown(graph, findings, loaded, maps, out, planning=planning), encoding="utf-8"
+    )
     console.print()
     _headlines(findings, graph)
+    if plan is not None:
+        console.print()
+        for line in plan_lines(plan):
+            console.print(line, highlight=False, markup=False)
     console.print()
     console.print(
         f"report: {report_path}   maps: {out / 'maps'}   "
@@ -337,6 +349,26 @@ def _next_steps(graph: Graph, findings: Findings, s: Settings) -> None:
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _plan(graph: Graph) -> PlanHeadlines | None:
+    """The planning headlines (kg/plan/headlines.py); None when the graph has no medical chain."""
+    from kg.analysis import Context, UnknownIdError, project
+    from kg.plan import PlanContext, PlanError, read_plan_data
+    from kg.plan.headlines import CHAIN, plan_headlines
+
+    t = time.perf_counter()
+    proj = project(graph)
+    try:
+        plan = plan_headlines(PlanContext(Context(proj), read_plan_data(graph, proj)), CHAIN)
+    except (UnknownIdError, PlanError) as exc:
+        err.print(f"planning skipped: {escape(str(exc))}", highlight=False)
+        return None
+    _step(
+        f"planning: joint capacity, ramp-up and the resumption white list of {CHAIN}",
+        t,
+    )
+    return plan
 
 
 def _write_maps(graph: Graph, findings: Findings, folder: Path) -> list[Path]:

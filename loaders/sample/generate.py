@@ -2,7 +2,8 @@
 
 ``generate(out_dir, scale, seed)`` writes regions, chains, enterprises, products, bom,
 supplies, capacity, inventory and key_enterprises in the canonical kinds (loaders/kinds.py),
-stockpiles and demand in the monitoring kinds, and planted.json. The same seed and scale give
+stockpiles and demand in the monitoring kinds, conversions (line conversion and ramp-up, for
+planning) and planted.json. The same seed and scale give
 byte-identical files.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from loaders.sample import catalogue, enterprises, planted
+from loaders.sample import catalogue, conversions, enterprises, planted
 from loaders.sample.manifest import SampleManifest, build_manifest
 from loaders.sample.regions import REGIONS, country_of
 from loaders.sample.world import World, build
@@ -36,7 +37,8 @@ CANONICAL_FILES: tuple[str, ...] = (
     "key_enterprises.csv",
 )
 MONITORING_FILES: tuple[str, ...] = ("stockpiles.csv", "demand.csv")
-ALL_FILES: tuple[str, ...] = (*CANONICAL_FILES, *MONITORING_FILES, MANIFEST)
+PLANNING_FILES: tuple[str, ...] = ("conversions.csv",)
+ALL_FILES: tuple[str, ...] = (*CANONICAL_FILES, *MONITORING_FILES, *PLANNING_FILES, MANIFEST)
 
 
 def fmt(value: object) -> str:
@@ -211,6 +213,25 @@ def _demand(world: World) -> str:
     return _csv(header, rows)
 
 
+def _conversions(world: World) -> str:
+    """CAN_PRODUCE rows (loaders/sample/conversions.py); an existing line's capacity is the one
+    on record."""
+    recorded = {(p.enterprise, p.product): p.capacity for p in world.production}
+    rows = [
+        (
+            world.eid(c.enterprise),
+            c.product,
+            c.capacity_per_day
+            if c.capacity_per_day is not None
+            else recorded[(c.enterprise, c.product)],
+            c.ramp_days,
+            conversions.AS_OF,
+        )
+        for c in conversions.CONVERSIONS
+    ]
+    return _csv(("enterprise", "product", "capacity_per_day", "ramp_days", "as_of"), rows)
+
+
 def render(world: World) -> dict[str, str]:
     """Every file's text, by file name (the manifest included)."""
     texts = {
@@ -225,6 +246,7 @@ def render(world: World) -> dict[str, str]:
         "key_enterprises.csv": _key_enterprises(world),
         "stockpiles.csv": _stockpiles(world),
         "demand.csv": _demand(world),
+        "conversions.csv": _conversions(world),
     }
     rows = {name: text.count("\n") - 1 for name, text in texts.items()}
     texts[MANIFEST] = build_manifest(world, rows).to_json()
@@ -240,9 +262,14 @@ def generate(out_dir: Path, scale: int = 1, seed: int = DEFAULT_SEED) -> SampleM
     return SampleManifest.read(out_dir / MANIFEST)
 
 
-def sample_files(directory: Path = DATA_DIR, monitoring: bool = True) -> list[Path]:
-    """The sample's data files in load order (stockpiles and demand last, if asked for)."""
+def sample_files(
+    directory: Path = DATA_DIR, monitoring: bool = True, planning: bool = True
+) -> list[Path]:
+    """The sample's data files in load order (stockpiles and demand, then the conversions, if
+    asked for)."""
     names = (*CANONICAL_FILES, *MONITORING_FILES) if monitoring else CANONICAL_FILES
+    if planning:
+        names = (*names, *PLANNING_FILES)
     return [directory / name for name in names]
 
 

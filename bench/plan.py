@@ -1,0 +1,152 @@
+"""Benchmark planning (kg/plan) on a synthetic layered AND/OR supply graph of N relationships.
+
+    python bench/plan.py                      # 100k and 1M relationships
+    python bench/plan.py --edges 100000 --time-limit 60
+
+The graph is built in memory (bench/synthetic.py, the same generator as bench/analyze.py) and
+indexed into the analyses' projection without the engine (reading 1M relationships from the
+engine takes about as long as bench/analyze.py reports). Steps: the analyses' context and
+capacity model; the joint-capacity LP (build and solve, demand-share objective); ramp-up over
+a few days with every product's unused capacity coming online; the resumption white list after
+a lockdown of one province (a MILP, HiGHS time limit as given). Each size runs in a process of
+its own; peak memory is the process's peak resident set (HiGHS included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
+
+import synthetic
+
+from kg.analysis import Context, RawGraph, from_raw
+from kg.plan import Objective, PlanContext, PlanData, joint_capacity, rampup, resume
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def raw_graph(data: synthetic.Synthetic) -> RawGraph:
+    def rel(name: str, *props: str) -> list[tuple[Any, ...]]:
+        return [
+            (r["start"], r["end"], *(r["props"].get(p) for p in props))
+            for r in data.rels.get(name, [])
+        ]
+
+    return RawGraph(
+        products=[
+            (
+                p["key"],
+                p["props"].get("name"),
+                p["props"].get("category"),
+                p["props"].get("demand_per_day"),
+                p["props"].get("lead_time_days"),
+                p["props"].get("unit"),
+            )
+            for p in data.products
+        ],
+        enterprises=[(e["key"], e["props"].get("name")) for e in data.enterprises],
+        regions=[(r["key"], r["props"].get("name"), r["props"].get("level")) for r in data.regions],
+        chains=[(c["key"], c["props"].get("name")) for c in data.chains],
+        bom=rel("INPUT_TO", "qty_per_unit", "alt_group"),
+        produces=[
+            (r["start"], r["end"], r["props"].get("capacity_per_day"), None)
+            for r in data.rels.get("PRODUCES", [])
+        ],
+        located=rel("LOCATED_IN"),
+        part_of=rel("PART_OF"),
+        owned=rel("OWNED_BY", "share"),
+        in_chain=rel("IN_CHAIN", "stage"),
+    )
+
+
+def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"edges": edges}
+    t = time.perf_counter()
+    data = synthetic.build(edges, seed)
+    proj = from_raw(raw_graph(data))
+    out["relationships"] = proj.n_edges
+    out["products"] = proj.n_products
+    out["build s"] = round(time.perf_counter() - t, 2)
+
+    t = time.perf_counter()
+    ctx = Context(proj)
+    ctx.capacity  # noqa: B018 - the single-product figures every plan starts from
+    # today's output: 80% of capacity, so ramp-up has something to do
+    pc = PlanContext(ctx, PlanData(proj.pr_cap * 0.8))
+    out["context s"] = round(time.perf_counter() - t, 2)
+
+    t = time.perf_counter()
+    pc.net  # noqa: B018
+    rep = joint_capacity(pc, Objective.demand_share)
+    out["joint LP s"] = round(time.perf_counter() - t, 2)
+    out["LP vars"] = pc.net.n_vars
+    out["smallest share"] = round(rep.smallest_share or 0.0, 4)
+    out["peak MB after LP"] = round(rss_mb())
+
+    t = time.perf_counter()
+    ramp = rampup(pc, horizon=days, rank_conversions=False)
+    out[f"rampup {days + 1} days s"] = round(time.perf_counter() - t, 2)
+    out["ramp met day"] = ramp.all_met_day
+
+    t = time.perf_counter()
+    res = resume(pc, regions=["C0P0"], time_limit=time_limit)
+    out["resume s"] = round(time.perf_counter() - t, 2)
+    out["stopped"] = len(res.stopped)
+    out["restart"] = len(res.white_list)
+    out["resume status"] = res.status
+    out["MIP gap"] = res.mip_gap
+    out["peak MB"] = round(rss_mb())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edges", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--days", type=int, default=7)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one(args.edges[0], args.seed, args.time_limit, args.days)))
+        return
+    rows = []
+    for edges in args.edges:
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--edges",
+            str(edges),
+            "--seed",
+            str(args.seed),
+            "--time-limit",
+            str(args.time_limit),
+            "--days",
+            str(args.days),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            raise SystemExit(done.returncode)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    keys = list(rows[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(str(r.get(k)) for k in keys) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""The joint-capacity linear programme, built once per projection and solved with HiGHS.
+
+Variables: x_q, the output per day of every product q, then y_k, the flow per day along every
+bill-of-materials edge k (input a -> product q, in units of a). Constraints (DESIGN.md,
+"Planning: precise definitions"):
+
+    for each requirement group g of q:   x_q - sum_{k in g} y_k / qty_per_unit_k <= 0
+    for each product a that is an input: sum_{k out of a} y_k - x_a <= 0
+    bounds:                              0 <= x_q <= producer capacity of q,  y_k >= 0
+
+The producer capacity is the one the analyses use (kg/analysis/capacity.py): the live
+producers' capacity, unbounded when no producer is on record or a capacity is unknown.
+Substitutes of an alt_group add up inside their group; groups are AND-ed. Products the
+feasibility analysis finds unavailable inside a cycle of the bill of materials (a cycle
+nothing outside feeds) are held at 0, as the analyses hold them; in every other cycle the
+programme lets material circulate, as the capacity analysis iterates to its fixed point.
+
+Objectives:
+- ``output``: maximise sum_q w_q x_q over the key products (weights: relative demand, as the
+  analyses weigh key products; 1 each; or by priority: 1 / the most urgent priority of the
+  areas demanding the product, 1 first, the least urgent on record for a product no area
+  demands);
+- ``demand-share``: maximise t, the smallest share of demand met (capped at 1) over the key
+  products with a reference figure (demand_per_day, else their single-product figure), then,
+  holding t, the weighted output as above.
+
+A product whose single-product figure is unbounded (nothing on record limits it) never enters
+an objective (its output is reported as unbounded).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import csr_matrix, vstack
+
+from kg.analysis.arrays import BoolArray, FloatArray, IntArray
+from kg.analysis.context import Context
+
+INF = math.inf
+TOL = 1e-7
+# Above this many variables the interior-point method (with crossover, so duals stay exact) was
+# several times faster than dual simplex on the layered graphs of bench/plan.py.
+IPM_ABOVE = 20_000
+
+
+def method_for(n_vars: int) -> str:
+    return "highs-ipm" if n_vars > IPM_ABOVE else "highs"
+
+
+class PlanError(ValueError):
+    """A plan cannot be made as asked (bad option, solver failure); the message says why."""
+
+
+class Objective(StrEnum):
+    output = "output"
+    demand_share = "demand-share"
+
+
+class Weights(StrEnum):
+    demand = "demand"
+    equal = "equal"
+    priority = "priority"
+
+
+@dataclass
+class Network:
+    """The constraint matrix of the joint programme (rows: groups, then input use)."""
+
+    n: int  # products
+    m: int  # bill-of-materials edges
+    matrix: csr_matrix  # (groups + inputs) x (n + m)
+    group_product: IntArray  # row -> product (group rows)
+    use_product: IntArray  # row - n_groups -> input product (use rows)
+    forced_zero: BoolArray  # products held at 0
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.group_product)
+
+    @property
+    def n_vars(self) -> int:
+        return self.n + self.m
+
+
+def network(ctx: Context) -> Network:
+    proj = ctx.proj
+    n, m = proj.n_products, len(proj.bom_in)
+    g = proj.groups
+    n_groups = len(g.product)
+    # group rows: +1 x_q, -1/qty y_k
+    rows = np.concatenate([np.arange(n_groups), g.of_edge])
+    cols = np.concatenate([g.product, n + np.arange(m)])
+    vals = np.concatenate([np.ones(n_groups), -1.0 / proj.bom_qty])
+    groups = csr_matrix((vals, (rows, cols)), shape=(n_groups, n + m))
+    # use rows: +1 y_k out of a, -1 x_a
+    inputs = np.unique(proj.bom_in)
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[inputs] = np.arange(len(inputs))
+    rows = np.concatenate([row_of[proj.bom_in], np.arange(len(inputs))])
+    cols = np.concatenate([n + np.arange(m), inputs])
+    vals = np.concatenate([np.ones(m), -np.ones(len(inputs))])
+    use = csr_matrix((vals, (rows, cols)), shape=(len(inputs), n + m))
+    model = ctx.capacity
+    forced = np.asarray(model.cyclic, dtype=bool) & ~model.avail
+    return Network(
+        n=n,
+        m=m,
+        matrix=csr_matrix(vstack([groups, use], format="csr")),
+        group_product=np.asarray(g.product, dtype=np.int64),
+        use_product=inputs.astype(np.int64),
+        forced_zero=forced,
+    )
+
+
+@dataclass(frozen=True)
+class Solution:
+    x: FloatArray  # output per product
+    y: FloatArray  # flow per BOM edge
+    share: float | None  # the smallest share of demand met (demand-share objective)
+    value: float  # the weighted output
+    shadow: FloatArray  # per product: objective gained per extra unit/day of its capacity
+    shadow_unit: str
+    group_tight: BoolArray  # per group row
+    use_tight: BoolArray  # per input (Network.use_product)
+
+
+def _tight(residual: FloatArray, scale: FloatArray) -> BoolArray:
+    out: BoolArray = residual <= TOL * np.maximum(1.0, scale)
+    return out
+
+
+def _run(
+    net: Network, c: FloatArray, lower: FloatArray, upper: FloatArray, extra: csr_matrix | None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(solution, upper-bound marginals, row residuals) of min c.v s.t. A v <= 0, bounds."""
+    a = net.matrix
+    if c.shape[0] > a.shape[1]:
+        a = csr_matrix((a.data, a.indices, a.indptr), shape=(a.shape[0], c.shape[0]))
+    if extra is not None:
+        a = csr_matrix(vstack([a, extra], format="csr"))
+    res = linprog(
+        c,
+        A_ub=a,
+        b_ub=np.zeros(a.shape[0]),
+        bounds=np.column_stack([lower, upper]),
+        method=method_for(len(c)),
+    )
+    if res.status == 3:
+        raise PlanError(
+            "the plan is unbounded: a product in the objective has no capacity on record "
+            "anywhere up its bill of materials; give its producers' capacity_per_day"
+        )
+    if res.status != 0:
+        raise PlanError(f"HiGHS could not solve the joint capacity programme: {res.message}")
+    return (
+        np.asarray(res.x, dtype=np.float64),
+        np.asarray(res.upper.marginals, dtype=np.float64),
+        np.asarray(res.ineqlin.residual, dtype=np.float64),
+    )
+
+
+def solve(
+    net: Network,
+    ub: FloatArray,
+    weights: FloatArray,
+    reference: FloatArray | None = None,
+) -> Solution:
+    """Solve the programme with product capacities ``ub`` (inf: unbounded).
+
+    ``weights``: per product objective weight (0: not in the objective). ``reference``: per
+    product reference output for the demand-share objective (NaN: not in the minimum); None
+    for the output objective.
+    """
+    n, nv = net.n, net.n_vars
+    upper = np.full(nv, INF)
+    upper[:n] = np.where(net.forced_zero, 0.0, ub)
+    lower = np.zeros(nv)
+    w = np.where(np.isfinite(weights), weights, 0.0)
+    share: float | None = None
+    if reference is not None:
+        chosen = np.flatnonzero(np.isfinite(reference) & (reference > 0))
+        if len(chosen):
+            # rows: ref_q t - x_q <= 0
+            k = len(chosen)
+            extra = csr_matrix(
+                (
+                    np.concatenate([reference[chosen], -np.ones(k)]),
+                    (
+                        np.concatenate([np.arange(k), np.arange(k)]),
+                        np.concatenate([np.full(k, nv), chosen]),
+                    ),
+                ),
+                shape=(k, nv + 1),
+            )
+            c = np.zeros(nv + 1)
+            c[nv] = -1.0
+            lo = np.append(lower, 0.0)
+            hi = np.append(upper, 1.0)
+            v, marg, _ = _run(net, c, lo, hi, extra)
+            share = float(v[nv])
+            stage1 = -marg[:n]
+            c2 = np.zeros(nv + 1)
+            c2[:n] = -w
+            lo[nv] = max(0.0, share * (1 - 1e-9) - 1e-12)
+            v, marg, resid = _run(net, c2, lo, hi, extra)
+            stage2 = -marg[:n]
+            x, y = v[:n], v[n:nv]
+            resid = resid[: net.matrix.shape[0]]
+            if share < 1 - 1e-9:
+                shadow, unit = stage1, "share of demand met per extra unit/day"
+            else:
+                shadow, unit = stage2, "weighted key output per extra unit/day"
+            return _solution(net, x, y, share, float(w @ x), shadow, unit, resid)
+    c = np.zeros(nv)
+    c[:n] = -w
+    v, marg, resid = _run(net, c, lower, upper, None)
+    x, y = v[:n], v[n:]
+    unit = "weighted key output per extra unit/day"
+    return _solution(net, x, y, share, float(w @ x), -marg[:n], unit, resid)
+
+
+def _snap(v: FloatArray) -> FloatArray:
+    """Values within the solver's tolerance of a whole number, as that number."""
+    r = np.round(v)
+    out: FloatArray = np.where(np.abs(v - r) <= 1e-8 * np.maximum(100.0, np.abs(v)), r, v)
+    return out
+
+
+def _solution(
+    net: Network,
+    x: FloatArray,
+    y: FloatArray,
+    share: float | None,
+    value: float,
+    shadow: FloatArray,
+    unit: str,
+    resid: FloatArray,
+) -> Solution:
+    x = _snap(np.maximum(x, 0.0))
+    shadow = np.where(np.abs(shadow) < 1e-9, 0.0, _snap(shadow * 1e6) / 1e6)
+    ng = net.n_groups
+    return Solution(
+        x=x,
+        y=np.maximum(y, 0.0),
+        share=share,
+        value=value,
+        shadow=shadow,
+        shadow_unit=unit,
+        group_tight=_tight(resid[:ng], x[net.group_product]),
+        use_tight=_tight(resid[ng:], x[net.use_product]),
+    )

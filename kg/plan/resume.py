@@ -1,0 +1,415 @@
+"""The resumption white list: after a disruption, the fewest stopped enterprises (or the least
+capacity) whose restart brings every key product back to its target share of normal output.
+
+- normal output of a key product: its output in the joint plan of the intact graph (lp.py,
+  the objective chosen); its target: ``target_share`` x normal output;
+- stopped: the enterprises named and every enterprise in the regions named (with the regions
+  inside them); candidates: the stopped enterprises with a live line, less those that must
+  stay stopped (``keep_stopped``);
+- reachable output: the most of its target each key product can reach with every candidate
+  restarted, together (one linear programme maximising the sum of min(output, target) /
+  target); a product that cannot reach its target is reported, and held to what it can reach;
+- the white list: a mixed-integer programme (HiGHS through scipy.optimize.milp) over the
+  joint-capacity constraints (lp.py) with one binary restart variable per candidate: a
+  product's capacity is its running lines' plus the lines of the candidates restarted (a line
+  of unknown capacity counts as the product's single-product figure); minimise the number of
+  enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
+  recorded, added up); only candidates making something up the bill of materials of a product
+  short of its target enter it. When HiGHS stops at its time limit the best list found is
+  given with its MIP gap; when it found none, every candidate that can help is listed (a
+  valid, not a small, list) and the status says so;
+- order: upstream first (by the bill-of-materials level of the products each entry makes,
+  then id); what an entry unlocks: the key products that miss their target when the entry
+  alone is left off the list (one programme per entry, for lists of up to 20; a longer list
+  names the key products downstream of what each entry makes).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import csr_matrix, vstack
+
+from kg.analysis.arrays import BoolArray, FloatArray, IntArray
+from kg.plan.context import PlanContext, PlanSource, plan_context
+from kg.plan.lp import Objective, PlanError, Weights, method_for, solve
+
+DEFAULT_SHARE = 0.8
+DEFAULT_TIME_LIMIT = 60.0
+EXPLAIN_UP_TO = 20  # entries whose unlocks are checked one by one (a programme each)
+_BIG = 1e12  # a line of unknown capacity for a product nothing else bounds
+
+
+class Minimise(StrEnum):
+    enterprises = "enterprises"
+    capacity = "capacity"
+
+
+@dataclass(frozen=True)
+class WhiteListEntry:
+    order: int
+    enterprise: str
+    name: str | None
+    capacity_per_day: float  # its live lines' known capacity, added up
+    makes: tuple[str, ...]
+    unlocks: tuple[str, ...]  # key products below target without this entry alone
+
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["makes"], out["unlocks"] = list(self.makes), list(self.unlocks)
+        return out
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    product: str
+    name: str | None
+    normal_per_day: float
+    target_per_day: float
+    # the next three: the most of the target reachable together (capped at the target)
+    after_disruption_per_day: float  # nothing restarted
+    reachable_per_day: float  # every candidate restarted
+    with_white_list_per_day: float  # the white list restarted
+    reaches_target: bool  # with every candidate restarted
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class ResumeReport:
+    target_share: float
+    minimise: str
+    stopped: tuple[str, ...]
+    candidates: int
+    status: str  # optimal, time limit (best list found, see mip_gap), nothing to restart, ...
+    mip_gap: float | None
+    seconds: float
+    white_list: list[WhiteListEntry] = field(default_factory=list)  # see ``status``
+    products: list[TargetRow] = field(default_factory=list)
+
+    @property
+    def unreachable(self) -> list[str]:
+        return [p.product for p in self.products if not p.reaches_target]
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "target_share": self.target_share,
+            "minimise": self.minimise,
+            "stopped": len(self.stopped),
+            "candidates": self.candidates,
+            "restart": len(self.white_list),
+            "status": self.status,
+            "mip_gap": self.mip_gap,
+            "seconds": round(self.seconds, 3),
+            "unreachable": self.unreachable,
+        }
+
+
+def stopped_enterprises(
+    pc: PlanContext, enterprises: Sequence[str], regions: Sequence[str]
+) -> list[int]:
+    """The enterprises named and every enterprise in the regions named (and inside them)."""
+    proj = pc.proj
+    out = {proj.enterprise(e) for e in enterprises}
+    for code in regions:
+        out.update(proj.enterprises_in_region(proj.region(code)))
+    return sorted(out)
+
+
+def capacity_running(pc: PlanContext, running: BoolArray) -> FloatArray:
+    """Producer capacity of every product with only the ``running`` enterprises' lines."""
+    proj = pc.proj
+    stopped_lines = set(np.flatnonzero(~running[proj.pr_ent]).tolist())
+    return pc.ctx.capacity.producer_capacities(stopped_lines)
+
+
+def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatArray:
+    """Per target product, the most of its target reachable together (sum of min(x, t)/t)."""
+    net = pc.net
+    n, nv = net.n, net.n_vars
+    prods = [q for q, t in targets.items() if t > 0]
+    out = np.zeros(n)
+    if not prods:
+        return out
+    k = len(prods)
+    tvals = np.asarray([targets[q] for q in prods])
+    a = csr_matrix(
+        (net.matrix.data, net.matrix.indices, net.matrix.indptr),
+        shape=(net.matrix.shape[0], nv + k),
+    )
+    link = csr_matrix(
+        (
+            np.concatenate([np.ones(k), -np.ones(k)]),
+            (
+                np.concatenate([np.arange(k), np.arange(k)]),
+                np.concatenate([nv + np.arange(k), prods]),
+            ),
+        ),
+        shape=(k, nv + k),
+    )
+    upper = np.concatenate([np.where(net.forced_zero, 0.0, ub), np.full(net.m, math.inf), tvals])
+    c = np.zeros(nv + k)
+    c[nv:] = -1.0 / tvals
+    res = linprog(
+        c,
+        A_ub=vstack([a, link], format="csr"),
+        b_ub=np.zeros(a.shape[0] + k),
+        bounds=np.column_stack([np.zeros(nv + k), upper]),
+        method=method_for(nv + k),
+    )
+    if res.status != 0:
+        raise PlanError(f"HiGHS could not solve the reachability programme: {res.message}")
+    out[prods] = np.maximum(np.minimum(np.asarray(res.x[nv:]), tvals), 0.0) + 0.0
+    return out
+
+
+def _white_list_milp(
+    pc: PlanContext,
+    running: BoolArray,
+    cand: IntArray,
+    goals: dict[int, float],
+    minimise: Minimise,
+    time_limit: float,
+) -> tuple[BoolArray | None, str, float | None]:
+    """(restart per candidate, status, gap) of the white-list programme."""
+    proj, net = pc.proj, pc.net
+    nv = net.n_vars
+    c_n = len(cand)
+    var_of = np.full(proj.n_enterprises, -1, dtype=np.int64)
+    var_of[cand] = np.arange(c_n)
+    live = proj.live
+    cap = proj.pr_cap
+    single = pc.single
+    base = capacity_running(pc, running)  # running lines only
+    ub = base.copy()
+    rows, cols, vals, rhs = [], [], [], []
+    line_var = np.where(live, var_of[proj.pr_ent], -1)
+    by_product: dict[int, list[tuple[int, float]]] = {}
+    for k in np.flatnonzero(line_var >= 0).tolist():
+        q = int(proj.pr_prod[k])
+        c = float(cap[k])
+        if math.isnan(c):
+            c = float(single[q]) if math.isfinite(single[q]) else _BIG
+        by_product.setdefault(q, []).append((int(line_var[k]), c))
+    r = 0
+    for q, members in sorted(by_product.items()):
+        if not math.isfinite(base[q]):
+            continue  # a running line of unknown capacity, or an unknown producer
+        rows.append(r)
+        cols.append(q)
+        vals.append(1.0)
+        for v, c in members:
+            rows.append(r)
+            cols.append(nv + v)
+            vals.append(-c)
+        rhs.append(float(base[q]))
+        ub[q] = math.inf
+        r += 1
+    width = nv + c_n
+    a = csr_matrix(
+        (net.matrix.data, net.matrix.indices, net.matrix.indptr), shape=(net.matrix.shape[0], width)
+    )
+    caprows = csr_matrix((vals, (rows, cols)), shape=(r, width))
+    matrix = vstack([a, caprows], format="csr")
+    upper_b = np.concatenate([np.zeros(a.shape[0]), np.asarray(rhs, dtype=np.float64)])
+    lower = np.zeros(width)
+    upper = np.concatenate(
+        [np.where(net.forced_zero, 0.0, ub), np.full(net.m, math.inf), np.ones(c_n)]
+    )
+    for q, g in goals.items():
+        lower[q] = g
+    cost = np.zeros(width)
+    if minimise is Minimise.enterprises:
+        cost[nv:] = 1.0
+    else:
+        e_cap = np.bincount(
+            proj.pr_ent[live],
+            weights=np.nan_to_num(cap[live], nan=0.0),
+            minlength=proj.n_enterprises,
+        )
+        cost[nv:] = e_cap[cand]
+    integrality = np.zeros(width, dtype=np.int64)
+    integrality[nv:] = 1
+    res = milp(
+        cost,
+        integrality=integrality,
+        bounds=Bounds(lower, upper),
+        constraints=LinearConstraint(matrix, -np.inf, upper_b),
+        options={"time_limit": time_limit, "disp": False},
+    )
+    gap = getattr(res, "mip_gap", None)
+    gap = None if gap is None or not math.isfinite(gap) else float(gap)
+    if res.status == 0:
+        return np.asarray(res.x[nv:]) > 0.5, "optimal", gap
+    if res.status == 1:
+        if res.x is None:
+            return None, "time limit, no list found", gap
+        return np.asarray(res.x[nv:]) > 0.5, "time limit", gap
+    raise PlanError(f"HiGHS could not find a white list: {res.message}")
+
+
+def resume(
+    source: PlanSource,
+    enterprises: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    target_share: float = DEFAULT_SHARE,
+    minimise: Minimise = Minimise.enterprises,
+    keep_stopped: Sequence[str] = (),
+    chain: str | None = None,
+    objective: Objective = Objective.demand_share,
+    weights: Weights = Weights.demand,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> ResumeReport:
+    """The white list of enterprises to restart after a disruption (see the module text)."""
+    if not 0 < target_share <= 1:
+        raise PlanError(f"the target share must be above 0 and at most 1, not {target_share}")
+    if time_limit <= 0:
+        raise PlanError("the time limit must be above 0 seconds")
+    if not (enterprises or regions):
+        raise PlanError("a disruption needs at least one enterprise or region")
+    started = time.perf_counter()
+    pc = plan_context(source)
+    proj = pc.proj
+    stopped = stopped_enterprises(pc, enterprises, regions)
+    held = {proj.enterprise(e) for e in keep_stopped}
+    keys, w, ref = pc.objective_arrays(chain, objective, weights)
+    normal = solve(pc.net, pc.producer_capacity, w, ref).x
+    key_list = [q for q in keys.indices if math.isfinite(pc.single[q])]
+    targets = {q: target_share * float(normal[q]) for q in key_list}
+    live = proj.live
+    running = np.ones(proj.n_enterprises, dtype=bool)
+    running[stopped] = False
+    after = reach(pc, capacity_running(pc, running), targets)
+    has_line = np.zeros(proj.n_enterprises, dtype=bool)
+    has_line[proj.pr_ent[proj.live]] = True
+    cand = np.asarray([e for e in stopped if e not in held and has_line[e]], dtype=np.int64)
+    everything = running.copy()
+    everything[cand] = True
+    reachable = reach(pc, capacity_running(pc, everything), targets)
+    goals = {q: min(t, float(reachable[q]) * (1 - 1e-9)) for q, t in targets.items()}
+    short = {q for q, g in goals.items() if after[q] < g * (1 - 1e-7) - 1e-9}
+    # only a candidate making something up the bill of materials of a product short of its
+    # target can help it (restarting adds capacity and never takes any away)
+    upstream = pc.ctx.upstream_products(short)
+    useful = np.asarray(
+        [
+            e
+            for e in cand.tolist()
+            if any(
+                live[k] and int(proj.pr_prod[k]) in upstream for k in proj.lines_of_enterprise[e]
+            )
+        ],
+        dtype=np.int64,
+    )
+    if not short or not len(useful):
+        white = useful[:0]
+        status, gap = "nothing to restart", None
+    else:
+        picked, status, gap = _white_list_milp(pc, running, useful, goals, minimise, time_limit)
+        if picked is not None:
+            white = useful[picked]
+        else:  # the time limit came before any list: every useful candidate (if that does)
+            white = useful
+            status = "time limit, no list found: every candidate that can help is listed"
+            trial = running.copy()
+            trial[white] = True
+            got = reach(pc, capacity_running(pc, trial), targets)
+            if any(got[q] < g * (1 - 1e-6) for q, g in goals.items()):
+                white = cand
+                status = "time limit, no list found: every candidate is listed"
+    restarted = running.copy()
+    restarted[white] = True
+    with_list = reach(pc, capacity_running(pc, restarted), targets)
+    entries = _entries(pc, white, restarted, targets, goals)
+    rows = [
+        TargetRow(
+            product=proj.product_ids[q],
+            name=proj.product_name[q],
+            normal_per_day=float(normal[q]),
+            target_per_day=targets[q],
+            after_disruption_per_day=float(after[q]),
+            reachable_per_day=float(reachable[q]),
+            with_white_list_per_day=float(with_list[q]),
+            reaches_target=bool(reachable[q] >= targets[q] * (1 - 1e-6)),
+        )
+        for q in key_list
+    ]
+    return ResumeReport(
+        target_share=target_share,
+        minimise=minimise.value,
+        stopped=tuple(proj.enterprise_ids[e] for e in stopped),
+        candidates=len(cand),
+        status=status,
+        mip_gap=gap,
+        seconds=time.perf_counter() - started,
+        white_list=entries,
+        products=rows,
+    )
+
+
+def _downstream(pc: PlanContext, products: set[int]) -> set[int]:
+    proj = pc.proj
+    seen = set(products)
+    stack = list(products)
+    while stack:
+        p = stack.pop()
+        for k in proj.outputs_of[p]:
+            q = int(proj.bom_out[k])
+            if q not in seen:
+                seen.add(q)
+                stack.append(q)
+    return seen
+
+
+def _entries(
+    pc: PlanContext,
+    white: IntArray,
+    restarted: BoolArray,
+    targets: dict[int, float],
+    goals: dict[int, float],
+) -> list[WhiteListEntry]:
+    proj = pc.proj
+    level = pc.ctx.circuit.level[: proj.n_products]
+    live = proj.live
+    out = []
+    check = len(white) <= EXPLAIN_UP_TO
+    for e in white.tolist():
+        lines = [k for k in proj.lines_of_enterprise[e] if live[k]]
+        makes = sorted({int(proj.pr_prod[k]) for k in lines})
+        if check:
+            without = restarted.copy()
+            without[e] = False
+            got = reach(pc, capacity_running(pc, without), targets)
+            unlocks = tuple(
+                sorted(proj.product_ids[q] for q, g in goals.items() if got[q] < g * (1 - 1e-6))
+            )
+        else:  # a long list: the target products downstream of what the entry makes
+            down = _downstream(pc, set(makes))
+            unlocks = tuple(sorted(proj.product_ids[q] for q in goals if q in down))
+        cap = sum(float(proj.pr_cap[k]) for k in lines if not math.isnan(proj.pr_cap[k]))
+        out.append(
+            (
+                min((int(level[p]) for p in makes), default=0),
+                proj.enterprise_ids[e],
+                WhiteListEntry(
+                    order=0,
+                    enterprise=proj.enterprise_ids[e],
+                    name=proj.enterprise_name[e],
+                    capacity_per_day=cap,
+                    makes=tuple(proj.product_ids[p] for p in makes),
+                    unlocks=unlocks,
+                ),
+            )
+        )
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [
+        WhiteListEntry(i + 1, x.enterprise, x.name, x.capacity_per_day, x.makes, x.unlocks)
+        for i, (_, _, x) in enumerate(out)
+    ]
