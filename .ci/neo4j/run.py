@@ -1,6 +1,6 @@
 """Run a command against a throw-away Neo4j 5 Community server (``make test-neo4j``).
 
-    python .ci/neo4j/run.py [--keep-log] -- COMMAND [ARG...]
+    python .ci/neo4j/run.py [--scheme neo4j|bolt] [--keep-log] -- COMMAND [ARG...]
 
 1. Resolves the pinned ``org.neo4j:neo4j`` (pom.xml beside this file) from Maven Central with
    Maven; the jars stay in Maven's local repository (~/.m2) and the resolved classpath is
@@ -8,7 +8,9 @@
 2. Starts Server.java (Java's single-file source launcher) in a temporary directory, with Bolt
    on a free 127.0.0.1 port and a generated password handed over in the environment.
 3. Waits until Bolt answers (the driver's verify_connectivity), then runs COMMAND with
-   SUPPLYMAP_TEST_URI, _USER, _PASSWORD and _DATABASE set, and returns its exit code.
+   SUPPLYMAP_TEST_URI, _USER, _PASSWORD and _DATABASE set, and returns its exit code. The URI
+   is a routing one (neo4j://, as for a cluster or Aura: reads are routed to readers, writes to
+   the leader; a single server is both) unless --scheme bolt asks for a direct connection.
 4. Always stops the server and removes its directory, whatever happened.
 
 Needs Java 17+ and Maven 3.8+ on PATH, and the ``neo4j`` Python driver (the project's venv).
@@ -109,6 +111,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep-log", action="store_true", help="print the server log at the end")
+    parser.add_argument(
+        "--scheme",
+        choices=("neo4j", "bolt"),
+        default="neo4j",
+        help="the URI scheme handed to the tests: neo4j (routing, the default) or bolt (direct)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -118,7 +126,7 @@ def main() -> int:
     jars = classpath()
     password = secrets.token_urlsafe(24)
     port = free_port()
-    uri = f"bolt://127.0.0.1:{port}"
+    uri = f"{args.scheme}://127.0.0.1:{port}"
     home = Path(tempfile.mkdtemp(prefix="supplymap-neo4j-"))
     log = home / "server.log"
     env = {**os.environ, "CLASSPATH": jars, "NEO4J_TEST_PASSWORD": password}
@@ -157,7 +165,7 @@ def main() -> int:
                 "SUPPLYMAP_TEST_DATABASE": "neo4j",
             }
             status = subprocess.run(command, env=child_env).returncode
-        except Exception as exc:  # noqa: BLE001 - report, show the log, stop the server
+        except Exception as exc:  # report, show the log; the finally stops the server
             print(f"run.py: {exc}", file=sys.stderr)
             print(log.read_text(errors="replace")[-6000:], file=sys.stderr)
             status = 1
