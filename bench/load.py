@@ -11,7 +11,8 @@ managed transaction per batch, writing the same graph: the same properties, prov
 machinery (reading, validation, reference checks, (:Load) records), not of what it stores;
 (c) for reference, the bare write of the data properties alone. Prints rows/s and the ratio
 supplymap / bare (target >= 0.9).
-Uses the local engine (started if needed) unless SUPPLYMAP_NEO4J_URI is set.
+Uses the local engine (started if needed, a throw-away database per run) unless
+SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
 
 from __future__ import annotations
@@ -20,16 +21,20 @@ import argparse
 import datetime as dt
 import functools
 import random
+import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from kg.connection import Graph, local_engine
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import engine_label, scratch_graph
+
+from kg.connection import Graph
 from kg.settings import Settings
 from loaders.pipeline import Loader, LoadOptions
 
@@ -75,12 +80,6 @@ def make_files(folder: Path, n: int, m: int, seed: int) -> tuple[Path, Path, Pat
     products.to_csv(paths[1], index=False)
     supplies.to_csv(paths[2], index=False)
     return paths
-
-
-def fresh_graph(settings: Settings, base: Graph) -> tuple[Graph, str]:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    local_engine(settings).create_database(name)
-    return Graph(base.driver, name), name
 
 
 def run_supplymap(graph: Graph, files: tuple[Path, Path, Path], batch: int) -> dict[str, float]:
@@ -134,10 +133,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     settings = Settings()
-    if not settings.uses_local_engine:
-        raise SystemExit("bench/load.py creates throwaway databases: run it on the local engine")
     console = Console()
     with tempfile.TemporaryDirectory() as tmp, Graph.from_settings(settings) as base:
+        engine = engine_label(base, settings)
+        console.print(f"engine: {engine}", highlight=False)
         files = make_files(Path(tmp), args.enterprises, args.links, args.seed)
         best: dict[str, dict[str, float]] = {"supplymap": {}, "bare": {}, "data only": {}}
         runners = {
@@ -148,17 +147,15 @@ def main() -> None:
         for round_ in range(args.rounds):
             order = list(runners) if round_ % 2 else list(reversed(runners))
             for who in order:
-                graph, name = fresh_graph(settings, base)
-                try:
+                with scratch_graph(settings, base, "bench") as graph:
                     times = runners[who](graph, files, args.batch_size)
-                finally:
-                    local_engine(settings).drop_database(name)
                 for k, v in times.items():
                     best[who][k] = min(v, best[who].get(k, float("inf")))
                 console.print(f"round {round_ + 1}: {who} {times}", highlight=False)
     table = Table(
         title=f"load: {args.enterprises:,} enterprises, {args.links:,} links, "
-        f"batch {args.batch_size:,}, best of {args.rounds}"
+        f"batch {args.batch_size:,}, best of {args.rounds}",
+        caption=f"engine: {engine}",
     )
     columns = ("rows", "what", "supplymap rows/s", "bare rows/s", "ratio", "data-only rows/s")
     for col in columns:
