@@ -163,6 +163,7 @@ def main() -> int:
                 "SUPPLYMAP_TEST_USER": "neo4j",
                 "SUPPLYMAP_TEST_PASSWORD": password,
                 "SUPPLYMAP_TEST_DATABASE": "neo4j",
+                "SUPPLYMAP_TEST_SERVER_PID": str(proc.pid),  # for bench/api.py --engine-pid
             }
             status = subprocess.run(command, env=child_env).returncode
         except Exception as exc:  # report, show the log; the finally stops the server
