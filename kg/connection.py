@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, LiteralString
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
-from neo4j.exceptions import AuthError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
@@ -61,12 +61,24 @@ class Graph:
     def from_settings(cls, settings: Settings) -> Graph:
         """Connect to the configured Neo4j, or start (or reuse) the local engine."""
         if settings.neo4j_uri:
-            return cls.connect(
+            graph = cls.connect(
                 settings.neo4j_uri,
                 settings.neo4j_user,
                 settings.neo4j_password.get_secret_value(),
                 settings.neo4j_database,
             )
+            try:
+                graph.query("RETURN 1 AS ok")  # the configured database exists
+            except ClientError as exc:
+                graph.close()
+                if exc.code != "Neo.ClientError.Database.DatabaseNotFound":
+                    raise
+                raise GraphConnectionError(
+                    f"the Neo4j server at {settings.neo4j_uri} has no database "
+                    f"{settings.neo4j_database!r}: set SUPPLYMAP_NEO4J_DATABASE to one it has "
+                    "(Neo4j Community has the one database 'neo4j'; `SHOW DATABASES` lists them)"
+                ) from exc
+            return graph
         engine = local_engine(settings)
         status = engine.ensure_running()
         assert status.uri is not None
