@@ -10,13 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, LiteralString
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, RoutingControl
+from neo4j import (
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    RoutingControl,
+)
 from neo4j.exceptions import AuthError, ClientError, ServiceUnavailable
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
 
 Row = dict[str, Any]
+NOTIFICATIONS = NotificationMinimumSeverity.OFF
 
 
 class GraphConnectionError(RuntimeError):
@@ -40,7 +47,12 @@ class Graph:
 
     @classmethod
     def connect(cls, uri: str, user: str, password: str, database: str) -> Graph:
-        driver = GraphDatabase.driver(uri, auth=(user, password))
+        # Neo4j tells about every label, type or property a query names that the graph does
+        # not hold yet (a sparse or new graph), which the driver logs as warnings on stderr:
+        # our queries name them on purpose, so the server is asked not to send them.
+        driver = GraphDatabase.driver(
+            uri, auth=(user, password), notifications_min_severity=NOTIFICATIONS
+        )
         try:
             driver.verify_connectivity()
         except ServiceUnavailable as exc:

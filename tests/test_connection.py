@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from conftest import Server
 
@@ -31,3 +33,18 @@ def test_the_configured_database_connects(server: Server) -> None:
     )
     with Graph.from_settings(settings) as graph:
         assert graph.query("RETURN 1 AS one") == [{"one": 1}]
+
+
+def test_no_server_notifications_for_names_the_graph_lacks(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Neo4j warns about labels, types and properties a graph does not hold yet; our queries
+    name them on purpose, so no such warning reaches the log (or a user's terminal)."""
+    caplog.set_level(logging.DEBUG, logger="neo4j.notifications")
+    with Graph.connect(server.uri, server.user, server.password, server.database) as graph:
+        rows = graph.query(
+            "MATCH (x:NoSuchLabelYet)-[r:NO_SUCH_TYPE_YET]->(y) "
+            "RETURN x.no_such_property_yet AS p, r.nor_this AS q"
+        )
+    assert rows == []
+    assert not [r for r in caplog.records if "notification" in r.getMessage().lower()]
