@@ -77,6 +77,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ServerExitedError(RuntimeError):
+    """The server stopped while starting (e.g. its port was taken in the meantime)."""
+
+
 def wait_for_bolt(uri: str, password: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, ServiceUnavailable
@@ -84,7 +88,7 @@ def wait_for_bolt(uri: str, password: str, proc: subprocess.Popen[bytes], log: P
     deadline = time.monotonic() + START_TIMEOUT
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"Neo4j exited with code {proc.returncode} while starting")
+            raise ServerExitedError(f"Neo4j exited with code {proc.returncode} while starting")
         if "READY" in log.read_text(errors="replace"):
             try:
                 with GraphDatabase.driver(uri, auth=("neo4j", password)) as driver:
@@ -108,6 +112,44 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def start_server(
+    home: Path, jars: str, password: str, scheme: str, log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the server on a free port and wait for Bolt; another port if it exits early."""
+    env = {**os.environ, "CLASSPATH": jars, "NEO4J_TEST_PASSWORD": password}
+    for attempt in range(1, 4):
+        port = free_port()
+        uri = f"{scheme}://127.0.0.1:{port}"
+        java = [
+            "java",
+            "-Xms512m",
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            "-XX:+ExitOnOutOfMemoryError",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            str(SERVER),
+            str(home / f"dbms-{attempt}"),
+            str(port),
+        ]
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                java, env=env, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            wait_for_bolt(uri, password, proc, log)
+            return proc, uri
+        except ServerExitedError:
+            if attempt == 3:
+                raise
+            print(f"run.py: Neo4j exited while starting; trying port {attempt + 1}", flush=True)
+        except BaseException:
+            stop(proc)
+            raise
+    raise AssertionError("unreachable")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep-log", action="store_true", help="print the server log at the end")
@@ -123,58 +165,42 @@ def main() -> int:
     if not command:
         parser.error("give a command to run after --")
 
+    if shutil.which("java") is None:
+        sys.exit(
+            "run.py: Java 17+ (java) is not on PATH; install it (apt-get install "
+            "openjdk-17-jdk-headless)"
+        )
     jars = classpath()
     password = secrets.token_urlsafe(24)
-    port = free_port()
-    uri = f"{args.scheme}://127.0.0.1:{port}"
     home = Path(tempfile.mkdtemp(prefix="supplymap-neo4j-"))
     log = home / "server.log"
-    env = {**os.environ, "CLASSPATH": jars, "NEO4J_TEST_PASSWORD": password}
-    java = [
-        "java",
-        "-Xms512m",
-        "-Xmx1g",
-        "-XX:+UseG1GC",
-        "-XX:+ExitOnOutOfMemoryError",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        str(SERVER),
-        str(home / "dbms"),
-        str(port),
-    ]
-    status = 1
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            java, env=env, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT
-        )
-        # SIGTERM/SIGINT to us still stop the server (the finally below).
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-        try:
-            started = time.monotonic()
-            wait_for_bolt(uri, password, proc, log)
-            print(
-                f"run.py: Neo4j is up on {uri} after {time.monotonic() - started:.1f} s",
-                flush=True,
-            )
-            child_env = {
-                **os.environ,
-                "SUPPLYMAP_TEST_URI": uri,
-                "SUPPLYMAP_TEST_USER": "neo4j",
-                "SUPPLYMAP_TEST_PASSWORD": password,
-                "SUPPLYMAP_TEST_DATABASE": "neo4j",
-                "SUPPLYMAP_TEST_SERVER_PID": str(proc.pid),  # for bench/api.py --engine-pid
-            }
-            status = subprocess.run(command, env=child_env).returncode
-        except Exception as exc:  # report, show the log; the finally stops the server
-            print(f"run.py: {exc}", file=sys.stderr)
+    proc: subprocess.Popen[bytes] | None = None
+    # SIGTERM to us still stops the server (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        started = time.monotonic()
+        proc, uri = start_server(home, jars, password, args.scheme, log)
+        print(f"run.py: Neo4j is up on {uri} after {time.monotonic() - started:.1f} s", flush=True)
+        child_env = {
+            **os.environ,
+            "SUPPLYMAP_TEST_URI": uri,
+            "SUPPLYMAP_TEST_USER": "neo4j",
+            "SUPPLYMAP_TEST_PASSWORD": password,
+            "SUPPLYMAP_TEST_DATABASE": "neo4j",
+            "SUPPLYMAP_TEST_SERVER_PID": str(proc.pid),  # for bench/api.py --engine-pid
+        }
+        status = subprocess.run(command, env=child_env).returncode
+    except Exception as exc:  # report, show the log; the finally stops the server
+        print(f"run.py: {exc}", file=sys.stderr)
+        if log.exists():
             print(log.read_text(errors="replace")[-6000:], file=sys.stderr)
-            status = 1
-        finally:
+        status = 1
+    finally:
+        if proc is not None:
             stop(proc)
-            if args.keep_log:
-                print(log.read_text(errors="replace"), file=sys.stderr)
-            shutil.rmtree(home, ignore_errors=True)
+        if args.keep_log and log.exists():
+            print(log.read_text(errors="replace"), file=sys.stderr)
+        shutil.rmtree(home, ignore_errors=True)
     return status
 
 
