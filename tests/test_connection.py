@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 import pytest
 from conftest import Server
@@ -48,3 +49,14 @@ def test_no_server_notifications_for_names_the_graph_lacks(
         )
     assert rows == []
     assert not [r for r in caplog.records if "notification" in r.getMessage().lower()]
+
+
+@pytest.mark.parametrize("scheme", ["bolt", "bolt+s", "neo4j", "neo4j+s", "neo4j+ssc"])
+def test_every_uri_scheme_is_accepted(scheme: str) -> None:
+    """Direct and routing URIs, with or without TLS (a cluster, Aura), get as far as the
+    network: nothing in our driver configuration conflicts with a scheme."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(GraphConnectionError, match="cannot reach"):
+        Graph.connect(f"{scheme}://127.0.0.1:{port}", "neo4j", "secret-secret", "neo4j")
