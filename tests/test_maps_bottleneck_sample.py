@@ -227,17 +227,14 @@ def test_labels_at_the_whole_map_view(page: dict[str, Any], browser: Chromium, s
             assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
     # zoomed in, the makers' names appear; the callout's button centres the bottleneck
     browser.evaluate("document.querySelector('.callout button.show').click()")
-    # the zoom is animated: wait for its end (a busy machine takes longer than its 0.4 s)
-    browser.wait_for(
+    # the zoom is animated and the page redraws its labels on every frame: take one frame's
+    # state in which the makers' names are drawn (a busy machine takes longer than 0.4 s)
+    state = browser.wait_for(
         "(() => { const m = window.supplymapMap, d = m.data.nodes;"
-        " return m.labels.some(l => d[l[0]].kind === 'enterprise'); })()",
+        " const makers = m.labels.filter(l => d[l[0]].kind === 'enterprise').length;"
+        " return makers > 0 ? {selected: m.selected, scale: m.network.getScale(), makers}"
+        " : null; })()",
         timeout=20,
-    )
-    state = call(
-        browser,
-        """() => { const m = window.supplymapMap, d = m.data.nodes;
-            return {selected: m.selected, scale: m.network.getScale(),
-                    makers: m.labels.filter(l => d[l[0]].kind === 'enterprise').length}; }""",
     )
     assert state["selected"] == bottleneck and state["scale"] > page["scale"]
     assert state["makers"] > 0

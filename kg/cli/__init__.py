@@ -50,13 +50,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "suppliers": (
         "kg.cli.lookup",
         "suppliers",
-        "Suppliers of an enterprise (SUPPLIES) or inputs of a product (bill of materials), "
-        "by tier.",
+        "Suppliers of an enterprise (SUPPLIES, following the material) or inputs of a product "
+        "(bill of materials), by tier, each with every product on the way and one route.",
     ),
     "customers": (
         "kg.cli.lookup",
         "customers",
-        "Customers of an enterprise or the products an input goes into, by tier.",
+        "Customers of an enterprise (following the material) or the products an input goes "
+        "into, by tier.",
     ),
     "infer": (
         "kg.cli.infer",
