@@ -17,7 +17,7 @@ import threading
 from types import TracebackType
 
 from neo4j import Session
-from neo4j.exceptions import DriverError
+from neo4j.exceptions import DriverError, Neo4jError
 
 # After the deadline, cut whatever connection the session holds this often until it returns.
 RECUT_SECONDS = 1.0
@@ -84,5 +84,13 @@ class Watchdog:
     ) -> None:
         self._done.set()
         self._thread.join()
-        if self.expired and isinstance(exc, Exception) and not isinstance(exc, GraphTimeoutError):
+        if isinstance(exc, GraphTimeoutError):
+            return
+        if (self.expired and isinstance(exc, Exception)) or _server_timeout(exc):
             raise self.error() from exc
+
+
+def _server_timeout(exc: BaseException | None) -> bool:
+    """Neo4j enforces the transaction timeout itself and says so with a client error
+    (Neo.ClientError.Transaction.TransactionTimedOut*): the same outcome as the watchdog's."""
+    return isinstance(exc, Neo4jError) and "TransactionTimedOut" in (exc.code or "")

@@ -54,3 +54,23 @@ def test_a_dropped_message_times_out_and_the_load_is_not_left_running(
         assert {r["s"] for r in rows} == {"failed"}
         assert fingerprint(short) == before
         assert short.query("RETURN 1 AS ok") == [{"ok": 1}]  # the graph still answers
+
+
+def test_a_read_past_the_server_timeout_is_a_graph_timeout(server: Server, graph: Graph) -> None:
+    """Neo4j stops a transaction past its timeout with a client error of its own; callers
+    (the command line, the API's 503 graph-timeout) see the same GraphTimeoutError as when
+    the watchdog abandons a transaction the local engine keeps running."""
+    if server.engine is not None:
+        pytest.skip(
+            "the local engine ignores transaction timeouts (README, Reliability): its reads are "
+            "bounded by the watchdog, which test_a_dropped_message_times_out covers"
+        )
+    short = Graph.connect(server.uri, server.user, server.password, graph.database, timeout=0.2)
+    try:
+        with pytest.raises(GraphTimeoutError, match=r"did not finish within 0\.2 s"):
+            short.query(
+                "UNWIND range(1, 5000) AS a UNWIND range(1, 5000) AS b RETURN count(a + b) AS n"
+            )
+        assert short.query("RETURN 1 AS ok") == [{"ok": 1}]
+    finally:
+        short.close()
