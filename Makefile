@@ -1,12 +1,13 @@
 # Two commands set up a fresh machine (see README.md):
 #   make demo   install everything into .venv and run the main job on the local engine
 #   make test   install everything into .venv and run lint, types and the whole test suite
+#   make test-neo4j   the whole test suite against a real Neo4j 5 server (CI runs both)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean chromium
+.PHONY: demo test test-neo4j lint install clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,12 @@ chromium:
 
 test: lint chromium
 	$(BIN)/python -m pytest
+
+# The whole suite again, against a real Neo4j 5.26 Community server that .ci/neo4j/run.py
+# fetches from Maven Central (cached in ~/.m2), starts on a free port and always stops.
+# Needs Java 17+ and Maven.
+test-neo4j: $(STAMP) chromium
+	$(BIN)/python .ci/neo4j/run.py -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

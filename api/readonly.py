@@ -3,7 +3,10 @@
 ArcadeDB accepts (and commits) writes inside a read transaction, which Neo4j refuses, so
 "read-only" cannot be left to the access mode. Every read of the API runs here in an explicit
 READ transaction that is always rolled back; if the statement changed anything (the summary's
-counters, or a query type other than read) the rows are thrown away and the call fails.
+counters, or a query type other than read) the rows are thrown away and the call fails. On
+Neo4j the server itself refuses the write (Neo.ClientError.Statement.AccessMode); that refusal
+becomes the same WriteRefusedError. On a cluster (neo4j:// URIs) READ transactions go to a
+reader.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, LiteralString, NoReturn
 
 from neo4j import READ_ACCESS, Driver, Record, ResultSummary, Session, Transaction
 from neo4j.exceptions import (
+    ClientError,
     DriverError,
     Neo4jError,
     ServiceUnavailable,
@@ -52,6 +56,22 @@ def _row(keys: Sequence[str], record: Record) -> Row:
 
 class WriteRefusedError(PermissionError):
     """A statement run through the read-only graph tried to change the graph."""
+
+
+ACCESS_MODE = "Neo.ClientError.Statement.AccessMode"
+
+
+@contextlib.contextmanager
+def _server_refusal() -> Iterator[None]:
+    """Neo4j refuses a write in a READ transaction itself: say so as our own refusal."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.code == ACCESS_MODE:
+            raise WriteRefusedError(
+                "a read-only statement tried to change the graph; the server refused it"
+            ) from exc
+        raise
 
 
 def _check(summary: ResultSummary) -> None:
@@ -99,10 +119,11 @@ class ReadOnlyGraph(Graph):
             with getattr(s, "_pipelined_begin", contextlib.nullcontext()):
                 tx = s.begin_transaction(timeout=self.timeout)
             try:
-                result = tx.run(cypher, dict(params or {}))
-                keys = result.keys()
-                rows = [_row(keys, record) for record in result]
-                summary = result.consume()
+                with _server_refusal():
+                    result = tx.run(cypher, dict(params or {}))
+                    keys = result.keys()
+                    rows = [_row(keys, record) for record in result]
+                    summary = result.consume()
             finally:
                 if not tx.closed():
                     tx.rollback()
@@ -150,7 +171,7 @@ class RequestGraph(ReadOnlyGraph):
         try:
             tx = self._open()
             assert self._session is not None
-            with Watchdog(self._session, self.timeout, "a read"):
+            with Watchdog(self._session, self.timeout, "a read"), _server_refusal():
                 result = tx.run(cypher, dict(params or {}))
                 keys = result.keys()
                 rows = [_row(keys, record) for record in result]

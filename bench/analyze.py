@@ -7,7 +7,8 @@ later runs unless --reload), then run the full analysis the way ``supplymap anal
 does and print the time and peak memory (resident set) of every step: reading the graph
 (the engine's own part, then indexing in Python), single source, SPOF, capacity,
 bottlenecks, key enterprises and writing back. The graph's shape is described in
-bench/synthetic.py. Uses the local engine under SUPPLYMAP_HOME, or SUPPLYMAP_NEO4J_URI.
+bench/synthetic.py. Uses the local engine under SUPPLYMAP_HOME, or SUPPLYMAP_NEO4J_URI (then
+its database, which must be empty or hold this benchmark's graph; it is kept for later runs).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import synthetic
+from benchdb import engine_label, refuse_non_empty
 
 from kg import model
 from kg.analysis.context import Context
@@ -110,7 +112,11 @@ def bench(edges: int, seed: int, reload: bool, batch: int) -> list[dict[str, Any
     graph = open_bench_graph(edges)
     rows: list[dict[str, Any]] = []
     try:
-        if reload or not loaded(graph, mark):
+        print(f"engine: {engine_label(graph, get_settings())}", file=sys.stderr)
+        fresh = not loaded(graph, mark)
+        if fresh and not get_settings().uses_local_engine:
+            refuse_non_empty(graph, get_settings())  # never wipe someone's Neo4j data
+        if reload or fresh:
             wipe(graph)
             started = time.perf_counter()
             data = synthetic.build(edges, seed)
@@ -207,7 +213,9 @@ def main() -> None:
     args = parser.parse_args()
     for edges in args.edges or [100_000]:
         rows = bench(edges, args.seed, args.reload, args.batch)
-        print(f"\nN = {edges:,} relationships (seed {args.seed})")
+        with Graph.from_settings(get_settings()) as g:
+            engine = engine_label(g, get_settings())
+        print(f"\nN = {edges:,} relationships (seed {args.seed}), engine: {engine}")
         print(f"{'step':58} {'seconds':>9} {'peak RSS MB':>12}  note")
         for r in rows:
             print(

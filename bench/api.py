@@ -2,16 +2,18 @@
 
     python bench/api.py --enterprises 100000 --requests 3000 --concurrency 1 4 8
 
-Builds a synthetic layered supply network in a throwaway database of the local engine through
-the loaders (enterprises in --layers layers; each makes one of two products of its layer, a or
-b, and a product of layer k has the product of the same letter of layer k-1 as its input; each
-enterprise outside the first buys from --suppliers enterprises of the layer before whatever
-they make, a fixed seed), starts `supplymap serve` on a free port of 127.0.0.1 as a child
-process, and sends a bounded load: --requests GET /enterprises/{id}/suppliers?tiers=N&walk=W
-for random enterprises at least N layers deep, from --concurrency client threads with keep-alive
-connections, after --warmup requests, for each walk in --walks (material: a supplier of the
-other letter's product is not followed further; any: every link). Prints requests/s and
-latency percentiles as a table. Target: p95 < 50 ms at tiers=3 and 4 clients.
+Builds a synthetic layered supply network through the loaders, in a throwaway database of the
+local engine or in the (empty) database of SUPPLYMAP_NEO4J_URI, wiped afterwards (enterprises
+in --layers layers; each makes one of two products of its layer, a or b, and a product of layer
+k has the product of the same letter of layer k-1 as its input; each enterprise outside the
+first buys from --suppliers enterprises of the layer before whatever they make, a fixed seed),
+starts `supplymap serve` on a free port of 127.0.0.1 as a child process, and sends a bounded
+load: --requests GET /enterprises/{id}/suppliers?tiers=N&walk=W for random enterprises at least
+N layers deep, from --concurrency client threads with keep-alive connections, after --warmup
+requests, for each walk in --walks (material: a supplier of the other letter's product is not
+followed further; any: every link). Prints requests/s and latency percentiles as a table.
+Target: p95 < 50 ms at tiers=3 and 4 clients. Prints which engine answered; on Neo4j,
+--engine-pid names the server's process for its CPU column.
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import engine_label, scratch_graph
 
 from kg.connection import Graph, local_engine
 from kg.settings import Settings
@@ -203,26 +209,29 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="supplymap serve --workers")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--database", help="use this already built database (from --keep)")
+    parser.add_argument("--engine-pid", type=int, help="the Neo4j server's process (CPU column)")
     args = parser.parse_args()
     if args.tiers >= args.layers:
         raise SystemExit("--tiers must be below --layers")
     settings = Settings()
-    if not settings.uses_local_engine:
-        raise SystemExit("bench/api.py creates a throwaway database: run it on the local engine")
-    engine = local_engine(settings)
-    name = args.database or f"bench_api_{uuid.uuid4().hex[:8]}"
+    if args.database and not settings.uses_local_engine:
+        raise SystemExit("--database names a database of the local engine")
     keep = args.keep or bool(args.database)
     if not set(args.walks) <= {"material", "any"}:
         raise SystemExit("--walks: material and/or any")
-    with Graph.from_settings(settings) as base_graph:
+    with Graph.from_settings(settings) as base_graph, ExitStack() as stack:
+        engine = engine_label(base_graph, settings)
+        console.print(f"engine: {engine}", highlight=False)
         layer_ids = ids_by_layer(args.enterprises, args.layers)
         links = (args.layers - 1) * len(layer_ids[0]) * args.suppliers
-        if not args.database:
-            engine.create_database(name)
+        if args.database:
+            graph = Graph(base_graph.driver, args.database)
+        else:
+            graph = stack.enter_context(scratch_graph(settings, base_graph, "bench_api", keep=keep))
+        name = graph.database
         proc: subprocess.Popen[bytes] | None = None
         try:
             if not args.database:
-                graph = Graph(base_graph.driver, name)
                 with tempfile.TemporaryDirectory() as tmp:
                     t = time.perf_counter()
                     files, _ = make_files(
@@ -238,6 +247,8 @@ def main() -> None:
                 )
             port = free_port()
             env = {**os.environ, "SUPPLYMAP_ENGINE_DATABASE": name}
+            if not settings.uses_local_engine:
+                env["SUPPLYMAP_NEO4J_DATABASE"] = name
             serve = Path(sys.executable).with_name("supplymap")
             command = [str(serve), "serve", "--host", "127.0.0.1", "--port", str(port)]
             command += ["--log-level", "warning", "--workers", str(args.workers)]
@@ -250,7 +261,7 @@ def main() -> None:
             table = Table(
                 title=f"GET /enterprises/{{id}}/suppliers?tiers={args.tiers}&walk=W: "
                 f"{args.enterprises:,} enterprises, {links:,} links, {args.workers} worker(s), "
-                f"{args.requests:,} requests per row",
+                f"{args.requests:,} requests per row; engine: {engine}",
                 caption="hits: suppliers found per lookup; cpu: CPU time per request of the "
                 "API processes and of the engine",
             )
@@ -269,7 +280,11 @@ def main() -> None:
                 "p95<50",
             ):
                 table.add_column(col, justify="right")
-            engine_pid = engine.status().pid
+            engine_pid = (
+                local_engine(settings).status().pid
+                if settings.uses_local_engine
+                else args.engine_pid
+            )
             runs = [(w, c) for w in args.walks for c in args.concurrency]
             for i, (walk, c) in enumerate(runs):
                 cpu = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
@@ -305,8 +320,6 @@ def main() -> None:
                     proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-            if not keep:
-                engine.drop_database(name)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ last dates. (a) `supplymap load --mapping` end to end (read, DuckDB transform, v
 writes); (b) a bare driver UNWIND MERGE of the same records, already aggregated, writes only.
 Prints records written per second for both, their ratio (target >= 0.8), the transform's own
 time (target < 5 s) and the process's peak memory.
-Uses the local engine (started if needed) unless SUPPLYMAP_NEO4J_URI is set.
+Uses the local engine (started if needed, a throw-away database per run) unless
+SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
 
 from __future__ import annotations
@@ -31,16 +32,20 @@ import datetime as dt
 import functools
 import random
 import resource
+import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from kg.connection import Graph, local_engine
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import engine_label, scratch_graph
+
+from kg.connection import Graph
 from kg.settings import Settings
 from loaders.pipeline import Loader, LoadOptions
 
@@ -86,12 +91,6 @@ def make_files(folder: Path, n: int, m: int, seed: int) -> tuple[Path, Path, Pat
     products.to_csv(paths[1], index=False)
     supplies.to_csv(paths[2], index=False)
     return paths
-
-
-def fresh_graph(settings: Settings, base: Graph) -> tuple[Graph, str]:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    local_engine(settings).create_database(name)
-    return Graph(base.driver, name), name
 
 
 def run_supplymap(graph: Graph, files: tuple[Path, Path, Path], batch: int) -> dict[str, float]:
@@ -288,6 +287,7 @@ def run_mapped_bare(
 
 def main_mapped(args: argparse.Namespace, settings: Settings, console: Console) -> None:
     with tempfile.TemporaryDirectory() as tmp, Graph.from_settings(settings) as base:
+        console.print(f"engine: {engine_label(base, settings)}", highlight=False)
         t = time.perf_counter()
         path, mapping, frame = make_shipments(Path(tmp), args.rows, args.seed)
         records = bare_records(frame)
@@ -299,14 +299,11 @@ def main_mapped(args: argparse.Namespace, settings: Settings, console: Console) 
         for round_ in range(args.rounds):
             order = ["mapped", "bare"] if round_ % 2 else ["bare", "mapped"]
             for who in order:
-                graph, name = fresh_graph(settings, base)
-                try:
+                with scratch_graph(settings, base, "bench") as graph:
                     if who == "mapped":
                         times = run_mapped(graph, path, mapping, args.batch_size)
                     else:
                         times = run_mapped_bare(graph, records, args.batch_size)
-                finally:
-                    local_engine(settings).drop_database(name)
                 console.print(
                     f"round {round_ + 1}: {who} "
                     + ", ".join(f"{k} {v:,.2f}" for k, v in times.items()),
@@ -361,13 +358,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the mapped case")
     args = parser.parse_args()
     settings = Settings()
-    if not settings.uses_local_engine:
-        raise SystemExit("bench/load.py creates throwaway databases: run it on the local engine")
     console = Console()
     if args.mapped:
         main_mapped(args, settings, console)
         return
     with tempfile.TemporaryDirectory() as tmp, Graph.from_settings(settings) as base:
+        engine = engine_label(base, settings)
+        console.print(f"engine: {engine}", highlight=False)
         files = make_files(Path(tmp), args.enterprises, args.links, args.seed)
         best: dict[str, dict[str, float]] = {"supplymap": {}, "bare": {}, "data only": {}}
         runners = {
@@ -378,17 +375,15 @@ def main() -> None:
         for round_ in range(args.rounds):
             order = list(runners) if round_ % 2 else list(reversed(runners))
             for who in order:
-                graph, name = fresh_graph(settings, base)
-                try:
+                with scratch_graph(settings, base, "bench") as graph:
                     times = runners[who](graph, files, args.batch_size)
-                finally:
-                    local_engine(settings).drop_database(name)
                 for k, v in times.items():
                     best[who][k] = min(v, best[who].get(k, float("inf")))
                 console.print(f"round {round_ + 1}: {who} {times}", highlight=False)
     table = Table(
         title=f"load: {args.enterprises:,} enterprises, {args.links:,} links, "
-        f"batch {args.batch_size:,}, best of {args.rounds}"
+        f"batch {args.batch_size:,}, best of {args.rounds}",
+        caption=f"engine: {engine}",
     )
     columns = ("rows", "what", "supplymap rows/s", "bare rows/s", "ratio", "data-only rows/s")
     for col in columns:

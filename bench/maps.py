@@ -1,9 +1,10 @@
 """Map generation and drawing speed at 1k, 5k and 20k nodes.
 
-Builds a synthetic layered chain per size in a local engine (products in five BOM levels,
+Builds a synthetic layered chain per size (products in five BOM levels,
 one to three makers per product, a trade link from a maker of each input to each maker of
-its output, a few sole sources, single points of failure, capacity bottlenecks and warnings),
-then for each size:
+its output, a few sole sources, single points of failure, capacity bottlenecks and warnings)
+in a throwaway database of the local engine, or in the empty database of SUPPLYMAP_NEO4J_URI
+(wiped afterwards), then for each size:
 
 - read: the chain map's queries (kg.maps.data.chain_data);
 - render: aggregate (not needed: the limit is raised), lay out, write the HTML (kg.maps.render);
@@ -25,15 +26,18 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from benchdb import engine_label, scratch_graph
+
 from kg.connection import Graph
-from kg.engine import ENGINE_USER, LocalEngine
 from kg.maps import DEFAULT_MAX_NODES
 from kg.maps.aggregate import aggregate
 from kg.maps.data import chain_data, has_results
 from kg.maps.render import page
 from kg.schema import ensure_schema
+from kg.settings import Settings
 
 # The page driver the browser tests use (Playwright on the system's Chromium) lives with them.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -165,11 +169,11 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     out = args.keep or Path(tempfile.mkdtemp(prefix="supplymap-bench-maps-"))
     out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="supplymap-bench-home-"))
-    engine = LocalEngine(home, database="bench", heap="2g", start_timeout=180)
-    status = engine.start()
-    assert status.uri is not None
-    graph = Graph.connect(status.uri, ENGINE_USER, engine.password(), engine.database)
+    settings = Settings()
+    stack = ExitStack()
+    base = stack.enter_context(Graph.from_settings(settings))
+    engine = engine_label(base, settings)
+    graph = stack.enter_context(scratch_graph(settings, base, "bench_maps"))
     chromium = find_chromium()
     browser = Chromium(width=1600, height=1000) if chromium else None
     rows = []
@@ -217,8 +221,7 @@ def main() -> None:
     finally:
         if browser:
             browser.close()
-        graph.close()
-        engine.stop()
+        stack.close()
     head = (
         "map nodes",
         "graph nodes/edges",
@@ -237,6 +240,7 @@ def main() -> None:
     for r in rows:
         print(" | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
     print(f"\nHTML in {out}; medians of {args.runs} run(s); generate = read + render.")
+    print(f"engine: {engine}")
 
 
 if __name__ == "__main__":

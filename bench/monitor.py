@@ -7,7 +7,8 @@ components and final products; each product made from 2-4 inputs of the tier abo
 pairs substitutes in an alt_group) by 1-3 producers; every producer holding each input it
 needs, with ``--history`` weekly inventory snapshots (only the latest is current); demand
 areas for the final products; reserves for some products. Loads it through the pipeline into
-a throwaway database on the local engine, then times each monitoring step and prints a table.
+a throwaway database on the local engine (or the empty database of SUPPLYMAP_NEO4J_URI, wiped
+afterwards), then times each monitoring step and prints a table.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,11 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from kg.connection import Graph, local_engine
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import engine_label, scratch_graph
+
+from kg.connection import Graph
 from kg.monitor import (
     allocate,
     evaluate,
@@ -137,18 +142,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     settings = Settings()
-    if not settings.uses_local_engine:
-        raise SystemExit(
-            "bench/monitor.py creates a throwaway database: run it on the local engine"
-        )
     console = Console()
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = local_engine(settings)
     with tempfile.TemporaryDirectory() as tmp, Graph.from_settings(settings) as base:
+        engine = engine_label(base, settings)
         files = make_files(Path(tmp), args.products, args.enterprises, args.history, args.seed)
-        engine.create_database(name)
-        graph = Graph(base.driver, name)
-        try:
+        with scratch_graph(settings, base, "bench") as graph:
             reports, t_load = timed(
                 lambda: Loader(graph).load_files(files, LoadOptions(force=True))
             )
@@ -162,13 +160,12 @@ def main() -> None:
             piles, t_piles = timed(lambda: stockpile_report(graph, AT))
             product = sorted({p for _, p in snap.demand})[0]
             alloc, t_alloc = timed(lambda: allocate(graph, product, at=AT))
-        finally:
-            engine.drop_database(name)
     cascade = sum(1 for w in report.warnings if w.rule == "cascade")
     table = Table(
         title=f"monitoring: {len(snap.products):,} products, {len(snap.bom):,} BOM edges, "
         f"{len(snap.capacity):,} producers, {len(snap.holdings):,} current holdings "
-        f"({rows['inventory']:,} snapshots)"
+        f"({rows['inventory']:,} snapshots)",
+        caption=f"engine: {engine}",
     )
     for col in ("step", "what", "seconds"):
         table.add_column(col, justify="right" if col == "seconds" else "left")

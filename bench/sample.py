@@ -1,22 +1,28 @@
-"""Sample data set: generation and load time by scale, on the local engine.
+"""Sample data set: generation and load time by scale.
 
     .venv/bin/python bench/sample.py [--scales 1,2,5,10] [--no-load]
 
 For each scale: rows written, seconds to generate, seconds to load every file through the
-real pipeline into a fresh database of one local engine (started once, in a temporary
-directory). Prints one table.
+real pipeline into a fresh database of the local engine, or into the empty database of
+SUPPLYMAP_NEO4J_URI (wiped after each scale). Prints one table and the engine it measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchdb import engine_label, scratch_graph
+
 from kg.connection import Graph
-from kg.engine import ENGINE_USER, LocalEngine
+from kg.settings import Settings
 from loaders.kinds import KINDS
 from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import generate, sample_files
@@ -30,21 +36,22 @@ def main() -> None:
     scales = [int(s) for s in args.scales.split(",")]
     monitoring = "stockpiles" in KINDS and "demand" in KINDS
     work = Path(tempfile.mkdtemp(prefix="supplymap-bench-sample-"))
-    engine = None if args.no_load else LocalEngine(work / "home", database="bench", heap="1g")
+    settings = Settings()
+    engine = "none (--no-load)"
     rows = []
-    try:
-        uri = engine.start().uri if engine else None
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, work, ignore_errors=True)
+        base = None if args.no_load else stack.enter_context(Graph.from_settings(settings))
+        if base is not None:
+            engine = engine_label(base, settings)
         for scale in scales:
             out = work / f"scale{scale}"
             started = time.perf_counter()
             manifest = generate(out, scale=scale)
             gen = time.perf_counter() - started
             load = None
-            if engine is not None and uri is not None:
-                name = f"s{scale}"
-                engine.create_database(name)
-                graph = Graph.connect(uri, ENGINE_USER, engine.password(), name)
-                try:
+            if base is not None:
+                with scratch_graph(settings, base, f"s{scale}") as graph:
                     started = time.perf_counter()
                     reports = Loader(graph).load_files(
                         sample_files(out, monitoring=monitoring), LoadOptions()
@@ -53,9 +60,6 @@ def main() -> None:
                     bad = [r for r in reports if r.status != "completed" or r.rows_rejected]
                     if bad:
                         raise SystemExit(f"scale {scale}: {bad[0].file}: {bad[0].message}")
-                finally:
-                    graph.close()
-                    engine.drop_database(name)
             files = manifest.files
             rows.append(
                 (
@@ -67,10 +71,7 @@ def main() -> None:
                     load,
                 )
             )
-    finally:
-        if engine is not None:
-            engine.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    print(f"engine: {engine}")
     header = ("scale", "enterprises", "supplies", "rows", "generate s", "load s")
     print(" | ".join(f"{h:>11}" for h in header))
     for scale, ents, links, total, gen, load in rows:

@@ -19,8 +19,16 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, LiteralString, TypeVar
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Query, Session, unit_of_work
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j import (
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    Query,
+    Session,
+    unit_of_work,
+)
+from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
@@ -62,6 +70,9 @@ def _retry_conflicts(cypher: str, attempt: Callable[[], T]) -> T:
                 raise
             time.sleep(0.05 * 2**n * (1 + random.random()))
     raise AssertionError("unreachable")
+
+
+NOTIFICATIONS = NotificationMinimumSeverity.OFF
 
 
 class GraphConnectionError(RuntimeError):
@@ -128,6 +139,10 @@ class Graph:
         return GraphDatabase.driver(
             uri,
             auth=(user, password),
+            # Neo4j tells about every label, type or property a query names that the graph
+            # does not hold yet (a sparse or new graph), which the driver logs as warnings on
+            # stderr: our queries name them on purpose, so the server is asked not to send them.
+            notifications_min_severity=NOTIFICATIONS,
             connection_timeout=connect_timeout,
             connection_acquisition_timeout=connect_timeout * 3,
             max_transaction_retry_time=30.0,
@@ -183,7 +198,7 @@ class Graph:
         if settings.neo4j_uri:
             uri, user = settings.neo4j_uri, settings.neo4j_user
             password = settings.neo4j_password.get_secret_value()
-            return cls.connect(
+            graph = cls.connect(
                 uri,
                 user,
                 password,
@@ -191,6 +206,18 @@ class Graph:
                 resolver=lambda: (uri, user, password),
                 **bounds,
             )
+            try:
+                graph.query("RETURN 1 AS ok")  # the configured database exists
+            except ClientError as exc:
+                graph.close()
+                if exc.code != "Neo.ClientError.Database.DatabaseNotFound":
+                    raise
+                raise GraphConnectionError(
+                    f"the Neo4j server at {settings.neo4j_uri} has no database "
+                    f"{settings.graph_database!r}: set SUPPLYMAP_NEO4J_DATABASE to one it has "
+                    "(Neo4j Community has the one database 'neo4j'; `SHOW DATABASES` lists them)"
+                ) from exc
+            return graph
         engine = local_engine(settings)
 
         def resolve() -> tuple[str, str, str]:

@@ -56,10 +56,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _wipe(graph: Graph) -> None:
+    """Leave the external server's database as a new one: no nodes, constraints or indexes
+    (but the two token-lookup indexes every new Neo4j database has)."""
     while graph.write("MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS deleted")[0][
         "deleted"
     ]:
         pass
+    run, db = graph.driver.execute_query, graph.database
+    for row in graph.query("SHOW CONSTRAINTS YIELD name RETURN name"):
+        run("DROP CONSTRAINT $name IF EXISTS", name=row["name"], database_=db)
+    for row in graph.query("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name"):
+        run("DROP INDEX $name IF EXISTS", name=row["name"], database_=db)
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,14 @@ def serve(
         )
     s = settings()
     bind = host or s.api_host
+    if not s.api_keys and not s.api_read_open:
+        err.print(
+            "[red]error:[/red] SUPPLYMAP_API_READ_OPEN is false (reads need an API key) but "
+            "SUPPLYMAP_API_KEYS is empty, so every request would be refused. Set "
+            "SUPPLYMAP_API_KEYS, or SUPPLYMAP_API_READ_OPEN=true for open reads.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     if not s.api_keys:
         err.print("note: no SUPPLYMAP_API_KEYS set, so writes (POST /loads) are disabled")
     if not _loopback(bind) and s.api_read_open:
