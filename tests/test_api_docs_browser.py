@@ -8,18 +8,13 @@ Skipped, with the reason, where Chromium is not installed.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pagedriver import Chromium, find_chromium
+from served import serve, server_env
 
 from kg.connection import Graph
 
@@ -33,56 +28,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(server: Any, graph: Graph) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYMAP_")}
-    if server.engine is None:
-        env.update(
-            SUPPLYMAP_NEO4J_URI=server.uri,
-            SUPPLYMAP_NEO4J_USER=server.user,
-            SUPPLYMAP_NEO4J_PASSWORD=server.password,
-        )
-    else:
-        env.update(SUPPLYMAP_HOME=str(server.engine.home))
-    port = _free_port()
-    exe = Path(sys.executable).with_name("supplymap")
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "--database",
-            graph.database,
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "supplymap serve did not answer within 60 s"
-            time.sleep(0.2)
+    with serve(["--database", graph.database], server_env(server)) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture

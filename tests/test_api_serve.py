@@ -2,67 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from apiclient import KEY, api_client
+from served import serve, server_env
 
 from kg.connection import Graph
 
 pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(server: Any, graph: Graph) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SUPPLYMAP_")}
-    if server.engine is None:
-        env.update(
-            SUPPLYMAP_NEO4J_URI=server.uri,
-            SUPPLYMAP_NEO4J_USER=server.user,
-            SUPPLYMAP_NEO4J_PASSWORD=server.password,
-            SUPPLYMAP_NEO4J_DATABASE=graph.database,
-        )
-    else:
-        env.update(SUPPLYMAP_HOME=str(server.engine.home), SUPPLYMAP_ENGINE_DATABASE=graph.database)
-    env["SUPPLYMAP_API_KEYS"] = KEY
-    port = _free_port()
-    exe = Path(sys.executable).with_name("supplymap")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    # The database through the settings of each engine (not --database): both paths stay used.
+    database = (
+        {"SUPPLYMAP_NEO4J_DATABASE": graph.database}
+        if server.engine is None
+        else {"SUPPLYMAP_ENGINE_DATABASE": graph.database}
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "supplymap serve did not answer within 60 s"
-            time.sleep(0.2)
+    with serve([], server_env(server, SUPPLYMAP_API_KEYS=KEY, **database)) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_serve_answers_on_loopback(served: str, graph: Graph) -> None:
