@@ -8,7 +8,8 @@ Cypher as $parameters; these checks bound their size and shape.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, cast
 
 from fastapi import Path, Query
 from pydantic import AfterValidator
@@ -44,6 +45,15 @@ def _checker(pattern: re.Pattern[str], hint: str, max_length: int) -> AfterValid
 check_id = _checker(_ID, ID_HINT, MAX_ID_LENGTH)
 check_slug = _checker(_SLUG, SLUG_HINT, 100)
 check_code = _checker(_CODE, CODE_HINT, 40)
+
+
+def check_each(check: AfterValidator, values: list[str]) -> list[str]:
+    """Every value of a list through one of the checks above (for body models' validators)."""
+    validate = cast(Callable[[str], str], check.func)  # our checks take the value alone
+    for v in values:
+        validate(v)
+    return values
+
 
 EnterpriseId = Annotated[
     str,

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.auth import ReadAccess
 from api.deps import GraphDep, PageDep, whole_graph
 from api.models import Paged, paged
-from api.params import check_code, check_id, check_slug
+from api.params import check_code, check_each, check_id, check_slug
 from api.problems import ProblemError, responses
 from api.routers.maps import HTML, MaxNodes, html_page
 from api.values import plain
@@ -234,12 +234,6 @@ def key_enterprise_ranking(
 # ---- disruption scenarios -------------------------------------------------------------------
 
 
-def _ids(check: Any, values: list[str]) -> list[str]:
-    for v in values:
-        check.func(v)
-    return values
-
-
 class Scenario(BaseModel):
     """What to remove: enterprises, regions (with their sub-regions) and products."""
 
@@ -252,12 +246,12 @@ class Scenario(BaseModel):
     @field_validator("enterprises", "products")
     @classmethod
     def _valid_ids(cls, values: list[str]) -> list[str]:
-        return _ids(check_id, values)
+        return check_each(check_id, values)
 
     @field_validator("regions")
     @classmethod
     def _valid_codes(cls, values: list[str]) -> list[str]:
-        return _ids(check_code, values)
+        return check_each(check_code, values)
 
 
 class ImpactPage(Paged[dict[str, Any]]):

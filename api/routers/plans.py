@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auth import ReadAccess
 from api.deps import GraphDep, whole_graph
-from api.params import check_code, check_id, check_slug
+from api.params import check_code, check_each, check_id, check_slug
 from api.problems import ProblemError, responses
 from api.routers.analysis import _LOCK
 from api.values import plain
@@ -188,12 +188,6 @@ def _check(check: Any, value: str, what: str) -> None:
         raise ProblemError(422, "invalid-parameters", f"{what} {value!r}: {exc}") from exc
 
 
-def _ids(check: Any, values: list[str]) -> list[str]:
-    for v in values:
-        check.func(v)
-    return values
-
-
 class Disruption(BaseModel):
     """Who stops: enterprises, and every enterprise in the regions (with their sub-regions)."""
 
@@ -205,12 +199,12 @@ class Disruption(BaseModel):
     @field_validator("enterprises")
     @classmethod
     def _valid_ids(cls, values: list[str]) -> list[str]:
-        return _ids(check_id, values)
+        return check_each(check_id, values)
 
     @field_validator("regions")
     @classmethod
     def _valid_codes(cls, values: list[str]) -> list[str]:
-        return _ids(check_code, values)
+        return check_each(check_code, values)
 
 
 class ResumeRequest(Disruption):
@@ -225,7 +219,7 @@ class ResumeRequest(Disruption):
     @field_validator("keep_stopped")
     @classmethod
     def _valid_kept(cls, values: list[str]) -> list[str]:
-        return _ids(check_id, values)
+        return check_each(check_id, values)
 
 
 class ResumePlan(BaseModel):
