@@ -6,12 +6,13 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
 from kg.cli.common import friendly, open_graph
 from kg.cli.output import err
+from kg.connection import Graph
 from kg.maps import DEFAULT_MAX_NODES, Impact, ImpactError
 from kg.maps.aggregate import aggregate
 from kg.maps.data import MapData, chain_data, enterprise_data, has_results
@@ -58,23 +59,22 @@ def map_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _write(data: MapData, output: Path, max_nodes: int) -> None:
+def places_of(graph: Graph, data: MapData) -> dict[str, Any]:
+    """The geographic view of a map, for its "Places" tab (kg/maps/geo.py)."""
+    from kg.maps.geo import places
+
+    return places(graph, data).payload()
+
+
+def _write(
+    data: MapData, output: Path, max_nodes: int, extra: dict[str, Any] | None = None
+) -> None:
     results = has_results(data.nodes)
     drawn = aggregate(data, max_nodes)
-    html = page(drawn, has_results=results)
+    html = page(drawn, has_results=results, places=extra)
+    write_html(html, output)
     if str(output) == "-":
-        sys.stdout.write(html)
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(html, encoding="utf-8")
-    except OSError as exc:
-        err.print(
-            f"[red]error:[/red] cannot write {output}: {exc.strerror}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(2) from exc
     folded = ", aggregated" if drawn.aggregated else ""
     # what the page shows at first; the rest (folded inputs, the next tier) unfolds on a click
     hidden = {node.key for node in drawn.nodes if node.hidden}
@@ -101,7 +101,8 @@ def chain(
     """A chain's products by BOM level (raw materials left, final products right) and makers."""
     with open_graph() as graph:
         data = chain_data(graph, chain_id, trade_up_to=max_nodes)
-    _write(data, output, max_nodes)
+        extra = places_of(graph, data)
+    _write(data, output, max_nodes, extra)
 
 
 @app.command("enterprise")
@@ -124,6 +125,23 @@ def enterprise(
     _write(data, output, max_nodes)
 
 
+def write_html(html: str, output: Path) -> None:
+    """The page to a file ('-': standard output); a file that cannot be written: exit 2."""
+    if str(output) == "-":
+        sys.stdout.write(html)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        err.print(
+            f"[red]error:[/red] cannot write {output}: {exc.strerror}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from exc
+
+
 def _reduced(values: list[str]) -> list[tuple[str, float]]:
     out = []
     for value in values:
@@ -139,6 +157,58 @@ def _reduced(values: list[str]) -> list[tuple[str, float]]:
             )
         out.append((pid, share))
     return out
+
+
+def scenario_impact(
+    impact_file: Path | None,
+    enterprise: list[str] | None,
+    region: list[str] | None,
+    product: list[str] | None,
+    lost: list[str] | None,
+    reduced: list[str] | None,
+    title: str,
+) -> tuple[Impact, bool]:
+    """The impact the disruption options describe, and whether the analyses should work out
+    what it loses (removals only, no file)."""
+    flags = (
+        Impact(
+            removed_enterprises=tuple(enterprise or ()),
+            removed_regions=tuple(region or ()),
+            removed_products=tuple(product or ()),
+            lost=tuple(lost or ()),
+            reduced=tuple(_reduced(reduced or [])),
+            title=title,
+        )
+        if (enterprise or region or product or lost or reduced)
+        else None
+    )
+    if impact_file is not None and flags is not None:
+        raise typer.BadParameter(
+            "give either --impact FILE or the scenario flags, not both", param_hint="--impact"
+        )
+    impact = Impact.from_json(impact_file) if impact_file is not None else flags
+    if impact is None:
+        raise typer.BadParameter(
+            "say what the scenario does: --impact FILE, or --enterprise/--region/--product "
+            "with --lost/--reduced",
+            param_hint="--impact",
+        )
+    return impact, impact_file is None and not (lost or reduced)
+
+
+def scenario(graph: Graph, impact: Impact, compute: bool) -> Impact:
+    """The impact, with what it loses and reduces worked out by the analyses' disruption
+    scenario when ``compute`` (and the analyses are installed)."""
+    disrupt = analysis_disrupt()
+    if not compute or disrupt is None:
+        return impact
+    found = disrupt(
+        graph,
+        list(impact.removed_enterprises),
+        list(impact.removed_regions),
+        list(impact.removed_products),
+    )
+    return Impact.from_scenario(found, impact.title)
 
 
 @app.command("disruption")
@@ -176,35 +246,16 @@ def disruption(
     removals only, the analyses' disruption scenario works out what is lost and reduced
     (when the analyses are installed; otherwise the map shows what the removals feed into).
     """
-    flags = (
-        Impact(
-            removed_enterprises=tuple(enterprise or ()),
-            removed_regions=tuple(region or ()),
-            removed_products=tuple(product or ()),
-            lost=tuple(lost or ()),
-            reduced=tuple(_reduced(reduced or [])),
-            title=title,
-        )
-        if (enterprise or region or product or lost or reduced)
-        else None
+    impact, compute = scenario_impact(
+        impact_file, enterprise, region, product, lost, reduced, title
     )
-    if impact_file is not None and flags is not None:
-        raise typer.BadParameter(
-            "give either --impact FILE or the scenario flags, not both", param_hint="--impact"
-        )
-    impact = Impact.from_json(impact_file) if impact_file is not None else flags
-    if impact is None:
-        raise typer.BadParameter(
-            "say what the scenario does: --impact FILE, or --enterprise/--region/--product "
-            "with --lost/--reduced",
-            param_hint="--impact",
-        )
-    disrupt = analysis_disrupt()
     with open_graph() as graph:
-        if impact_file is None and not (lost or reduced) and disrupt is not None:
-            scenario = disrupt(
-                graph, list(enterprise or ()), list(region or ()), list(product or ())
-            )
-            impact = Impact.from_scenario(scenario, title)
-        data = disruption_data(graph, impact)
-    _write(data, output, max_nodes)
+        data = disruption_data(graph, scenario(graph, impact, compute))
+        extra = places_of(graph, data)
+    _write(data, output, max_nodes, extra)
+
+
+# The geographic map (kg/cli/maps_geo.py) uses the helpers above.
+from kg.cli.maps_geo import geo  # noqa: E402
+
+app.command("geo")(geo)

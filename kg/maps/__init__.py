@@ -13,6 +13,8 @@ Above ``max_nodes`` a map is aggregated (see kg/maps/aggregate.py) and says so o
 
 from __future__ import annotations
 
+from typing import Any
+
 from kg.connection import Graph
 from kg.maps.aggregate import DEFAULT_MAX_NODES, aggregate
 from kg.maps.data import MapData, chain_data, enterprise_data, has_results
@@ -28,18 +30,30 @@ __all__ = [
     "chain_map_html",
     "disruption_map_html",
     "enterprise_map_html",
+    "geo_map_html",
     "html_for",
 ]
 
 
-def html_for(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> str:
-    """Aggregate when needed, lay out and render a map read from the graph."""
+def html_for(
+    data: MapData, max_nodes: int = DEFAULT_MAX_NODES, places: dict[str, Any] | None = None
+) -> str:
+    """Aggregate when needed, lay out and render a map read from the graph (``places``: its
+    geographic view, under a tab)."""
     results = has_results(data.nodes)
-    return page(aggregate(data, max_nodes), has_results=results)
+    return page(aggregate(data, max_nodes), has_results=results, places=places)
+
+
+def places_payload(graph: Graph, data: MapData) -> dict[str, Any]:
+    """The geographic view of a map read from the graph, for its "Places" tab."""
+    from kg.maps.geo import places
+
+    return places(graph, data).payload()
 
 
 def chain_map_html(graph: Graph, chain_id: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
-    return html_for(chain_data(graph, chain_id, trade_up_to=max_nodes), max_nodes)
+    data = chain_data(graph, chain_id, trade_up_to=max_nodes)
+    return html_for(data, max_nodes, places_payload(graph, data))
 
 
 def enterprise_map_html(
@@ -54,4 +68,12 @@ def enterprise_map_html(
 
 
 def disruption_map_html(graph: Graph, impact: Impact, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
-    return html_for(disruption_data(graph, impact), max_nodes)
+    data = disruption_data(graph, impact)
+    return html_for(data, max_nodes, places_payload(graph, data))
+
+
+def geo_map_html(graph: Graph, data: MapData | None = None) -> str:
+    """The geographic map of ``data`` (default: every enterprise and trade link)."""
+    from kg.maps.geo import all_data, geo_page, places
+
+    return geo_page(places(graph, data if data is not None else all_data(graph)))

@@ -505,8 +505,17 @@ def _notes_html(data: MapData) -> str:
     )
 
 
-def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = True) -> str:
-    """The whole HTML page for a map whose nodes are already aggregated to a drawable size."""
+def page(
+    data: MapData,
+    layout: MapLayout | None = None,
+    *,
+    has_results: bool = True,
+    places: dict[str, Any] | None = None,
+) -> str:
+    """The whole HTML page for a map whose nodes are already aggregated to a drawable size.
+
+    ``places``: the geographic view of the same map (kg/maps/geo.py), drawn under a "Places"
+    tab by assets/geo.js (which then runs in the page's own script)."""
     from kg import __version__
 
     layout = layout or map_layout(data, row_spacing(data))
@@ -515,7 +524,7 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
     nodes, edges, heading, _height, _width, _options = net.get_network_data()
     # vis-network gets the nodes; the page draws the links itself (see assets/map.js).
     vis_js, vis_version = vis_network_js()
-    app_js = _asset("map.js")
+    app_js = _asset("map.js") + ("\n" + _asset("geo.js") if places else "")
     payload = {
         "nodes": nodes,
         "options": net.options,
@@ -553,6 +562,8 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
         },
         "meta": {"kind": data.kind, "nodes": len(nodes), "edges": len(edges)},
     }
+    if places:
+        payload["places"] = places
     csp = "; ".join(
         [
             "default-src 'none'",
@@ -577,7 +588,7 @@ def page(data: MapData, layout: MapLayout | None = None, *, has_results: bool = 
         vis_version=esc(vis_version),
         title=esc(heading),
         subtitle=esc(data.subtitle),
-        css=_asset("map.css"),
+        css=_asset("map.css") + (_asset("geo.css") if places else ""),
         counts=esc(counts),
         callout=_callout_html(data, drawing),
         notes=notes,

@@ -1,0 +1,110 @@
+"""`supplymap map geo`: the geographic map, as offline HTML (kg/maps/geo.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg.cli.common import friendly, open_graph
+from kg.cli.maps import map_errors, scenario, scenario_impact, write_html
+from kg.cli.output import err
+from kg.maps.data import chain_data
+from kg.maps.impact import disruption_data
+from kg.monitor.allocation import AllocationError
+
+
+@friendly
+@map_errors
+def geo(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "--out",
+            "-o",
+            help="the HTML file to write ('-' for standard output)",
+            dir_okay=False,
+        ),
+    ],
+    chain: Annotated[
+        str | None, typer.Option("--chain", help="a chain's makers and trade (default: all)")
+    ] = None,
+    impact_file: Annotated[
+        Path | None,
+        typer.Option("--impact", help="a disruption: an impact JSON file (see kg/maps/impact.py)"),
+    ] = None,
+    enterprise: Annotated[
+        list[str] | None, typer.Option("--enterprise", help="an enterprise removed (repeat)")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", help="a region removed, with sub-regions")
+    ] = None,
+    product: Annotated[
+        list[str] | None, typer.Option("--product", help="a product removed")
+    ] = None,
+    lost: Annotated[list[str] | None, typer.Option("--lost", help="a key product lost")] = None,
+    reduced: Annotated[
+        list[str] | None,
+        typer.Option("--reduced", help="a product reduced: ID=SHARE_LEFT, e.g. N95=0.4"),
+    ] = None,
+    title: Annotated[str, typer.Option("--title", help="the map's heading")] = "",
+    allocate: Annotated[
+        str | None,
+        typer.Option(
+            "--allocate",
+            metavar="PRODUCT",
+            help="colour the demand areas by how much of their demand for PRODUCT is met",
+        ),
+    ] = None,
+) -> None:
+    """Enterprises at their coordinates, trade as arcs, regions shaded, demand areas.
+
+    Without options: every enterprise and trade link. With --chain: that chain's makers and
+    the trade into them. With the disruption map's options (--impact, or --enterprise,
+    --region, --product with --lost/--reduced): the scenario, its removed regions shaded.
+    Above a few hundred trade links the arcs are bundled between provinces and countries.
+    The base map (world countries, China's provinces) ships with the package: nothing is
+    fetched.
+    """
+    from kg.maps.geo import all_data, geo_page, places
+
+    disruption = any((impact_file, enterprise, region, product, lost, reduced))
+    if disruption and chain is not None:
+        raise typer.BadParameter(
+            "give either --chain or a disruption (--impact, --enterprise, ...), not both",
+            param_hint="--chain",
+        )
+    with open_graph() as graph:
+        if disruption:
+            impact, compute = scenario_impact(
+                impact_file, enterprise, region, product, lost, reduced, title
+            )
+            data = disruption_data(graph, scenario(graph, impact, compute))
+        elif chain is not None:
+            data = chain_data(graph, chain)
+        else:
+            data = all_data(graph)
+        if title:
+            data.title = title
+        allocation = None
+        if allocate is not None:
+            from kg.monitor.allocation import allocate as allocate_supply
+
+            try:
+                allocation = allocate_supply(graph, allocate)
+            except AllocationError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--allocate") from exc
+            data.notes.append(f"Demand areas coloured by the allocation of {allocate}.")
+        drawn = places(graph, data, allocation=allocation)
+    html = geo_page(drawn)
+    write_html(html, output)
+    if str(output) != "-":
+        err.print(
+            f"wrote {output} ({len(drawn.points['x']):,} enterprises, {len(drawn.flows):,} "
+            f"{'bundled ' if drawn.bundled else ''}arcs, {len(drawn.areas):,} demand areas, "
+            f"{len(html) / 1e6:.2f} MB)",
+            highlight=False,
+            soft_wrap=True,
+        )
