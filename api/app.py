@@ -27,6 +27,7 @@ from api.routers import (
     catalogue,
     chains,
     enterprises,
+    geo,
     health,
     loads,
     maps,
@@ -116,11 +117,13 @@ def create_app(
         warnings,
         reserves,
         maps,
+        geo,
         loads,
         plans,
     ):
         app.include_router(module.router)
     app.include_router(analysis.scenarios)
+    app.include_router(geo.scenarios)
     app.add_middleware(BodyLimit, limit=settings.api_max_upload_mb << 20, prefixes=("/loads",))
     app.add_middleware(
         BodyLimit, limit=settings.api_max_body_kb << 10, prefixes=("/",), exclude=("/loads",)

@@ -16,6 +16,7 @@ in a throwaway database of the local engine, or in the empty database of SUPPLYM
 Targets at 5k nodes: generate (read + render) < 2 s, ready < 2 s.
 
     .venv/bin/python bench/maps.py [--sizes 1000,5000,20000] [--runs 3] [--keep DIR]
+    .venv/bin/python bench/maps.py --geo [...]   # the geographic map instead (bench/maps_geo.py)
 """
 
 from __future__ import annotations
@@ -161,6 +162,11 @@ def ready_ms(browser: Chromium, path: Path, runs: int) -> tuple[float, int, tupl
 
 
 def main() -> None:
+    if "--geo" in sys.argv[1:]:  # the geographic map on the sample at scale 1 and 10
+        from maps_geo import main as geo_main
+
+        geo_main([a for a in sys.argv[1:] if a != "--geo"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--runs", type=int, default=3, help="Chromium opens per map (median)")

@@ -301,7 +301,10 @@
   };
   if (own) {
     build();
-    requestAnimationFrame(() => requestAnimationFrame(() => { state.ready = true; }));
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      state.readyAt = performance.now();  // ms from navigation start to the first frame drawn
+      state.ready = true;
+    }));
   } else {
     state.ready = true;
   }
