@@ -154,6 +154,8 @@ class MapNode:
     # "name (kind)", and the name of its limiting input.
     spofs: list[str] = field(default_factory=list)
     limiting_name: str | None = None
+    lat: float | None = None  # enterprises: where they are (the geographic view, kg/maps/geo.py)
+    lon: float | None = None
 
     @property
     def outlined(self) -> bool:
@@ -501,6 +503,8 @@ def enterprise_node(row: Mapping[str, Any]) -> MapNode:
         name=_name(row),
         region=_text(row.get("region")),
         results=Results.from_row(row),
+        lat=_float(row.get("lat")),
+        lon=_float(row.get("lon")),
     )
 
 

@@ -212,7 +212,15 @@ def places(
     """What the geographic view of ``data`` draws (``data`` as read, before aggregation)."""
     base = basemap()
     enterprises = [n for n in data.nodes if n.kind == "enterprise"]
-    coords = _coordinates(graph, [n.id for n in enterprises])
+    # read with the map's nodes where they were (properties(e)); else asked for here
+    coords = {
+        n.id: (n.lat, n.lon, n.region)
+        for n in enterprises
+        if n.lat is not None and n.lon is not None and -90 <= n.lat <= 90 and -180 <= n.lon <= 180
+    }
+    unknown = [n.id for n in enterprises if n.id not in coords]
+    if unknown:
+        coords.update(_coordinates(graph, unknown))
     placed: dict[str, Place] = {}
     for n in enterprises:
         c = coords.get(n.id)
@@ -500,8 +508,9 @@ def _disruption_shades(
         else:
             out[shape] = [shape, SHADE["removed"], tip]
     held: Counter[int] = Counter()
+    by_key = data.node_map()
     for key, p in placed.items():
-        if p.shape is not None and data.node_map()[key].status == "removed":
+        if p.shape is not None and by_key[key].status == "removed":
             held[p.shape] += 1
     for shape, count in held.items():
         line = f"{count:,} removed enterprise(s) here"
