@@ -21,10 +21,11 @@ from kg.cli import app
 from kg.connection import Graph
 from kg.maps import Impact, chain_map_html, disruption_map_html
 from kg.maps.basemap import basemap, project
-from kg.maps.data import chain_data
-from kg.maps.geo import SHADE, all_data, geo_page, places
+from kg.maps.data import chain_data, enterprise_data
+from kg.maps.geo import SHADE, all_data, geo_page, places, point_colour, point_tip
 from kg.maps.impact import disruption_data
 from kg.monitor.allocation import allocate
+from kg.tiers import lookup
 
 pytestmark = [pytest.mark.integration]
 browser_only = pytest.mark.skipif(
@@ -85,9 +86,11 @@ def test_enterprises_sit_at_their_coordinates(loaded: Graph) -> None:
     assert set(zip(p["id"], p["x"], p["y"], strict=True)) == expected
     # every point's tooltip starts with its full name and says where it is
     names = {n.id: n.name for n in data.nodes}
-    assert {(i, tip[0]) for i, tip in zip(p["id"], p["tip"], strict=True)} == {
-        (i, names[i]) for i in makers
-    }
+    rows_by_id = sample_enterprises()
+    tips = {(p["id"][i], *point_tip(p, i)[:3]) for i in range(len(p["id"]))}
+    assert {(t[0], t[1], t[2]) for t in tips} == {(i, names[i], f"enterprise {i}") for i in makers}
+    # the third line says where: the sample's region code, and the province it lies in
+    assert all(f"({rows_by_id[t[0]]['region']})" in t[3] for t in tips)
 
 
 def test_each_trade_link_is_an_arc_from_supplier_to_customer(loaded: Graph) -> None:
@@ -144,9 +147,8 @@ def test_a_disruption_shades_the_removed_region(loaded: Graph) -> None:
     )
     # its enterprises are drawn as removed
     in_hubei = {eid for eid, row in sample_enterprises().items() if row["region"].startswith("42")}
-    removed = {
-        i for i, c in zip(drawn.points["id"], drawn.points["c"], strict=True) if c == "#252525"
-    }
+    p = drawn.points
+    removed = {p["id"][i] for i in range(len(p["id"])) if point_colour(p, i) == "#252525"}
     assert removed and removed <= in_hubei
 
 
@@ -193,6 +195,25 @@ def _n(value: float) -> str:
     return number(value)
 
 
+def test_suppliers_follow_the_material(loaded: Graph) -> None:
+    maker = loaded.query(
+        "MATCH (e:Enterprise)-[:PRODUCES]->(:Product {id: 'N95'}) "
+        "WHERE EXISTS { (:Enterprise)-[:SUPPLIES]->(e) } RETURN e.id AS id ORDER BY id LIMIT 1"
+    )[0]["id"]
+    data = enterprise_data(loaded, maker, 2, "upstream", explore=False)
+    drawn = places(loaded, data, flow_limit=100_000)
+    tiers = {h.id for h in lookup(loaded, maker, "upstream", 2, "enterprise").hits}
+    assert set(drawn.points["id"]) == (tiers | {maker}) & set(sample_enterprises())
+    # the arcs are the trade links among them, supplier to customer
+    at = {i: (x, y) for i, x, y in zip(*(drawn.points[k] for k in ("id", "x", "y")), strict=True)}
+    expected = {
+        (*at[e.source.split(":", 1)[1]], *at[e.target.split(":", 1)[1]])
+        for e in data.edges
+        if e.kind == "supplies" and at[e.source.split(":", 1)[1]] != at[e.target.split(":", 1)[1]]
+    }
+    assert expected and {(f[0], f[1], f[4], f[5]) for f in drawn.flows} == expected
+
+
 def test_cli_writes_the_geographic_map(cli: CliRunner, loaded: Graph, tmp_path: Path) -> None:
     out = tmp_path / "geo.html"
     result = cli.invoke(app, ["map", "geo", "--chain", "medical-supplies", "--out", str(out)])
@@ -207,7 +228,14 @@ def test_cli_writes_the_geographic_map(cli: CliRunner, loaded: Graph, tmp_path: 
     result = cli.invoke(
         app, ["map", "geo", "--chain", "medical-supplies", "--region", HUBEI, "-o", str(out)]
     )
-    assert result.exit_code == 2 and "not both" in result.output
+    assert result.exit_code == 2 and "not --chain and a disruption" in result.output
+    maker = loaded.query(
+        "MATCH (e:Enterprise)-[:PRODUCES]->(:Product {id: 'N95'}) RETURN e.id AS id LIMIT 1"
+    )[0]["id"]
+    result = cli.invoke(
+        app, ["map", "geo", "--suppliers-of", maker, "--tiers", "2", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
     result = cli.invoke(app, ["map", "geo", "--allocate", "NO-SUCH", "-o", str(out)])
     assert result.exit_code == 2 and "NO-SUCH" in result.output
 
@@ -394,7 +422,11 @@ def test_hostile_names_stay_text(browser: Chromium, loaded: Graph, shots: Path) 
         if "<" in payload or "\u2028" in payload:
             assert payload not in html  # only escaped, inside the JSON block or the HTML
     open_geo(browser, html, shots / "geo-injection.html")
-    tips = call(browser, "() => window.supplymapGeo.data.points.tip.map(t => t.join(' '))")
+    tips = call(
+        browser,
+        "() => window.supplymapGeo.data.points.id.map((_, i) =>"
+        " window.supplymapGeo.pointTip(i).join(' '))",
+    )
     assert any(p in t for t in tips for p in PAYLOADS)
     i = 0
     call(browser, ZOOM_TO_POINT, i)

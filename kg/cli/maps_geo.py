@@ -10,9 +10,10 @@ import typer
 from kg.cli.common import friendly, open_graph
 from kg.cli.maps import map_errors, scenario, scenario_impact, write_html
 from kg.cli.output import err
-from kg.maps.data import chain_data
+from kg.maps.data import chain_data, enterprise_data
 from kg.maps.impact import disruption_data
 from kg.monitor.allocation import AllocationError
+from kg.tiers import MAX_TIERS
 
 
 @friendly
@@ -50,6 +51,21 @@ def geo(
         typer.Option("--reduced", help="a product reduced: ID=SHARE_LEFT, e.g. N95=0.4"),
     ] = None,
     title: Annotated[str, typer.Option("--title", help="the map's heading")] = "",
+    suppliers_of: Annotated[
+        str | None,
+        typer.Option(
+            "--suppliers-of",
+            metavar="ID",
+            help="an enterprise and its suppliers --tiers up (material-following tiers)",
+        ),
+    ] = None,
+    customers_of: Annotated[
+        str | None,
+        typer.Option(
+            "--customers-of", metavar="ID", help="an enterprise and its customers --tiers down"
+        ),
+    ] = None,
+    tiers: Annotated[int, typer.Option("--tiers", min=1, max=MAX_TIERS)] = 3,
     allocate: Annotated[
         str | None,
         typer.Option(
@@ -62,8 +78,11 @@ def geo(
     """Enterprises at their coordinates, trade as arcs, regions shaded, demand areas.
 
     Without options: every enterprise and trade link. With --chain: that chain's makers and
-    the trade into them. With the disruption map's options (--impact, or --enterprise,
-    --region, --product with --lost/--reduced): the scenario, its removed regions shaded.
+    the trade into them. With --suppliers-of (--customers-of) ID: the enterprise's suppliers
+    (customers) --tiers away, tier by tier as `supplymap suppliers` walks them, following the
+    material where bills of materials are known. With the disruption map's options
+    (--impact, or --enterprise, --region, --product with --lost/--reduced): the scenario, its
+    removed regions shaded.
     Above a few hundred trade links the arcs are bundled between provinces and countries.
     The base map (world countries, China's provinces) ships with the package: nothing is
     fetched.
@@ -71,10 +90,21 @@ def geo(
     from kg.maps.geo import all_data, geo_page, places
 
     disruption = any((impact_file, enterprise, region, product, lost, reduced))
-    if disruption and chain is not None:
+    chosen = [
+        name
+        for name, given in (
+            ("--chain", chain is not None),
+            ("a disruption (--impact, --enterprise, ...)", disruption),
+            ("--suppliers-of", suppliers_of is not None),
+            ("--customers-of", customers_of is not None),
+        )
+        if given
+    ]
+    if len(chosen) > 1:
         raise typer.BadParameter(
-            "give either --chain or a disruption (--impact, --enterprise, ...), not both",
-            param_hint="--chain",
+            f"give one of --chain, a disruption, --suppliers-of or --customers-of, not "
+            f"{' and '.join(chosen)}",
+            param_hint=chosen[0],
         )
     with open_graph() as graph:
         if disruption:
@@ -84,6 +114,10 @@ def geo(
             data = disruption_data(graph, scenario(graph, impact, compute))
         elif chain is not None:
             data = chain_data(graph, chain)
+        elif suppliers_of is not None:
+            data = enterprise_data(graph, suppliers_of, tiers, "upstream", explore=False)
+        elif customers_of is not None:
+            data = enterprise_data(graph, customers_of, tiers, "downstream", explore=False)
         else:
             data = all_data(graph)
         if title:

@@ -312,7 +312,11 @@ def _points(
     for e in data.edges:
         if e.kind == "produces" and e.target in by_key:
             makes.setdefault(e.source, []).append(by_key[e.target].name)
-    out: dict[str, list[Any]] = {"x": [], "y": [], "c": [], "o": [], "r": [], "tip": [], "id": []}
+    # Tooltip lines are shared (many makers sit in one city and make the same products): each
+    # point's tooltip is its name, its id and indexes into one table of lines.
+    lines: dict[str, int] = {}
+    colours: dict[str, int] = {}
+    out: dict[str, list[Any]] = {k: [] for k in ("x", "y", "c", "o", "r", "n", "id", "t")}
     for key, p in placed.items():
         n = by_key[key]
         state = status.get(key)
@@ -323,7 +327,7 @@ def _points(
             warn = level and data.kind != "disruption"
             colour = WARNING_COLOURS[str(level)] if warn else PLAIN
         spof = bool(n.results.is_spof)
-        tip = [n.name, f"enterprise {n.id}", "in " + _region_label(p.region, region_names)]
+        tip = ["in " + _region_label(p.region, region_names)]
         if p.shape is not None and p.region and base.shapes[p.shape].code != p.region:
             tip[-1] += f", {base.shapes[p.shape].name}"
         if state == "removed":
@@ -347,12 +351,28 @@ def _points(
             tip.append(f"bottleneck score {number(n.results.bottleneck_score)}")
         out["x"].append(round(p.x, 2))
         out["y"].append(round(p.y, 2))
-        out["c"].append(colour)
-        out["o"].append(SPOF_OUTLINE if spof else "")
+        out["c"].append(colours.setdefault(colour, len(colours)))
+        out["o"].append(1 if spof else 0)
         out["r"].append(5 if state or spof or level else 3.5)
-        out["tip"].append(tip)
+        out["n"].append(n.name)
         out["id"].append(n.id)
+        out["t"].append([lines.setdefault(line, len(lines)) for line in tip])
+    out["lines"] = list(lines)
+    out["colours"] = list(colours)
     return out
+
+
+def point_tip(points: Mapping[str, list[Any]], i: int) -> list[str]:
+    """The tooltip of point ``i`` as the page builds it: name, id, then its lines."""
+    return [
+        points["n"][i],
+        f"enterprise {points['id'][i]}",
+        *(points["lines"][k] for k in points["t"][i]),
+    ]
+
+
+def point_colour(points: Mapping[str, list[Any]], i: int) -> str:
+    return str(points["colours"][points["c"][i]])
 
 
 def _curve(x1: float, y1: float, x2: float, y2: float) -> list[float]:
@@ -691,7 +711,7 @@ def _legend(
         out.append(["dot", LOST, "makes a product the scenario loses"])
     if "reduced" in states:
         out.append(["dot", REDUCED, "makes a product the scenario reduces"])
-    colours = set(points.get("c", []))
+    colours = set(points.get("colours", []))
     for level, colour in WARNING_COLOURS.items():
         if colour in colours:
             out.append(["dot", colour, f"{level} warning"])

@@ -151,8 +151,10 @@
     });
     const pts = data.points;
     for (let i = 0; i < pts.x.length; i++) {
-      const c = el('circle', {cx: pts.x[i], cy: pts.y[i], fill: pts.c[i], class: 'point'}, gPoints);
-      if (pts.o[i]) { c.setAttribute('stroke', pts.o[i]); c.classList.add('spof'); }
+      const c = el('circle', {
+        cx: pts.x[i], cy: pts.y[i], fill: pts.colours[pts.c[i]], class: 'point',
+      }, gPoints);
+      if (pts.o[i]) c.classList.add('spof');
       c.dataset.tip = 'p' + i;
       circles.push(c);
     }
@@ -235,7 +237,7 @@
 
   function tipLines(key) {
     const kind = key[0], i = Number(key.slice(1));
-    if (kind === 'p') return data.points.tip[i];
+    if (kind === 'p') return state.pointTip(i);
     if (kind === 'f') return data.flows[i][9];
     if (kind === 'a') return data.areas[i][4];
     if (kind === 'r') {
@@ -289,6 +291,10 @@
   }
 
   // ---- what tests and benchmarks read -----------------------------------------------------------
+  state.pointTip = function (i) {
+    const p = data.points;
+    return [p.n[i], 'enterprise ' + p.id[i], ...p.t[i].map((k) => p.lines[k])];
+  };
   state.fit = fit;
   state.zoomAt = zoomAt;
   state.toScreen = toScreen;
