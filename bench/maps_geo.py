@@ -95,6 +95,7 @@ def ready_ms(browser: Chromium, path: Path, runs: int, tab: bool) -> float:
             times.append(float(browser.evaluate("window.supplymapGeo.readyAt")))
     if browser.report.requests[1:]:
         raise SystemExit(f"the page made requests: {browser.report.requests[1:]}")
+    browser.screenshot(path.with_suffix(".png"))  # what the map looks like at this size
     return statistics.median(times)
 
 

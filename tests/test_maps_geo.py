@@ -22,7 +22,7 @@ from kg.connection import Graph
 from kg.maps import Impact, chain_map_html, disruption_map_html
 from kg.maps.basemap import basemap, project
 from kg.maps.data import chain_data, enterprise_data
-from kg.maps.geo import SHADE, all_data, geo_page, places, point_colour, point_tip
+from kg.maps.geo import MAIN_ROUTES, SHADE, all_data, geo_page, places, point_colour, point_tip
 from kg.maps.impact import disruption_data
 from kg.monitor.allocation import allocate
 from kg.tiers import lookup
@@ -282,6 +282,14 @@ def test_an_enterprise_in_wuhan_lands_inside_hubei(
     drawn = places(loaded, all_data(loaded))
     state = open_geo(browser, geo_page(drawn), shots / "geo-all.html")
     assert state["points"] == len(drawn.points["id"])
+    # bundled trade: the heaviest routes at first, every arc on demand
+    assert drawn.bundled and len(drawn.flows) > MAIN_ROUTES
+    assert call(browser, "() => window.supplymapGeo.shownFlows") == MAIN_ROUTES
+    weights = [len(f) and f[6] for f in drawn.flows]
+    assert min(weights[-MAIN_ROUTES:]) >= max(weights[:-MAIN_ROUTES])
+    browser.page.select_option("#geo-trade", "all")
+    assert call(browser, "() => window.supplymapGeo.shownFlows") == len(drawn.flows)
+    browser.page.select_option("#geo-trade", "main")
     rows = sample_enterprises()
     inside = call(
         browser,

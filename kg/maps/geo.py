@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from kg.monitor.allocation import Allocation
 
 FLOW_LIMIT = 400  # above this many trade links, arcs are bundled between places
+MAIN_ROUTES = 150  # bundled arcs the page shows at first (the heaviest): "all" shows the rest
 POINT_LIMIT_LABELS = 0  # enterprises carry no labels: names are in the tooltips
 MIN_VIEW = 30 * UNIT  # the initial view spans at least this many map units across
 
@@ -163,6 +164,7 @@ class Places:
             "notes": self.notes,
             "about": self.about,
             "bundled": self.bundled,
+            "main": min(len(self.flows), MAIN_ROUTES) if self.bundled else len(self.flows),
             "unit": UNIT,
         }
 
@@ -426,6 +428,7 @@ def _flows(
                     tip,
                 ]
             )
+        out.sort(key=lambda f: f[6])  # the widest drawn last, on top
         return out, False, notes
     return _bundles(drawable, placed, base, names, status, notes)
 
@@ -549,12 +552,16 @@ def _exact(code: str, shape_code: str) -> bool:
 
 
 def _warning_shades(data: MapData, placed: Mapping[str, Place], base: BaseMap) -> list[list[Any]]:
-    """[shape index, colour, tip]: the worst warning level among the enterprises there (and
-    the level a region itself carries)."""
+    """[shape index, colour, tip, opacity]: the colour of the worst warning level among the
+    enterprises there (or the level a region itself carries), the more opaque the larger the
+    share of its enterprises at that level (from 0.4 to 1, times the colour's own alpha)."""
     by_key = data.node_map()
     counts: dict[int, Counter[str]] = {}
+    totals: Counter[int] = Counter()
     for key, p in placed.items():
         level = by_key[key].results.warning_level
+        if p.shape is not None:
+            totals[p.shape] += 1
         if p.shape is not None and level in WARNING_ORDER:
             counts.setdefault(p.shape, Counter())[str(level)] += 1
     for n in data.nodes:
@@ -565,14 +572,15 @@ def _warning_shades(data: MapData, placed: Mapping[str, Place], base: BaseMap) -
     out = []
     for shape, levels in sorted(counts.items()):
         worst = min(levels, key=lambda lv: WARNING_ORDER[lv])
+        total = totals[shape]
         lines = [
-            f"{levels[lv]:,} enterprise(s) at {lv}"
+            f"{levels[lv]:,} of its {total:,} enterprise(s) at {lv}"
             for lv in sorted(levels, key=lambda lv: WARNING_ORDER[lv])
             if levels[lv]
         ]
-        out.append(
-            [shape, SHADE[worst], [base.shapes[shape].name, f"worst warning: {worst}", *lines]]
-        )
+        share = levels[worst] / total if total else 1.0
+        tip = [base.shapes[shape].name, f"worst warning: {worst}", *lines]
+        out.append([shape, SHADE[worst], tip, round(0.4 + 0.6 * share, 2)])
     return out
 
 
@@ -730,7 +738,13 @@ def _legend(
             out.append(["fill", SHADE["holds-removed"], "region holding removed enterprises"])
     for level in ("red", "yellow", "blue"):
         if any(s[1] == SHADE[level] for s in shades.get("warning", [])):
-            out.append(["fill", SHADE[level], f"region: worst warning {level}"])
+            out.append(
+                [
+                    "fill",
+                    SHADE[level],
+                    f"region: worst warning {level} (darker: more of its enterprises)",
+                ]
+            )
     if areas:
         if allocation is None:
             out.append(["square", AREA_PLAIN, "demand area, size by daily demand"])

@@ -110,7 +110,19 @@
     }
     select.value = state.shade;
     select.addEventListener('change', () => { state.shade = select.value; drawShades(); });
-    for (const [layer, text] of [['flows', 'trade'], ['areas', 'demand areas']]) {
+    const tradeLabel = html('label', 'Trade ', bar);
+    const trade = html('select', null, tradeLabel);
+    trade.id = 'geo-trade';
+    const modes = [['all', 'every arc'], ['none', 'hidden']];
+    if (data.main < data.flows.length) modes.unshift(['main', `the ${data.main} main routes`]);
+    for (const [m, text] of modes) {
+      const o = html('option', text, trade);
+      o.value = m;
+    }
+    state.trade = modes[0][0];
+    trade.value = state.trade;
+    trade.addEventListener('change', () => { state.trade = trade.value; showFlows(); });
+    for (const [layer, text] of [['areas', 'demand areas']]) {
       const l = html('label', null, bar);
       const box = html('input', null, l);
       box.type = 'checkbox';
@@ -119,7 +131,7 @@
       l.appendChild(document.createTextNode(' ' + text));
       box.addEventListener('change', () => {
         state.layers[layer] = box.checked;
-        (layer === 'flows' ? gFlows : gAreas).style.display = box.checked ? '' : 'none';
+        gAreas.style.display = box.checked ? '' : 'none';
       });
     }
     const body = html('div', null, root, 'geo-body');
@@ -159,6 +171,7 @@
       circles.push(c);
     }
     drawShades();
+    showFlows();
     const side = html('aside', null, body, 'geo-legend');
     side.setAttribute('aria-label', 'legend of the geographic map');
     html('h2', 'Places', side);
@@ -177,10 +190,21 @@
     fit();
   }
 
+  function showFlows() {
+    // flows come lightest first: the main routes are the last data.main of them
+    const first = state.trade === 'main' ? data.flows.length - data.main : 0;
+    const kids = gFlows.children;
+    for (let i = 0; i < kids.length; i++) {
+      kids[i].style.display = state.trade !== 'none' && i >= first ? '' : 'none';
+    }
+    state.shownFlows = state.trade === 'none' ? 0 : data.flows.length - first;
+  }
+
   function drawShades() {
     while (gShade.firstChild) gShade.removeChild(gShade.firstChild);
-    for (const [index, colour] of (data.shades[state.shade] || [])) {
+    for (const [index, colour, , opacity] of (data.shades[state.shade] || [])) {
       const p = el('path', {d: data.shapes[index][2], fill: colour, class: 'shaded'}, gShade);
+      if (opacity !== undefined) p.setAttribute('fill-opacity', String(opacity));
       p.dataset.tip = 'r' + index;
       p.dataset.shape = String(index);
     }
