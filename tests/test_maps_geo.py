@@ -187,6 +187,11 @@ def test_demand_areas_and_their_allocation(loaded: Graph) -> None:
         "RETURN DISTINCT a.id AS id"
     )
     assert {a[4][1].split(" ")[2] for a in plain.areas} == {r["id"] for r in areas}
+    # the map of every enterprise has every demand area
+    every = loaded.query("MATCH (a:Area)-[:DEMANDS]->(:Product) RETURN DISTINCT a.id AS id")
+    assert {a[4][1].split(" ")[2] for a in places(loaded, all_data(loaded)).areas} == {
+        r["id"] for r in every
+    }
 
 
 def _n(value: float) -> str:

@@ -80,6 +80,12 @@ Q_AREAS: LiteralString = render(
     "d.daily_demand, toString(d.as_of)]) AS rows",
     **_IDS,
 )
+Q_ALL_AREAS: LiteralString = render(
+    "MATCH (a:{area})-[d:{demands}]->(p:{product}) "
+    "RETURN collect([a.id, a.name, a.sector, a.region, p.id, p.name, p.unit, d.priority, "
+    "d.daily_demand, toString(d.as_of)]) AS rows",
+    **_IDS,
+)
 Q_ALL_ENTERPRISES: LiteralString = render(
     "MATCH (e:{enterprise}) RETURN collect(properties(e)) AS rows", **_IDS
 )
@@ -591,18 +597,20 @@ def _areas(
     region_names: Mapping[str, str],
     allocation: Allocation | None,
 ) -> list[list[Any]]:
-    """[x, y, size, colour, tip] per demand area of the map's products (or the allocated
-    product's)."""
+    """[x, y, size, colour, tip] per demand area of the map's products (the allocated
+    product's; every area on the map of every enterprise)."""
+    everything = data.kind == "enterprise" and data.root is None  # all_data(): every area
     if allocation is not None:
         ids = [allocation.product]
     elif data.kind == "disruption":
         ids = sorted({n.id for n in data.nodes if n.kind == "product" and n.status != "normal"})
     else:
         ids = sorted({n.id for n in data.nodes if n.kind == "product"})
-    if not ids:
+    if not ids and not everything:
         return []
+    found = rows(graph, Q_AREAS, {"ids": ids}) if ids else rows(graph, Q_ALL_AREAS, {})
     latest: dict[tuple[str, str], list[Any]] = {}
-    for row in rows(graph, Q_AREAS, {"ids": ids}):
+    for row in found:
         key = (str(row[0]), str(row[4]))
         if key not in latest or str(row[9] or "") > str(latest[key][9] or ""):
             latest[key] = row
