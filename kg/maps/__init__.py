@@ -6,7 +6,9 @@ file, the API serves it):
 - :func:`chain_map_html`: a categorised chain, raw materials on the left, final products on
   the right, with the enterprises that make each product;
 - :func:`enterprise_map_html`: an enterprise and its suppliers N tiers up (or customers down);
-- :func:`disruption_map_html`: what a scenario (an :class:`Impact`) removes, loses and reduces.
+- :func:`disruption_map_html`: what a scenario (an :class:`Impact`) removes, loses and reduces;
+- :func:`geo_map_html`: the geographic map (kg/maps/geo.py): enterprises at their coordinates,
+  trade as arcs, regions shaded; chain and disruption maps carry it under a "Places" tab.
 
 Above ``max_nodes`` a map is aggregated (see kg/maps/aggregate.py) and says so on the page.
 """
