@@ -17,11 +17,12 @@ from kg.connection import Graph
 from kg.maps.aggregate import DEFAULT_MAX_NODES, aggregate
 from kg.maps.data import MapData, chain_data, enterprise_data, has_results
 from kg.maps.impact import Impact, ImpactError, disruption_data
-from kg.maps.render import page
-from kg.tiers import Direction
+from kg.maps.render import Explore, page
+from kg.tiers import MAX_TIERS, Direction
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "Explore",
     "Impact",
     "ImpactError",
     "MapData",
@@ -32,10 +33,12 @@ __all__ = [
 ]
 
 
-def html_for(data: MapData, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+def html_for(
+    data: MapData, max_nodes: int = DEFAULT_MAX_NODES, explore: Explore | None = None
+) -> str:
     """Aggregate when needed, lay out and render a map read from the graph."""
     results = has_results(data.nodes)
-    return page(aggregate(data, max_nodes), has_results=results)
+    return page(aggregate(data, max_nodes), has_results=results, explore=explore)
 
 
 def chain_map_html(graph: Graph, chain_id: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
@@ -49,8 +52,15 @@ def enterprise_map_html(
     *,
     direction: Direction = "upstream",
     max_nodes: int = DEFAULT_MAX_NODES,
+    served: str | None = None,
 ) -> str:
-    return html_for(enterprise_data(graph, enterprise_id, tiers, direction), max_nodes)
+    """``served``: the page is served by the API at this path prefix ("" at the root) and
+    fetches further tiers from it on a click; otherwise (a file) it embeds the next tier."""
+    if served is None:
+        return html_for(enterprise_data(graph, enterprise_id, tiers, direction), max_nodes)
+    data = enterprise_data(graph, enterprise_id, tiers, direction, explore=False)
+    explore = Explore(served, enterprise_id, direction, tiers, MAX_TIERS)
+    return html_for(data, max_nodes, explore)
 
 
 def disruption_map_html(graph: Graph, impact: Impact, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
