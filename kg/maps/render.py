@@ -34,7 +34,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any
 
 from kg.maps.data import MapData, MapEdge, MapNode
-from kg.maps.layout import COLUMN_GAP, ROW, MapLayout, map_layout
+from kg.maps.layout import COLUMN_GAP, FOLD_STEP, ROW, MapLayout, map_layout
 from kg.maps.style import (
     DENSE_LINKS,
     LABEL,
@@ -342,6 +342,9 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             nodes[-1]["unfolds"] = [index[k] for k in n.unfolds if k in index]
         if n.expands:
             nodes[-1]["keep"] = 1
+        elif n.kind == "group" and n.other_chain is None and n.unfolds:
+            # its members appear beside it: the page places them in free room (assets/map.js)
+            nodes[-1]["beside"] = 1
         ranks.append((*label_rank(n, data, style_key[4], bottleneck, n.key in held), i))
         tips.append(
             node_title(
@@ -602,6 +605,7 @@ def page(
         "labelStyles": drawing.label_styles,
         "labelOrder": drawing.label_order,
         "makerLabelsFrom": MAKER_LABELS_FROM_SCALE,
+        "foldStep": FOLD_STEP,
         "bottlenecks": drawing.bottlenecks,
         "columns": [
             {

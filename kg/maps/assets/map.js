@@ -583,6 +583,7 @@
     var members = data.nodes[g].unfolds || [];
     if (!members.length || unfolded[g]) return;
     unfolded[g] = 1;
+    if (data.nodes[g].beside) placeBeside(g, members);
     setHidden(members, false);
     if (data.nodes[g].keep) {
       // exploring: the node stays, its neighbours from the next tier appear
@@ -598,6 +599,68 @@
     hideTip();
     network.redraw();
   }
+  // A group's members appear to the left of it, row by row outward from the group's own row,
+  // each where no node on show (the group itself hides) would overlap it: not over the
+  // neighbouring columns or sub-columns, the groups above and below, or another unfolded group.
+  var FOLD_CELL = 64;
+  function placeBeside(g, members) {
+    var step = data.foldStep || 24;
+    var grid = {};
+    function cellKey(x, y) {
+      return Math.floor(x / FOLD_CELL) + ":" + Math.floor(y / FOLD_CELL);
+    }
+    function put(j) {
+      var key = cellKey(X[j], Y[j]);
+      (grid[key] || (grid[key] = [])).push(j);
+    }
+    var widest = 0;
+    for (var j = 0; j < n; j++) {
+      if (j === g || hid[j] || filt[j]) continue;
+      put(j);
+      widest = Math.max(widest, R[j]);
+    }
+    function free(x, y, r) {
+      var reach = r + widest + 3;
+      var c0 = Math.floor((x - reach) / FOLD_CELL), c1 = Math.floor((x + reach) / FOLD_CELL);
+      var r0 = Math.floor((y - reach) / FOLD_CELL), r1 = Math.floor((y + reach) / FOLD_CELL);
+      for (var c = c0; c <= c1; c++) {
+        for (var q = r0; q <= r1; q++) {
+          var there = grid[c + ":" + q];
+          if (!there) continue;
+          for (var t = 0; t < there.length; t++) {
+            var o = there[t], gap = r + R[o] + 3;
+            if (Math.abs(X[o] - x) < gap && Math.abs(Y[o] - y) < gap) return false;
+          }
+        }
+      }
+      return true;
+    }
+    // cells in rings around the group (left of it only), nearest first
+    var changes = [], next = 0, most = 15;
+    for (var d = 0; next < members.length && d < 5000; d++) {
+      var cells = [];
+      for (var col = 0; col <= Math.min(d, most); col++) {
+        for (var r = -d; r <= d; r++) {
+          if (Math.max(col, Math.abs(r)) === d) cells.push([col, r]);
+        }
+      }
+      cells.sort(function (a, b) {
+        return a[0] + Math.abs(a[1]) - b[0] - Math.abs(b[1]) || a[0] - b[0] || a[1] - b[1];
+      });
+      for (var c = 0; c < cells.length && next < members.length; c++) {
+        var i = members[next], x = X[g] - cells[c][0] * step, y = Y[g] + cells[c][1] * step;
+        if (!free(x, y, R[i])) continue;
+        X[i] = x;
+        Y[i] = y;
+        put(i);
+        widest = Math.max(widest, R[i]);
+        changes.push({ id: i, x: x, y: y });
+        next++;
+      }
+    }
+    nodes.update(changes);
+  }
+  state.placeBeside = placeBeside;
   function fold(g) {
     if (!unfolded[g]) return;
     unfolded[g] = 0;
