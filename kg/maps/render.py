@@ -433,7 +433,7 @@ def options(n_nodes: int, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """vis-network options: nodes only (the page draws the links), physics off."""
     return {
         "autoResize": True,
-        "physics": {"enabled": False},
+        "physics": {"enabled": False, "stabilization": {"enabled": False}},
         "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
         "interaction": {
             "hover": True,

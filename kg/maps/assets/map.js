@@ -294,7 +294,7 @@
     if (full <= room) return text;
     measure.font = labelStyles[data.nodes[i].ls].font;
     var cut = Math.floor((text.length * room) / full);
-    while (cut >= 3) {
+    while (cut >= 6) { // a stub such as "raw…" says nothing: left out instead
       var head = text.slice(0, cut);
       var space = head.lastIndexOf(" ");
       if (space >= cut / 2) head = head.slice(0, space);
@@ -379,18 +379,22 @@
       // what a scenario hits (and a bottleneck) is named legibly even across a narrow column
       if (d.em) room = Math.max(room, Math.min(widthOf(i) + 2, 190));
       if (room < 20) continue;
+      var h = fontPx[d.ls] + 3;
+      if (!d.em) {
+        if (!placedObstacles) {
+          for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
+          placedObstacles = true;
+        }
+        // culled before it is measured and cut: even its shortest form would overlap
+        if (overlaps([left ? edge - 6 : edge, sy - h / 2, 6, h], false)) continue;
+      }
       var text = fitLabel(i, room);
       if (text === null) continue;
       var st = labelStyles[d.ls];
       var w = text === d.label ? widthOf(i) : (measure.font = st.font, measure.measureText(text).width);
-      var h = fontPx[d.ls] + 3;
       var x0 = left ? edge - w - 2 : edge;
       if (x0 > W || x0 + w < 0) continue;
       var box = [x0, sy - h / 2, w + 2, h];
-      if (!d.em && !placedObstacles) {
-        for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
-        placedObstacles = true;
-      }
       var ly = sy;
       if (overlaps(box, false)) {
         // what a scenario hits (or a bottleneck) moves just above or below its node instead
@@ -398,7 +402,7 @@
         var moved = false;
         for (var t = 0; t < 2 && !moved; t++) {
           var dy = (t === 0 ? -1 : 1) * (r + h / 2 + 1);
-          var alt = [sx - w / 2, sy + dy - h / 2, w + 2, h];
+          var alt = [Math.max(2, Math.min(sx - w / 2, W - w - 4)), sy + dy - h / 2, w + 2, h];
           if (!overlaps(alt, false)) {
             box = alt;
             x0 = alt[0];
