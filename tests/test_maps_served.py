@@ -133,6 +133,47 @@ def _status(browser: Chromium, timeout: float = 60) -> dict[str, Any]:
     return status
 
 
+def test_customers_downstream_too(served: str, browser: Chromium, sample: Graph) -> None:
+    """A customers' map: a click on a tier-1 customer adds its own customers at tier 2 (those
+    that buy something made from what it bought), on the right."""
+    picked = None
+    for row in sample.query(
+        "MATCH (e:Enterprise)-[:SUPPLIES]->(:Enterprise)-[:SUPPLIES]->(:Enterprise) "
+        "RETURN DISTINCT e.id AS id ORDER BY id LIMIT 20"
+    ):
+        hits = lookup(sample, row["id"], "downstream", 2, "enterprise").hits
+        theirs: dict[str, set[str]] = {}
+        for h in hits:
+            if h.tier == 2:
+                for link in h.links:
+                    theirs.setdefault(link.supplier, set()).add(h.id)
+        if theirs:
+            best = max(sorted(theirs), key=lambda k: len(theirs[k]))
+            picked = (row["id"], best, theirs[best], {h.id for h in hits if h.tier == 1})
+            break
+    assert picked is not None, "the sample has no enterprise with tier-2 customers"
+    root, customer, expected, first = picked
+    browser.page.set_extra_http_headers({"X-API-Key": KEY})
+    _open(browser, f"{served}/enterprises/{root}/map?tiers=1&direction=downstream")
+    assert _ids(browser) == {root} | first
+    index = _click(browser, customer)
+    status = _status(browser)
+    assert not status["state"]["error"], status
+    new = _ids(browser) - ({root} | first)
+    assert new == expected - first
+    right = call(
+        browser,
+        """([i, ids]) => { const m = window.supplymapMap, d = m.data;
+            const x = m.network.getPositions([i])[i].x;
+            return ids.map(id => d.search.findIndex(s => s[1] === id))
+                      .every(j => m.network.getPositions([j])[j].x > x); }""",
+        [index, sorted(new)],
+    )
+    assert right is True
+    asked = [u for u in browser.report.requests if "/customers?" in u]
+    assert asked and all(u.startswith(f"{served}/enterprises/{root}/customers?") for u in asked)
+
+
 def _outside(browser: Chromium, served: str) -> list[str]:
     return [u for u in browser.report.requests if not u.startswith((served, "data:", "blob:"))]
 
