@@ -15,7 +15,8 @@ notes and the legend are HTML-escaped; nodes, links, tooltips and search entries
 and so on, parsed with ``JSON.parse``; labels and column titles are drawn on the canvas;
 tooltips and the search list are built with ``textContent``. Node ids in the page are array
 indexes, never graph ids. On top of that, a Content-Security-Policy allows only the page's own
-two scripts (by hash) and no request of any kind.
+two scripts (by hash) and no request of any kind; an enterprise map served by the API (see
+:class:`Explore`) may ask its own origin for further tiers, and nothing else.
 """
 
 from __future__ import annotations
