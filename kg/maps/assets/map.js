@@ -562,10 +562,11 @@
     if (state.selected !== null && (data.nodes[state.selected].unfolds || []).length) {
       unfold(state.selected);
     }
-    if (state.selected !== null && data.api && data.nodes[state.selected].more) {
-      expand(state.selected);
-    }
     network.redraw();
+  });
+  network.on("click", function (p) {
+    // every click, so that one after a failed request (the node still selected) asks again
+    if (data.api && p.nodes.length && data.nodes[p.nodes[0]].more) expand(p.nodes[0]);
   });
   network.on("doubleClick", function (p) {
     // a double click on an unfolded input folds its chain's group again
