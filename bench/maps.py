@@ -247,6 +247,7 @@ def main() -> None:
         print(" | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
     print(f"\nHTML in {out}; medians of {args.runs} run(s); generate = read + render.")
     print(f"engine: {engine}")
+    print(f"load average (1, 5, 15 min): {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 
 
 if __name__ == "__main__":

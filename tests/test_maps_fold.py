@@ -4,10 +4,16 @@ kept on their own, everything still in the page to unfold."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from maps_pages import call, open_map
+from pagedriver import Chromium, find_chromium
+
 from kg.maps.aggregate import MAKER_FOLD_FROM, aggregate, fold_makers
 from kg.maps.data import MapData, MapEdge, MapNode, Results
 from kg.maps.layout import map_layout
-from kg.maps.render import network
+from kg.maps.render import network, page, row_spacing
 
 
 def chain(n_products: int, makers_each: int) -> MapData:
@@ -86,3 +92,71 @@ def test_enterprise_maps_do_not_fold_makers() -> None:
     data = chain(MAKER_FOLD_FROM, 2)
     data.kind = "enterprise"
     assert fold_makers(data) is data
+
+
+OVERLAPS = """(members) => {
+    // pairs of shown nodes whose shapes overlap, where one of them is a member just unfolded
+    const m = window.supplymapMap, d = m.data, groups = d.options.groups, out = [];
+    const pos = m.network.getPositions();
+    const shown = d.nodes.map((_, i) => i).filter(i => !m.hidden[i]);
+    const size = i => (groups[d.nodes[i].group] || {}).size || 10;
+    for (const a of members) {
+        for (const b of shown) {
+            if (a === b || (members.includes(b) && b < a)) continue;
+            const gap = size(a) + size(b);
+            if (Math.abs(pos[a].x - pos[b].x) < gap && Math.abs(pos[a].y - pos[b].y) < gap) {
+                out.push([d.search[a][0], d.search[b][0]]);
+            }
+        }
+    }
+    return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    find_chromium() is None,
+    reason="Chromium is not installed: apt-get install -y chromium (make test does it as root)",
+)
+def test_unfolded_makers_overlap_no_node(tmp_path: Path) -> None:
+    """A folded group unfolds into free room beside it: not over the sub-column of groups on
+    its left, the groups above and below it, or the makers of a neighbour unfolded before."""
+    nodes: list[MapNode] = []
+    edges: list[MapEdge] = []
+    for level in range(3):
+        for p in range(40):
+            key = f"product:P{level}-{p}"
+            nodes.append(MapNode(key, "product", f"P{level}-{p}", f"Product {level}-{p}"))
+            if level:
+                edges.append(MapEdge(f"product:P{level - 1}-{p}", key, "input"))
+            for m in range(12):
+                eid = f"E{level}-{p}-{m}"
+                nodes.append(MapNode(f"enterprise:{eid}", "enterprise", eid, f"Maker {eid}"))
+                edges.append(MapEdge(f"enterprise:{eid}", key, "produces", capacity=1.0))
+    data = aggregate(MapData("chain", "fold", "s", nodes, edges), 20_000)
+    layout = map_layout(data, row_spacing(data))
+    xs = {round(layout.positions[f"group:makers/P1-{p}"][0]) for p in range(40)}
+    assert len(xs) >= 2  # the makers' column is wrapped into sub-columns
+    path = tmp_path / "fold.html"
+    with Chromium(width=1400, height=900) as browser:
+        open_map(browser, page(data, layout), path)
+        unfolded: list[int] = []
+        for product in ("P1-20", "P1-21", "P1-19"):
+            g = call(
+                browser,
+                "(name) => window.supplymapMap.data.search.findIndex(s => s[0] === name)",
+                f"12 makers of Product {product[1:]}",
+            )
+            members = call(browser, "(g) => window.supplymapMap.data.nodes[g].unfolds", g)
+            assert len(members) == 12
+            call(browser, "(g) => window.supplymapMap.unfold(g)", g)
+            unfolded += members
+            assert call(browser, OVERLAPS, unfolded) == []
+            where = call(
+                browser,
+                "(ms) => ms.map(i => window.supplymapMap.network.getPositions([i])[i])",
+                members,
+            )
+            gx, gy = layout.positions[f"group:makers/{product}"]
+            assert all(gx - 15 * 24 <= p["x"] <= gx and abs(p["y"] - gy) < 400 for p in where)
+        browser.screenshot(tmp_path / "fold-unfolded.png")

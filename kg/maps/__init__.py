@@ -21,11 +21,12 @@ from kg.connection import Graph
 from kg.maps.aggregate import DEFAULT_MAX_NODES, aggregate
 from kg.maps.data import MapData, chain_data, enterprise_data, has_results
 from kg.maps.impact import Impact, ImpactError, disruption_data
-from kg.maps.render import page
-from kg.tiers import Direction
+from kg.maps.render import Explore, page
+from kg.tiers import MAX_TIERS, Direction
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "Explore",
     "Impact",
     "ImpactError",
     "MapData",
@@ -38,12 +39,15 @@ __all__ = [
 
 
 def html_for(
-    data: MapData, max_nodes: int = DEFAULT_MAX_NODES, places: dict[str, Any] | None = None
+    data: MapData,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    explore: Explore | None = None,
+    places: dict[str, Any] | None = None,
 ) -> str:
     """Aggregate when needed, lay out and render a map read from the graph (``places``: its
     geographic view, under a tab)."""
     results = has_results(data.nodes)
-    return page(aggregate(data, max_nodes), has_results=results, places=places)
+    return page(aggregate(data, max_nodes), has_results=results, explore=explore, places=places)
 
 
 def places_payload(graph: Graph, data: MapData) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def places_payload(graph: Graph, data: MapData) -> dict[str, Any]:
 
 def chain_map_html(graph: Graph, chain_id: str, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
     data = chain_data(graph, chain_id, trade_up_to=max_nodes)
-    return html_for(data, max_nodes, places_payload(graph, data))
+    return html_for(data, max_nodes, places=places_payload(graph, data))
 
 
 def enterprise_map_html(
@@ -65,13 +69,20 @@ def enterprise_map_html(
     *,
     direction: Direction = "upstream",
     max_nodes: int = DEFAULT_MAX_NODES,
+    served: str | None = None,
 ) -> str:
-    return html_for(enterprise_data(graph, enterprise_id, tiers, direction), max_nodes)
+    """``served``: the page is served by the API at this path prefix ("" at the root) and
+    fetches further tiers from it on a click; otherwise (a file) it embeds the next tier."""
+    if served is None:
+        return html_for(enterprise_data(graph, enterprise_id, tiers, direction), max_nodes)
+    data = enterprise_data(graph, enterprise_id, tiers, direction, explore=False)
+    explore = Explore(served, enterprise_id, direction, tiers, MAX_TIERS)
+    return html_for(data, max_nodes, explore)
 
 
 def disruption_map_html(graph: Graph, impact: Impact, *, max_nodes: int = DEFAULT_MAX_NODES) -> str:
     data = disruption_data(graph, impact)
-    return html_for(data, max_nodes, places_payload(graph, data))
+    return html_for(data, max_nodes, places=places_payload(graph, data))
 
 
 def geo_map_html(graph: Graph, data: MapData | None = None) -> str:

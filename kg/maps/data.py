@@ -32,7 +32,7 @@ from kg.model import (
     SPOF_FOR_ENTERPRISE,
     SUPPLIES,
 )
-from kg.tiers import MAX_TIERS, Direction, NotFoundError, lookup
+from kg.tiers import MAX_TIERS, Direction, NotFoundError, TierHit, lookup
 
 NodeKind = Literal["product", "enterprise", "region", "group"]
 EdgeKind = Literal["input", "produces", "supplies", "located", "group", "via"]
@@ -184,6 +184,9 @@ class MapEdge:
     capacity: float | None = None  # PRODUCES: capacity per day
     unit: str | None = None
     single_source: bool = False  # SUPPLIES: a declared single source
+    # SUPPLIES: inferred (the supplier makes an input of what the customer makes), not declared:
+    # written by `supplymap infer` (basis 'inferred') or found by the tier walk on the fly
+    inferred: bool = False
     count: int = 1  # edges folded into this one by aggregation
     # A "via" link (an input from another chain to the product it reaches through folded
     # products): drawn only while this group node is folded; ``through`` names what it skips.
@@ -359,7 +362,8 @@ Q_MAKES: LiteralString = render(
 # Trade links leaving a set of enterprises (the caller keeps those inside the set).
 Q_SUPPLIES_FROM: LiteralString = render(
     "UNWIND $ids AS eid MATCH (s:{enterprise} {{id: eid}})-[r:{supplies}]->(t:{enterprise}) "
-    "RETURN collect([s.id, t.id, r.product, r.share, r.volume, r." + SINGLE_SOURCE + "]) AS rows",
+    "RETURN collect([s.id, t.id, r.product, r.share, r.volume, r." + SINGLE_SOURCE + ", "
+    "r.basis]) AS rows",
     **_IDS,
 )
 # Trade links reaching a set of enterprises.
@@ -517,6 +521,7 @@ def _supplies_edge(row: Sequence[Any]) -> MapEdge:
         share=_float(row[3]),
         volume=_float(row[4]),
         single_source=_bool(row[5]) is True,
+        inferred=len(row) > 6 and row[6] == "inferred",
     )
 
 
@@ -813,6 +818,7 @@ def enterprise_data(
     edges = [
         _supplies_edge(r) for r in rows(graph, Q_SUPPLIES_FROM, {"ids": ids}) if r[1] in inside
     ]
+    edges += _walked_links(found, edges, inside)
     product_ids = {e.product for e in edges if e.product}
     makes = rows(graph, Q_MAKES, {"ids": ids})
     product_rows = rows(
@@ -862,6 +868,35 @@ def enterprise_data(
         data.notes.append(f"No {who}s on record for this enterprise (no SUPPLIES links).")
     data.notes.extend(answer.notes)
     return data
+
+
+def _walked_links(
+    hits: Iterable[TierHit], stored: Sequence[MapEdge], inside: set[str]
+) -> list[MapEdge]:
+    """The links the tier walk took that are not stored SUPPLIES links: inferred on the fly
+    (where the graph declares none, kg/supply_walk.py), so that a supplier known only by
+    inference is drawn with its link to the customer it was found for."""
+    have = {(e.source, e.target, e.product) for e in stored}
+    out: list[MapEdge] = []
+    for hit in hits:
+        for step in hit.links:
+            if step.supplier not in inside or step.customer not in inside:
+                continue
+            source = node_key("enterprise", step.supplier)
+            target = node_key("enterprise", step.customer)
+            if (source, target, step.product) in have:
+                continue
+            have.add((source, target, step.product))
+            out.append(
+                MapEdge(
+                    source,
+                    target,
+                    "supplies",
+                    product=step.product,
+                    inferred=step.basis == "inferred",
+                )
+            )
+    return out
 
 
 def _embed_next_tier(

@@ -15,7 +15,8 @@ notes and the legend are HTML-escaped; nodes, links, tooltips and search entries
 and so on, parsed with ``JSON.parse``; labels and column titles are drawn on the canvas;
 tooltips and the search list are built with ``textContent``. Node ids in the page are array
 indexes, never graph ids. On top of that, a Content-Security-Policy allows only the page's own
-two scripts (by hash) and no request of any kind.
+two scripts (by hash) and no request of any kind; an enterprise map served by the API (see
+:class:`Explore`) may ask its own origin for further tiers, and nothing else.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from kg.maps.data import MapData, MapNode
-from kg.maps.layout import ROW, MapLayout, map_layout
+from kg.maps.data import MapData, MapEdge, MapNode
+from kg.maps.layout import COLUMN_GAP, FOLD_STEP, ROW, MapLayout, map_layout
 from kg.maps.style import (
     DENSE_LINKS,
+    LABEL,
     MAKER_LABELS_FROM_SCALE,
+    UNCATEGORISED,
     LabelStyle,
     LegendItem,
     label_rank,
@@ -66,6 +69,8 @@ from kg.maps.text import (
 if TYPE_CHECKING:
     from pyvis.network import Network  # imported where used: it pulls in networkx
 
+    from kg.tiers import Direction, Walk
+
 LABEL_MAX = 32
 # The page cuts each label to the room it has on screen; the data carries up to this much of a
 # product's (short) name.
@@ -76,6 +81,22 @@ MAX_CALLOUTS = 3  # capacity bottlenecks spelled out in the header; the rest are
 
 class AssetError(RuntimeError):
     """A file the page needs is missing from the installation."""
+
+
+@dataclass(frozen=True)
+class Explore:
+    """An enterprise map served by `supplymap serve`: a click on a node of its last tier (or
+    on one fetched since) asks the API for the next tier, material-following, from the
+    enterprise mapped: ``GET {base}/enterprises/{root}/suppliers?tiers=k+1`` (customers
+    downstream), keeping the hits linked to the node clicked. The page carries no key: see
+    api/routers/maps.py."""
+
+    base: str  # the API's path prefix on this origin ("" at its root)
+    root: str  # graph id of the enterprise mapped
+    direction: Direction
+    last: int  # the last tier the map shows
+    max_tiers: int  # how far the API walks
+    walk: Walk = "material"
 
 
 # ---- assets ---------------------------------------------------------------------------------
@@ -322,6 +343,9 @@ def network(data: MapData, layout: MapLayout) -> Drawing:
             nodes[-1]["unfolds"] = [index[k] for k in n.unfolds if k in index]
         if n.expands:
             nodes[-1]["keep"] = 1
+        elif n.kind == "group" and n.other_chain is None and n.unfolds:
+            # its members appear beside it: the page places them in free room (assets/map.js)
+            nodes[-1]["beside"] = 1
         ranks.append((*label_rank(n, data, style_key[4], bottleneck, n.key in held), i))
         tips.append(
             node_title(
@@ -410,7 +434,7 @@ def options(n_nodes: int, groups: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """vis-network options: nodes only (the page draws the links), physics off."""
     return {
         "autoResize": True,
-        "physics": {"enabled": False},
+        "physics": {"enabled": False, "stabilization": {"enabled": False}},
         "layout": {"improvedLayout": False, "hierarchical": {"enabled": False}},
         "interaction": {
             "hover": True,
@@ -446,7 +470,7 @@ def _legend_html(sections: list[tuple[str, list[LegendItem]]]) -> str:
                     f'<span class="sw halo" style="box-shadow:0 0 5px 4px {esc(item.colour)}">'
                     "</span>"
                 )
-            elif item.kind in ("line", "thick", "dashed"):
+            elif item.kind in ("line", "thick", "dashed", "dotted"):
                 swatch = (
                     f'<span class="sw {esc(item.kind)}" '
                     f'style="border-top-color:{esc(item.colour)}"></span>'
@@ -505,23 +529,71 @@ def _notes_html(data: MapData) -> str:
     )
 
 
+def _explore_payload(
+    data: MapData, drawing: Drawing, nodes: list[dict[str, Any]], explore: Explore, row: float
+) -> dict[str, Any]:
+    """What the page needs to fetch and draw further tiers: where to ask, and the styles of the
+    nodes and links it adds (a plain enterprise, a declared and an inferred trade link). Marks
+    the nodes of the last tier as expandable (``more``: their tier) and says so in their
+    tooltips."""
+    who = "customers" if explore.direction == "downstream" else "suppliers"
+    plain = MapNode("enterprise:", "enterprise", "", "")
+    groups = drawing.net.options["groups"]
+    groups["fetched"] = node_style(node_style_key(plain, data, 0.0))
+    label_styles = drawing.label_styles
+    wanted = {"font": LABEL[0], "color": LABEL[1]}
+    if wanted not in label_styles:
+        label_styles.append(wanted)
+    dense = len(data.edges) > DENSE_LINKS
+    link_styles = []
+    for inferred in (False, True):
+        edge = MapEdge("", "", "supplies", inferred=inferred)
+        link_styles.append(len(drawing.link_styles))
+        drawing.link_styles.append(link_style(link_style_key(edge, data, {}, dense)))
+    if explore.last < explore.max_tiers:
+        for i, n in enumerate(data.nodes):
+            if n.kind == "enterprise" and n.tier == explore.last and not n.hidden:
+                nodes[i]["more"] = n.tier
+                drawing.tips[i] += f"\nclick to fetch its {who} in the next tier from the server"
+    return {
+        "base": explore.base,
+        "root": explore.root,
+        "route": who,
+        "walk": explore.walk,
+        "maxTiers": explore.max_tiers,
+        "step": COLUMN_GAP,
+        "row": row,
+        "group": "fetched",
+        "ls": label_styles.index(wanted),
+        "links": link_styles,
+    }
+
+
 def page(
     data: MapData,
     layout: MapLayout | None = None,
     *,
     has_results: bool = True,
+    explore: Explore | None = None,
     places: dict[str, Any] | None = None,
 ) -> str:
     """The whole HTML page for a map whose nodes are already aggregated to a drawable size.
 
+    ``explore``: the page is served by the API and fetches further tiers from it on a click
+    (its Content-Security-Policy allows requests to its own origin, and only there); without
+    it the page makes no request at all.
+
     ``places``: the geographic view of the same map (kg/maps/geo.py), drawn under a "Places"
-    tab by assets/geo.js (which then runs in the page's own script)."""
+    tab by assets/geo.js (which then runs in the page's own script).
+    """
     from kg import __version__
 
-    layout = layout or map_layout(data, row_spacing(data))
+    row = row_spacing(data)
+    layout = layout or map_layout(data, row)
     drawing = network(data, layout)
     net = drawing.net
     nodes, edges, heading, _height, _width, _options = net.get_network_data()
+    api = _explore_payload(data, drawing, nodes, explore, row) if explore else None
     # vis-network gets the nodes; the page draws the links itself (see assets/map.js).
     vis_js, vis_version = vis_network_js()
     app_js = _asset("map.js") + ("\n" + _asset("geo.js") if places else "")
@@ -538,6 +610,7 @@ def page(
         "labelStyles": drawing.label_styles,
         "labelOrder": drawing.label_order,
         "makerLabelsFrom": MAKER_LABELS_FROM_SCALE,
+        "foldStep": FOLD_STEP,
         "bottlenecks": drawing.bottlenecks,
         "columns": [
             {
@@ -561,6 +634,7 @@ def page(
             "title": "inputs from other chains · click a hexagon to unfold it",
         },
         "meta": {"kind": data.kind, "nodes": len(nodes), "edges": len(edges)},
+        "api": api,
     }
     if places:
         payload["places"] = places
@@ -571,7 +645,7 @@ def page(
             "style-src 'unsafe-inline'",
             "img-src data:",
             "font-src 'none'",
-            "connect-src 'none'",
+            "connect-src 'self'" if explore else "connect-src 'none'",
             "media-src 'none'",
             "object-src 'none'",
             "frame-src 'none'",
@@ -581,6 +655,18 @@ def page(
         ]
     )
     notes = _notes_html(data)
+    sections = legend(data, has_results)
+    if explore:
+        who = "customers" if explore.direction == "downstream" else "suppliers"
+        sections.append(
+            (
+                "Explore",
+                [
+                    LegendItem("fill", "fetched from the server", UNCATEGORISED),
+                    LegendItem("text", f"click a node of the last tier to fetch its {who}"),
+                ],
+            )
+        )
     counts = f"{len(nodes):,} nodes · {len(edges):,} links"
     return Template(_asset("map.html")).substitute(
         csp=esc(csp),
@@ -592,7 +678,7 @@ def page(
         counts=esc(counts),
         callout=_callout_html(data, drawing),
         notes=notes,
-        legend=_legend_html(legend(data, has_results)),
+        legend=_legend_html(sections),
         data=script_json(payload),
         vis=vis_js,
         app=app_js,

@@ -231,7 +231,7 @@ def label_rank(
     return (first, 1 if maker(node) else 0, -size)
 
 
-LinkStyleKey = tuple[str, float, bool, int, bool, bool, bool, bool]
+LinkStyleKey = tuple[str, float, bool, int, bool, bool, bool, bool, bool]
 DENSE_LINKS = 1500  # above this many links, ordinary links are drawn fainter
 LIMITING_WIDTH = 6.0  # a bottleneck's links to what it holds back: the thickest on the map
 
@@ -260,13 +260,24 @@ def link_style_key(
     count = min(edge.count, 256) if edge.kind == "group" else 1
     trade_map = data.kind == "enterprise"
     limiting = limiting and edge.kind == "input"
-    return (edge.kind, width, edge.single_source, count, on_path, dense, trade_map, limiting)
+    inferred = edge.inferred and edge.kind == "supplies"
+    return (
+        edge.kind,
+        width,
+        edge.single_source,
+        count,
+        on_path,
+        dense,
+        trade_map,
+        inferred,
+        limiting,
+    )
 
 
 @lru_cache(maxsize=4096)
 def link_style(key: LinkStyleKey) -> dict[str, Any]:
     """How the page draws a link: colour, width, opacity, dashes, curve; z orders emphasis."""
-    kind, share, single_source, count, on_path, dense, trade_map, limiting = key
+    kind, share, single_source, count, on_path, dense, trade_map, inferred, limiting = key
     style: dict[str, Any] = {"color": EDGE_COLOURS[kind], "width": 1.0, "opacity": 0.55, "z": 0}
     if kind == "input":
         style.update(width=1.4, opacity=0.45 if dense else 0.65)
@@ -288,6 +299,9 @@ def link_style(key: LinkStyleKey) -> dict[str, Any]:
         style["curve"] = 0.12
         if single_source:
             style.update(dashes=[9, 6], opacity=0.9, z=2)
+        elif inferred:
+            # inferred, not declared: a dotted line
+            style.update(dashes=[2, 4], width=max(float(style["width"]), 1.4))
     elif kind == "group":
         style.update(width=round(min(1.0 + math.log2(max(count, 1)), 8.0), 1), opacity=0.6)
     elif kind == "via":
@@ -304,7 +318,8 @@ def link_style(key: LinkStyleKey) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class LegendItem:
-    kind: str  # "fill", "shape", "outline", "halo", "line", "thick", "dashed", "size", "big",
+    kind: str  # "fill", "shape", "outline", "halo", "line", "thick", "dashed", "dotted", "size",
+    # "big",
     # "text"
     label: str
     colour: str = ""
@@ -404,6 +419,14 @@ def legend(data: MapData, has_results: bool) -> list[tuple[str, list[LegendItem]
         what = "supplies (faint: many on this map)" if dense else "supplies (width: share)"
         lines.append(LegendItem("line", what, EDGE_COLOURS["supplies"]))
         lines.append(LegendItem("dashed", "declared single source", EDGE_COLOURS["supplies"]))
+        if any(e.inferred for e in data.edges):
+            lines.append(
+                LegendItem(
+                    "dotted",
+                    "inferred: it makes an input of what the other makes",
+                    EDGE_COLOURS["supplies"],
+                )
+            )
     if "group" in edge_kinds:
         lines.append(
             LegendItem("line", "links between groups (width: count)", EDGE_COLOURS["group"])

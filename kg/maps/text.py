@@ -264,6 +264,8 @@ def edge_title(edge: MapEdge, names: dict[str, str], product_names: dict[str, st
             text += f" · {number(edge.volume)}/year"
         if edge.single_source:
             text += "\nDECLARED SINGLE SOURCE"
+        if edge.inferred:
+            text += "\ninferred, not declared: it makes an input of what the customer makes"
         return clip(text, 2 * MAX_LINE)
     if edge.kind == "via":
         return clip(f"{a} → {b}, through {joined(list(edge.through))} (folded: click the group)")

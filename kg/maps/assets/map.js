@@ -294,7 +294,7 @@
     if (full <= room) return text;
     measure.font = labelStyles[data.nodes[i].ls].font;
     var cut = Math.floor((text.length * room) / full);
-    while (cut >= 3) {
+    while (cut >= 6) { // a stub such as "raw…" says nothing: left out instead
       var head = text.slice(0, cut);
       var space = head.lastIndexOf(" ");
       if (space >= cut / 2) head = head.slice(0, space);
@@ -379,18 +379,22 @@
       // what a scenario hits (and a bottleneck) is named legibly even across a narrow column
       if (d.em) room = Math.max(room, Math.min(widthOf(i) + 2, 190));
       if (room < 20) continue;
+      var h = fontPx[d.ls] + 3;
+      if (!d.em) {
+        if (!placedObstacles) {
+          for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
+          placedObstacles = true;
+        }
+        // culled before it is measured and cut: even its shortest form would overlap
+        if (overlaps([left ? edge - 6 : edge, sy - h / 2, 6, h], false)) continue;
+      }
       var text = fitLabel(i, room);
       if (text === null) continue;
       var st = labelStyles[d.ls];
       var w = text === d.label ? widthOf(i) : (measure.font = st.font, measure.measureText(text).width);
-      var h = fontPx[d.ls] + 3;
       var x0 = left ? edge - w - 2 : edge;
       if (x0 > W || x0 + w < 0) continue;
       var box = [x0, sy - h / 2, w + 2, h];
-      if (!d.em && !placedObstacles) {
-        for (var b = 0; b < obstacles.length; b++) overlaps(obstacles[b], true);
-        placedObstacles = true;
-      }
       var ly = sy;
       if (overlaps(box, false)) {
         // what a scenario hits (or a bottleneck) moves just above or below its node instead
@@ -398,7 +402,7 @@
         var moved = false;
         for (var t = 0; t < 2 && !moved; t++) {
           var dy = (t === 0 ? -1 : 1) * (r + h / 2 + 1);
-          var alt = [sx - w / 2, sy + dy - h / 2, w + 2, h];
+          var alt = [Math.max(2, Math.min(sx - w / 2, W - w - 4)), sy + dy - h / 2, w + 2, h];
           if (!overlaps(alt, false)) {
             box = alt;
             x0 = alt[0];
@@ -560,6 +564,10 @@
     }
     network.redraw();
   });
+  network.on("click", function (p) {
+    // every click, so that one after a failed request (the node still selected) asks again
+    if (data.api && p.nodes.length && data.nodes[p.nodes[0]].more) expand(p.nodes[0]);
+  });
   network.on("doubleClick", function (p) {
     // a double click on an unfolded input folds its chain's group again
     if (p.nodes.length && folder[p.nodes[0]] >= 0 && unfolded[folder[p.nodes[0]]]) {
@@ -580,6 +588,7 @@
     var members = data.nodes[g].unfolds || [];
     if (!members.length || unfolded[g]) return;
     unfolded[g] = 1;
+    if (data.nodes[g].beside) placeBeside(g, members);
     setHidden(members, false);
     if (data.nodes[g].keep) {
       // exploring: the node stays, its neighbours from the next tier appear
@@ -595,6 +604,68 @@
     hideTip();
     network.redraw();
   }
+  // A group's members appear to the left of it, row by row outward from the group's own row,
+  // each where no node on show (the group itself hides) would overlap it: not over the
+  // neighbouring columns or sub-columns, the groups above and below, or another unfolded group.
+  var FOLD_CELL = 64;
+  function placeBeside(g, members) {
+    var step = data.foldStep || 24;
+    var grid = {};
+    function cellKey(x, y) {
+      return Math.floor(x / FOLD_CELL) + ":" + Math.floor(y / FOLD_CELL);
+    }
+    function put(j) {
+      var key = cellKey(X[j], Y[j]);
+      (grid[key] || (grid[key] = [])).push(j);
+    }
+    var widest = 0;
+    for (var j = 0; j < n; j++) {
+      if (j === g || hid[j] || filt[j]) continue;
+      put(j);
+      widest = Math.max(widest, R[j]);
+    }
+    function free(x, y, r) {
+      var reach = r + widest + 3;
+      var c0 = Math.floor((x - reach) / FOLD_CELL), c1 = Math.floor((x + reach) / FOLD_CELL);
+      var r0 = Math.floor((y - reach) / FOLD_CELL), r1 = Math.floor((y + reach) / FOLD_CELL);
+      for (var c = c0; c <= c1; c++) {
+        for (var q = r0; q <= r1; q++) {
+          var there = grid[c + ":" + q];
+          if (!there) continue;
+          for (var t = 0; t < there.length; t++) {
+            var o = there[t], gap = r + R[o] + 3;
+            if (Math.abs(X[o] - x) < gap && Math.abs(Y[o] - y) < gap) return false;
+          }
+        }
+      }
+      return true;
+    }
+    // cells in rings around the group (left of it only), nearest first
+    var changes = [], next = 0, most = 15;
+    for (var d = 0; next < members.length && d < 5000; d++) {
+      var cells = [];
+      for (var col = 0; col <= Math.min(d, most); col++) {
+        for (var r = -d; r <= d; r++) {
+          if (Math.max(col, Math.abs(r)) === d) cells.push([col, r]);
+        }
+      }
+      cells.sort(function (a, b) {
+        return a[0] + Math.abs(a[1]) - b[0] - Math.abs(b[1]) || a[0] - b[0] || a[1] - b[1];
+      });
+      for (var c = 0; c < cells.length && next < members.length; c++) {
+        var i = members[next], x = X[g] - cells[c][0] * step, y = Y[g] + cells[c][1] * step;
+        if (!free(x, y, R[i])) continue;
+        X[i] = x;
+        Y[i] = y;
+        put(i);
+        widest = Math.max(widest, R[i]);
+        changes.push({ id: i, x: x, y: y });
+        next++;
+      }
+    }
+    nodes.update(changes);
+  }
+  state.placeBeside = placeBeside;
   function fold(g) {
     if (!unfolded[g]) return;
     unfolded[g] = 0;
@@ -946,4 +1017,283 @@
   });
   state.find = find;
   state.go = go;
+
+  // ---- Exploring through the API (a map served by `supplymap serve`) --------------------
+  //
+  // A click on a node of the last tier (data.nodes[i].more: its tier) asks the service for
+  // the next tier, material-following from the enterprise mapped, keeps the hits linked to
+  // the node clicked and adds them (and their links) to the map. The page carries no key: its
+  // requests are same-origin GETs, and when the service answers 401 it asks for the key and
+  // keeps it in this closure only. Every text from the service is set with textContent.
+  var api = data.api;
+  var PAGE = 1000; // hits per request (the service's largest page)
+  var MAX_PAGES = 20; // at most this many pages of one tier
+  var apiKey = null;
+  var tierCache = {}; // tier -> promise of its hits
+  var expanding = {}; // node index -> 1 while asked, 2 once added
+  var waiting = null; // the node to expand again once a key is given
+  var status = document.getElementById("map-status");
+  var statusText = document.getElementById("map-status-text");
+  var keyBox = document.getElementById("map-key");
+  var byId = {}, linked = {};
+  if (api) {
+    for (i = 0; i < n; i++) if (data.nodes[i].kind !== "group") byId[search[i][1]] = i;
+    for (k = 0; k < m; k++) linked[L.from[k] + ">" + L.to[k]] = 1;
+  }
+
+  function say(text, error) {
+    statusText.textContent = text;
+    status.className = error ? "error" : "";
+    status.hidden = !text;
+    state.status = { text: text, error: !!error };
+  }
+  function describe(err) {
+    var p = err.problem;
+    if (err.status) {
+      var what = p && typeof p === "object" ? [p.title, p.detail].filter(Boolean).join(": ") : "";
+      return ("the service answered " + err.status + (what ? " (" + what + ")" : "")).slice(0, 400);
+    }
+    return "the service did not answer (" + String(err.message || err).slice(0, 200) + ")";
+  }
+  function apiGet(path) {
+    var headers = { Accept: "application/json" };
+    if (apiKey) headers["X-API-Key"] = apiKey;
+    return fetch(api.base + path, {
+      headers: headers,
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "error",
+    }).then(function (r) {
+      if (r.ok) return r.json();
+      return r.text().then(function (body) {
+        var err = new Error("HTTP " + r.status);
+        err.status = r.status;
+        try {
+          err.problem = JSON.parse(body);
+        } catch (ignored) {
+          err.problem = null;
+        }
+        throw err;
+      });
+    });
+  }
+  function tierPage(tiers, offset, limit) {
+    return apiGet(
+      "/enterprises/" + encodeURIComponent(api.root) + "/" + api.route +
+      "?tiers=" + tiers + "&walk=" + encodeURIComponent(api.walk) +
+      "&limit=" + limit + "&offset=" + offset
+    );
+  }
+  function nextTier(tier) {
+    // Every hit at tier + 1: the nearer ones come first, as many as the walk to `tier` finds.
+    if (!tierCache[tier]) {
+      tierCache[tier] = tierPage(tier, 0, 1).then(function (near) {
+        var hits = [], pages = 0;
+        function more(offset) {
+          pages++;
+          return tierPage(tier + 1, offset, PAGE).then(function (p) {
+            p.items.forEach(function (h) {
+              if (h.tier === tier + 1) hits.push(h);
+            });
+            var next = p.next_offset;
+            if (next !== null && next !== undefined && pages < MAX_PAGES) return more(next);
+            return { hits: hits, cut: next !== null && next !== undefined, notes: p.notes || [] };
+          });
+        }
+        return more(near.total);
+      });
+      tierCache[tier].catch(function () {
+        delete tierCache[tier];
+      });
+    }
+    return tierCache[tier];
+  }
+  function tierOf(j) {
+    var d = data.nodes[j];
+    return d.tier !== undefined ? d.tier : d.more;
+  }
+  function columnX(tier, upstream) {
+    // the column of a tier: where its nodes already are, else a step beyond the tier before
+    var at = null, edge = null;
+    for (var j = 0; j < n; j++) {
+      var t = tierOf(j);
+      if (t === tier && at === null) at = X[j];
+      if (t === tier - 1) edge = edge === null ? X[j] : (upstream ? Math.min(edge, X[j]) : Math.max(edge, X[j]));
+    }
+    if (at !== null) return at;
+    return edge + (upstream ? -api.step : api.step);
+  }
+  function grown(old, size) {
+    var a = new old.constructor(size);
+    a.set(old);
+    return a;
+  }
+  function addNodes(hits, from, tier) {
+    // New nodes in the column next to `from` (suppliers left of it, customers right of it),
+    // in the free rows nearest to it.
+    var fresh = hits.filter(function (h) {
+      return byId[h.id] === undefined;
+    });
+    if (!fresh.length) return [];
+    var size = n + fresh.length;
+    X = grown(X, size);
+    Y = grown(Y, size);
+    R = grown(R, size);
+    hid = grown(hid, size);
+    unfolded = grown(unfolded, size);
+    filt = grown(filt, size);
+    var f2 = new Int32Array(size).fill(-1);
+    f2.set(folder);
+    folder = f2;
+    var w2 = new Float64Array(size).fill(-1);
+    w2.set(labelWidth);
+    labelWidth = w2;
+    var upstream = api.route === "suppliers";
+    var x = columnX(tier + 1, upstream);
+    var taken = [];
+    for (var j = 0; j < n; j++) {
+      if (!hid[j] && !filt[j] && Math.abs(X[j] - x) < api.step / 3) taken.push(Y[j]);
+    }
+    var size0 = (groups[api.group] || {}).size || 10;
+    var added = [], visNodes = [];
+    var who = upstream ? "supplier" : "customer";
+    fresh.forEach(function (h) {
+      var y = Y[from];
+      for (var s = 0; s < 100000; s++) {
+        var c = Y[from] + (s % 2 ? 1 : -1) * Math.ceil(s / 2) * api.row;
+        var free = true;
+        for (var t = 0; t < taken.length; t++) {
+          if (Math.abs(taken[t] - c) < 0.9 * api.row) {
+            free = false;
+            break;
+          }
+        }
+        if (free) {
+          y = c;
+          break;
+        }
+      }
+      taken.push(y);
+      var idx = n;
+      n++;
+      var name = String(h.name || h.id);
+      var node = {
+        id: idx, label: name.length > 48 ? name.slice(0, 47) + "\u2026" : name, x: x, y: y,
+        group: api.group, kind: "enterprise", room: upstream ? api.step : null, side: 1, lt: 0,
+        ls: api.ls, em: false, fetched: 1, tier: tier + 1,
+      };
+      if (node.label !== name) node.full = name;
+      if (tier + 1 < api.maxTiers) node.more = tier + 1;
+      data.nodes.push(node);
+      X[idx] = x;
+      Y[idx] = y;
+      R[idx] = size0;
+      adjacent.push([]);
+      var products = (h.products || []).join(", ");
+      var lines = [name, "enterprise " + h.id,
+        "tier " + (tier + 1) + " " + who + (products ? " \u00b7 " + (upstream ? "supplies " : "buys ") + products : ""),
+        "links: " + ((h.basis || []).join(", ") || "declared"),
+        "fetched from the server"];
+      if (node.more) lines.push("click to fetch its " + api.route + " in the next tier from the server");
+      data.tips.push(lines.join("\n"));
+      search.push([name, String(h.id)]);
+      haystack.push([name, String(h.id)].join("\u0000").toLowerCase());
+      labels.push(name.toLowerCase());
+      order.push(idx);
+      byId[h.id] = idx;
+      filt[idx] = keep(node, filters) ? 0 : 1;
+      visNodes.push({ id: idx, x: x, y: y, group: api.group, hidden: !!filt[idx] });
+      added.push(idx);
+    });
+    nodes.add(visNodes);
+    state.hidden = hid;
+    state.filtered = filt;
+    return added;
+  }
+  function addLinks(hits) {
+    var count = 0;
+    hits.forEach(function (h) {
+      (h.links || []).forEach(function (l) {
+        var a = byId[l.supplier], b = byId[l.customer];
+        if (a === undefined || b === undefined || linked[a + ">" + b]) return;
+        linked[a + ">" + b] = 1;
+        var inferred = l.basis === "inferred";
+        var st = api.links[inferred ? 1 : 0];
+        var kk = m;
+        m++;
+        L.from.push(a);
+        L.to.push(b);
+        L.style.push(st);
+        byStyle[st].push(kk);
+        adjacent[a].push(kk);
+        adjacent[b].push(kk);
+        var text = search[a][0] + " supplies " + (l.product || "?") + " to " + search[b][0];
+        if (inferred) text += "\ninferred, not declared: it makes an input of what the customer makes";
+        data.linkTips.push(text + "\nfetched from the server");
+        count++;
+      });
+    });
+    return count;
+  }
+  function expand(i) {
+    var d = data.nodes[i];
+    if (!api || !d.more || expanding[i]) return;
+    expanding[i] = 1;
+    var name = search[i][0], gid = search[i][1];
+    var upstream = api.route === "suppliers";
+    say("Asking the server for the " + api.route + " of " + name + "\u2026");
+    nextTier(d.more).then(
+      function (res) {
+        var mine = res.hits.filter(function (h) {
+          return (h.links || []).some(function (l) {
+            return upstream ? l.customer === gid : l.supplier === gid;
+          });
+        });
+        var added = addNodes(mine, i, d.more);
+        var links = addLinks(mine);
+        expanding[i] = 2;
+        hideTip();
+        document.querySelector(".counts").textContent =
+          n.toLocaleString("en") + " nodes \u00b7 " + m.toLocaleString("en") + " links";
+        var text;
+        if (!mine.length) {
+          text = "No further " + api.route + " of " + name + " on record";
+          if (res.notes.length) text += " (" + res.notes.join("; ") + ")";
+        } else {
+          text = name + ": " + mine.length + " " + api.route + " in tier " + (d.more + 1) +
+            " from the server, " + added.length + " new on this map, " + links + " new link(s)";
+          if (res.cut) text += " (the tier is longer than " + PAGE * MAX_PAGES + ": the first only)";
+        }
+        say(text + ".", false);
+        state.lastExpanded = { node: i, added: added, links: links };
+        network.redraw();
+      },
+      function (err) {
+        expanding[i] = 0;
+        say("Could not fetch the " + api.route + " of " + name + ": " + describe(err) + ".", true);
+        if (err.status === 401) {
+          waiting = i;
+          keyBox.hidden = false;
+          keyBox.querySelector("input").focus();
+        }
+      }
+    );
+  }
+  if (api) {
+    keyBox.querySelector("button").addEventListener("click", function () {
+      var input = keyBox.querySelector("input");
+      apiKey = input.value || null;
+      input.value = "";
+      keyBox.hidden = true;
+      if (waiting !== null) {
+        var again = waiting;
+        waiting = null;
+        expand(again);
+      }
+    });
+    keyBox.querySelector("input").addEventListener("keydown", function (event) {
+      if (event.key === "Enter") keyBox.querySelector("button").click();
+    });
+  }
+  state.expand = expand;
 })();
