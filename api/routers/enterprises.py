@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, PageDep
+from api.deps import GraphDep, LookupGraphDep, PageDep
 from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierPage, paged
 from api.params import DEFAULT_TIERS, EnterpriseId, Inferred, Tiers, Walk
 from api.problems import not_found, responses
 from api.routers.search import EnterpriseHit, search_enterprises
-from api.routers.tiered import tier_page
+from api.routers.tiered import tier_response
 from api.values import plain, plain_row
 
 router = APIRouter(
@@ -77,20 +77,22 @@ def get_enterprise(id: EnterpriseId, graph: GraphDep) -> EnterpriseDetail:
     response_model=TierPage,
     summary="Suppliers by tier, following the material, with the path to each",
 )
-def suppliers(
+async def suppliers(
     id: EnterpriseId,
-    graph: GraphDep,
+    graph: LookupGraphDep,
     page: PageDep,
     tiers: Tiers = DEFAULT_TIERS,
     walk: Walk = "material",
     inferred: Inferred = None,
-) -> TierPage:
+) -> Response:
     """Every enterprise within ``tiers`` SUPPLIES steps upstream, nearest tier first; each
     once, at its nearest tier, with every product it supplies on the way, the basis of its
     links and one path with the product of every step (supplier first, this enterprise last).
     By default a tier-2 supplier must supply the tier-1 supplier an input of what that one
     supplies this enterprise (``walk=any`` follows every link)."""
-    return tier_page(graph, id, "upstream", tiers, "enterprise", page, walk=walk, inferred=inferred)
+    return await tier_response(
+        graph, id, "upstream", tiers, "enterprise", page, walk=walk, inferred=inferred
+    )
 
 
 @router.get(
@@ -98,18 +100,18 @@ def suppliers(
     response_model=TierPage,
     summary="Customers by tier, following the material, with the path to each",
 )
-def customers(
+async def customers(
     id: EnterpriseId,
-    graph: GraphDep,
+    graph: LookupGraphDep,
     page: PageDep,
     tiers: Tiers = DEFAULT_TIERS,
     walk: Walk = "material",
     inferred: Inferred = None,
-) -> TierPage:
+) -> Response:
     """Every enterprise within ``tiers`` SUPPLIES steps downstream, nearest tier first (path:
     this enterprise first); a tier-2 customer buys from the tier-1 customer something made
     from what that one bought (``walk=any`` follows every link)."""
-    return tier_page(
+    return await tier_response(
         graph, id, "downstream", tiers, "enterprise", page, walk=walk, inferred=inferred
     )
 

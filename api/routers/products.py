@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, PageDep
+from api.deps import GraphDep, LookupGraphDep, PageDep
 from api.models import Paged, Producer, ProductDetail, TierPage, paged
 from api.params import DEFAULT_TIERS, ProductId, Tiers
 from api.problems import not_found, responses
 from api.routers.search import ProductHit, search_products
-from api.routers.tiered import tier_page
+from api.routers.tiered import tier_response
 from api.values import plain, plain_row
 
 router = APIRouter(
@@ -85,12 +85,12 @@ def producers(id: ProductId, graph: GraphDep, page: PageDep) -> Paged[Producer]:
     response_model=TierPage,
     summary="Inputs by tier through the bill of materials",
 )
-def upstream(
-    id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> TierPage:
+async def upstream(
+    id: ProductId, graph: LookupGraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
+) -> Response:
     """Every product within ``tiers`` INPUT_TO steps upstream, nearest tier first, with one
     shortest path (input first, this product last)."""
-    return tier_page(graph, id, "upstream", tiers, "product", page)
+    return await tier_response(graph, id, "upstream", tiers, "product", page)
 
 
 @router.get(
@@ -98,8 +98,8 @@ def upstream(
     response_model=TierPage,
     summary="Products it goes into, by tier",
 )
-def downstream(
-    id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> TierPage:
+async def downstream(
+    id: ProductId, graph: LookupGraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
+) -> Response:
     """Every product within ``tiers`` INPUT_TO steps downstream (path: this product first)."""
-    return tier_page(graph, id, "downstream", tiers, "product", page)
+    return await tier_response(graph, id, "downstream", tiers, "product", page)
