@@ -37,13 +37,6 @@ def whole_graph(request: Request) -> ReadOnlyGraph:
     return graph
 
 
-async def lookup_graph(request: Request) -> ReadOnlyGraph:
-    """The read-only graph itself, for endpoints that open their own READ transaction in the
-    one worker-thread trip they make (the tier lookups): nothing to run in a thread here."""
-    graph: ReadOnlyGraph = request.app.state.read_graph
-    return graph
-
-
 def get_write_graph(request: Request) -> Graph:
     """The writable graph, for the keyed write endpoints only."""
     graph: Graph = request.app.state.graph
@@ -62,6 +55,5 @@ async def get_page(limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0) -> Page
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 GraphDep = Annotated[ReadOnlyGraph, Depends(get_read_graph)]
-LookupGraphDep = Annotated[ReadOnlyGraph, Depends(lookup_graph)]
 WriteGraphDep = Annotated[Graph, Depends(get_write_graph)]
 PageDep = Annotated[Page, Depends(get_page)]

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, LookupGraphDep, PageDep
+from api.deps import GraphDep, Page, PageDep
 from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierPage, paged
-from api.params import DEFAULT_TIERS, EnterpriseId, Inferred, Tiers, Walk
+from api.params import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIERS,
+    EnterpriseId,
+    Inferred,
+    Limit,
+    Offset,
+    Tiers,
+    Walk,
+)
 from api.problems import not_found, responses
 from api.routers.search import EnterpriseHit, search_enterprises
 from api.routers.tiered import tier_response
@@ -79,11 +88,12 @@ def get_enterprise(id: EnterpriseId, graph: GraphDep) -> EnterpriseDetail:
 )
 async def suppliers(
     id: EnterpriseId,
-    graph: LookupGraphDep,
-    page: PageDep,
+    request: Request,
     tiers: Tiers = DEFAULT_TIERS,
     walk: Walk = "material",
     inferred: Inferred = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
 ) -> Response:
     """Every enterprise within ``tiers`` SUPPLIES steps upstream, nearest tier first; each
     once, at its nearest tier, with every product it supplies on the way, the basis of its
@@ -91,7 +101,14 @@ async def suppliers(
     By default a tier-2 supplier must supply the tier-1 supplier an input of what that one
     supplies this enterprise (``walk=any`` follows every link)."""
     return await tier_response(
-        graph, id, "upstream", tiers, "enterprise", page, walk=walk, inferred=inferred
+        request,
+        id,
+        "upstream",
+        tiers,
+        "enterprise",
+        Page(limit, offset),
+        walk=walk,
+        inferred=inferred,
     )
 
 
@@ -102,17 +119,25 @@ async def suppliers(
 )
 async def customers(
     id: EnterpriseId,
-    graph: LookupGraphDep,
-    page: PageDep,
+    request: Request,
     tiers: Tiers = DEFAULT_TIERS,
     walk: Walk = "material",
     inferred: Inferred = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
 ) -> Response:
     """Every enterprise within ``tiers`` SUPPLIES steps downstream, nearest tier first (path:
     this enterprise first); a tier-2 customer buys from the tier-1 customer something made
     from what that one bought (``walk=any`` follows every link)."""
     return await tier_response(
-        graph, id, "downstream", tiers, "enterprise", page, walk=walk, inferred=inferred
+        request,
+        id,
+        "downstream",
+        tiers,
+        "enterprise",
+        Page(limit, offset),
+        walk=walk,
+        inferred=inferred,
     )
 
 

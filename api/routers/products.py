@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, LookupGraphDep, PageDep
+from api.deps import GraphDep, Page, PageDep
 from api.models import Paged, Producer, ProductDetail, TierPage, paged
-from api.params import DEFAULT_TIERS, ProductId, Tiers
+from api.params import DEFAULT_PAGE_SIZE, DEFAULT_TIERS, Limit, Offset, ProductId, Tiers
 from api.problems import not_found, responses
 from api.routers.search import ProductHit, search_products
 from api.routers.tiered import tier_response
@@ -86,11 +86,15 @@ def producers(id: ProductId, graph: GraphDep, page: PageDep) -> Paged[Producer]:
     summary="Inputs by tier through the bill of materials",
 )
 async def upstream(
-    id: ProductId, graph: LookupGraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
+    id: ProductId,
+    request: Request,
+    tiers: Tiers = DEFAULT_TIERS,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
 ) -> Response:
     """Every product within ``tiers`` INPUT_TO steps upstream, nearest tier first, with one
     shortest path (input first, this product last)."""
-    return await tier_response(graph, id, "upstream", tiers, "product", page)
+    return await tier_response(request, id, "upstream", tiers, "product", Page(limit, offset))
 
 
 @router.get(
@@ -99,7 +103,11 @@ async def upstream(
     summary="Products it goes into, by tier",
 )
 async def downstream(
-    id: ProductId, graph: LookupGraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
+    id: ProductId,
+    request: Request,
+    tiers: Tiers = DEFAULT_TIERS,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
 ) -> Response:
     """Every product within ``tiers`` INPUT_TO steps downstream (path: this product first)."""
-    return await tier_response(graph, id, "downstream", tiers, "product", page)
+    return await tier_response(request, id, "downstream", tiers, "product", Page(limit, offset))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import Response
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Page
@@ -74,7 +74,7 @@ def _tier_body(
 
 
 async def tier_response(
-    graph: ReadOnlyGraph,
+    request: Request,
     node_id: str,
     direction: Direction,
     n: int,
@@ -84,7 +84,10 @@ async def tier_response(
     walk: Walk = "material",
     inferred: bool | None = None,
 ) -> Response:
-    """The page as a JSON response (see tier_dict)."""
+    """The page as a JSON response (see tier_dict), read through the service's read-only
+    graph. The endpoints take the request rather than a graph or page dependency: FastAPI
+    resolves every dependency again on each request, at a cost comparable to the lookup's."""
+    graph: ReadOnlyGraph = request.app.state.read_graph
     body = await run_in_threadpool(
         _tier_body, graph, node_id, direction, n, kind, page, walk, inferred
     )
