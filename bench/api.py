@@ -307,6 +307,16 @@ def measure(
         deep = [e for ids in layer_ids[args.tiers :] for e in ids]
         for walk in args.walks:
             run_load(port, deep, args.tiers, args.warmup, 16, args.seed + 1, walk)
+        # The engine's own background work (a JVM still compiling or collecting after the
+        # load) counts in its CPU per request: say how much there is while nothing is asked.
+        before, t = cpu_seconds(engine_pid), time.perf_counter()
+        time.sleep(3)
+        idle = per_request_ms(before, cpu_seconds(engine_pid), 1)
+        if idle is not None:
+            console.print(
+                f"engine CPU while idle: {idle / (time.perf_counter() - t):.0f} ms/s",
+                highlight=False,
+            )
         runs = [(w, c) for w in args.walks for c in args.concurrency]
         for i, (walk, c) in enumerate(runs):
             cpu = (cpu_seconds(proc.pid), cpu_seconds(engine_pid))
