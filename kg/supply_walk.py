@@ -98,6 +98,13 @@ _FRONTIER: LiteralString = (
 )
 
 
+# Up to this many tiers the walk is one statement; deeper walks run a statement per tier. The
+# statement tests each new state against a list of the states seen (Cypher has no set), which
+# costs the product of the two: fine for the few hundred states of a few tiers, not for the
+# large frontiers deep walks can reach, where a round trip per tier matters less anyway.
+ONE_STATEMENT_MAX_TIERS = 5
+
+
 @functools.cache
 def _one_statement(direction: Direction, max_tiers: int) -> LiteralString:
     """The declared walk to ``max_tiers`` tiers as one statement (built once per shape)."""
@@ -279,13 +286,14 @@ def walk(
     """Suppliers (upstream) or customers (downstream) of enterprise ``root`` within
     ``max_tiers`` tiers, nearest tier first, then by id.
 
-    Declared links only: one statement for the whole walk. With inferred links (or
-    ``per_tier``, the reference the tests compare with): one statement per tier.
+    Declared links only, up to ONE_STATEMENT_MAX_TIERS tiers: one statement for the whole
+    walk. With inferred links, deeper, or with ``per_tier`` (the reference the tests compare
+    with): one statement per tier.
     """
     material = walk == "material"
     found: bool | None = None
     fetched: list[list[dict[str, Any]]] | None = None
-    if not inferred and not per_tier:
+    if not inferred and not per_tier and max_tiers <= ONE_STATEMENT_MAX_TIERS:
         answer = graph.query(
             _one_statement(direction, max_tiers), {"root": root, "material": material}
         )

@@ -1,7 +1,7 @@
 """The enterprise walk in one statement against the per-tier walk (one statement per tier, the
 way it ran before): the same hits, links and explaining paths, on the shipped sample and on a
 small graph full of cycles (trade links and bills of materials that go round, a self-supply,
-a product with no bill of materials), both directions, both walks, 1 to 20 tiers."""
+a product with no bill of materials), both directions, both walks, 1 to 5 tiers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg.connection import Graph
-from kg.supply_walk import WalkResult, walk
+from kg.supply_walk import ONE_STATEMENT_MAX_TIERS, WalkResult, walk
 from kg.tiers import NotFoundError, lookup
 from loaders.pipeline import Loader, LoadOptions
 from loaders.sample import CANONICAL_FILES, DATA_DIR
@@ -95,10 +95,10 @@ def test_one_statement_matches_the_per_tier_walk_on_cycles(
 ) -> None:
     seen_deep = False
     for root in enterprise_ids(both, "CY-"):
-        for tiers in (1, 2, 3, 4, 6, 20):
+        for tiers in (1, 2, 3, 4, 5, 20):
             one = walk(both, root, direction, tiers, walk=how)  # type: ignore[arg-type]
             ref = walk(both, root, direction, tiers, walk=how, per_tier=True)  # type: ignore[arg-type]
-            assert one.found is True
+            assert one.found is (True if tiers <= ONE_STATEMENT_MAX_TIERS else None)
             assert shape(one) == shape(ref), (root, tiers)
             seen_deep |= any(h.tier >= 3 for h in one.hits)
     assert seen_deep  # the cycles were walked round, not only their first links
