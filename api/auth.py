@@ -64,7 +64,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def require_read(request: Request, key: KeyHeader) -> None:
+async def require_read(request: Request, key: KeyHeader) -> None:
     """Reads: open when SUPPLYMAP_API_READ_OPEN is true, else keyed. A wrong key always fails."""
     settings = _settings(request)
     _check(key, settings, required=not settings.api_read_open)

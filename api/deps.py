@@ -49,7 +49,7 @@ class Page:
     offset: int
 
 
-def get_page(limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0) -> Page:
+async def get_page(limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0) -> Page:
     return Page(limit, offset)
 
 

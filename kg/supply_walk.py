@@ -20,6 +20,7 @@ and i is an INPUT_TO q, with no declared SUPPLIES of i from e to f. Links that
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, LiteralString
@@ -34,67 +35,87 @@ WALKS: tuple[Walk, ...] = ("material", "any")
 # way; None for the root and for every state of the any-link walk).
 State = tuple[str, str | None]
 
-# Declared links into (upstream) or out of (downstream) each state's enterprise; with
-# $material, only links whose product continues the material (or any link where the bill of
-# materials is unknown). `bom` is null for the root, 'unknown' or 'input'.
-_DECLARED: dict[Direction, LiteralString] = {
+# Declared links into (upstream) or out of (downstream) each state `st` ({e, p}) enterprise;
+# with $material, only links whose product continues the material (or any link where the bill
+# of materials is unknown). `bom` is null for the root, 'unknown' or 'input'.
+_LINKS: dict[Direction, LiteralString] = {
     "upstream": (
-        "UNWIND $states AS st MATCH (m:Enterprise {id: st.e}) "
+        "MATCH (m:Enterprise {id: st.e}) "
         "WITH st, m, CASE WHEN st.p IS NULL OR NOT $material THEN null "
         "ELSE [(i:Product)-[:INPUT_TO]->(:Product {id: st.p}) | i.id] END AS next "
         "MATCH (n:Enterprise)-[x:SUPPLIES]->(m) "
         "WHERE n.id <> $root AND (x.basis IS NULL OR x.basis <> 'inferred') "
         "AND (next IS NULL OR size(next) = 0 OR x.product IN next) "
-        "RETURN st.e AS via, st.p AS via_product, n.id AS id, n.name AS name, "
-        "x.product AS product, coalesce(x.basis, 'declared') AS basis, "
-        "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END "
-        "AS bom"
     ),
     "downstream": (
-        "UNWIND $states AS st MATCH (m:Enterprise {id: st.e}) "
+        "MATCH (m:Enterprise {id: st.e}) "
         "WITH st, m, CASE WHEN st.p IS NULL OR NOT $material THEN null "
         "ELSE [(:Product {id: st.p})-[:INPUT_TO]->(o:Product) | o.id] END AS next "
         "MATCH (m)-[x:SUPPLIES]->(n:Enterprise) "
         "WHERE n.id <> $root AND (x.basis IS NULL OR x.basis <> 'inferred') "
         "AND (next IS NULL OR size(next) = 0 OR x.product IN next) "
-        "RETURN st.e AS via, st.p AS via_product, n.id AS id, n.name AS name, "
-        "x.product AS product, coalesce(x.basis, 'declared') AS basis, "
-        "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END "
-        "AS bom"
     ),
 }
-# Tiers 1 and 2 of the declared walk in one statement (one round trip less per lookup): each
-# link of the root, and the links that continue it (null where none does).
-_FIRST_TWO: dict[Direction, LiteralString] = {
-    "upstream": (
-        "MATCH (r:Enterprise {id: $root}) MATCH (n:Enterprise)-[x:SUPPLIES]->(r) "
-        "WHERE n.id <> $root AND (x.basis IS NULL OR x.basis <> 'inferred') "
-        "WITH n, x, CASE WHEN NOT $material THEN null "
-        "ELSE [(i:Product)-[:INPUT_TO]->(:Product {id: x.product}) | i.id] END AS next "
-        "OPTIONAL MATCH (n2:Enterprise)-[x2:SUPPLIES]->(n) "
-        "WHERE n2.id <> $root AND (x2.basis IS NULL OR x2.basis <> 'inferred') "
-        "AND (next IS NULL OR size(next) = 0 OR x2.product IN next) "
-        "RETURN n.id AS id, n.name AS name, x.product AS product, "
-        "coalesce(x.basis, 'declared') AS basis, n2.id AS id2, n2.name AS name2, "
-        "x2.product AS product2, coalesce(x2.basis, 'declared') AS basis2, "
-        "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END "
-        "AS bom2"
-    ),
-    "downstream": (
-        "MATCH (r:Enterprise {id: $root}) MATCH (r)-[x:SUPPLIES]->(n:Enterprise) "
-        "WHERE n.id <> $root AND (x.basis IS NULL OR x.basis <> 'inferred') "
-        "WITH n, x, CASE WHEN NOT $material THEN null "
-        "ELSE [(:Product {id: x.product})-[:INPUT_TO]->(o:Product) | o.id] END AS next "
-        "OPTIONAL MATCH (n)-[x2:SUPPLIES]->(n2:Enterprise) "
-        "WHERE n2.id <> $root AND (x2.basis IS NULL OR x2.basis <> 'inferred') "
-        "AND (next IS NULL OR size(next) = 0 OR x2.product IN next) "
-        "RETURN n.id AS id, n.name AS name, x.product AS product, "
-        "coalesce(x.basis, 'declared') AS basis, n2.id AS id2, n2.name AS name2, "
-        "x2.product AS product2, coalesce(x2.basis, 'declared') AS basis2, "
-        "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END "
-        "AS bom2"
-    ),
+_BOM: LiteralString = (
+    "CASE WHEN next IS NULL THEN null WHEN size(next) = 0 THEN 'unknown' ELSE 'input' END"
+)
+# One tier of the walk over the states in $states (a statement per tier).
+_DECLARED: dict[Direction, LiteralString] = {
+    d: "UNWIND $states AS st "
+    + _LINKS[d]
+    + "RETURN st.e AS via, st.p AS via_product, n.id AS id, n.name AS name, "
+    "x.product AS product, coalesce(x.basis, 'declared') AS basis, " + _BOM + " AS bom"
+    for d in ("upstream", "downstream")
 }
+
+# The whole declared walk in one statement: the same tier step, repeated, over a frontier
+# kept in the statement exactly as the per-tier walk keeps it in Python (the distinct new
+# states of the tier before: (enterprise, product on the way when following the material),
+# none seen at an earlier tier). One row, `tiers`: each tier's rows; no row when the root is
+# not an enterprise. A state's key is its id prefixed with its length, then `|product`, so
+# no two states share a key whatever their ids hold.
+_KEY: LiteralString = "toString(size(e)) + ':' + e + CASE WHEN p IS NULL THEN '' ELSE '|' + p END"
+_START: LiteralString = (
+    "MATCH (r:Enterprise {id: $root}) "
+    "WITH [] AS tiers, [{e: r.id, p: null}] AS frontier, "
+    "[toString(size(r.id)) + ':' + r.id] AS seen "
+)
+_TIER: dict[Direction, LiteralString] = {
+    d: "CALL (frontier) { UNWIND frontier AS st "
+    + _LINKS[d]
+    + "RETURN collect({via: st.e, via_product: st.p, id: n.id, name: n.name, "
+    "product: x.product, basis: coalesce(x.basis, 'declared'), bom: " + _BOM + "}) AS rows } "
+    "WITH tiers + [rows] AS tiers, seen, rows "
+    for d in ("upstream", "downstream")
+}
+_FRONTIER: LiteralString = (
+    "CALL (rows, seen) { UNWIND rows AS row "
+    "WITH row.id AS e, CASE WHEN $material THEN row.product ELSE null END AS p, seen "
+    "WHERE NOT " + _KEY + " IN seen "
+    "WITH DISTINCT e, p RETURN collect({e: e, p: p}) AS frontier, "
+    "collect(" + _KEY + ") AS keys } "
+    "WITH tiers, frontier, seen + keys AS seen "
+)
+
+
+# Up to this many tiers the walk is one statement; deeper walks run a statement per tier. The
+# statement tests each new state against a list of the states seen (Cypher has no set), which
+# costs the product of the two: fine for the few hundred states of a few tiers, not for the
+# large frontiers deep walks can reach, where a round trip per tier matters less anyway.
+ONE_STATEMENT_MAX_TIERS = 5
+
+
+@functools.cache
+def _one_statement(direction: Direction, max_tiers: int) -> LiteralString:
+    """The declared walk to ``max_tiers`` tiers as one statement (built once per shape)."""
+    return (
+        _START
+        + _TIER[direction]
+        + (_FRONTIER + _TIER[direction]) * (max_tiers - 1)
+        + ("RETURN tiers")
+    )
+
+
 # Inferred links of the same states: a producer of an input of what the state's enterprise
 # produces (upstream); a producer of what the state's enterprise's output goes into
 # (downstream). `output` and the INPUT_TO edge are the evidence.
@@ -188,6 +209,9 @@ class WalkHit:
 class WalkResult:
     hits: list[WalkHit]
     inferred: bool  # whether inferred links were followed
+    # Whether ``root`` is an enterprise, when the walk found out (the one-statement walk
+    # does); None when it did not ask.
+    found: bool | None = None
 
 
 def has_declared_links(graph: Graph) -> bool:
@@ -238,40 +262,6 @@ def _inferred_rows(
     return chosen
 
 
-def _first_two(
-    graph: Graph, direction: Direction, root: str, material: bool
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of tiers 1 and 2, shaped as the per-tier statement's. Every tier-1 state is
-    new (only the root was visited), so tier 2 from every tier-1 link is what the per-tier
-    statement would return for the tier-1 frontier."""
-    one: dict[tuple[Any, ...], dict[str, Any]] = {}
-    two: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for r in graph.query(_FIRST_TWO[direction], {"root": root, "material": material}):
-        first = {
-            "via": root,
-            "via_product": None,
-            "id": r["id"],
-            "name": r["name"],
-            "product": r["product"],
-            "basis": r["basis"],
-            "bom": None,
-        }
-        one.setdefault(tuple(first.values()), first)
-        if r["id2"] is None:
-            continue
-        second = {
-            "via": r["id"],
-            "via_product": r["product"] if material else None,
-            "id": r["id2"],
-            "name": r["name2"],
-            "product": r["product2"],
-            "basis": r["basis2"],
-            "bom": r["bom2"],
-        }
-        two.setdefault(tuple(second.values()), second)
-    return list(one.values()), list(two.values())
-
-
 def _row_order(r: dict[str, Any]) -> tuple[str, ...]:
     # A link that continues the material before one taken where the BOM is unknown.
     return (
@@ -291,16 +281,29 @@ def walk(
     *,
     walk: Walk = "material",
     inferred: bool = False,
+    per_tier: bool = False,
 ) -> WalkResult:
     """Suppliers (upstream) or customers (downstream) of enterprise ``root`` within
-    ``max_tiers`` tiers, nearest tier first, then by id."""
+    ``max_tiers`` tiers, nearest tier first, then by id.
+
+    Declared links only, up to ONE_STATEMENT_MAX_TIERS tiers: one statement for the whole
+    walk. With inferred links, deeper, or with ``per_tier`` (the reference the tests compare
+    with): one statement per tier.
+    """
     material = walk == "material"
+    found: bool | None = None
+    fetched: list[list[dict[str, Any]]] | None = None
+    if not inferred and not per_tier and max_tiers <= ONE_STATEMENT_MAX_TIERS:
+        answer = graph.query(
+            _one_statement(direction, max_tiers), {"root": root, "material": material}
+        )
+        found = bool(answer)
+        fetched = list(answer[0]["tiers"]) if answer else []
     tier_of: dict[State, int] = {(root, None): 0}
     back: dict[State, tuple[State, Step]] = {}
     nearest: dict[str, int] = {}
     hits: dict[str, WalkHit] = {}
     at_nearest: dict[str, list[State]] = {}
-    ahead: dict[int, list[dict[str, Any]]] = {}  # rows of a tier fetched with the one before
     frontier: list[State] = [(root, None)]
     for tier in range(1, max_tiers + 1):
         if not frontier:
@@ -310,10 +313,8 @@ def walk(
             "root": root,
             "material": material,
         }
-        if tier in ahead:
-            rows = ahead.pop(tier)
-        elif tier == 1 and max_tiers >= 2 and not inferred:
-            rows, ahead[2] = _first_two(graph, direction, root, material)
+        if fetched is not None:
+            rows = fetched[tier - 1] if tier <= len(fetched) else []
         else:
             rows = graph.query(_DECLARED[direction], params)
         declared = {(r["via"], r["via_product"], r["id"], r["product"]) for r in rows}
@@ -358,7 +359,7 @@ def walk(
             steps.append(step)
         hit.steps = tuple(steps if direction == "upstream" else reversed(steps))
     ordered = sorted(hits.values(), key=lambda h: (h.tier, h.id))
-    return WalkResult(ordered, inferred)
+    return WalkResult(ordered, inferred, found)
 
 
 def products_of(hit: WalkHit) -> list[str]:

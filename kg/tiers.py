@@ -118,8 +118,11 @@ def resolve(graph: Graph, node_id: str, kind: NodeKind | None = None) -> NodeKin
     for k in kinds:
         if graph.query(_FIND[k], {"id": node_id}):
             return k
-    what = kind or "enterprise or product"
-    raise NotFoundError(f"no {what} with id {node_id!r}; check the id (ids are case-sensitive)")
+    raise _not_found(kind or "enterprise or product", node_id)
+
+
+def _not_found(what: str, node_id: str) -> NotFoundError:
+    return NotFoundError(f"no {what} with id {node_id!r}; check the id (ids are case-sensitive)")
 
 
 def _product_tiers(
@@ -189,8 +192,11 @@ def _enterprise_lookup(
     result = walk_enterprises(
         graph, node_id, direction, max_tiers, walk=walk_, inferred=use_inferred
     )
-    if not result.hits and not resolved:
-        resolve(graph, node_id, "enterprise")  # an unknown id raises NotFoundError here
+    if not result.hits and not resolved and not result.found:
+        # An unknown id raises NotFoundError here (the one-statement walk already knows).
+        if result.found is False:
+            raise _not_found("enterprise", node_id)
+        resolve(graph, node_id, "enterprise")
     if not result.hits and inferred is None and not has_declared_links(graph):
         use_inferred = True
         result = walk_enterprises(graph, node_id, direction, max_tiers, walk=walk_, inferred=True)

@@ -6,14 +6,17 @@ local engine drops a Bolt message (over 16 MiB) it never answers, and a client w
 the answer would wait forever. A ``Watchdog`` started around a transaction shuts down the
 session's socket once the deadline passes (the blocked read then fails), and keeps doing so
 until the work ends; the work function checks ``expired`` before each attempt, so the
-driver's retry loop stops with ``GraphTimeoutError`` instead of sending the batch again.
+driver's retry loop stops with ``GraphTimeoutError`` instead of sending the batch again. One
+thread per process watches every open block.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
+import time
 from types import TracebackType
 
 from neo4j import Session
@@ -38,6 +41,50 @@ def _raw_socket(session: Session) -> socket.socket | None:
     return raw if isinstance(raw, socket.socket) else None
 
 
+class _Watcher:
+    """One thread per process watches every open Watchdog (a thread started and joined per
+    transaction cost more than a short read itself). It sleeps until the earliest deadline;
+    a cut happens under the lock that ``leave`` takes, so none happens after a block ends."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active: set[Watchdog] = set()
+        self._wake_at = float("inf")
+        self._pid = 0  # the process whose thread runs (a forked child starts its own)
+
+    def enter(self, dog: Watchdog) -> None:
+        with self._cond:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._wake_at = float("inf")
+                threading.Thread(target=self._run, daemon=True, name="graph-watchdog").start()
+            self._active.add(dog)
+            if dog.next_at < self._wake_at:
+                self._cond.notify()
+
+    def leave(self, dog: Watchdog) -> None:
+        with self._cond:
+            self._active.discard(dog)
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for dog in [d for d in self._active if d.next_at <= now]:
+                    dog.expired = True
+                    dog.next_at = now + RECUT_SECONDS
+                    raw = _raw_socket(dog.session)
+                    if raw is not None:
+                        with contextlib.suppress(OSError):
+                            raw.shutdown(socket.SHUT_RDWR)
+                self._wake_at = min((d.next_at for d in self._active), default=float("inf"))
+                wait = self._wake_at - now
+                self._cond.wait(None if wait == float("inf") else max(wait, 0.0))
+
+
+_WATCHER = _Watcher()
+
+
 class Watchdog:
     """``with Watchdog(session, seconds, what): ...`` bounds the work done in the block."""
 
@@ -46,19 +93,7 @@ class Watchdog:
         self.seconds = seconds
         self.what = what
         self.expired = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True, name="graph-watchdog")
-
-    def _watch(self) -> None:
-        if self._done.wait(self.seconds):
-            return
-        self.expired = True
-        while not self._done.is_set():
-            raw = _raw_socket(self.session)
-            if raw is not None:
-                with contextlib.suppress(OSError):
-                    raw.shutdown(socket.SHUT_RDWR)
-            self._done.wait(RECUT_SECONDS)
+        self.next_at = float("inf")  # when the watcher next cuts the session's connection
 
     def check(self) -> None:
         """Raise instead of starting another attempt once the deadline has passed."""
@@ -73,7 +108,8 @@ class Watchdog:
         )
 
     def __enter__(self) -> Watchdog:
-        self._thread.start()
+        self.next_at = time.monotonic() + self.seconds
+        _WATCHER.enter(self)
         return self
 
     def __exit__(
@@ -82,8 +118,7 @@ class Watchdog:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._done.set()
-        self._thread.join()
+        _WATCHER.leave(self)
         if isinstance(exc, GraphTimeoutError):
             return
         if (self.expired and isinstance(exc, Exception)) or _server_timeout(exc):

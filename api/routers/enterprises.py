@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, PageDep
+from api.deps import GraphDep, Page, PageDep
 from api.models import EnterpriseDetail, EnterpriseProduct, Paged, TierPage, paged
-from api.params import DEFAULT_TIERS, EnterpriseId, Inferred, Tiers, Walk
+from api.params import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIERS,
+    EnterpriseId,
+    Inferred,
+    Limit,
+    Offset,
+    Tiers,
+    Walk,
+)
 from api.problems import not_found, responses
 from api.routers.search import EnterpriseHit, search_enterprises
-from api.routers.tiered import tier_page
+from api.routers.tiered import tier_response
 from api.values import plain, plain_row
 
 router = APIRouter(
@@ -77,20 +86,30 @@ def get_enterprise(id: EnterpriseId, graph: GraphDep) -> EnterpriseDetail:
     response_model=TierPage,
     summary="Suppliers by tier, following the material, with the path to each",
 )
-def suppliers(
+async def suppliers(
     id: EnterpriseId,
-    graph: GraphDep,
-    page: PageDep,
+    request: Request,
     tiers: Tiers = DEFAULT_TIERS,
     walk: Walk = "material",
     inferred: Inferred = None,
-) -> TierPage:
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
     """Every enterprise within ``tiers`` SUPPLIES steps upstream, nearest tier first; each
     once, at its nearest tier, with every product it supplies on the way, the basis of its
     links and one path with the product of every step (supplier first, this enterprise last).
     By default a tier-2 supplier must supply the tier-1 supplier an input of what that one
     supplies this enterprise (``walk=any`` follows every link)."""
-    return tier_page(graph, id, "upstream", tiers, "enterprise", page, walk=walk, inferred=inferred)
+    return await tier_response(
+        request,
+        id,
+        "upstream",
+        tiers,
+        "enterprise",
+        Page(limit, offset),
+        walk=walk,
+        inferred=inferred,
+    )
 
 
 @router.get(
@@ -98,19 +117,27 @@ def suppliers(
     response_model=TierPage,
     summary="Customers by tier, following the material, with the path to each",
 )
-def customers(
+async def customers(
     id: EnterpriseId,
-    graph: GraphDep,
-    page: PageDep,
+    request: Request,
     tiers: Tiers = DEFAULT_TIERS,
     walk: Walk = "material",
     inferred: Inferred = None,
-) -> TierPage:
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
     """Every enterprise within ``tiers`` SUPPLIES steps downstream, nearest tier first (path:
     this enterprise first); a tier-2 customer buys from the tier-1 customer something made
     from what that one bought (``walk=any`` follows every link)."""
-    return tier_page(
-        graph, id, "downstream", tiers, "enterprise", page, walk=walk, inferred=inferred
+    return await tier_response(
+        request,
+        id,
+        "downstream",
+        tiers,
+        "enterprise",
+        Page(limit, offset),
+        walk=walk,
+        inferred=inferred,
     )
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import LiteralString
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from api.auth import ReadAccess
-from api.deps import GraphDep, PageDep
+from api.deps import GraphDep, Page, PageDep
 from api.models import Paged, Producer, ProductDetail, TierPage, paged
-from api.params import DEFAULT_TIERS, ProductId, Tiers
+from api.params import DEFAULT_PAGE_SIZE, DEFAULT_TIERS, Limit, Offset, ProductId, Tiers
 from api.problems import not_found, responses
 from api.routers.search import ProductHit, search_products
-from api.routers.tiered import tier_page
+from api.routers.tiered import tier_response
 from api.values import plain, plain_row
 
 router = APIRouter(
@@ -85,12 +85,16 @@ def producers(id: ProductId, graph: GraphDep, page: PageDep) -> Paged[Producer]:
     response_model=TierPage,
     summary="Inputs by tier through the bill of materials",
 )
-def upstream(
-    id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> TierPage:
+async def upstream(
+    id: ProductId,
+    request: Request,
+    tiers: Tiers = DEFAULT_TIERS,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
     """Every product within ``tiers`` INPUT_TO steps upstream, nearest tier first, with one
     shortest path (input first, this product last)."""
-    return tier_page(graph, id, "upstream", tiers, "product", page)
+    return await tier_response(request, id, "upstream", tiers, "product", Page(limit, offset))
 
 
 @router.get(
@@ -98,8 +102,12 @@ def upstream(
     response_model=TierPage,
     summary="Products it goes into, by tier",
 )
-def downstream(
-    id: ProductId, graph: GraphDep, page: PageDep, tiers: Tiers = DEFAULT_TIERS
-) -> TierPage:
+async def downstream(
+    id: ProductId,
+    request: Request,
+    tiers: Tiers = DEFAULT_TIERS,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> Response:
     """Every product within ``tiers`` INPUT_TO steps downstream (path: this product first)."""
-    return tier_page(graph, id, "downstream", tiers, "product", page)
+    return await tier_response(request, id, "downstream", tiers, "product", Page(limit, offset))
