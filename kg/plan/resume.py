@@ -33,12 +33,12 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, vstack
 
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray
 from kg.plan.context import PlanContext, PlanSource, plan_context
-from kg.plan.lp import Objective, PlanError, Weights, method_for, solve
+from kg.plan.lp import Objective, PlanError, Programme, Weights, solve, with_rows
 
 DEFAULT_SHARE = 0.8
 DEFAULT_TIME_LIMIT = 60.0
@@ -140,10 +140,6 @@ def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatAr
         return out
     k = len(prods)
     tvals = np.asarray([targets[q] for q in prods])
-    a = csr_matrix(
-        (net.matrix.data, net.matrix.indices, net.matrix.indptr),
-        shape=(net.matrix.shape[0], nv + k),
-    )
     link = csr_matrix(
         (
             np.concatenate([np.ones(k), -np.ones(k)]),
@@ -157,16 +153,17 @@ def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatAr
     upper = np.concatenate([np.where(net.forced_zero, 0.0, ub), np.full(net.m, math.inf), tvals])
     c = np.zeros(nv + k)
     c[nv:] = -1.0 / tvals
-    res = linprog(
-        c,
-        A_ub=vstack([a, link], format="csr"),
-        b_ub=np.zeros(a.shape[0] + k),
-        bounds=np.column_stack([np.zeros(nv + k), upper]),
-        method=method_for(nv + k),
-    )
-    if res.status != 0:
-        raise PlanError(f"HiGHS could not solve the reachability programme: {res.message}")
-    out[prods] = np.maximum(np.minimum(np.asarray(res.x[nv:]), tvals), 0.0) + 0.0
+
+    def build() -> Programme:
+        a = with_rows(net, nv + k, link)
+        return Programme(a, np.zeros(a.shape[0]))
+
+    # one model per set of targets, kept: every reach of a resumption is a warm start
+    key = ("reach", np.asarray(prods).tobytes(), tvals.tobytes())
+    x, _, _, status = net.programme(key, build).run(c, np.zeros(nv + k), upper)
+    if status != "optimal":
+        raise PlanError(f"HiGHS could not solve the reachability programme: {status}")
+    out[prods] = np.maximum(np.minimum(x[nv:], tvals), 0.0) + 0.0
     return out
 
 
