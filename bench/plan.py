@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -71,7 +72,7 @@ def raw_graph(data: synthetic.Synthetic) -> RawGraph:
 
 
 def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"edges": edges, "load": open("/proc/loadavg").read().split()[0]}
+    out: dict[str, Any] = {"edges": edges, "load": os.getloadavg()[0]}
     t = time.perf_counter()
     data = synthetic.build(edges, seed)
     proj = from_raw(raw_graph(data))
