@@ -1,5 +1,10 @@
 """The joint-capacity linear programme, built once per projection and solved with HiGHS.
 
+HiGHS is driven through highspy, not scipy's linprog, so that a model is kept (Network.
+programmes, one per objective and set of extra rows) and solved again with new bounds and
+costs from its last optimal basis: the days of a ramp-up, the scenarios of the stockpiles and
+the reach checks of a resumption each cost a few simplex iterations after the first solve.
+
 Variables: x_q, the output per day of every product q, then y_k, the flow per day along every
 bill-of-materials edge k (input a -> product q, in units of a). Constraints (DESIGN.md,
 "Planning: precise definitions"):

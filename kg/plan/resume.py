@@ -15,9 +15,12 @@ capacity) whose restart brings every key product back to its target share of nor
   of unknown capacity counts as the product's single-product figure); minimise the number of
   enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
   recorded, added up); only candidates making something up the bill of materials of a product
-  short of its target enter it. When HiGHS stops at its time limit the best list found is
-  given with its MIP gap; when it found none, every candidate that can help is listed (a
-  valid, not a small, list) and the status says so;
+  short of its target enter it. The time limit bounds the whole step: the MILP gets what is
+  left of it once the linear programmes before it and the checks after it are set aside (at
+  least MILP_AT_LEAST of it). Every candidate that can help restarted is HiGHS's first
+  incumbent when it meets the goals, so when HiGHS stops at the limit the best list found is
+  given with its MIP gap; when there is none, every candidate that can help is listed (a
+  valid, not a small, list), or every candidate, and the status says so;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
   alone is left off the list (one programme per entry, for lists of up to 20; a longer list
