@@ -36,6 +36,7 @@ an objective (its output is reported as unbounded).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -56,6 +57,7 @@ TOL = 1e-7
 IPM_ABOVE = 20_000
 KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
 _UPPER = highspy.HighsBasisStatus.kUpper
+WARM_SHARE = 0.3  # a warm start of a large model may take this share of its cold solve's time
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
 
 
@@ -79,7 +81,9 @@ class Programme:
     solves: each run changes only costs and bounds, so HiGHS starts from the last optimal
     basis (a warm start: dual simplex after bound changes, primal after cost changes). The
     first solve of a large model uses the interior-point method with crossover (a basis,
-    exact duals); every later one the simplex method from that basis."""
+    exact duals); every later one the simplex method from that basis, for at most WARM_SHARE
+    of the time the last solve from scratch took, and the interior-point method again when
+    that does not do."""
 
     def __init__(self, a: csr_matrix, row_upper: FloatArray) -> None:
         # highspy's Highs subclass prints a banner on stdout when first built (it would break
@@ -103,6 +107,7 @@ class Programme:
         self.n_cols = a.shape[1]
         self.row_upper = np.asarray(row_upper, dtype=np.float64)
         self.solves = 0
+        self.cold_seconds = 0.0  # the last solve from scratch
         self._all = np.arange(a.shape[1], dtype=np.int32)
 
     def run(
@@ -119,10 +124,23 @@ class Programme:
             np.where(np.isinf(lower), -big, lower).astype(np.float64),
             np.where(np.isinf(upper), big, upper).astype(np.float64),
         )
-        first = self.solves == 0
-        h.setOptionValue("solver", "ipm" if first and n > IPM_ABOVE else "simplex")
-        h.setOptionValue("time_limit", float(time_limit) if time_limit else big)
-        h.run()
+        large = n > IPM_ABOVE
+        limit = float(time_limit) if time_limit else big
+        if large and self.solves:
+            # from the last basis, but only for a while: after a large change of bounds the
+            # simplex method can take longer than a fresh interior-point solve
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("time_limit", min(limit, WARM_SHARE * self.cold_seconds))
+            h.run()
+            warm = h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit
+        else:
+            warm = False
+        if not warm:
+            h.setOptionValue("solver", "ipm" if large else "simplex")
+            h.setOptionValue("time_limit", limit)
+            started = time.perf_counter()
+            h.run()
+            self.cold_seconds = time.perf_counter() - started
         self.solves += 1
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kOptimal:
