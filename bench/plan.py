@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -71,7 +72,7 @@ def raw_graph(data: synthetic.Synthetic) -> RawGraph:
 
 
 def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
-    out: dict[str, Any] = {"edges": edges}
+    out: dict[str, Any] = {"edges": edges, "load": os.getloadavg()[0]}
     t = time.perf_counter()
     data = synthetic.build(edges, seed)
     proj = from_raw(raw_graph(data))
@@ -86,22 +87,26 @@ def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
     pc = PlanContext(ctx, PlanData(proj.pr_cap * 0.8))
     out["context s"] = round(time.perf_counter() - t, 2)
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     pc.net  # noqa: B018
     rep = joint_capacity(pc, Objective.demand_share)
     out["joint LP s"] = round(time.perf_counter() - t, 2)
+    out["joint LP cpu s"] = round(time.process_time() - cpu, 2)
     out["LP vars"] = pc.net.n_vars
     out["smallest share"] = round(rep.smallest_share or 0.0, 4)
     out["peak MB after LP"] = round(rss_mb())
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     ramp = rampup(pc, horizon=days, rank_conversions=False)
     out[f"rampup {days + 1} days s"] = round(time.perf_counter() - t, 2)
+    out["rampup cpu s"] = round(time.process_time() - cpu, 2)
+    out["peak MB after rampup"] = round(rss_mb())
     out["ramp met day"] = ramp.all_met_day
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     res = resume(pc, regions=["C0P0"], time_limit=time_limit)
     out["resume s"] = round(time.perf_counter() - t, 2)
+    out["resume cpu s"] = round(time.process_time() - cpu, 2)
     out["stopped"] = len(res.stopped)
     out["restart"] = len(res.white_list)
     out["resume status"] = res.status
@@ -146,6 +151,15 @@ def main() -> None:
     print("|" + "---|" * len(keys))
     for r in rows:
         print("| " + " | ".join(str(r.get(k)) for k in keys) + " |")
+    if len(rows) == 2:  # how each figure grows from the first size to the second
+
+        def ratio(k: str) -> str:
+            a, b = rows[0].get(k), rows[1].get(k)
+            if isinstance(a, int | float) and isinstance(b, int | float) and a:
+                return f"x{b / a:.1f}"
+            return ""
+
+        print("| ratio | " + " | ".join(ratio(k) for k in keys[1:]) + " |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
 """The joint-capacity linear programme, built once per projection and solved with HiGHS.
 
+HiGHS is driven through highspy, not scipy's linprog, so that a model is kept (Network.
+programmes, one per objective and set of extra rows) and solved again with new bounds and
+costs from its last optimal basis: the days of a ramp-up, the scenarios of the stockpiles and
+the reach checks of a resumption each cost a few simplex iterations after the first solve.
+
 Variables: x_q, the output per day of every product q, then y_k, the flow per day along every
 bill-of-materials edge k (input a -> product q, in units of a). Constraints (DESIGN.md,
 "Planning: precise definitions"):
@@ -31,11 +36,15 @@ an objective (its output is reported as unbounded).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
+from highspy import _core
 from scipy.sparse import csr_matrix, vstack
 
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray
@@ -46,10 +55,10 @@ TOL = 1e-7
 # Above this many variables the interior-point method (with crossover, so duals stay exact) was
 # several times faster than dual simplex on the layered graphs of bench/plan.py.
 IPM_ABOVE = 20_000
-
-
-def method_for(n_vars: int) -> str:
-    return "highs-ipm" if n_vars > IPM_ABOVE else "highs"
+KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
+_UPPER = highspy.HighsBasisStatus.kUpper
+WARM_SHARE = 0.3  # a warm start of a large model may take this share of its cold solve's time
+_UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
 
 
 class PlanError(ValueError):
@@ -67,6 +76,97 @@ class Weights(StrEnum):
     priority = "priority"
 
 
+class Programme:
+    """One HiGHS model (min c.v s.t. A v <= row_upper, lower <= v <= upper) kept across
+    solves: each run changes only costs and bounds, so HiGHS starts from the last optimal
+    basis (a warm start: dual simplex after bound changes, primal after cost changes). The
+    first solve of a large model uses the interior-point method with crossover (a basis,
+    exact duals); every later one the simplex method from that basis, for at most WARM_SHARE
+    of the time the last solve from scratch took, and the interior-point method again when
+    that does not do."""
+
+    def __init__(self, a: csr_matrix, row_upper: FloatArray) -> None:
+        # highspy's Highs subclass prints a banner on stdout when first built (it would break
+        # the commands' JSON output); its base class is the same solver without the banner
+        h = _core._Highs()
+        h.setOptionValue("output_flag", False)
+        csc = a.tocsc()
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = a.shape[1], a.shape[0]
+        model.col_cost_ = np.zeros(a.shape[1])
+        model.col_lower_ = np.zeros(a.shape[1])
+        model.col_upper_ = np.full(a.shape[1], highspy.kHighsInf)
+        model.row_lower_ = np.full(a.shape[0], -highspy.kHighsInf)
+        model.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = csc.indptr
+        model.a_matrix_.index_ = csc.indices
+        model.a_matrix_.value_ = csc.data
+        h.passModel(model)
+        self.highs = h
+        self.n_cols = a.shape[1]
+        self.row_upper = np.asarray(row_upper, dtype=np.float64)
+        self.solves = 0
+        self.cold_seconds = 0.0  # the last solve from scratch
+        self.last: tuple[tuple[bytes, ...], tuple[FloatArray, FloatArray, FloatArray, str]] | None
+        self.last = None
+        self._all = np.arange(a.shape[1], dtype=np.int32)
+
+    def run(
+        self, c: FloatArray, lower: FloatArray, upper: FloatArray, time_limit: float | None = None
+    ) -> tuple[FloatArray, FloatArray, FloatArray, str]:
+        """(solution, upper-bound marginals, row residuals, status) of the programme with
+        these costs and bounds; status "optimal", "unbounded" or HiGHS's own words."""
+        h, n = self.highs, self.n_cols
+        big = highspy.kHighsInf
+        asked = (np.asarray(c).tobytes(), np.asarray(lower).tobytes(), np.asarray(upper).tobytes())
+        if self.last is not None and self.last[0] == asked:
+            return self.last[1]  # the same programme as last time: the same answer
+        h.changeColsCost(n, self._all, np.asarray(c, dtype=np.float64))
+        h.changeColsBounds(
+            n,
+            self._all,
+            np.where(np.isinf(lower), -big, lower).astype(np.float64),
+            np.where(np.isinf(upper), big, upper).astype(np.float64),
+        )
+        large = n > IPM_ABOVE
+        limit = float(time_limit) if time_limit else big
+        if large and self.solves:
+            # from the last basis, but only for a while: after a large change of bounds the
+            # simplex method can take longer than a fresh interior-point solve
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("time_limit", min(limit, WARM_SHARE * self.cold_seconds))
+            h.run()
+            warm = h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit
+        else:
+            warm = False
+        if not warm:
+            h.setOptionValue("solver", "ipm" if large else "simplex")
+            h.setOptionValue("time_limit", limit)
+            started = time.perf_counter()
+            h.run()
+            self.cold_seconds = time.perf_counter() - started
+        self.solves += 1
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            word = "optimal"
+        elif status in _UNBOUNDED:  # every programme here is feasible (all zero)
+            word = "unbounded"
+        else:
+            word = h.modelStatusToString(status)
+        if word != "optimal":
+            z = np.zeros(n)
+            return z, z, np.zeros(len(self.row_upper)), word
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64)
+        dual = np.asarray(sol.col_dual, dtype=np.float64)
+        at_upper = np.fromiter((s == _UPPER for s in h.getBasis().col_status), dtype=bool, count=n)
+        marg = np.where(at_upper, dual, 0.0)
+        resid = self.row_upper - np.asarray(sol.row_value, dtype=np.float64)
+        self.last = (asked, (x, marg, resid, word))
+        return x, marg, resid, word
+
+
 @dataclass
 class Network:
     """The constraint matrix of the joint programme (rows: groups, then input use)."""
@@ -77,6 +177,16 @@ class Network:
     group_product: IntArray  # row -> product (group rows)
     use_product: IntArray  # row - n_groups -> input product (use rows)
     forced_zero: BoolArray  # products held at 0
+    programmes: dict[tuple[Any, ...], Programme] = field(default_factory=dict)
+
+    def programme(self, key: tuple[Any, ...], build: Callable[[], Programme]) -> Programme:
+        """The HiGHS model kept under ``key`` (built on first use; the oldest dropped when more
+        than KEEP_PROGRAMMES are kept)."""
+        if key not in self.programmes:
+            if len(self.programmes) >= KEEP_PROGRAMMES:
+                del self.programmes[next(iter(self.programmes))]
+            self.programmes[key] = build()
+        return self.programmes[key]
 
     @property
     def n_groups(self) -> int:
@@ -134,34 +244,40 @@ def _tight(residual: FloatArray, scale: FloatArray) -> BoolArray:
     return out
 
 
-def _run(
-    net: Network, c: FloatArray, lower: FloatArray, upper: FloatArray, extra: csr_matrix | None
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(solution, upper-bound marginals, row residuals) of min c.v s.t. A v <= 0, bounds."""
+def with_rows(net: Network, width: int, extra: csr_matrix | None) -> csr_matrix:
+    """The network's matrix widened to ``width`` columns, with ``extra`` rows below."""
     a = net.matrix
-    if c.shape[0] > a.shape[1]:
-        a = csr_matrix((a.data, a.indices, a.indptr), shape=(a.shape[0], c.shape[0]))
+    if width > a.shape[1]:
+        a = csr_matrix((a.data, a.indices, a.indptr), shape=(a.shape[0], width))
     if extra is not None:
         a = csr_matrix(vstack([a, extra], format="csr"))
-    res = linprog(
-        c,
-        A_ub=a,
-        b_ub=np.zeros(a.shape[0]),
-        bounds=np.column_stack([lower, upper]),
-        method=method_for(len(c)),
-    )
-    if res.status == 3:
+    return a
+
+
+def _run(
+    net: Network,
+    key: tuple[Any, ...],
+    c: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    extra: csr_matrix | None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(solution, upper-bound marginals, row residuals) of min c.v s.t. A v <= 0, bounds, on
+    the model kept under ``key`` (the same key must mean the same ``extra`` rows)."""
+
+    def build() -> Programme:
+        a = with_rows(net, len(c), extra)
+        return Programme(a, np.zeros(a.shape[0]))
+
+    x, marg, resid, status = net.programme(key, build).run(c, lower, upper)
+    if status == "unbounded":
         raise PlanError(
             "the plan is unbounded: a product in the objective has no capacity on record "
             "anywhere up its bill of materials; give its producers' capacity_per_day"
         )
-    if res.status != 0:
-        raise PlanError(f"HiGHS could not solve the joint capacity programme: {res.message}")
-    return (
-        np.asarray(res.x, dtype=np.float64),
-        np.asarray(res.upper.marginals, dtype=np.float64),
-        np.asarray(res.ineqlin.residual, dtype=np.float64),
-    )
+    if status != "optimal":
+        raise PlanError(f"HiGHS could not solve the joint capacity programme: {status}")
+    return x, marg, resid
 
 
 def solve(
@@ -201,13 +317,14 @@ def solve(
             c[nv] = -1.0
             lo = np.append(lower, 0.0)
             hi = np.append(upper, 1.0)
-            v, marg, _ = _run(net, c, lo, hi, extra)
+            key = ("share", chosen.tobytes(), reference[chosen].tobytes())
+            v, marg, _ = _run(net, key, c, lo, hi, extra)
             share = float(v[nv])
             stage1 = -marg[:n]
             c2 = np.zeros(nv + 1)
             c2[:n] = -w
             lo[nv] = max(0.0, share * (1 - 1e-9) - 1e-12)
-            v, marg, resid = _run(net, c2, lo, hi, extra)
+            v, marg, resid = _run(net, (*key, "then output"), c2, lo, hi, extra)
             stage2 = -marg[:n]
             x, y = v[:n], v[n:nv]
             resid = resid[: net.matrix.shape[0]]
@@ -218,7 +335,7 @@ def solve(
             return _solution(net, x, y, share, float(w @ x), shadow, unit, resid)
     c = np.zeros(nv)
     c[:n] = -w
-    v, marg, resid = _run(net, c, lower, upper, None)
+    v, marg, resid = _run(net, ("output",), c, lower, upper, None)
     x, y = v[:n], v[n:]
     unit = "weighted key output per extra unit/day"
     return _solution(net, x, y, share, float(w @ x), -marg[:n], unit, resid)

@@ -294,7 +294,9 @@ def rampup(
             if c.p in upstream:
                 without_i = lines(pc, default_ramp_days, skip=i)
                 xs_without, _ = _run_days(pc, without_i, horizon, w, ref)
-                added = max(0.0, _unmet(xs_without, targets, demand) - base_unmet)
+                added = _unmet(xs_without, targets, demand) - base_unmet
+                # below the solvers' tolerance on the totals: nothing added
+                added = added if added > 1e-9 * max(1.0, base_unmet) else 0.0
             else:
                 xs_without, added = xs, 0.0
             without = (

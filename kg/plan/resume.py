@@ -15,9 +15,12 @@ capacity) whose restart brings every key product back to its target share of nor
   of unknown capacity counts as the product's single-product figure); minimise the number of
   enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
   recorded, added up); only candidates making something up the bill of materials of a product
-  short of its target enter it. When HiGHS stops at its time limit the best list found is
-  given with its MIP gap; when it found none, every candidate that can help is listed (a
-  valid, not a small, list) and the status says so;
+  short of its target enter it. The time limit bounds the whole step: the MILP gets what is
+  left of it once the linear programmes before it and the checks after it are set aside (at
+  least MILP_AT_LEAST of it). Every candidate that can help restarted is HiGHS's first
+  incumbent when it meets the goals, so when HiGHS stops at the limit the best list found is
+  given with its MIP gap; when there is none, every candidate that can help is listed (a
+  valid, not a small, list), or every candidate, and the status says so;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
   alone is left off the list (one programme per entry, for lists of up to 20; a longer list
@@ -32,18 +35,25 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import csr_matrix, vstack
 
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray
 from kg.plan.context import PlanContext, PlanSource, plan_context
-from kg.plan.lp import Objective, PlanError, Weights, method_for, solve
+from kg.plan.lp import Objective, PlanError, Programme, Weights, solve, with_rows
 
 DEFAULT_SHARE = 0.8
 DEFAULT_TIME_LIMIT = 60.0
 EXPLAIN_UP_TO = 20  # entries whose unlocks are checked one by one (a programme each)
 _BIG = 1e12  # a line of unknown capacity for a product nothing else bounds
+_STOPPED = (
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+)
+MILP_AT_LEAST = 0.1  # share of the time limit the MILP gets even when the rest took it all
 
 
 class Minimise(StrEnum):
@@ -132,18 +142,21 @@ def capacity_running(pc: PlanContext, running: BoolArray) -> FloatArray:
 
 def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatArray:
     """Per target product, the most of its target reachable together (sum of min(x, t)/t)."""
+    return reach_plan(pc, ub, targets)[0]
+
+
+def reach_plan(
+    pc: PlanContext, ub: FloatArray, targets: dict[int, float]
+) -> tuple[FloatArray, FloatArray]:
+    """(reach per product as ``reach``, the programme's outputs and flows that get there)."""
     net = pc.net
     n, nv = net.n, net.n_vars
     prods = [q for q, t in targets.items() if t > 0]
     out = np.zeros(n)
     if not prods:
-        return out
+        return out, np.zeros(nv)
     k = len(prods)
     tvals = np.asarray([targets[q] for q in prods])
-    a = csr_matrix(
-        (net.matrix.data, net.matrix.indices, net.matrix.indptr),
-        shape=(net.matrix.shape[0], nv + k),
-    )
     link = csr_matrix(
         (
             np.concatenate([np.ones(k), -np.ones(k)]),
@@ -157,17 +170,18 @@ def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatAr
     upper = np.concatenate([np.where(net.forced_zero, 0.0, ub), np.full(net.m, math.inf), tvals])
     c = np.zeros(nv + k)
     c[nv:] = -1.0 / tvals
-    res = linprog(
-        c,
-        A_ub=vstack([a, link], format="csr"),
-        b_ub=np.zeros(a.shape[0] + k),
-        bounds=np.column_stack([np.zeros(nv + k), upper]),
-        method=method_for(nv + k),
-    )
-    if res.status != 0:
-        raise PlanError(f"HiGHS could not solve the reachability programme: {res.message}")
-    out[prods] = np.maximum(np.minimum(np.asarray(res.x[nv:]), tvals), 0.0) + 0.0
-    return out
+
+    def build() -> Programme:
+        a = with_rows(net, nv + k, link)
+        return Programme(a, np.zeros(a.shape[0]))
+
+    # one model per set of targets, kept: every reach of a resumption is a warm start
+    key = ("reach", np.asarray(prods).tobytes(), tvals.tobytes())
+    x, _, _, status = net.programme(key, build).run(c, np.zeros(nv + k), upper)
+    if status != "optimal":
+        raise PlanError(f"HiGHS could not solve the reachability programme: {status}")
+    out[prods] = np.maximum(np.minimum(x[nv:], tvals), 0.0) + 0.0
+    return out, x[:nv]
 
 
 def _white_list_milp(
@@ -177,8 +191,11 @@ def _white_list_milp(
     goals: dict[int, float],
     minimise: Minimise,
     time_limit: float,
+    start: FloatArray | None = None,
 ) -> tuple[BoolArray | None, str, float | None]:
-    """(restart per candidate, status, gap) of the white-list programme."""
+    """(restart per candidate, status, gap) of the white-list programme; ``start``: outputs
+    and flows that meet the goals with every candidate restarted (HiGHS's first incumbent,
+    so a time limit still leaves a list)."""
     proj, net = pc.proj, pc.net
     nv = net.n_vars
     c_n = len(cand)
@@ -237,22 +254,36 @@ def _white_list_milp(
         cost[nv:] = e_cap[cand]
     integrality = np.zeros(width, dtype=np.int64)
     integrality[nv:] = 1
-    res = milp(
-        cost,
-        integrality=integrality,
-        bounds=Bounds(lower, upper),
-        constraints=LinearConstraint(matrix, -np.inf, upper_b),
-        options={"time_limit": time_limit, "disp": False},
+    big = highspy.kHighsInf
+    h = Programme(matrix, upper_b).highs
+    h.changeColsCost(width, np.arange(width, dtype=np.int32), cost)
+    h.changeColsBounds(
+        width,
+        np.arange(width, dtype=np.int32),
+        lower,
+        np.where(np.isinf(upper), big, upper),
     )
-    gap = getattr(res, "mip_gap", None)
-    gap = None if gap is None or not math.isfinite(gap) else float(gap)
-    if res.status == 0:
-        return np.asarray(res.x[nv:]) > 0.5, "optimal", gap
-    if res.status == 1:
-        if res.x is None:
-            return None, "time limit, no list found", gap
-        return np.asarray(res.x[nv:]) > 0.5, "time limit", gap
-    raise PlanError(f"HiGHS could not find a white list: {res.message}")
+    h.changeColsIntegrality(
+        c_n,
+        np.arange(nv, width, dtype=np.int32),
+        np.full(c_n, highspy.HighsVarType.kInteger),
+    )
+    h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    if start is not None:
+        incumbent = highspy.HighsSolution()
+        incumbent.col_value = np.concatenate([start, np.ones(c_n)])
+        h.setSolution(incumbent)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    found = info.primal_solution_status == 2  # a feasible list is known
+    gap = float(info.mip_gap) if found and math.isfinite(info.mip_gap) else None
+    picked = np.asarray(h.getSolution().col_value[nv:]) > 0.5 if found else None
+    if status == highspy.HighsModelStatus.kOptimal:
+        return picked, "optimal", gap
+    if status in _STOPPED:
+        return picked, "time limit" if found else "time limit, no list found", gap
+    raise PlanError(f"HiGHS could not find a white list: {h.modelStatusToString(status)}")
 
 
 def resume(
@@ -312,18 +343,30 @@ def resume(
         white = useful[:0]
         status, gap = "nothing to restart", None
     else:
-        picked, status, gap = _white_list_milp(pc, running, useful, goals, minimise, time_limit)
+        # every useful candidate restarted: a valid list if it meets the goals (the MILP's
+        # first incumbent), else every candidate is needed beside them
+        trial = running.copy()
+        trial[useful] = True
+        t0 = time.perf_counter()
+        got, plan = reach_plan(pc, capacity_running(pc, trial), targets)
+        one_reach = time.perf_counter() - t0
+        fits = all(got[q] >= g * (1 - 1e-6) for q, g in goals.items())
+        # the time limit bounds the whole step: the MILP gets what is left once the lists'
+        # reach checks after it are set aside (at least MILP_AT_LEAST of the limit)
+        after_milp = one_reach * (1 + min(EXPLAIN_UP_TO, len(useful)))
+        left = time_limit - (time.perf_counter() - started) - after_milp
+        budget = max(left, MILP_AT_LEAST * time_limit)
+        picked, status, gap = _white_list_milp(
+            pc, running, useful, goals, minimise, budget, plan if fits else None
+        )
         if picked is not None:
             white = useful[picked]
-        else:  # the time limit came before any list: every useful candidate (if that does)
+        elif fits:
             white = useful
             status = "time limit, no list found: every candidate that can help is listed"
-            trial = running.copy()
-            trial[white] = True
-            got = reach(pc, capacity_running(pc, trial), targets)
-            if any(got[q] < g * (1 - 1e-6) for q, g in goals.items()):
-                white = cand
-                status = "time limit, no list found: every candidate is listed"
+        else:
+            white = cand
+            status = "time limit, no list found: every candidate is listed"
     restarted = running.copy()
     restarted[white] = True
     with_list = reach(pc, capacity_running(pc, restarted), targets)
