@@ -516,8 +516,9 @@ def _bom_groups(proj: Projection) -> BomGroups:
     firsts = order[start]
     product = proj.bom_out[firsts]
     names = [proj.bom_group[k] for k in firsts.tolist()]
-    bounds = np.flatnonzero(start)[1:]
-    members = [m.tolist() for m in np.split(order, bounds)]
+    flat = order.tolist()
+    starts = np.flatnonzero(start).tolist()
+    members = [flat[a:b] for a, b in zip(starts, [*starts[1:], n_edges], strict=True)]
     return BomGroups(
         of_edge=of_edge,
         product=product,

@@ -222,37 +222,41 @@ def write_results(
         return [b.is_spof, b.bottleneck_score, _num(b.capacity_criticality), b.betweenness]
 
     assert NODE_PROPS == ["is_spof", "bottleneck_score", "capacity_criticality", "betweenness"]
-    product_rows: dict[str, list[Any]] = {}
-    for p in range(proj.n_products):
-        s, cap = result.sourcing[p], result.capacity[p]
-        pid = proj.product_ids[p]
-        props: dict[str, Any] = {
-            "producers": s.producers,
-            "sourcing": s.sourcing,
-            "regional_single_source": s.regional_single_source,
-            "group_single_source": s.group_single_source,
-            "hhi": _num(s.hhi),
-            "hhi_region": _num(s.hhi_region),
-            "effective_sources": _num(s.effective_sources),
-            "achievable_per_day": _num(cap.achievable_per_day),
-            "limiting_input": cap.limiting_input,
-            "spof_count": spof_count.get(pid, 0) if p in keys and cap.available else None,
-            "available": cap.available,
-            "key_product": p in keys,
-            "key_weight": keys.weights.get(p),
-            "producers_on_record": s.producers_on_record,
-            "region_level": result.region_level,
-            "single_source_region": s.region,
-            "single_source_group": s.group,
-            "hhi_group": _num(s.hhi_group),
-            "producer_capacity_per_day": _num(cap.producer_capacity_per_day),
-            "limited_by": cap.limited_by,
-            "bom_depth": depth[p],
-            **dict(zip(NODE_PROPS, node_values(p), strict=True)),
-        }
-        if p == 0:
-            assert list(props) == PRODUCT_PROPS, set(props) ^ set(PRODUCT_PROPS)
-        product_rows[pid] = list(props.values())
+    src, caps = result.sourcing, result.capacity
+    key_set = set(keys.indices)
+    ids = proj.product_ids
+    columns: dict[str, list[Any]] = {
+        "producers": [s.producers for s in src],
+        "sourcing": [s.sourcing for s in src],
+        "regional_single_source": [s.regional_single_source for s in src],
+        "group_single_source": [s.group_single_source for s in src],
+        "hhi": [_num(s.hhi) for s in src],
+        "hhi_region": [_num(s.hhi_region) for s in src],
+        "effective_sources": [_num(s.effective_sources) for s in src],
+        "achievable_per_day": [_num(cap.achievable_per_day) for cap in caps],
+        "limiting_input": [cap.limiting_input for cap in caps],
+        "spof_count": [
+            spof_count.get(ids[p], 0) if p in key_set and caps[p].available else None
+            for p in range(proj.n_products)
+        ],
+        "available": [cap.available for cap in caps],
+        "key_product": [p in key_set for p in range(proj.n_products)],
+        "key_weight": [keys.weights.get(p) for p in range(proj.n_products)],
+        "producers_on_record": [s.producers_on_record for s in src],
+        "region_level": [result.region_level] * proj.n_products,
+        "single_source_region": [s.region for s in src],
+        "single_source_group": [s.group for s in src],
+        "hhi_group": [_num(s.hhi_group) for s in src],
+        "producer_capacity_per_day": [_num(cap.producer_capacity_per_day) for cap in caps],
+        "limited_by": [cap.limited_by for cap in caps],
+        "bom_depth": list(depth),
+    }
+    node_columns = list(zip(*(node_values(p) for p in range(proj.n_products)), strict=True)) or [
+        () for _ in NODE_PROPS
+    ]
+    columns.update((name, list(col)) for name, col in zip(NODE_PROPS, node_columns, strict=True))
+    assert list(columns) == PRODUCT_PROPS, set(columns) ^ set(PRODUCT_PROPS)
+    product_rows = dict(zip(ids, map(list, zip(*columns.values(), strict=True)), strict=True))
     writer.nodes(model.PRODUCT, product_rows, PRODUCT_PROPS)
     writer.nodes(
         model.ENTERPRISE,

@@ -27,7 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, LiteralString, Protocol
 
 from kg import model
@@ -52,6 +55,7 @@ from kg.model import NodeType
 __all__ = ["BATCH", "NODE_PROPS", "PRODUCT_PROPS", "Progress", "Writer"]
 
 BATCH = 5000
+WRITE_WORKERS = 2  # write transactions under way at once (connections)
 
 Key = Any  # a node's key, or a tuple of keys for a relationship
 
@@ -151,7 +155,8 @@ class _Diff:
             key = row[0] if width == 1 else tuple(row[:width])
             if key in old:
                 twice.add(key)
-            old[key] = list(row[width:])
+            value = row[width:]
+            old[key] = value if isinstance(value, list) else list(value)
         # a relationship stored twice is removed and created again, once
         self.twice = sorted(twice, key=repr)
         self.created = [k for k in new if k not in old or k in twice]
@@ -175,28 +180,53 @@ class Writer:
         stored: StoredRows,
         progress: Progress | None = None,
         batch_size: int = BATCH,
+        workers: int = WRITE_WORKERS,
     ) -> None:
         self.graph = graph
         self.params = {"run": run_id, "at": analysed_at}
         self.stored = stored
         self.progress = progress
         self.batch_size = batch_size
+        self.workers = workers
         self.counts: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}  # per part, for benchmarks
 
-    def _batches(self, what: str, cypher: LiteralString, rows: list[list[Any]]) -> None:
+    def _batches(
+        self, what: str, cypher: LiteralString, rows: list[list[Any]], parallel: bool = False
+    ) -> None:
+        """Write ``rows`` in batches; with ``parallel`` over ``workers`` connections at once
+        (node properties only: on the local engine, relationship writes in parallel collide
+        on the same pages and are retried more often than they gain)."""
         if not rows:
             self.counts[what] = self.counts.get(what, 0)
             return
         tick: Callable[[int], None] | None = None
         if self.progress is not None:
             self.progress.start(f"writing {what}", len(rows))
-            tick = self.progress.advance
-        try:
-            done = self.graph.write_batches(
-                cypher, rows, batch_size=self.batch_size, params=self.params, on_batch=tick
+            advance, lock = self.progress.advance, threading.Lock()
+
+            def tick(n: int) -> None:
+                with lock:
+                    advance(n)
+
+        started = time.perf_counter()
+        size = self.batch_size
+
+        def write(part: list[list[Any]]) -> int:
+            return self.graph.write_batches(
+                cypher, part, batch_size=size, params=self.params, on_batch=tick
             )
+
+        try:
+            if parallel and self.workers > 1 and len(rows) > size:
+                with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                    parts = [rows[i : i + size] for i in range(0, len(rows), size)]
+                    done = sum(pool.map(write, parts))
+            else:
+                done = write(rows)
             self.counts[what] = self.counts.get(what, 0) + done
         finally:
+            self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
             if self.progress is not None:
                 self.progress.stop()
 
@@ -205,7 +235,7 @@ class Writer:
         part = node_part(nt)
         diff = _Diff(rows, self.stored.get(part, []), 1)
         keys = diff.created + diff.changed
-        self._batches(part, _set_nodes(nt, props), [_row(k, rows[k]) for k in keys])
+        self._batches(part, _set_nodes(nt, props), [_row(k, rows[k]) for k in keys], True)
         self._batches(f"{part} cleared", _clear_nodes(nt, props), [[k] for k in diff.removed])
 
     def spof(self, rows_by_kind: dict[str, dict[Key, list[Any]]]) -> None:
