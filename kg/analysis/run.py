@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from kg import model
 from kg.analysis.bottleneck import BottleneckRow, bottleneck_rows
 from kg.analysis.capacity import CapacityRow
-from kg.analysis.capacity import rows as capacity_rows
 from kg.analysis.context import Context
 from kg.analysis.depth import bom_depth
 from kg.analysis.key_enterprises import KeyEnterprise, key_enterprises
@@ -31,7 +30,6 @@ from kg.analysis.single_source import (
     Sourcing,
     check_level,
     declared_sources,
-    product_sourcing,
 )
 from kg.analysis.spof import SpofLink
 from kg.analysis.stored import RANK_PROPS, read_stored
@@ -125,7 +123,7 @@ def run_all(
         proj.chain(chain)
 
     step("single source")
-    sourcing = _timed(seconds, "single source", lambda: product_sourcing(proj, region_level))
+    sourcing = _timed(seconds, "single source", lambda: ctx.sourcing(region_level))
     declared = _timed(seconds, "single source", lambda: declared_sources(proj))
 
     step("spof")
@@ -140,7 +138,7 @@ def run_all(
     links = _timed(seconds, "spof", all_links)
 
     step("capacity")
-    caps = _timed(seconds, "capacity", lambda: capacity_rows(ctx.capacity))
+    caps = _timed(seconds, "capacity", lambda: ctx.capacity_rows)
     depth = _timed(seconds, "capacity", lambda: bom_depth(ctx))
 
     step("bottlenecks")
