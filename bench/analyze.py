@@ -131,6 +131,15 @@ def loaded(graph: Graph, mark: str) -> bool:
     return bool(rows and rows[0]["n"])
 
 
+def holds_a_bench_graph(graph: Graph) -> bool:
+    """The database holds this benchmark's graph of some other size (and nothing else)."""
+    rows = graph.query(
+        "MATCH (l:Load) RETURN count(l) AS loads, "
+        "count(CASE WHEN l.kind = 'bench' THEN 1 END) AS bench"
+    )
+    return bool(rows and rows[0]["loads"] and rows[0]["loads"] == rows[0]["bench"])
+
+
 def wipe(graph: Graph) -> None:
     while graph.write("MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS deleted")[0][
         "deleted"
@@ -327,7 +336,7 @@ def bench(edges: int, seed: int, reload: bool, batch: int) -> dict[str, Any]:
         out["engine"] = engine_label(graph, get_settings())
         print(f"engine: {out['engine']}", file=sys.stderr)
         fresh = not loaded(graph, mark)
-        if fresh and not get_settings().uses_local_engine:
+        if fresh and not get_settings().uses_local_engine and not holds_a_bench_graph(graph):
             refuse_non_empty(graph, get_settings())  # never wipe someone's Neo4j data
         if reload or fresh:
             wipe(graph)
