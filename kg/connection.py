@@ -90,7 +90,7 @@ def _value_bytes(value: Any) -> int:
     return 16
 
 
-def _chunks(rows: Sequence[Row], size: int, max_bytes: int) -> Iterator[Sequence[Row]]:
+def _chunks(rows: Sequence[Any], size: int, max_bytes: int) -> Iterator[Sequence[Any]]:
     """Batches of at most ``size`` rows and (estimated) ``max_bytes`` bytes."""
     start = 0
     while start < len(rows):
@@ -278,6 +278,23 @@ class Graph:
 
             return session.execute_read(work)
 
+    def value(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Any:
+        """The first column of a read's first record, as the driver decodes it: for one large
+        list (``RETURN collect(...)``) without turning every element into a dict."""
+        values = dict(params or {})
+        with (
+            self.driver.session(database=self.database, default_access_mode="READ") as session,
+            Watchdog(session, self.timeout, "a read") as dog,
+        ):
+
+            @unit_of_work(timeout=self.timeout)
+            def work(tx: ManagedTransaction) -> Any:
+                dog.check()
+                record = tx.run(cypher, values).single()
+                return None if record is None else record[0]
+
+            return session.execute_read(work)
+
     def stream(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> Iterator[Row]:
@@ -310,7 +327,7 @@ class Graph:
     def write_batches(
         self,
         cypher: LiteralString,
-        rows: Sequence[Row],
+        rows: Sequence[Row] | Sequence[list[Any]],
         *,
         batch_size: int,
         params: Mapping[str, Any] | None = None,
@@ -334,7 +351,7 @@ class Graph:
                 with Watchdog(session, self.timeout, f"a write batch of {len(batch)} rows") as dog:
 
                     @unit_of_work(timeout=self.timeout)
-                    def work(tx: ManagedTransaction, batch: Sequence[Row]) -> int:
+                    def work(tx: ManagedTransaction, batch: Sequence[Any]) -> int:
                         dog.check()
                         result = tx.run(cypher, {**extra, "rows": list(batch)})
                         if count_field is None:

@@ -429,6 +429,7 @@ ANALYSIS_RUN_NODE = NodeType(
         Prop("key_products", "int"),
         Prop("spof_links", "int"),
         Prop("seconds", "str", "seconds per step as JSON"),
+        Prop("written", "str", "rows each part wrote (created or changed) or removed, as JSON"),
     ),
     "One run of the analyses that wrote results into the graph.",
 )

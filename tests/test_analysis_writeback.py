@@ -47,10 +47,22 @@ def test_a_new_run_clears_what_no_longer_holds(graph: Graph, tmp_path: Path) -> 
     nodes = spof_nodes(graph)
     assert {HZ, "330100", "330000"} & nodes == set()
     assert "PP-HMF" in nodes
-    runs = graph.query("MATCH ()-[s:SPOF_FOR]->() RETURN DISTINCT s.analysis_run AS run")
-    assert runs == [{"run": second.run_id}]
-    count = graph.query("MATCH ()-[s:SPOF_FOR]->() RETURN count(s) AS n")
-    assert count == [{"n": len(second.spof)}]
+    # every link is stamped with the run that last changed it: the links the change left as
+    # they were keep the first run's stamp, the new or changed ones carry the second's
+    before = {(s.node, s.product, s.path, s.reason) for s in first.spof}
+    rows = graph.query(
+        "MATCH (x)-[s:SPOF_FOR]->(p:Product) "
+        "RETURN coalesce(x.id, x.code) AS x, p.id AS p, s.analysis_run AS run"
+    )
+    assert {(r["x"], r["p"], r["run"]) for r in rows} == {
+        (
+            s.node,
+            s.product,
+            first.run_id if (s.node, s.product, s.path, s.reason) in before else second.run_id,
+        )
+        for s in second.spof
+    }
+    assert len(rows) == len(second.spof)
     [hz] = graph.query(
         "MATCH (e:Enterprise {id: $id}) RETURN e.is_spof AS spof, e.bottleneck_score AS score, "
         "e.analysis_run AS run",
@@ -63,11 +75,12 @@ def test_a_new_run_clears_what_no_longer_holds(graph: Graph, tmp_path: Path) -> 
     )
     assert (pp["s"], pp["n"], pp["regional"]) == ("multiple", 2, False)
     assert pp["hhi"] == pytest.approx(0.6**2 + 0.4**2)
-    ranks = graph.query("MATCH ()-[k:KEY_RANK_IN]->() RETURN DISTINCT k.analysis_run AS run")
-    assert ranks == [{"run": second.run_id}]
-    stale = graph.query(
-        "MATCH (n) WHERE n.analysis_run = $run RETURN count(n) AS n", {"run": first.run_id}
+    ranks = graph.query(
+        "MATCH (e:Enterprise)-[k:KEY_RANK_IN]->(c:Chain) "
+        "RETURN e.id AS e, c.id AS c, k.rank AS rank"
     )
-    assert stale == [{"n": 0}]
+    assert {(r["e"], r["c"], r["rank"]) for r in ranks} == {
+        (k.enterprise, k.chain, k.rank) for k in second.key_enterprises
+    }
     both = graph.query("MATCH (a:AnalysisRun) RETURN a.id AS id ORDER BY id")
     assert [r["id"] for r in both] == sorted([first.run_id, second.run_id])

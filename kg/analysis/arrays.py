@@ -40,6 +40,6 @@ def positions_by(keys: IntArray, n: int, values: IntArray | None = None) -> list
     if n == 0:
         return []
     order = np.argsort(keys, kind="stable")
-    items = order if values is None else values[order]
-    bounds = np.cumsum(np.bincount(keys, minlength=n))[:-1]
-    return [part.tolist() for part in np.split(items, bounds)]
+    flat = (order if values is None else values[order]).tolist()
+    ends = np.cumsum(np.bincount(keys, minlength=n)).tolist()
+    return [flat[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]

@@ -23,6 +23,8 @@ from kg.analysis.projection import Projection, ensure_projection
 from kg.connection import Graph
 
 if TYPE_CHECKING:
+    from kg.analysis.capacity import CapacityRow
+    from kg.analysis.single_source import Sourcing
     from kg.analysis.spof import Requirements, SpofLink
 
 
@@ -33,6 +35,7 @@ class Context:
         self._links: dict[int, list[SpofLink]] = {}
         self._link_nodes: dict[int, list[int]] = {}
         self._losses: dict[tuple[tuple[int, float], ...], FloatArray] = {}
+        self._sourcing: dict[str | None, list[Sourcing]] = {}
 
     @cached_property
     def circuit(self) -> Circuit:
@@ -47,6 +50,21 @@ class Context:
     @cached_property
     def capacity(self) -> CapacityModel:
         return capacity_model(self.proj, self.circuit)
+
+    @cached_property
+    def capacity_rows(self) -> list[CapacityRow]:
+        """Achievable output and limit of every product (kg/analysis/capacity.py ``rows``)."""
+        from kg.analysis.capacity import rows
+
+        return rows(self.capacity)
+
+    def sourcing(self, region_level: str | None) -> list[Sourcing]:
+        """Sourcing of every product at ``region_level`` (cached per level)."""
+        if region_level not in self._sourcing:
+            from kg.analysis.single_source import product_sourcing
+
+            self._sourcing[region_level] = product_sourcing(self.proj, region_level)
+        return self._sourcing[region_level]
 
     def keys(self, chain: str | None = None) -> KeyProducts:
         if chain not in self._keys:

@@ -165,7 +165,7 @@ class Circuit:
         members_sorted = np.argsort(labels, kind="stable")
         sizes = np.bincount(labels, minlength=ncomp)
         if ncomp == n:
-            components = [[int(labels_inv)] for labels_inv in members_sorted[comp_order].tolist()]
+            components = [[x] for x in members_sorted[comp_order].tolist()]
         else:
             starts = np.zeros(ncomp + 1, dtype=np.int64)
             np.cumsum(sizes, out=starts[1:])

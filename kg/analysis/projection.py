@@ -24,16 +24,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, LiteralString
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kg import model
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray, positions_by
+from kg.analysis.reads import READ_WORKERS, KeyRangeRead, read_rows
 from kg.connection import Graph
-from kg.cypher import render
-from kg.model import NodeType
 
 
 @dataclass
@@ -41,60 +40,43 @@ class RawGraph:
     """The rows an analysis needs, as read from the graph (or written by hand in tests)."""
 
     # id, name, category, demand_per_day, lead_time_days, unit
-    products: list[tuple[Any, ...]] = field(default_factory=list)
+    products: list[Sequence[Any]] = field(default_factory=list)
     # id, name
-    enterprises: list[tuple[Any, ...]] = field(default_factory=list)
+    enterprises: list[Sequence[Any]] = field(default_factory=list)
     # code, name, level
-    regions: list[tuple[Any, ...]] = field(default_factory=list)
+    regions: list[Sequence[Any]] = field(default_factory=list)
     # id, name
-    chains: list[tuple[Any, ...]] = field(default_factory=list)
+    chains: list[Sequence[Any]] = field(default_factory=list)
     # input, output, qty_per_unit, alt_group
-    bom: list[tuple[Any, ...]] = field(default_factory=list)
+    bom: list[Sequence[Any]] = field(default_factory=list)
     # enterprise, product, capacity_per_day, output_per_day
-    produces: list[tuple[Any, ...]] = field(default_factory=list)
+    produces: list[Sequence[Any]] = field(default_factory=list)
     # enterprise, region
-    located: list[tuple[Any, ...]] = field(default_factory=list)
+    located: list[Sequence[Any]] = field(default_factory=list)
     # region, parent
-    part_of: list[tuple[Any, ...]] = field(default_factory=list)
+    part_of: list[Sequence[Any]] = field(default_factory=list)
     # enterprise, parent, share
-    owned: list[tuple[Any, ...]] = field(default_factory=list)
+    owned: list[Sequence[Any]] = field(default_factory=list)
     # product, chain, stage
-    in_chain: list[tuple[Any, ...]] = field(default_factory=list)
+    in_chain: list[Sequence[Any]] = field(default_factory=list)
     # supplier, customer, product, share, volume[, basis]
-    supplies: list[tuple[Any, ...]] = field(default_factory=list)
+    supplies: list[Sequence[Any]] = field(default_factory=list)
     # holder, product, as_of, stock, daily_use
-    holds: list[tuple[Any, ...]] = field(default_factory=list)
+    holds: list[Sequence[Any]] = field(default_factory=list)
     # enterprise, chain, reason
-    listed: list[tuple[Any, ...]] = field(default_factory=list)
+    listed: list[Sequence[Any]] = field(default_factory=list)
     # region, product, share (SHARE_OF_OUTPUT: a region's published share of world output)
-    region_shares: list[tuple[Any, ...]] = field(default_factory=list)
+    region_shares: list[Sequence[Any]] = field(default_factory=list)
+    # what earlier analysis runs stored, per part (kg/analysis/stored.py); None: not read
+    stored: dict[str, list[Sequence[Any]]] | None = None
 
 
 P, E, R, C = model.PRODUCT, model.ENTERPRISE, model.REGION, model.CHAIN
-CHUNK = 20_000  # start nodes per read query
-
-
-@dataclass(frozen=True)
-class _Read:
-    """One RawGraph field: rows of ``row`` per node ``s`` of ``start`` (after ``pattern``)."""
-
-    start: NodeType
-    pattern: LiteralString  # e.g. "MATCH (s)-[r:{T}]->(b:{B})"; "" for node reads
-    row: LiteralString  # the values of one row, e.g. "s.{key}, b.{bkey}, r.{qty}"
-    ids: tuple[tuple[str, str], ...]  # identifiers for the templates
-
-    def statements(self) -> tuple[LiteralString, LiteralString]:
-        """(bounded, open-ended) statements over a key range [$lo, $hi) of start nodes."""
-        ids = {"S": self.start.label, "key": self.start.key, **dict(self.ids)}
-        tail: LiteralString = " " + self.pattern + " RETURN collect([" + self.row + "]) AS rows"
-        bounded = render("MATCH (s:{S}) WHERE s.{key} >= $lo AND s.{key} < $hi" + tail, **ids)
-        open_ended = render("MATCH (s:{S}) WHERE s.{key} >= $lo" + tail, **ids)
-        return bounded, open_ended
 
 
 # Every identifier comes from the model; values travel as parameters.
-READS: dict[str, _Read] = {
-    "products": _Read(
+READS: dict[str, KeyRangeRead] = {
+    "products": KeyRangeRead(
         P,
         "",
         "s.{key}, s.{name}, s.{category}, s.{demand}, s.{lead}, s.{unit}",
@@ -106,16 +88,18 @@ READS: dict[str, _Read] = {
             ("unit", "unit"),
         ),
     ),
-    "enterprises": _Read(E, "", "s.{key}, s.{name}", (("name", "name"),)),
-    "regions": _Read(R, "", "s.{key}, s.{name}, s.{level}", (("name", "name"), ("level", "level"))),
-    "chains": _Read(C, "", "s.{key}, s.{name}", (("name", "name"),)),
-    "bom": _Read(
+    "enterprises": KeyRangeRead(E, "", "s.{key}, s.{name}", (("name", "name"),)),
+    "regions": KeyRangeRead(
+        R, "", "s.{key}, s.{name}, s.{level}", (("name", "name"), ("level", "level"))
+    ),
+    "chains": KeyRangeRead(C, "", "s.{key}, s.{name}", (("name", "name"),)),
+    "bom": KeyRangeRead(
         P,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{key}, r.{qty}, r.{alt}",
         (("T", model.INPUT_TO.type), ("B", P.label), ("qty", "qty_per_unit"), ("alt", "alt_group")),
     ),
-    "produces": _Read(
+    "produces": KeyRangeRead(
         E,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{bkey}, r.{cap}, r.{out}",
@@ -127,31 +111,31 @@ READS: dict[str, _Read] = {
             ("out", "output_per_day"),
         ),
     ),
-    "located": _Read(
+    "located": KeyRangeRead(
         E,
         "MATCH (s)-[:{T}]->(b:{B})",
         "s.{key}, b.{bkey}",
         (("T", model.LOCATED_IN.type), ("B", R.label), ("bkey", R.key)),
     ),
-    "part_of": _Read(
+    "part_of": KeyRangeRead(
         R,
         "MATCH (s)-[:{T}]->(b:{B})",
         "s.{key}, b.{key}",
         (("T", model.PART_OF.type), ("B", R.label)),
     ),
-    "owned": _Read(
+    "owned": KeyRangeRead(
         E,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{key}, r.{share}",
         (("T", model.OWNED_BY.type), ("B", E.label), ("share", "share")),
     ),
-    "in_chain": _Read(
+    "in_chain": KeyRangeRead(
         P,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{bkey}, r.{stage}",
         (("T", model.IN_CHAIN.type), ("B", C.label), ("bkey", C.key), ("stage", "stage")),
     ),
-    "supplies": _Read(
+    "supplies": KeyRangeRead(
         E,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{key}, r.{product}, r.{share}, r.{vol}, r.{basis}",
@@ -164,7 +148,7 @@ READS: dict[str, _Read] = {
             ("basis", "basis"),
         ),
     ),
-    "holds": _Read(
+    "holds": KeyRangeRead(
         E,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{bkey}, r.{asof}, r.{stock}, r.{use}",
@@ -177,13 +161,13 @@ READS: dict[str, _Read] = {
             ("use", "daily_use"),
         ),
     ),
-    "region_shares": _Read(
+    "region_shares": KeyRangeRead(
         R,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{bkey}, r.{share}",
         (("T", model.REGION_SHARE.type), ("B", P.label), ("bkey", P.key), ("share", "share")),
     ),
-    "listed": _Read(
+    "listed": KeyRangeRead(
         E,
         "MATCH (s)-[r:{T}]->(b:{B})",
         "s.{key}, b.{bkey}, r.{reason}",
@@ -197,30 +181,17 @@ READS: dict[str, _Read] = {
 }
 
 
-def _keys_query(nt: NodeType) -> LiteralString:
-    return render("MATCH (n:{L}) RETURN collect(n.{key}) AS keys", L=nt.label, key=nt.key)
+def read_raw(graph: Graph, workers: int = READ_WORKERS, stored: bool = False) -> RawGraph:
+    """Read everything the analyses need (``READS``), and with ``stored`` what earlier runs
+    wrote back (kg/analysis/stored.py), all in one pass of key-range queries."""
+    from kg.analysis.stored import STORED_READS
 
-
-def read_raw(graph: Graph) -> RawGraph:
-    """Read everything the analyses need: per label and relationship type, one query per
-    ``CHUNK`` start nodes (ranges of their keys), each returning its rows as one list (far
-    fewer Bolt records than one per row)."""
-    bounds: dict[str, list[str]] = {}
-    for nt in (P, E, R, C):
-        keys = sorted(str(k) for k in graph.query(_keys_query(nt))[0]["keys"])
-        bounds[nt.label] = keys[::CHUNK]
+    rows = read_rows(graph, {**READS, **STORED_READS} if stored else READS, workers)
     raw = RawGraph()
-    for name, read in READS.items():
-        bounded, open_ended = read.statements()
-        starts = bounds[read.start.label]
-        rows: list[tuple[Any, ...]] = []
-        for i, lo in enumerate(starts):
-            if i + 1 < len(starts):
-                got = graph.query(bounded, {"lo": lo, "hi": starts[i + 1]})
-            else:
-                got = graph.query(open_ended, {"lo": lo})
-            rows.extend(tuple(r) for r in got[0]["rows"])
-        setattr(raw, name, rows)
+    for name in READS:
+        setattr(raw, name, rows[name])
+    if stored:
+        raw.stored = {name: rows[name] for name in STORED_READS}
     return raw
 
 
@@ -308,6 +279,8 @@ class Projection:
     rs_region: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rs_prod: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rs_share: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    # what earlier analysis runs stored (RawGraph.stored), for the write-back's comparison
+    stored: dict[str, list[Sequence[Any]]] | None = None
 
     # ---- sizes --------------------------------------------------------------------------
 
@@ -543,8 +516,9 @@ def _bom_groups(proj: Projection) -> BomGroups:
     firsts = order[start]
     product = proj.bom_out[firsts]
     names = [proj.bom_group[k] for k in firsts.tolist()]
-    bounds = np.flatnonzero(start)[1:]
-    members = [m.tolist() for m in np.split(order, bounds)]
+    flat = order.tolist()
+    starts = np.flatnonzero(start).tolist()
+    members = [flat[a:b] for a, b in zip(starts, [*starts[1:], n_edges], strict=True)]
     return BomGroups(
         of_edge=of_edge,
         product=product,
@@ -619,13 +593,13 @@ def _top_parents(n: int, owned: list[tuple[int, int, float]]) -> IntArray:
     return top
 
 
-def _frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: list[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
     """Rows as a DataFrame with exactly ``columns`` (short rows padded with None)."""
     width = len(columns)
     if rows and any(len(r) != width for r in rows):
         rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
     return (
-        pd.DataFrame.from_records(rows, columns=columns)
+        pd.DataFrame.from_records(rows, columns=columns)  # type: ignore[arg-type]
         if rows
         else pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     )
@@ -672,7 +646,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         if n:
             skipped[what] = skipped.get(what, 0) + n
 
-    def nodes(rows: list[tuple[Any, ...]], cols: list[str]) -> tuple[pd.DataFrame, pd.Index]:
+    def nodes(rows: list[Sequence[Any]], cols: list[str]) -> tuple[pd.DataFrame, pd.Index]:
         df = _frame(rows, cols)
         df[cols[0]] = df[cols[0]].astype(str)
         df = df.drop_duplicates(cols[0], keep="first").reset_index(drop=True)
@@ -826,13 +800,14 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         rs_region=rr[rok],
         rs_prod=rp[rok],
         rs_share=rshare[rok],
+        stored=raw.stored,
     )
 
 
-def project(graph: Graph) -> Projection:
-    """Read the graph once and index it."""
+def project(graph: Graph, stored: bool = False) -> Projection:
+    """Read the graph once and index it (with ``stored``: also what earlier runs wrote)."""
     started = time.perf_counter()
-    raw = read_raw(graph)
+    raw = read_raw(graph, stored=stored)
     read_seconds = time.perf_counter() - started
     return from_raw(raw, read_seconds)
 

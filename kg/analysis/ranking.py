@@ -28,9 +28,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from kg.analysis.capacity import capacities
 from kg.analysis.context import Context, Source, ensure_context
-from kg.analysis.single_source import AnalysisOptionError, product_sourcing
+from kg.analysis.single_source import AnalysisOptionError
 from kg.model import DEFAULT_REGION_LEVEL, REGION_LEVELS
 
 
@@ -88,7 +87,7 @@ def _known(hhi: float | None) -> float:
 def _binding(ctx: Context, chain: str | None) -> dict[int, set[int]]:
     """Product index -> the key products whose achievable output it limits (up the chain)."""
     proj = ctx.proj
-    rows = {r.product: r for r in capacities(ctx)}
+    rows = {r.product: r for r in ctx.capacity_rows}
     out: dict[int, set[int]] = {}
     for k in ctx.keys(chain).indices:
         seen: set[str] = set()
@@ -152,7 +151,7 @@ def rank_bottlenecks(
         for k, share in binding_of[c.e0 + e].items():
             entry[k] = entry.get(k, 0.0) + share
 
-    sourcing = product_sourcing(proj, region_level)
+    sourcing = ctx.sourcing(region_level)
     rows: dict[int, RankedNode] = {}
     for x in set(spof_of) | set(binding_of):
         kind = c.node_kind(x)

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from kg import model
 from kg.analysis.bottleneck import BottleneckRow, bottleneck_rows
 from kg.analysis.capacity import CapacityRow
-from kg.analysis.capacity import rows as capacity_rows
 from kg.analysis.context import Context
 from kg.analysis.depth import bom_depth
 from kg.analysis.key_enterprises import KeyEnterprise, key_enterprises
@@ -31,11 +30,11 @@ from kg.analysis.single_source import (
     Sourcing,
     check_level,
     declared_sources,
-    product_sourcing,
 )
 from kg.analysis.spof import SpofLink
+from kg.analysis.stored import RANK_PROPS, read_stored
 from kg.analysis.writeback import NODE_PROPS, PRODUCT_PROPS, Progress, Writer
-from kg.connection import Graph, Row
+from kg.connection import Graph
 from kg.model import DEFAULT_REGION_LEVEL
 
 T = TypeVar("T")
@@ -116,7 +115,7 @@ def run_all(
             on_step(name)
 
     step("read graph")
-    ctx = context or _timed(seconds, "read graph", lambda: Context(project(graph)))
+    ctx = context or _timed(seconds, "read graph", lambda: Context(project(graph, stored=write)))
     if context is not None:
         seconds["read graph"] = ctx.proj.read_seconds
     proj = ctx.proj
@@ -124,7 +123,7 @@ def run_all(
         proj.chain(chain)
 
     step("single source")
-    sourcing = _timed(seconds, "single source", lambda: product_sourcing(proj, region_level))
+    sourcing = _timed(seconds, "single source", lambda: ctx.sourcing(region_level))
     declared = _timed(seconds, "single source", lambda: declared_sources(proj))
 
     step("spof")
@@ -139,7 +138,7 @@ def run_all(
     links = _timed(seconds, "spof", all_links)
 
     step("capacity")
-    caps = _timed(seconds, "capacity", lambda: capacity_rows(ctx.capacity))
+    caps = _timed(seconds, "capacity", lambda: ctx.capacity_rows)
     depth = _timed(seconds, "capacity", lambda: bom_depth(ctx))
 
     step("bottlenecks")
@@ -197,10 +196,14 @@ def write_results(
     depth: list[int],
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Write one run's (whole-graph) results; returns rows written per part."""
+    """Write one run's (whole-graph) results where they differ from the stored ones (read
+    with the projection, else now); returns rows written (created or changed) and removed
+    per part."""
     proj, c = ctx.proj, ctx.circuit
+    stored = proj.stored if proj.stored is not None else read_stored(graph)
+    proj.stored = None  # used once: after this write the graph holds something else
     keys = ctx.keys()
-    writer = Writer(graph, result.run_id, result.analysed_at, progress)
+    writer = Writer(graph, result.run_id, result.analysed_at, stored, progress)
     node_results: dict[int, BottleneckRow] = {}
     for b in result.bottlenecks:
         node_results[ctx.node_index(b.kind, b.node)] = b
@@ -210,107 +213,86 @@ def write_results(
     for link in result.spof:
         spof_count[link.product] = spof_count.get(link.product, 0) + 1
 
-    def node_props(x: int) -> dict[str, Any]:
+    def node_values(x: int) -> list[Any]:
         b = node_results.get(x)
-        return {
-            "is_spof": bool(b and b.is_spof),
-            "bottleneck_score": b.bottleneck_score if b else 0.0,
-            "capacity_criticality": _num(b.capacity_criticality) if b else default_crit,
-            "betweenness": b.betweenness if b else None,
-        }
+        if b is None:
+            return [False, 0.0, default_crit, None]
+        return [b.is_spof, b.bottleneck_score, _num(b.capacity_criticality), b.betweenness]
 
-    product_rows: list[Row] = []
-    for p in range(proj.n_products):
-        s, cap = result.sourcing[p], result.capacity[p]
-        pid = proj.product_ids[p]
-        props: dict[str, Any] = {
-            "producers": s.producers,
-            "sourcing": s.sourcing,
-            "regional_single_source": s.regional_single_source,
-            "group_single_source": s.group_single_source,
-            "hhi": _num(s.hhi),
-            "hhi_region": _num(s.hhi_region),
-            "effective_sources": _num(s.effective_sources),
-            "achievable_per_day": _num(cap.achievable_per_day),
-            "limiting_input": cap.limiting_input,
-            "spof_count": spof_count.get(pid, 0) if p in keys and cap.available else None,
-            "available": cap.available,
-            "key_product": p in keys,
-            "key_weight": keys.weights.get(p),
-            "producers_on_record": s.producers_on_record,
-            "region_level": result.region_level,
-            "single_source_region": s.region,
-            "single_source_group": s.group,
-            "hhi_group": _num(s.hhi_group),
-            "producer_capacity_per_day": _num(cap.producer_capacity_per_day),
-            "limited_by": cap.limited_by,
-            "bom_depth": depth[p],
-            **node_props(p),
-        }
-        assert set(props) == set(PRODUCT_PROPS), set(props) ^ set(PRODUCT_PROPS)
-        product_rows.append({"key": pid, "props": props})
+    assert NODE_PROPS == ["is_spof", "bottleneck_score", "capacity_criticality", "betweenness"]
+    src, caps = result.sourcing, result.capacity
+    key_set = set(keys.indices)
+    ids = proj.product_ids
+    columns: dict[str, list[Any]] = {
+        "producers": [s.producers for s in src],
+        "sourcing": [s.sourcing for s in src],
+        "regional_single_source": [s.regional_single_source for s in src],
+        "group_single_source": [s.group_single_source for s in src],
+        "hhi": [_num(s.hhi) for s in src],
+        "hhi_region": [_num(s.hhi_region) for s in src],
+        "effective_sources": [_num(s.effective_sources) for s in src],
+        "achievable_per_day": [_num(cap.achievable_per_day) for cap in caps],
+        "limiting_input": [cap.limiting_input for cap in caps],
+        "spof_count": [
+            spof_count.get(ids[p], 0) if p in key_set and caps[p].available else None
+            for p in range(proj.n_products)
+        ],
+        "available": [cap.available for cap in caps],
+        "key_product": [p in key_set for p in range(proj.n_products)],
+        "key_weight": [keys.weights.get(p) for p in range(proj.n_products)],
+        "producers_on_record": [s.producers_on_record for s in src],
+        "region_level": [result.region_level] * proj.n_products,
+        "single_source_region": [s.region for s in src],
+        "single_source_group": [s.group for s in src],
+        "hhi_group": [_num(s.hhi_group) for s in src],
+        "producer_capacity_per_day": [_num(cap.producer_capacity_per_day) for cap in caps],
+        "limited_by": [cap.limited_by for cap in caps],
+        "bom_depth": list(depth),
+    }
+    node_columns = list(zip(*(node_values(p) for p in range(proj.n_products)), strict=True)) or [
+        () for _ in NODE_PROPS
+    ]
+    columns.update((name, list(col)) for name, col in zip(NODE_PROPS, node_columns, strict=True))
+    assert list(columns) == PRODUCT_PROPS, set(columns) ^ set(PRODUCT_PROPS)
+    product_rows = dict(zip(ids, map(list, zip(*columns.values(), strict=True)), strict=True))
     writer.nodes(model.PRODUCT, product_rows, PRODUCT_PROPS)
     writer.nodes(
         model.ENTERPRISE,
-        [
-            {"key": proj.enterprise_ids[e], "props": node_props(c.e0 + e)}
-            for e in range(proj.n_enterprises)
-        ],
+        {proj.enterprise_ids[e]: node_values(c.e0 + e) for e in range(proj.n_enterprises)},
         NODE_PROPS,
     )
     writer.nodes(
         model.REGION,
-        [
-            {"key": proj.region_codes[r], "props": node_props(c.r0 + r)}
-            for r in range(proj.n_regions)
-        ],
+        {proj.region_codes[r]: node_values(c.r0 + r) for r in range(proj.n_regions)},
         NODE_PROPS,
     )
 
-    by_kind: dict[str, list[Row]] = {}
+    by_kind: dict[str, dict[Any, list[Any]]] = {}
     for link in result.spof:
-        by_kind.setdefault(link.kind, []).append(
-            {
-                "node": link.node,
-                "product": link.product,
-                "path": list(link.path),
-                "reason": link.reason,
-            }
-        )
+        by_kind.setdefault(link.kind, {})[link.node, link.product] = [list(link.path), link.reason]
     writer.spof(by_kind)
 
-    supply_rows: list[Row] = []
+    flags: dict[Any, list[Any]] = {}
     for d in result.declared:
         if not (d.single_source or d.group_single_source) or d.product is None:
             continue
         for supplier in d.suppliers:
-            supply_rows.append(
-                {
-                    "supplier": supplier,
-                    "customer": d.customer,
-                    "product": d.product,
-                    "single": d.single_source,
-                    "grouped": d.group_single_source,
-                }
-            )
-    writer.supplies(supply_rows)
+            flags[supplier, d.customer, d.product] = [d.single_source, d.group_single_source]
+    writer.supplies(flags)
 
+    assert RANK_PROPS[0] == "rank" and RANK_PROPS[-1] == "reasons"
     writer.key_ranks(
-        [
-            {
-                "enterprise": r.enterprise,
-                "chain": r.chain,
-                "props": {
-                    "rank": r.rank,
-                    "bottleneck_score": r.bottleneck_score,
-                    "capacity_criticality": _num(r.capacity_criticality),
-                    "capacity_share": _num(r.capacity_share),
-                    "listed": r.listed,
-                    "reasons": list(r.reasons),
-                },
-            }
+        {
+            (r.enterprise, r.chain): [
+                r.rank,
+                r.bottleneck_score,
+                _num(r.capacity_criticality),
+                _num(r.capacity_share),
+                r.listed,
+                list(r.reasons),
+            ]
             for r in result.key_enterprises
-        ]
+        }
     )
     writer.run_record(
         {
@@ -320,6 +302,7 @@ def write_results(
             "key_products": len(keys.indices),
             "spof_links": len(result.spof),
             "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+            "written": writer.counts,
         }
     )
-    return {k: v for k, v in writer.counts.items() if not k.startswith("SPOF_FOR from")}
+    return dict(writer.counts)

@@ -279,7 +279,10 @@ def declared_sources(proj: Projection) -> list[DeclaredSource]:
     for start, end, g, customer, product in zip(
         bounds.tolist(), ends.tolist(), pair_l, cust_l, prod_l, strict=True
     ):
-        suppliers = tuple(sorted({ids[x] for x in sup_from[start:end]}))
+        if end - start == 1:
+            suppliers: tuple[str, ...] = (ids[sup_from[start]],)
+        else:
+            suppliers = tuple(sorted({ids[x] for x in sup_from[start:end]}))
         out.append(
             DeclaredSource(
                 customer=ids[customer],

@@ -1,37 +1,63 @@
-"""Write analysis results back into the graph, under the names agreed in kg/model.py.
+"""Write analysis results back into the graph: only what differs from what is stored.
 
-Every write is a batched ``UNWIND $rows`` statement in managed transactions (Graph.write_batches);
-identifiers come from the model through kg.cypher.render, values are parameters. Everything a
-run writes carries its ``analysis_run`` id and ``analysed_at`` time; after the new results are
-in, results of earlier runs are cleared: result properties on nodes the new run did not write,
-SPOF_FOR and KEY_RANK_IN relationships of other runs, single-source flags on SUPPLIES. So the
-graph always holds one run's results, and readers see the previous ones until the new ones
-are written.
+The projection is read together with the results earlier runs stored (kg/analysis/stored.py);
+each new result is compared with the stored one and only the difference is written: changed
+node properties, new, changed and vanished SPOF_FOR and KEY_RANK_IN relationships, and
+single-source flags on SUPPLIES that appear, change or no longer hold. A rerun over an
+unchanged graph writes no result rows at all. Every statement is a batched ``UNWIND $rows``
+of plain lists (``[key, value, ...]``, the cheapest shape to send) in managed transactions
+(Graph.write_batches); identifiers come from the model through kg.cypher.render, values are
+parameters.
 
-What is written:
+What the graph holds afterwards is exactly the new run's results:
 - every Product: PRODUCT_RESULTS and PRODUCT_ANALYSIS_RESULTS, and NODE_RESULTS (a product
-  can be a single point of failure of another);
-- Enterprise and Region: NODE_RESULTS where there is something to say (a SPOF, a capacity
-  criticality above 0, a betweenness);
-- (x)-[:SPOF_FOR {path, reason, analysis_run, analysed_at}]->(p) for every SPOF of every key
-  product; SUPPLIES.single_source / group_single_source where true;
+  can be a single point of failure of another); every Enterprise and Region: NODE_RESULTS;
+- (x)-[:SPOF_FOR {path, reason}]->(p) for every SPOF of every key product;
+- SUPPLIES.single_source / group_single_source where a declared single source holds;
 - (e)-[:KEY_RANK_IN {rank, ...}]->(c) for each chain's ranked key enterprises;
-- one (:AnalysisRun) node with the run's options and timings.
+- one (:AnalysisRun) node per run with its options, timings and the rows it wrote.
+Each written node or relationship carries ``analysis_run`` and ``analysed_at``: the run that
+last changed its results (so after a rerun they name the run that found them, not
+necessarily the latest; the latest run is the newest (:AnalysisRun)). Results of nodes
+that are no longer analysed are removed. New results are written before vanished ones are
+removed, so readers see the previous answer until the new one is in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, LiteralString, Protocol
 
 from kg import model
-from kg.connection import Graph, Row
+from kg.analysis.stored import (
+    AT,
+    FLAG_PROPS,
+    NODE_PROPS,
+    PRODUCT_PROPS,
+    RANK_PROPS,
+    RUN,
+    RUN_PROPS,
+    SPOF_PROPS,
+    SPOF_STARTS,
+    StoredRows,
+    node_part,
+    spof_part,
+)
+from kg.connection import Graph
 from kg.cypher import ident, render
-from kg.model import NodeType, Prop
+from kg.model import NodeType
 
-BATCH = 2000
+__all__ = ["BATCH", "NODE_PROPS", "PRODUCT_PROPS", "Progress", "Writer"]
+
+BATCH = 5000
+WRITE_WORKERS = 2  # write transactions under way at once (connections)
+
+Key = Any  # a node's key, or a tuple of keys for a relationship
 
 
 class Progress(Protocol):
@@ -40,96 +66,72 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
-def _names(props: Sequence[Prop]) -> list[str]:
-    return [p.name for p in props]
+def _sets(var: str, props: Sequence[str], first: int) -> LiteralString:
+    """``var.p = r[first], var.q = r[first + 1], ...`` plus the run stamp."""
+    sets = [f"{var}.{ident(p)} = r[{first + i}]" for i, p in enumerate(props)]
+    sets += [f"{var}.{RUN} = $run", f"{var}.{AT} = $at"]
+    return ", ".join(sets)  # model identifiers only
 
 
-PRODUCT_PROPS = _names(model.PRODUCT_RESULTS + model.PRODUCT_ANALYSIS_RESULTS + model.NODE_RESULTS)
-NODE_PROPS = _names(model.NODE_RESULTS)
-RUN_PROPS = _names(model.ANALYSIS_RUN)
+def _removals(var: str, props: Sequence[str]) -> LiteralString:
+    return ", ".join(f"{var}.{ident(p)}" for p in [*props, *RUN_PROPS])
 
 
-def _set_nodes(nt: NodeType) -> LiteralString:
+def _set_nodes(nt: NodeType, props: Sequence[str]) -> LiteralString:
     return render(
-        "UNWIND $rows AS r MATCH (n:{label} {{{key}: r.key}}) "
-        "SET n += r.props, n.{run} = $run, n.{at} = $at",
+        "UNWIND $rows AS r MATCH (n:{label} {{{key}: r[0]}}) SET " + _sets("n", props, 1),
         label=nt.label,
         key=nt.key,
-        run="analysis_run",
-        at="analysed_at",
     )
 
 
 def _clear_nodes(nt: NodeType, props: Sequence[str]) -> LiteralString:
-    removals: LiteralString = ", ".join("n." + ident(p) for p in [*props, *RUN_PROPS])
     return render(
-        "MATCH (n:{label}) WHERE n.{run} IS NOT NULL AND n.{run} <> $run "
-        "WITH n LIMIT 5000 REMOVE " + removals + " RETURN count(*) AS cleared",
+        "UNWIND $rows AS r MATCH (n:{label} {{{key}: r[0]}}) REMOVE " + _removals("n", props),
         label=nt.label,
-        run="analysis_run",
+        key=nt.key,
     )
 
 
-def _create_spof(start: NodeType) -> LiteralString:
+def _rel_match(start: NodeType, rel: str, end: NodeType) -> LiteralString:
+    """``MATCH (a)-[x:T]->(b)`` by the keys in r[0] and r[1]."""
     return render(
-        "UNWIND $rows AS r MATCH (x:{start} {{{skey}: r.node}}) "
-        "MATCH (p:{P} {{{pkey}: r.product}}) "
-        "CREATE (x)-[s:{T}]->(p) SET s.{path} = r.path, s.{reason} = r.reason, "
-        "s.{run} = $run, s.{at} = $at",
-        start=start.label,
-        skey=start.key,
-        P=model.PRODUCT.label,
-        pkey=model.PRODUCT.key,
-        T=model.SPOF_FOR_PRODUCT.type,
-        path="path",
-        reason="reason",
-        run="analysis_run",
-        at="analysed_at",
+        "UNWIND $rows AS r MATCH (a:{A} {{{akey}: r[0]}})-[x:{T}]->(b:{B} {{{bkey}: r[1]}}) ",
+        A=start.label,
+        akey=start.key,
+        T=rel,
+        B=end.label,
+        bkey=end.key,
     )
 
 
-def _delete_rels(rel_type: str) -> LiteralString:
-    return render(
-        "MATCH ()-[s:{T}]->() WHERE s.{run} IS NULL OR s.{run} <> $run "
-        "WITH s LIMIT 10000 DELETE s RETURN count(*) AS cleared",
-        T=rel_type,
-        run="analysis_run",
+def _rel_statements(
+    start: NodeType, rel: str, end: NodeType, props: Sequence[str]
+) -> tuple[LiteralString, LiteralString, LiteralString]:
+    """(create, update, delete) of relationships between keyed nodes; rows [a, b, *props]."""
+    create = render(
+        "UNWIND $rows AS r MATCH (a:{A} {{{akey}: r[0]}}) MATCH (b:{B} {{{bkey}: r[1]}}) "
+        "CREATE (a)-[x:{T}]->(b) SET " + _sets("x", props, 2),
+        A=start.label,
+        akey=start.key,
+        T=rel,
+        B=end.label,
+        bkey=end.key,
     )
+    match = _rel_match(start, rel, end)
+    return create, match + "SET " + _sets("x", props, 2), match + "DELETE x"
 
 
-_SET_SUPPLIES: LiteralString = render(
-    "UNWIND $rows AS r MATCH (a:{E} {{{key}: r.supplier}})-[x:{T} {{{product}: r.product}}]->"
-    "(b:{E} {{{key}: r.customer}}) SET x.{single} = r.single, x.{group} = r.grouped, "
-    "x.{run} = $run, x.{at} = $at",
+_FLAGS: LiteralString = render(
+    "UNWIND $rows AS r MATCH (a:{E} {{{key}: r[0]}})-[x:{T} {{{product}: r[2]}}]->"
+    "(b:{E} {{{key}: r[1]}}) ",
     E=model.ENTERPRISE.label,
     key=model.ENTERPRISE.key,
     T=model.SUPPLIES.type,
     product="product",
-    single="single_source",
-    group="group_single_source",
-    run="analysis_run",
-    at="analysed_at",
 )
-_CLEAR_SUPPLIES: LiteralString = render(
-    "MATCH ()-[x:{T}]->() WHERE x.{run} IS NOT NULL AND x.{run} <> $run "
-    "WITH x LIMIT 5000 REMOVE x.{single}, x.{group}, x.{run}, x.{at} RETURN count(*) AS cleared",
-    T=model.SUPPLIES.type,
-    single="single_source",
-    group="group_single_source",
-    run="analysis_run",
-    at="analysed_at",
-)
-_CREATE_RANK: LiteralString = render(
-    "UNWIND $rows AS r MATCH (e:{E} {{{ekey}: r.enterprise}}) MATCH (c:{C} {{{ckey}: r.chain}}) "
-    "CREATE (e)-[k:{T}]->(c) SET k += r.props, k.{run} = $run, k.{at} = $at",
-    E=model.ENTERPRISE.label,
-    ekey=model.ENTERPRISE.key,
-    C=model.CHAIN.label,
-    ckey=model.CHAIN.key,
-    T=model.KEY_RANK_IN.type,
-    run="analysis_run",
-    at="analysed_at",
-)
+_SET_FLAGS: LiteralString = _FLAGS + "SET " + _sets("x", FLAG_PROPS, 3)
+_CLEAR_FLAGS: LiteralString = _FLAGS + "REMOVE " + _removals("x", FLAG_PROPS)
 _RUN_CONSTRAINT: LiteralString = render(
     "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE",
     name="analysisrun_id_unique",
@@ -143,76 +145,144 @@ _SAVE_RUN: LiteralString = render(
 )
 
 
+class _Diff:
+    """New values against stored ones, by identity: what to create, change and remove."""
+
+    def __init__(self, new: dict[Key, list[Any]], stored: Sequence[Sequence[Any]], width: int):
+        old: dict[Key, list[Any]] = {}
+        twice: set[Key] = set()
+        for row in stored:
+            key = row[0] if width == 1 else tuple(row[:width])
+            if key in old:
+                twice.add(key)
+            value = row[width:]
+            old[key] = value if isinstance(value, list) else list(value)
+        # a relationship stored twice is removed and created again, once
+        self.twice = sorted(twice, key=repr)
+        self.created = [k for k in new if k not in old or k in twice]
+        self.changed = [k for k in new if k in old and k not in twice and old[k] != new[k]]
+        self.removed = [k for k in old if k not in new]
+
+
+def _row(key: Key, values: list[Any]) -> list[Any]:
+    return [*key, *values] if isinstance(key, tuple) else [key, *values]
+
+
 class Writer:
-    """Writes one run's results; ``counts`` says how many rows each part wrote."""
+    """Writes one run's results where they differ from ``stored``; ``counts`` says how many
+    rows each part wrote (created or changed) and removed."""
 
     def __init__(
         self,
         graph: Graph,
         run_id: str,
         analysed_at: dt.datetime,
+        stored: StoredRows,
         progress: Progress | None = None,
         batch_size: int = BATCH,
+        workers: int = WRITE_WORKERS,
     ) -> None:
         self.graph = graph
         self.params = {"run": run_id, "at": analysed_at}
+        self.stored = stored
         self.progress = progress
         self.batch_size = batch_size
+        self.workers = workers
         self.counts: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}  # per part, for benchmarks
 
-    def _batches(self, what: str, cypher: LiteralString, rows: list[Row]) -> None:
+    def _batches(
+        self, what: str, cypher: LiteralString, rows: list[list[Any]], parallel: bool = False
+    ) -> None:
+        """Write ``rows`` in batches; with ``parallel`` over ``workers`` connections at once
+        (node properties only: on the local engine, relationship writes in parallel collide
+        on the same pages and are retried more often than they gain)."""
         if not rows:
-            self.counts[what] = 0
+            self.counts[what] = self.counts.get(what, 0)
             return
         tick: Callable[[int], None] | None = None
         if self.progress is not None:
             self.progress.start(f"writing {what}", len(rows))
-            tick = self.progress.advance
-        try:
-            self.counts[what] = self.graph.write_batches(
-                cypher, rows, batch_size=self.batch_size, params=self.params, on_batch=tick
+            advance, lock = self.progress.advance, threading.Lock()
+
+            def tick(n: int) -> None:
+                with lock:
+                    advance(n)
+
+        started = time.perf_counter()
+        size = self.batch_size
+
+        def write(part: list[list[Any]]) -> int:
+            return self.graph.write_batches(
+                cypher, part, batch_size=size, params=self.params, on_batch=tick
             )
+
+        try:
+            if parallel and self.workers > 1 and len(rows) > size:
+                with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                    parts = [rows[i : i + size] for i in range(0, len(rows), size)]
+                    done = sum(pool.map(write, parts))
+            else:
+                done = write(rows)
+            self.counts[what] = self.counts.get(what, 0) + done
         finally:
+            self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
             if self.progress is not None:
                 self.progress.stop()
 
-    def _until_done(self, cypher: LiteralString) -> int:
-        total = 0
-        while True:
-            rows = self.graph.write(cypher, self.params)
-            cleared = int(rows[0]["cleared"]) if rows else 0
-            total += cleared
-            if cleared == 0:
-                return total
+    def nodes(self, nt: NodeType, rows: dict[Key, list[Any]], props: Sequence[str]) -> None:
+        """``rows``: key -> values of ``props``; every analysed node of the label."""
+        part = node_part(nt)
+        diff = _Diff(rows, self.stored.get(part, []), 1)
+        keys = diff.created + diff.changed
+        self._batches(part, _set_nodes(nt, props), [_row(k, rows[k]) for k in keys], True)
+        self._batches(f"{part} cleared", _clear_nodes(nt, props), [[k] for k in diff.removed])
 
-    def nodes(self, nt: NodeType, rows: list[Row], props: Sequence[str]) -> None:
-        """Rows ``{key, props}``; clears the results of nodes this run did not write."""
-        self._batches(nt.label, _set_nodes(nt), rows)
-        self._until_done(_clear_nodes(nt, props))
+    def spof(self, rows_by_kind: dict[str, dict[Key, list[Any]]]) -> None:
+        """Per failing-node kind: (node, product) -> [path, reason]."""
+        for kind, nt in SPOF_STARTS.items():
+            rows = rows_by_kind.get(kind, {})
+            part = spof_part(kind)
+            diff = _Diff(rows, self.stored.get(part, []), 2)
+            create, update, delete = _rel_statements(
+                nt, model.SPOF_FOR_PRODUCT.type, model.PRODUCT, SPOF_PROPS
+            )
+            self._batches("SPOF_FOR removed", delete, [list(k) for k in diff.twice])
+            self._batches("SPOF_FOR", create, [_row(k, rows[k]) for k in diff.created])
+            self._batches("SPOF_FOR", update, [_row(k, rows[k]) for k in diff.changed])
+            self._batches("SPOF_FOR removed", delete, [list(k) for k in diff.removed])
 
-    def spof(self, rows_by_kind: dict[str, list[Row]]) -> None:
-        """Rows ``{node, product, path, reason}`` per failing-node kind."""
-        starts = {
-            "enterprise": model.ENTERPRISE,
-            "region": model.REGION,
-            "product": model.PRODUCT,
-        }
-        total = 0
-        for kind, nt in starts.items():
-            self._batches(f"SPOF_FOR from {nt.label}", _create_spof(nt), rows_by_kind.get(kind, []))
-            total += self.counts[f"SPOF_FOR from {nt.label}"]
-        self.counts["SPOF_FOR"] = total
-        self._until_done(_delete_rels(model.SPOF_FOR_PRODUCT.type))
+    def key_ranks(self, rows: dict[Key, list[Any]]) -> None:
+        """(enterprise, chain) -> values of RANK_PROPS."""
+        diff = _Diff(rows, self.stored.get("KEY_RANK_IN", []), 2)
+        create, update, delete = _rel_statements(
+            model.ENTERPRISE, model.KEY_RANK_IN.type, model.CHAIN, RANK_PROPS
+        )
+        self._batches("KEY_RANK_IN removed", delete, [list(k) for k in diff.twice])
+        self._batches("KEY_RANK_IN", create, [_row(k, rows[k]) for k in diff.created])
+        self._batches("KEY_RANK_IN", update, [_row(k, rows[k]) for k in diff.changed])
+        self._batches("KEY_RANK_IN removed", delete, [list(k) for k in diff.removed])
 
-    def supplies(self, rows: list[Row]) -> None:
-        """Rows ``{supplier, customer, product, single, grouped}`` (only true flags)."""
-        self._batches("SUPPLIES flags", _SET_SUPPLIES, rows)
-        self._until_done(_CLEAR_SUPPLIES)
-
-    def key_ranks(self, rows: list[Row]) -> None:
-        """Rows ``{enterprise, chain, props}``."""
-        self._batches("KEY_RANK_IN", _CREATE_RANK, rows)
-        self._until_done(_delete_rels(model.KEY_RANK_IN.type))
+    def supplies(self, flags: dict[Key, list[Any]]) -> None:
+        """(supplier, customer, product) -> [single_source, group_single_source], for the
+        declared single sources; every SUPPLIES relationship of such a triple gets the flags,
+        every other one none."""
+        changed: set[Key] = set()
+        unflagged = [None] * len(FLAG_PROPS)
+        seen: set[Key] = set()
+        for row in self.stored.get("SUPPLIES flags", []):
+            triple = tuple(row[:3])
+            seen.add(triple)
+            if list(row[3:]) != flags.get(triple, unflagged):
+                changed.add(triple)
+        changed.update(t for t in flags if t not in seen)
+        order = sorted(changed, key=repr)
+        self._batches(
+            "SUPPLIES flags", _SET_FLAGS, [_row(t, flags[t]) for t in order if t in flags]
+        )
+        self._batches(
+            "SUPPLIES flags cleared", _CLEAR_FLAGS, [list(t) for t in order if t not in flags]
+        )
 
     def run_record(self, props: dict[str, Any]) -> None:
         self.graph.run_schema([_RUN_CONSTRAINT])

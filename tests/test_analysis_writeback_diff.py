@@ -1,0 +1,209 @@
+"""The write-back writes only what differs from what is stored (kg/analysis/writeback.py).
+
+Every test compares the whole of the results read back from the graph (sets of tuples) before
+and after a run: a rerun over an unchanged graph writes nothing; after a change exactly the
+rows whose results changed carry the new run's stamp, the counts say so, and results that no
+longer hold (or were never the analyses' own) are gone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.analysis import run_all
+from kg.analysis.run import AnalysisResult
+from kg.analysis.stored import NODE_PROPS, PRODUCT_PROPS, RANK_PROPS
+from kg.analysis.writeback import _Diff
+from kg.connection import Graph
+from loaders.pipeline import Loader, LoadOptions
+
+pytestmark = pytest.mark.integration
+
+CANONICAL = Path(__file__).parent / "data" / "canonical"
+HZ = "91330100MA2B123450"  # Hangzhou Polymer, the one maker of PP-HMF resin
+
+Snapshot = dict[tuple[Any, ...], tuple[tuple[Any, ...], str | None]]
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _values(props: dict[str, Any], names: list[str]) -> tuple[Any, ...]:
+    return tuple(_frozen(props.get(n)) for n in names)
+
+
+def results(graph: Graph) -> Snapshot:
+    """Every analysis result in the graph: identity -> (values, run that wrote them)."""
+    out: Snapshot = {}
+    nodes = graph.query(
+        "MATCH (n) WHERE n.analysis_run IS NOT NULL AND NOT n:AnalysisRun "
+        "RETURN labels(n) AS labels, coalesce(n.id, n.code) AS key, properties(n) AS props"
+    )
+    for r in nodes:
+        [label] = [x for x in r["labels"] if x in ("Product", "Enterprise", "Region")]
+        names = PRODUCT_PROPS if label == "Product" else NODE_PROPS
+        out[label, r["key"]] = (_values(r["props"], names), r["props"]["analysis_run"])
+    for r in graph.query(
+        "MATCH (x)-[s:SPOF_FOR]->(p:Product) "
+        "RETURN coalesce(x.id, x.code) AS x, p.id AS p, properties(s) AS props"
+    ):
+        out["SPOF_FOR", r["x"], r["p"]] = (
+            _values(r["props"], ["path", "reason"]),
+            r["props"].get("analysis_run"),
+        )
+    for r in graph.query(
+        "MATCH (a:Enterprise)-[s:SUPPLIES]->(b:Enterprise) WHERE s.analysis_run IS NOT NULL "
+        "RETURN a.id AS a, b.id AS b, properties(s) AS props"
+    ):
+        out["SUPPLIES", r["a"], r["b"], r["props"]["product"]] = (
+            _values(r["props"], ["single_source", "group_single_source"]),
+            r["props"]["analysis_run"],
+        )
+    for r in graph.query(
+        "MATCH (e:Enterprise)-[k:KEY_RANK_IN]->(c:Chain) "
+        "RETURN e.id AS e, c.id AS c, properties(k) AS props"
+    ):
+        out["KEY_RANK_IN", r["e"], r["c"]] = (
+            _values(r["props"], RANK_PROPS),
+            r["props"]["analysis_run"],
+        )
+    return out
+
+
+def values(snapshot: Snapshot) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    return {k: v for k, (v, _) in snapshot.items()}
+
+
+def spof_pairs(result: AnalysisResult) -> set[tuple[str, str]]:
+    return {(s.node, s.product) for s in result.spof}
+
+
+def graph_spof_pairs(graph: Graph) -> set[tuple[str, str]]:
+    rows = graph.query(
+        "MATCH (x)-[:SPOF_FOR]->(p:Product) RETURN coalesce(x.id, x.code) AS x, p.id AS p"
+    )
+    return {(r["x"], r["p"]) for r in rows}
+
+
+def written(result: AnalysisResult) -> tuple[int, int]:
+    """(rows created or changed, rows removed or cleared) of one run."""
+    gone = sum(n for part, n in result.written.items() if part.endswith(("removed", "cleared")))
+    return sum(result.written.values()) - gone, gone
+
+
+def check_exact(before: Snapshot, after: Snapshot, result: AnalysisResult) -> set[Any]:
+    """The rows stamped with ``result``'s run are exactly those whose results changed, and the
+    counts say how many were written and removed. Returns the changed identities."""
+    changed = {k for k, (v, _) in after.items() if k not in before or before[k][0] != v}
+    stamped = {k for k, (_, run) in after.items() if run == result.run_id}
+    assert stamped == changed
+    removed = set(before) - set(after)
+    assert written(result) == (len(changed), len(removed))
+    return changed
+
+
+@pytest.fixture(scope="module")
+def loaded(graph: Graph) -> Graph:
+    reports = Loader(graph).load_files(sorted(CANONICAL.glob("*.csv")), LoadOptions())
+    assert all(r.status == "completed" for r in reports)
+    return graph
+
+
+def test_a_rerun_over_an_unchanged_graph_writes_nothing(loaded: Graph) -> None:
+    first = run_all(loaded)
+    assert written(first)[0] > 0
+    before = results(loaded)
+    again = run_all(loaded)
+    assert written(again) == (0, 0)
+    assert results(loaded) == before  # values and stamps: nothing was touched
+    runs = loaded.query(
+        "MATCH (a:AnalysisRun {id: $id}) RETURN a.written AS w", {"id": again.run_id}
+    )
+    assert len(runs) == 1
+    assert spof_pairs(again) == graph_spof_pairs(loaded)
+
+
+def test_the_comparison_is_with_what_is_stored(loaded: Graph) -> None:
+    run_all(loaded)
+    settled = results(loaded)
+    # someone edits a result, deletes a flag and leaves a SPOF_FOR of their own
+    loaded.write("MATCH (p:Product {id: 'N95'}) SET p.hhi = 0.123, p.sourcing = 'edited'")
+    loaded.write(
+        "MATCH (:Enterprise)-[s:SUPPLIES]->(:Enterprise) WHERE s.single_source "
+        "WITH s LIMIT 1 REMOVE s.single_source"
+    )
+    loaded.write(
+        "MATCH (e:Enterprise {id: $hz}), (p:Product {id: 'SB-FABRIC'}) "
+        "CREATE (e)-[:SPOF_FOR {reason: 'not the analyses', analysis_run: 'hand'}]->(p)",
+        {"hz": HZ},
+    )
+    edited = results(loaded)
+    assert values(edited) != values(settled)
+    result = run_all(loaded)
+    after = results(loaded)
+    assert values(after) == values(settled)
+    assert check_exact(edited, after, result) == {
+        k for k in settled if k[0] in ("Product", "SUPPLIES") and edited[k][0] != settled[k][0]
+    }
+    assert ("SPOF_FOR", HZ, "SB-FABRIC") not in after
+    assert result.written["Product"] == 1
+    assert result.written["SUPPLIES flags"] == 1
+    assert result.written["SPOF_FOR removed"] == 1
+
+
+def test_a_change_in_the_data_writes_exactly_the_changed_rows(
+    loaded: Graph, tmp_path: Path
+) -> None:
+    run_all(loaded)
+    before = results(loaded)
+    # a second resin maker: HZ, its city and province stop being single points of failure
+    (tmp_path / "enterprises.csv").write_text(
+        "id,name,region\nGZRESIN,Guangzhou Resin,440000\n", encoding="utf-8"
+    )
+    (tmp_path / "capacity.csv").write_text(
+        "enterprise,product,capacity_per_day\nGZRESIN,PP-HMF,40\n", encoding="utf-8"
+    )
+    reports = Loader(loaded).load_files(
+        [tmp_path / "enterprises.csv", tmp_path / "capacity.csv"], LoadOptions()
+    )
+    assert all(r.status == "completed" for r in reports)
+    result = run_all(loaded)
+    after = results(loaded)
+    changed = check_exact(before, after, result)
+    assert ("Enterprise", HZ) in changed
+    assert ("Enterprise", "GZRESIN") in changed  # a new node gets its results
+    assert {("SPOF_FOR", HZ, "N95"), ("SPOF_FOR", "330100", "N95")} <= set(before) - set(after)
+    assert spof_pairs(result) == graph_spof_pairs(loaded)
+    unchanged = set(after) - changed
+    assert unchanged and all(after[k] == before[k] for k in unchanged)
+
+
+def test_results_of_removed_nodes_go_with_them(loaded: Graph) -> None:
+    run_all(loaded)
+    before = results(loaded)
+    assert any(k[0] == "SPOF_FOR" and "PP-HMF" in k for k in before)
+    loaded.write("MATCH (p:Product {id: 'PP-HMF'}) DETACH DELETE p")
+    result = run_all(loaded)
+    after = results(loaded)
+    assert not [k for k in after if "PP-HMF" in k and k[0] != "SUPPLIES"]
+    assert spof_pairs(result) == graph_spof_pairs(loaded)
+    changed = {k for k, (v, _) in after.items() if k not in before or before[k][0] != v}
+    assert changed == {k for k, (_, run) in after.items() if run == result.run_id}
+    assert changed  # products that needed the resin are no longer available
+
+
+def test_the_diff_of_stored_rows() -> None:
+    stored = [("a", 1), ("b", 2), ("c", 3), ("c", 3), ("gone", 0)]
+    diff = _Diff({"a": [1], "b": [5], "c": [3], "new": [7]}, stored, 1)
+    assert (set(diff.created), set(diff.changed), set(diff.removed)) == (
+        {"c", "new"},  # a relationship stored twice is made again, once
+        {"b"},
+        {"gone"},
+    )
+    assert diff.twice == ["c"]
+    rels = _Diff({("x", "p"): ["path"]}, [("x", "p", "path"), ("y", "p", "old")], 2)
+    assert (rels.created, rels.changed, rels.removed) == ([], [], [("y", "p")])
