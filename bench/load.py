@@ -21,6 +21,16 @@ last dates. (a) `supplymap load --mapping` end to end (read, DuckDB transform, v
 writes); (b) a bare driver UNWIND MERGE of the same records, already aggregated, writes only.
 Prints records written per second for both, their ratio (target >= 0.8), the transform's own
 time (target < 5 s) and the process's peak memory.
+
+    python bench/load.py --bulk --sizes 100000 1000000
+
+The bulk case: for each size (rows in all: a quarter enterprises, the rest supply links), on
+an empty database each time: (a) `supplymap load` the ordinary way (batched MERGE),
+(b) `supplymap load --bulk` (the same pipeline, records created through the engine's bulk
+path: ArcadeDB's batch import on the local engine, UNWIND CREATE on Neo4j), (c) the bare
+driver UNWIND MERGE with provenance. Prints rows/s of each, the ratios bulk / ordinary and
+bulk / bare (target >= 5), CPU seconds of this process (and of the local engine's server),
+the process's peak memory so far and the load average before and after each size.
 Uses the local engine (started if needed, a throw-away database per run) unless
 SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
@@ -30,6 +40,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import os
 import random
 import resource
 import sys
@@ -45,8 +56,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdb import engine_label, scratch_graph
 
-from kg.connection import Graph
+from kg.connection import Graph, local_engine
 from kg.settings import Settings
+from loaders.bulk import ArcadeBulkWriter, BulkWriter, CypherBulkWriter
 from loaders.pipeline import Loader, LoadOptions
 
 BARE_NODES = (
@@ -347,6 +359,104 @@ def main_mapped(args: argparse.Namespace, settings: Settings, console: Console) 
     console.print(table)
 
 
+def engine_cpu(settings: Settings) -> float | None:
+    """CPU seconds used so far by the local engine's server process (None for Neo4j)."""
+    if not settings.uses_local_engine:
+        return None
+    pid = local_engine(settings).status().pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_bulk(
+    graph: Graph, files: tuple[Path, Path, Path], batch: int, settings: Settings
+) -> dict[str, float]:
+    writer: BulkWriter = (
+        ArcadeBulkWriter(local_engine(settings), graph.database)
+        if settings.uses_local_engine
+        else CypherBulkWriter(graph)
+    )
+    loader = Loader(graph, bulk=writer)
+    out = {}
+    for path in (files[1], files[0], files[2]):
+        t = time.perf_counter()
+        report = loader.load_files([path], LoadOptions(batch_size=batch, force=True, bulk=True))[0]
+        assert report.status == "completed", report.message
+        out[path.stem] = time.perf_counter() - t
+    return out
+
+
+def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) -> None:
+    console = Console(width=max(console.width, 170))  # one line per size, even in a log
+    runners = {
+        "ordinary": run_supplymap,
+        "bulk": functools.partial(run_bulk, settings=settings),
+        "bare": run_bare,
+    }
+    table = Table(title=f"first load into an empty database, batch {args.batch_size:,}")
+    for col in (
+        "rows",
+        "ordinary rows/s",
+        "bulk rows/s",
+        "bare rows/s",
+        "bulk/ordinary",
+        "bulk/bare",
+        "bulk s",
+        "bulk CPU s",
+        "ordinary CPU s",
+        "peak MiB",
+        "load avg",
+    ):
+        table.add_column(col, justify="right")
+    with Graph.from_settings(settings) as base:
+        engine = engine_label(base, settings)
+        console.print(f"engine: {engine}", highlight=False)
+        for size in args.sizes:
+            n = max(size // 4, 2)
+            with tempfile.TemporaryDirectory() as tmp:
+                files = make_files(Path(tmp), n, size - n, args.seed)
+                loads = [Path("/proc/loadavg").read_text().split()[0]]
+                seconds: dict[str, float] = {}
+                cpu: dict[str, float] = {}
+                peak: dict[str, float] = {}
+                for who, run in runners.items():
+                    clock, own, server = time.perf_counter(), time.process_time(), None
+                    server = engine_cpu(settings)
+                    with scratch_graph(settings, base, "bench") as graph:
+                        times = run(graph, files, args.batch_size)
+                    seconds[who] = sum(times.values())
+                    after = engine_cpu(settings)
+                    cpu[who] = time.process_time() - own
+                    if server is not None and after is not None:
+                        cpu[who] += after - server
+                    peak[who] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    console.print(
+                        f"{size:,} rows: {who} {seconds[who]:.1f} s "
+                        f"({time.perf_counter() - clock:.1f} s with set-up), "
+                        f"CPU {cpu[who]:.1f} s, peak {peak[who]:,.0f} MiB",
+                        highlight=False,
+                    )
+                loads.append(Path("/proc/loadavg").read_text().split()[0])
+            table.add_row(
+                f"{size:,}",
+                f"{size / seconds['ordinary']:,.0f}",
+                f"{size / seconds['bulk']:,.0f}",
+                f"{size / seconds['bare']:,.0f}",
+                f"{seconds['ordinary'] / seconds['bulk']:.1f}",
+                f"{seconds['bare'] / seconds['bulk']:.1f}",
+                f"{seconds['bulk']:.1f}",
+                f"{cpu['bulk']:.1f}",
+                f"{cpu['ordinary']:.1f}",
+                f"{max(peak.values()):,.0f}",
+                " -> ".join(loads),
+            )
+    table.caption = f"engine: {engine}; CPU: this process + the local engine's server"
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=20_000)
@@ -356,9 +466,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--mapped", action="store_true", help="the mapped shipment case")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the mapped case")
+    parser.add_argument("--bulk", action="store_true", help="the bulk first-load case")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="rows of the bulk case"
+    )
     args = parser.parse_args()
     settings = Settings()
     console = Console()
+    if args.bulk:
+        main_bulk(args, settings, console)
+        return
     if args.mapped:
         main_mapped(args, settings, console)
         return

@@ -229,6 +229,9 @@ def _held_rels(graph: Graph, rt: RelType, edges: list[Edge]) -> int:
     """How many of ``edges`` (between nodes the graph holds) exist, merge keys and all."""
     if not edges:
         return 0
+    probe = render("MATCH ()-[x:{type}]->() RETURN 1 AS one LIMIT 1", type=rt.type)
+    if not graph.query(probe):
+        return 0  # none of this type yet: every link is new
     query = render(
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.s}})-[x:{type}]->(b:{end} {{{ekey}: r.e}}) "
         "RETURN r.s AS s, r.e AS e, properties(x) AS p",
