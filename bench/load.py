@@ -46,6 +46,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -389,9 +390,12 @@ def run_bulk(
     return out
 
 
+Runner = Callable[[Graph, tuple[Path, Path, Path], int], dict[str, float]]
+
+
 def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) -> None:
     console = Console(width=max(console.width, 170))  # one line per size, even in a log
-    runners = {
+    runners: dict[str, Runner] = {
         "ordinary": run_supplymap,
         "bulk": functools.partial(run_bulk, settings=settings),
         "bare": run_bare,
@@ -430,13 +434,14 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                     seconds[who] = sum(times.values())
                     after = engine_cpu(settings)
                     cpu[who] = time.process_time() - own
-                    if server is not None and after is not None:
-                        cpu[who] += after - server
+                    engine_s = after - server if server is not None and after is not None else 0
+                    cpu[who] += engine_s
                     peak[who] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                     console.print(
                         f"{size:,} rows: {who} {seconds[who]:.1f} s "
                         f"({time.perf_counter() - clock:.1f} s with set-up), "
-                        f"CPU {cpu[who]:.1f} s, peak {peak[who]:,.0f} MiB",
+                        f"CPU {cpu[who]:.1f} s (engine {engine_s:.1f} s), peak {peak[who]:,.0f} MiB; "
+                        + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()),
                         highlight=False,
                     )
                 loads.append(Path("/proc/loadavg").read_text().split()[0])

@@ -209,12 +209,13 @@ def refuse_unless_new(graph: Graph, folded: Folded, exists: Exists, what: str) -
         # the graph held before can exist already.
         made_a, made_b = folded.nodes.get(rt.start, {}), folded.nodes.get(rt.end, {})
         old = [e for e in rels.values() if e.start not in made_a and e.end not in made_b]
-        held = _held_rels(graph, rt, old)
-        if held:
+        links = _held_rels(graph, rt, old)
+        if links:
+            first = min(links, key=str)
             raise BulkRefused(
                 f"{what}: --bulk creates every record of the load, but the graph already holds "
-                f"{held:,} of its {len(rels):,} {rt.type} relationships (e.g. "
-                f"{old[0].start!r} -> {old[0].end!r}). Load it without --bulk (the ordinary "
+                f"{len(links):,} of its {len(rels):,} {rt.type} relationships (e.g. "
+                f"{first[0]!r} -> {first[1]!r}). Load it without --bulk (the ordinary "
                 "path merges into what is there), or into an empty database"
             )
 
@@ -225,13 +226,13 @@ def _native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
-def _held_rels(graph: Graph, rt: RelType, edges: list[Edge]) -> int:
-    """How many of ``edges`` (between nodes the graph holds) exist, merge keys and all."""
+def _held_rels(graph: Graph, rt: RelType, edges: list[Edge]) -> set[tuple[Any, ...]]:
+    """Which of ``edges`` (between nodes the graph holds) exist, merge keys and all."""
     if not edges:
-        return 0
+        return set()
     probe = render("MATCH ()-[x:{type}]->() RETURN 1 AS one LIMIT 1", type=rt.type)
     if not graph.query(probe):
-        return 0  # none of this type yet: every link is new
+        return set()  # none of this type yet: every link is new
     query = render(
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.s}})-[x:{type}]->(b:{end} {{{ekey}: r.e}}) "
         "RETURN r.s AS s, r.e AS e, properties(x) AS p",
@@ -250,7 +251,7 @@ def _held_rels(graph: Graph, rt: RelType, edges: list[Edge]) -> int:
             key = (row["s"], row["e"], *(_native(row["p"].get(k)) for k in rt.merge_keys))
             if key in wanted:
                 held.add(key)
-    return len(held)
+    return held
 
 
 # ---- writers ------------------------------------------------------------------------------
