@@ -440,7 +440,8 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                     console.print(
                         f"{size:,} rows: {who} {seconds[who]:.1f} s "
                         f"({time.perf_counter() - clock:.1f} s with set-up), "
-                        f"CPU {cpu[who]:.1f} s (engine {engine_s:.1f} s), peak {peak[who]:,.0f} MiB; "
+                        f"CPU {cpu[who]:.1f} s (engine {engine_s:.1f} s), "
+                        f"peak {peak[who]:,.0f} MiB; "
                         + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()),
                         highlight=False,
                     )
