@@ -317,6 +317,23 @@ def _json_value(value: Any) -> Any:
 
 
 _DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_APPEND_NEWLINE
+BLOCK_BYTES = 1 << 20
+
+
+def _blocks(lines: Iterator[bytes], sent: Callable[[int], None]) -> Iterator[bytes]:
+    """NDJSON lines in blocks of about a MiB; ``sent`` gets the number of lines of each."""
+    block: list[bytes] = []
+    size = 0
+    for line in lines:
+        block.append(line)
+        size += len(line)
+        if size >= BLOCK_BYTES:
+            yield b"".join(block)
+            sent(len(block))
+            block, size = [], 0
+    if block:
+        yield b"".join(block)
+        sent(len(block))
 
 
 class ArcadeBulkWriter:
@@ -325,7 +342,7 @@ class ArcadeBulkWriter:
     name = "ArcadeDB batch import"
 
     def __init__(
-        self, engine: LocalEngine, database: str, chunk: int = 100_000, timeout: float = 600.0
+        self, engine: LocalEngine, database: str, chunk: int = 500_000, timeout: float = 600.0
     ) -> None:
         self.engine = engine
         self.database = database
@@ -352,10 +369,13 @@ class ArcadeBulkWriter:
         result = response.json().get("result")
         return result if isinstance(result, list) else []
 
-    def _batch(self, client: httpx.Client, lines: Iterator[bytes], query: str) -> Row:
+    def _batch(
+        self, client: httpx.Client, lines: Iterator[bytes], query: str, sent: Callable[[int], None]
+    ) -> Row:
+        """One import request, its body streamed while the engine imports what came first."""
         response = client.post(
             f"/batch/{self.database}?parallelFlush=true{query}",
-            content=b"".join(lines),
+            content=_blocks(lines, sent),
             headers={"Content-Type": "application/x-ndjson"},
         )
         try:
@@ -440,7 +460,8 @@ class ArcadeBulkWriter:
                     )
                     for i, k in enumerate(part)
                 )
-                body = self._batch(client, lines, "&idMapping=true")
+                sent = functools.partial(progress, nt.label)
+                body = self._batch(client, lines, "&idMapping=true", sent)
                 ids = body.get("idMapping") or {}
                 if len(ids) != len(part):
                     raise BulkWriteError(
@@ -449,7 +470,6 @@ class ArcadeBulkWriter:
                     )
                 for i, k in enumerate(part):
                     mapping[k] = ids[str(i)]
-                progress(nt.label, len(part))
         return rids
 
     def _lookup(self, client: httpx.Client, nt: NodeType, keys: set[Any]) -> dict[Any, str]:
@@ -491,5 +511,4 @@ class ArcadeBulkWriter:
                     )
                     for e in part
                 )
-                self._batch(client, lines, "")
-                progress(rt.type, len(part))
+                self._batch(client, lines, "", functools.partial(progress, rt.type))
