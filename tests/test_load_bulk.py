@@ -56,6 +56,25 @@ note,V2,Vendor two,B2,Buyer two,310000,DTBP,1,2024-03-02
 order,V3,Vendor three,B2,Buyer two,310000,PP-HOMO,3,2024-04-01
 order,V2,Vendor two,V3,V3 as a buyer,440000,DTBP,2,2024-05-01
 """
+# Two capacity outputs per row: PRODUCES keeps the newer snapshot (a blank figure of the newer
+# one removes the older figure; an older second snapshot changes nothing), every dated one is
+# a CAPACITY_SNAPSHOT.
+SNAPSHOTS_MAPPING = """
+name: bulk-snapshots
+source: snapshots
+outputs:
+  - kind: capacity
+    columns: {enterprise: enterprise, product: product, capacity_per_day: cap1, as_of: date1}
+  - kind: capacity
+    columns: {enterprise: enterprise, product: product, capacity_per_day: cap2, unit: unit2,
+              as_of: date2}
+"""
+SNAPSHOTS = """enterprise,product,cap1,date1,cap2,unit2,date2
+V1,PP-HOMO,100,2023-01-01,120,t,2024-01-01
+V2,DTBP,50,2023-06-01,,t,2024-06-01
+V3,PP-HOMO,70,2024-03-01,60,kg,2023-03-01
+B1,DTBP,10,,20,t,2024-02-01
+"""
 CHAIN_PRODUCTS = """id,name,category
 BULK-1,Bulk test product one,component
 BULK-2,Bulk test product two,final
@@ -68,7 +87,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (folder / "shipments.csv").write_text(SHIPMENTS)
     (folder / "shipments.yaml").write_text(MAPPING)
     (folder / "products_extra.csv").write_text(CHAIN_PRODUCTS)
+    (folder / "snapshots.csv").write_text(SNAPSHOTS)
+    (folder / "snapshots.yaml").write_text(SNAPSHOTS_MAPPING)
     return {
+        "snapshots": folder / "snapshots.csv",
+        "snapshots_mapping": folder / "snapshots.yaml",
         "shipments": folder / "shipments.csv",
         "mapping": folder / "shipments.yaml",
         "products": folder / "products_extra.csv",
@@ -88,6 +111,10 @@ def load_all(graph: Graph, files: dict[str, Path], writer: BulkWriter | None) ->
     reports += loader.load_files(
         [files["shipments"]],
         LoadOptions(mapping=str(files["mapping"]), bulk=bulk, rejects=files["rejects"]),
+    )
+    reports += loader.load_files(
+        [files["snapshots"]],
+        LoadOptions(mapping=str(files["snapshots_mapping"]), bulk=bulk, rejects=files["rejects"]),
     )
     assert [(Path(r.file).name, r.status) for r in reports if r.status != "completed"] == []
     return reports
@@ -191,7 +218,7 @@ def test_bulk_leaves_the_same_relationships(both: Both) -> None:
 
 def test_bulk_leaves_the_same_load_records(both: Both) -> None:
     assert both.bulk[2] == both.ordinary[2]
-    assert len(both.bulk[2]) == len(SAMPLE) + 2
+    assert len(both.bulk[2]) == len(SAMPLE) + 3
     assert all(any(n.startswith("bulk: ") for n in r.notes) for r in both.reports)
 
 
@@ -201,6 +228,30 @@ def test_a_shared_node_gets_both_outputs_properties(both: Both) -> None:
     assert [(d["name"], d["region"], d["source"]) for d in v3] == [
         ("V3 as a buyer", "440000", "shipments")
     ]
+
+
+def test_the_newest_snapshot_wins_as_in_the_ordinary_path(both: Both) -> None:
+    produces = {
+        (a, b): dict(p)
+        for kind, _, a, _, b, p in both.bulk[1]
+        if kind == "PRODUCES" and dict(p).get("source") == "snapshots"
+    }
+    got = {
+        k: (p.get("capacity_per_day"), p.get("unit"), str(p.get("as_of")))
+        for k, p in produces.items()
+    }
+    assert got == {
+        ("V1", "PP-HOMO"): (120.0, "t", "2024-01-01"),
+        ("V2", "DTBP"): (None, "t", "2024-06-01"),
+        ("V3", "PP-HOMO"): (70.0, None, "2024-03-01"),
+        ("B1", "DTBP"): (20.0, "t", "2024-02-01"),
+    }
+    snapshots = {
+        (a, b, dict(p)["as_of"])
+        for kind, _, a, _, b, p in both.bulk[1]
+        if kind == "CAPACITY_SNAPSHOT" and dict(p).get("source") == "snapshots"
+    }
+    assert len(snapshots) == 6
 
 
 def test_bulk_refuses_records_the_graph_holds(both: Both) -> None:
