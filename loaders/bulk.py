@@ -159,13 +159,14 @@ def _fold_rels(
         if start not in known[0] or end not in known[1]:
             continue
         written += 1
-        key = (start, end, *(row.get(k) for k in merge_on))
+        key = (start, end, *[row.get(k) for k in merge_on]) if merge_on else (start, end)
         edge = rels.get(key)
-        if edge is None:
-            props = {k: row[k] for k in merge_on if row.get(k) is not None}
-            edge = rels[key] = Edge(start, end, props)
-            newer = True
-        elif by is None:
+        if edge is None:  # MERGE creates it: every property of the row, and the provenance
+            props = {k: v for k, v in row.items() if k != "start" and k != "end"}
+            props.update(stamp)
+            rels[key] = Edge(start, end, props)
+            continue
+        if by is None:
             newer = True
         else:
             current, value = edge.props.get(by), row.get(by)
@@ -306,11 +307,17 @@ class CypherBulkWriter:
             )
 
 
+@functools.lru_cache(maxsize=4096)
+def _datetime_text(value: dt.datetime) -> str:
+    """UTC wall-clock time, as the engine stores a datetime that comes over Bolt."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _datetime_text(value)  # loaded_at: one value for every record of a load
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"cannot send a {type(value).__name__} to the engine's bulk import")
@@ -348,6 +355,9 @@ class ArcadeBulkWriter:
         self.database = database
         self.chunk = chunk
         self.timeout = timeout
+        # Record ids of the nodes this writer created: later files of one command link to
+        # them without asking the engine.
+        self.rids: dict[NodeType, dict[Any, str]] = {}
 
     # ---- HTTP --------------------------------------------------------------------------
 
@@ -394,22 +404,24 @@ class ArcadeBulkWriter:
     # ---- schema for the load -----------------------------------------------------------
 
     def _typed_properties(self, folded: Folded) -> list[tuple[str, str, str]]:
-        """(type, property, ArcadeDB type) for every date and datetime property of the load."""
-        found: dict[tuple[str, str], str] = {}
-        owners: list[tuple[str, Iterator[Row]]] = [
-            (nt.label, iter(nodes.values())) for nt, nodes in folded.nodes.items()
+        """(type, property, ArcadeDB type) for every date and datetime property of the load
+        (told by the first value each property has)."""
+        owners: list[tuple[str, list[Row]]] = [
+            (nt.label, list(nodes.values())) for nt, nodes in folded.nodes.items()
         ]
-        owners += [(rt.type, (e.props for e in rels.values())) for rt, rels in folded.rels.items()]
+        owners += [(rt.type, [e.props for e in rels.values()]) for rt, rels in folded.rels.items()]
+        found = []
         for owner, records in owners:
+            names: set[str] = set()
             for props in records:
-                for name, value in props.items():
-                    if (owner, name) in found:
-                        continue
-                    if isinstance(value, dt.datetime):
-                        found[owner, name] = "DATETIME_MICROS"
-                    elif isinstance(value, dt.date):
-                        found[owner, name] = "DATE"
-        return [(owner, name, kind) for (owner, name), kind in found.items()]
+                names.update(props)
+            for name in sorted(names):
+                value = next((p[name] for p in records if p.get(name) is not None), None)
+                if isinstance(value, dt.datetime):
+                    found.append((owner, name, "DATETIME_MICROS"))
+                elif isinstance(value, dt.date):
+                    found.append((owner, name, "DATE"))
+        return found
 
     def _declared(self, client: httpx.Client) -> set[tuple[str, str]]:
         declared: set[tuple[str, str]] = set()
@@ -445,7 +457,7 @@ class ArcadeBulkWriter:
     def _vertices(
         self, client: httpx.Client, folded: Folded, progress: Progress
     ) -> dict[NodeType, dict[Any, str]]:
-        rids: dict[NodeType, dict[Any, str]] = {}
+        rids = self.rids
         for nt, nodes in folded.nodes.items():
             keys = list(nodes)
             mapping = rids.setdefault(nt, {})
@@ -498,8 +510,10 @@ class ArcadeBulkWriter:
             for nt, side in ((rt.start, "start"), (rt.end, "end")):
                 made = rids.setdefault(nt, {})
                 outside = {getattr(e, side) for e in rels.values()} - made.keys()
-                ends.append({**made, **(self._lookup(client, nt, outside) if outside else {})})
-            edges = sorted(rels.values(), key=lambda e: (str(e.start), str(e.end)))
+                if outside:
+                    made.update(self._lookup(client, nt, outside))
+                ends.append(made)
+            edges = list(rels.values())
             head = {"@type": "edge", "@class": rt.type}
             for start in range(0, len(edges), self.chunk):
                 part = edges[start : start + self.chunk]
