@@ -363,10 +363,14 @@ def main_mapped(args: argparse.Namespace, settings: Settings, console: Console) 
 
 
 def engine_cpu(settings: Settings) -> float | None:
-    """CPU seconds used so far by the local engine's server process (None for Neo4j)."""
-    if not settings.uses_local_engine:
+    """CPU seconds used so far by the server: the local engine's process, or the Neo4j that
+    .ci/neo4j/run.py started (SUPPLYMAP_TEST_SERVER_PID); None when not known."""
+    if settings.uses_local_engine:
+        pid = local_engine(settings).status().pid
+    elif os.environ.get("SUPPLYMAP_TEST_SERVER_PID", "").isdigit():
+        pid = int(os.environ["SUPPLYMAP_TEST_SERVER_PID"])
+    else:
         return None
-    pid = local_engine(settings).status().pid
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
@@ -481,7 +485,7 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                 f"{max(peak.values()):,.0f}",
                 " -> ".join(loads),
             )
-    table.caption = f"engine: {engine}; CPU: this process + the local engine's server"
+    table.caption = f"engine: {engine}; CPU: this process + the server's process"
     console.print(table)
 
 
