@@ -206,6 +206,7 @@ class Loader:
         self.graph = graph
         self.progress = progress or NoProgress()
         self.bulk = bulk  # for --bulk; CREATE statements over Bolt when not given
+        self._bulk_sent = 0  # records a bulk write has sent so far
         self._schema_ready = False
         self._progress_record: tuple[str, float] | None = None
         # Keys this loader has written: later files of the same command need no lookup.
@@ -469,12 +470,12 @@ class Loader:
                     )
                 self._write_all(writes, total, provenance, basis, options, report)
         except BaseException as exc:
-            if folded is not None:
-                report.notes.append(
-                    "the bulk write is not one transaction: the records it created stay; "
-                    "load the same files without --bulk to finish (it merges into them)"
-                )
-            self._fail(load_id, load_props, report, total, exc)
+            # A bulk write is not one transaction either: the ordinary path merges into what
+            # it created.
+            rerun = (
+                "re-run the same command without --bulk" if folded else "re-run the same command"
+            )
+            self._fail(load_id, load_props, report, total, exc, rerun)
             if isinstance(exc, Exception):
                 raise LoadWriteError(report.message) from exc
             raise
@@ -561,6 +562,7 @@ class Loader:
         report: LoadReport,
         total: int,
         exc: BaseException,
+        rerun: str = "re-run the same command",
     ) -> None:
         """Record a write that stopped part-way: never leave the (:Load) record `running`."""
         done = report.rows_written
@@ -569,7 +571,7 @@ class Loader:
         reason = "it was interrupted" if interrupted else f"{_describe(exc)}"
         report.message = (
             f"the write failed after {done} of {total} rows: {reason}. The rows written so far "
-            "stay in the graph; re-run the same command to finish (loads are idempotent, "
+            f"stay in the graph; {rerun} to finish (loads are idempotent, "
             "and a failed load is never taken for a completed one)"
         )
         try:
@@ -676,8 +678,15 @@ class Loader:
         show = folded.records >= PROGRESS_MIN_ROWS
         if show:
             self.progress.start(f"bulk loading {Path(report.file).name}", folded.records)
+        self._bulk_sent = 0
+
+        def sent(_label: str, n: int) -> None:
+            self._bulk_sent += n
+            if show:
+                self.progress.advance(n)
+
         try:
-            writer.write(folded, lambda _label, n: self.progress.advance(n) if show else None)
+            writer.write(folded, sent)
         finally:
             if show:
                 self.progress.stop()

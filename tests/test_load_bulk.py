@@ -21,7 +21,7 @@ from conftest import Server, _wipe
 
 from kg.connection import Graph
 from loaders.bulk import ArcadeBulkWriter, BulkRefused, BulkWriter, CypherBulkWriter
-from loaders.pipeline import Loader, LoadOptions, LoadReport
+from loaders.pipeline import Loader, LoadOptions, LoadReport, LoadWriteError
 from loaders.sample import CANONICAL_FILES, DATA_DIR, MONITORING_FILES
 
 pytestmark = pytest.mark.integration
@@ -262,6 +262,24 @@ def test_bulk_refuses_records_the_graph_holds(both: Both) -> None:
     with pytest.raises(BulkRefused, match=r"already holds .* SUPPLIES relationships"):
         Loader(graph).load_files([DATA_DIR / "supplies.csv"], LoadOptions(bulk=True, force=True))
     assert graph.query("MATCH (l:Load) RETURN count(l) AS c")[0]["c"] == before
+
+
+def test_a_failed_bulk_write_says_to_finish_without_bulk(
+    server: Server, graph: Graph, tmp_path: Path
+) -> None:
+    if server.engine is None:
+        pytest.skip("needs the local engine's batch import (an engine that refuses it)")
+    chains = tmp_path / "chains.csv"
+    chains.write_text("id,name\nbulk-failure,A chain the engine never gets\n")
+    gone = ArcadeBulkWriter(server.engine, "no_such_database")
+    with pytest.raises(LoadWriteError, match="re-run the same command without --bulk"):
+        Loader(graph, bulk=gone).load_files(
+            [chains], LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv")
+        )
+    rows = graph.query(
+        "MATCH (l:Load) WHERE l.status = 'failed' RETURN l.kind AS kind, l.message AS message"
+    )
+    assert [(r["kind"], "without --bulk" in r["message"]) for r in rows] == [("chains", True)]
 
 
 def test_ordinary_loads_merge_into_a_bulk_loaded_graph(both: Both) -> None:
