@@ -17,7 +17,8 @@ path:
   transactions, relationships by MATCH on the indexed keys, in start-node order.
 
 Bulk creates, so it refuses a load whose records are not all new (a node key the graph holds
-already, or a relationship type the graph has any of): those go through the ordinary path.
+already, or a link between two nodes the graph held that exists already): those go through
+the ordinary path.
 The graph it leaves is the one the ordinary path leaves (tests/test_load_bulk.py compares
 both as sets of tuples). It is not one transaction: a failure part-way leaves the records
 created so far, which the ordinary path completes when the same load is re-run without
