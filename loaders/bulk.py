@@ -328,20 +328,34 @@ _DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_APPEND_NEWLINE
 BLOCK_BYTES = 1 << 20
 
 
-def _blocks(lines: Iterator[bytes], sent: Callable[[int], None]) -> Iterator[bytes]:
-    """NDJSON lines in blocks of about a MiB; ``sent`` gets the number of lines of each."""
-    block: list[bytes] = []
-    size = 0
-    for line in lines:
-        block.append(line)
-        size += len(line)
-        if size >= BLOCK_BYTES:
+class _Lines:
+    """NDJSON lines, taken a request at a time in blocks of about a MiB."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines = lines
+        self.next: bytes | None = next(lines, None)
+
+    @property
+    def done(self) -> bool:
+        return self.next is None
+
+    def take(self, limit: int, sent: Callable[[int], None]) -> Iterator[bytes]:
+        """Blocks of lines up to ``limit`` bytes in all; ``sent`` gets the lines of each."""
+        block: list[bytes] = []
+        size = total = 0
+        while self.next is not None and (total + len(self.next) <= limit or not total):
+            line = self.next
+            block.append(line)
+            size += len(line)
+            total += len(line)
+            self.next = next(self.lines, None)
+            if size >= BLOCK_BYTES:
+                yield b"".join(block)
+                sent(len(block))
+                block, size = [], 0
+        if block:
             yield b"".join(block)
             sent(len(block))
-            block, size = [], 0
-    if block:
-        yield b"".join(block)
-        sent(len(block))
 
 
 class ArcadeBulkWriter:
@@ -350,11 +364,15 @@ class ArcadeBulkWriter:
     name = "ArcadeDB batch import"
 
     def __init__(
-        self, engine: LocalEngine, database: str, chunk: int = 500_000, timeout: float = 600.0
+        self,
+        engine: LocalEngine,
+        database: str,
+        request_bytes: int = 64 << 20,
+        timeout: float = 600.0,
     ) -> None:
         self.engine = engine
         self.database = database
-        self.chunk = chunk
+        self.request_bytes = request_bytes
         self.timeout = timeout
         # Record ids of the nodes this writer created: later files of one command link to
         # them without asking the engine.
@@ -380,17 +398,24 @@ class ArcadeBulkWriter:
         result = response.json().get("result")
         return result if isinstance(result, list) else []
 
-    def _batch(
+    def _import(
         self, client: httpx.Client, lines: Iterator[bytes], query: str, sent: Callable[[int], None]
-    ) -> Row:
+    ) -> Iterator[Row]:
+        """Send ``lines`` in import requests of at most ``request_bytes`` (the engine refuses
+        bodies over 100 MB); yield each request's answer."""
+        stream = _Lines(lines)
+        while not stream.done:
+            yield self._batch(client, stream.take(self.request_bytes, sent), query)
+
+    def _batch(self, client: httpx.Client, content: Iterator[bytes], query: str) -> Row:
         """One import request, its body streamed while the engine imports what came first."""
         response = client.post(
             f"/batch/{self.database}?parallelFlush=true{query}",
-            content=_blocks(lines, sent),
+            content=content,
             headers={"Content-Type": "application/x-ndjson"},
         )
         try:
-            body = response.json()
+            body: Row = response.json()
         except ValueError:
             body = {"error": response.text[:500]}
         if response.status_code != 200 or body.get("error"):
@@ -462,27 +487,24 @@ class ArcadeBulkWriter:
         for nt, nodes in folded.nodes.items():
             keys = list(nodes)
             mapping = rids.setdefault(nt, {})
-            for start in range(0, len(keys), self.chunk):
-                part = keys[start : start + self.chunk]
-                head = {"@type": "vertex", "@class": nt.label}
-                lines = (
-                    orjson.dumps(
-                        {**head, "@id": str(i), **nodes[k]},
-                        default=_json_value,
-                        option=_DUMPS_OPTIONS,
-                    )
-                    for i, k in enumerate(part)
+            head = {"@type": "vertex", "@class": nt.label}
+            lines = (
+                orjson.dumps(
+                    {**head, "@id": str(i), **nodes[k]}, default=_json_value, option=_DUMPS_OPTIONS
                 )
-                sent = functools.partial(progress, nt.label)
-                body = self._batch(client, lines, "&idMapping=true", sent)
-                ids = body.get("idMapping") or {}
-                if len(ids) != len(part):
-                    raise BulkWriteError(
-                        f"the local engine created {body.get('verticesCreated')} of "
-                        f"{len(part)} {nt.label} vertices but returned {len(ids)} record ids"
-                    )
-                for i, k in enumerate(part):
-                    mapping[k] = ids[str(i)]
+                for i, k in enumerate(keys)
+            )
+            sent = functools.partial(progress, nt.label)
+            ids: dict[str, str] = {}
+            for body in self._import(client, lines, "&idMapping=true", sent):
+                ids.update(body.get("idMapping") or {})
+            if len(ids) != len(keys):
+                raise BulkWriteError(
+                    f"the local engine created {len(keys)} {nt.label} vertices but returned "
+                    f"{len(ids)} record ids"
+                )
+            for i, k in enumerate(keys):
+                mapping[k] = ids[str(i)]
         return rids
 
     def _lookup(self, client: httpx.Client, nt: NodeType, keys: set[Any]) -> dict[Any, str]:
@@ -514,16 +536,14 @@ class ArcadeBulkWriter:
                 if outside:
                     made.update(self._lookup(client, nt, outside))
                 ends.append(made)
-            edges = list(rels.values())
             head = {"@type": "edge", "@class": rt.type}
-            for start in range(0, len(edges), self.chunk):
-                part = edges[start : start + self.chunk]
-                lines = (
-                    orjson.dumps(
-                        {**head, "@from": ends[0][e.start], "@to": ends[1][e.end], **e.props},
-                        default=_json_value,
-                        option=_DUMPS_OPTIONS,
-                    )
-                    for e in part
+            lines = (
+                orjson.dumps(
+                    {**head, "@from": ends[0][e.start], "@to": ends[1][e.end], **e.props},
+                    default=_json_value,
+                    option=_DUMPS_OPTIONS,
                 )
-                self._batch(client, lines, "", functools.partial(progress, rt.type))
+                for e in rels.values()
+            )
+            for _ in self._import(client, lines, "", functools.partial(progress, rt.type)):
+                pass

@@ -197,7 +197,9 @@ def both(server: Server, graph: Graph, files: dict[str, Path]) -> Iterator[Both]
     server.engine.create_database(name)
     bulk_graph = Graph.connect(server.uri, server.user, server.password, name)
     try:
-        reports = load_all(bulk_graph, files, ArcadeBulkWriter(server.engine, name))
+        # Small import requests: every load is sent in several, as a big one is.
+        writer = ArcadeBulkWriter(server.engine, name, request_bytes=64 << 10)
+        reports = load_all(bulk_graph, files, writer)
         yield Both(ordinary, snapshot(bulk_graph), reports, bulk_graph)
     finally:
         bulk_graph.close()
