@@ -472,9 +472,9 @@ class Loader:
         except BaseException as exc:
             # A bulk write is not one transaction either: the ordinary path merges into what
             # it created.
-            rerun = (
-                "re-run the same command without --bulk" if folded else "re-run the same command"
-            )
+            rerun = "re-run the same command" + (" without --bulk" if folded else "")
+            if folded is not None:
+                report.notes.append(f"about {self._bulk_sent:,} records reached the engine")
             self._fail(load_id, load_props, report, total, exc, rerun)
             if isinstance(exc, Exception):
                 raise LoadWriteError(report.message) from exc

@@ -274,10 +274,10 @@ def test_a_failed_bulk_write_says_to_finish_without_bulk(
     chains = tmp_path / "chains.csv"
     chains.write_text("id,name\nbulk-failure,A chain the engine never gets\n")
     gone = ArcadeBulkWriter(server.engine, "no_such_database")
+    loader = Loader(graph, bulk=gone)
     with pytest.raises(LoadWriteError, match="re-run the same command without --bulk"):
-        Loader(graph, bulk=gone).load_files(
-            [chains], LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv")
-        )
+        loader.load_files([chains], LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv"))
+    assert loader._bulk_sent == 0  # the engine refused the first request
     rows = graph.query(
         "MATCH (l:Load) WHERE l.status = 'failed' RETURN l.kind AS kind, l.message AS message"
     )
