@@ -21,6 +21,18 @@ last dates. (a) `supplymap load --mapping` end to end (read, DuckDB transform, v
 writes); (b) a bare driver UNWIND MERGE of the same records, already aggregated, writes only.
 Prints records written per second for both, their ratio (target >= 0.8), the transform's own
 time (target < 5 s) and the process's peak memory.
+
+    python bench/load.py --bulk --sizes 100000 1000000
+
+The bulk case: for each size (rows in all: a quarter enterprises, the rest supply links), on
+an empty database each time: (a) `supplymap load` the ordinary way (batched MERGE),
+(b) `supplymap load --bulk` (the same pipeline, records created through the engine's bulk
+path: ArcadeDB's batch import on the local engine, UNWIND CREATE on Neo4j), (c) the bare
+driver UNWIND MERGE with provenance. Prints rows/s of each end to end, the ratios bulk /
+ordinary and bulk / bare (target >= 5), the same for the write step alone (after reading,
+validating and, for bulk, folding the rows into records), CPU seconds of this process and of
+the local engine's server, the process's peak memory so far and the load average before and
+after each size.
 Uses the local engine (started if needed, a throw-away database per run) unless
 SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
@@ -30,11 +42,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import os
 import random
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -45,8 +59,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdb import engine_label, scratch_graph
 
-from kg.connection import Graph
+from kg.connection import Graph, local_engine
 from kg.settings import Settings
+from loaders.bulk import ArcadeBulkWriter, BulkWriter, CypherBulkWriter
 from loaders.pipeline import Loader, LoadOptions
 
 BARE_NODES = (
@@ -347,6 +362,137 @@ def main_mapped(args: argparse.Namespace, settings: Settings, console: Console) 
     console.print(table)
 
 
+def engine_cpu(settings: Settings) -> float | None:
+    """CPU seconds used so far by the server: the local engine's process, or the Neo4j that
+    .ci/neo4j/run.py started (SUPPLYMAP_TEST_SERVER_PID); None when not known."""
+    if settings.uses_local_engine:
+        pid = local_engine(settings).status().pid
+    elif os.environ.get("SUPPLYMAP_TEST_SERVER_PID", "").isdigit():
+        pid = int(os.environ["SUPPLYMAP_TEST_SERVER_PID"])
+    else:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_loads(
+    loader: Loader, files: tuple[Path, Path, Path], options: LoadOptions
+) -> dict[str, float]:
+    """Each file through the whole pipeline: seconds per file, and ``_write`` for the writes."""
+    out = {"_write": 0.0}
+    for path in (files[1], files[0], files[2]):
+        t = time.perf_counter()
+        report = loader.load_files([path], options)[0]
+        assert report.status == "completed", report.message
+        out[path.stem] = time.perf_counter() - t
+        out["_write"] += report.timings.get("write", 0.0)
+    return out
+
+
+def run_ordinary(graph: Graph, files: tuple[Path, Path, Path], batch: int) -> dict[str, float]:
+    return run_loads(Loader(graph), files, LoadOptions(batch_size=batch, force=True))
+
+
+def run_bulk(
+    graph: Graph, files: tuple[Path, Path, Path], batch: int, settings: Settings
+) -> dict[str, float]:
+    writer: BulkWriter = (
+        ArcadeBulkWriter(local_engine(settings), graph.database)
+        if settings.uses_local_engine
+        else CypherBulkWriter(graph)
+    )
+    options = LoadOptions(batch_size=batch, force=True, bulk=True)
+    return run_loads(Loader(graph, bulk=writer), files, options)
+
+
+Runner = Callable[[Graph, tuple[Path, Path, Path], int], dict[str, float]]
+
+
+def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) -> None:
+    console = Console(width=max(console.width, 170))  # one line per size, even in a log
+    runners: dict[str, Runner] = {
+        "ordinary": run_ordinary,
+        "bulk": functools.partial(run_bulk, settings=settings),
+        "bare": run_bare,
+    }
+    runners = {k: v for k, v in runners.items() if k in args.cases}
+    table = Table(title=f"first load into an empty database, batch {args.batch_size:,}")
+    for col in (
+        "rows",
+        "ordinary rows/s",
+        "bulk rows/s",
+        "bare rows/s",
+        "bulk/ordinary",
+        "bulk/bare",
+        "writes: ordinary rows/s",
+        "writes: bulk rows/s",
+        "writes: bulk/bare",
+        "bulk s",
+        "bulk CPU s",
+        "ordinary CPU s",
+        "peak MiB",
+        "load avg",
+    ):
+        table.add_column(col, justify="right")
+    with Graph.from_settings(settings) as base:
+        engine = engine_label(base, settings)
+        console.print(f"engine: {engine}", highlight=False)
+        for size in args.sizes:
+            n = max(size // 4, 2)
+            with tempfile.TemporaryDirectory() as tmp:
+                files = make_files(Path(tmp), n, size - n, args.seed)
+                loads = [Path("/proc/loadavg").read_text().split()[0]]
+                seconds: dict[str, float] = {}
+                cpu: dict[str, float] = {}
+                writes: dict[str, float] = {}
+                peak: dict[str, float] = {}
+                for who, run in runners.items():
+                    clock, own, server = time.perf_counter(), time.process_time(), None
+                    server = engine_cpu(settings)
+                    with scratch_graph(settings, base, "bench") as graph:
+                        times = run(graph, files, args.batch_size)
+                    seconds[who] = sum(v for k, v in times.items() if not k.startswith("_"))
+                    writes[who] = times.get("_write", seconds[who])
+                    after = engine_cpu(settings)
+                    cpu[who] = time.process_time() - own
+                    engine_s = after - server if server is not None and after is not None else 0
+                    cpu[who] += engine_s
+                    peak[who] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    console.print(
+                        f"{size:,} rows: {who} {seconds[who]:.1f} s "
+                        f"({time.perf_counter() - clock:.1f} s with set-up), "
+                        f"CPU {cpu[who]:.1f} s (engine {engine_s:.1f} s), "
+                        f"peak {peak[who]:,.0f} MiB; "
+                        + ", ".join(f"{k.strip('_')} {v:.1f} s" for k, v in times.items()),
+                        highlight=False,
+                    )
+                loads.append(Path("/proc/loadavg").read_text().split()[0])
+            nan = float("nan")
+            t = {who: seconds.get(who, nan) for who in ("ordinary", "bulk", "bare")}
+            w = {who: writes.get(who, nan) for who in ("ordinary", "bulk", "bare")}
+            table.add_row(
+                f"{size:,}",
+                f"{size / t['ordinary']:,.0f}",
+                f"{size / t['bulk']:,.0f}",
+                f"{size / t['bare']:,.0f}",
+                f"{t['ordinary'] / t['bulk']:.1f}",
+                f"{t['bare'] / t['bulk']:.1f}",
+                f"{size / w['ordinary']:,.0f}",
+                f"{size / w['bulk']:,.0f}",
+                f"{w['bare'] / w['bulk']:.1f}",
+                f"{t['bulk']:.1f}",
+                f"{cpu.get('bulk', nan):.1f}",
+                f"{cpu.get('ordinary', nan):.1f}",
+                f"{max(peak.values()):,.0f}",
+                " -> ".join(loads),
+            )
+    table.caption = f"engine: {engine}; CPU: this process + the server's process"
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--enterprises", type=int, default=20_000)
@@ -356,9 +502,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--mapped", action="store_true", help="the mapped shipment case")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the mapped case")
+    parser.add_argument("--bulk", action="store_true", help="the bulk first-load case")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        default=["ordinary", "bulk", "bare"],
+        choices=["ordinary", "bulk", "bare"],
+        help="which loads the bulk case runs",
+    )
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="rows of the bulk case"
+    )
     args = parser.parse_args()
     settings = Settings()
     console = Console()
+    if args.bulk:
+        main_bulk(args, settings, console)
+        return
     if args.mapped:
         main_mapped(args, settings, console)
         return

@@ -32,6 +32,14 @@ from kg.connection import Graph
 from kg.cypher import render
 from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels
+from loaders.bulk import (
+    BulkWrite,
+    BulkWriter,
+    CypherBulkWriter,
+    Folded,
+    fold,
+    refuse_unless_new,
+)
 from loaders.cells import as_list, is_missing
 from loaders.errors import LoadInputError, Problems, Reject, TableProblems, write_rejects
 from loaders.kinds import KIND_ORDER, KINDS, SLUG_HINT, SLUG_PATTERN, Column, Kind, Write
@@ -79,6 +87,7 @@ class LoadOptions:
     force: bool = False
     batch_size: int = 2000
     limits: Limits = field(default_factory=Limits)
+    bulk: bool = False  # create every record through the engine's bulk path (loaders/bulk.py)
 
 
 @dataclass
@@ -191,9 +200,13 @@ _ENSURE_CHAIN = (
 class Loader:
     """Loads files into one graph; reports every file, never raises for bad rows."""
 
-    def __init__(self, graph: Graph, progress: Progress | None = None) -> None:
+    def __init__(
+        self, graph: Graph, progress: Progress | None = None, bulk: BulkWriter | None = None
+    ) -> None:
         self.graph = graph
         self.progress = progress or NoProgress()
+        self.bulk = bulk  # for --bulk; CREATE statements over Bolt when not given
+        self._bulk_sent = 0  # records a bulk write has sent so far
         self._schema_ready = False
         self._progress_record: tuple[str, float] | None = None
         # Keys this loader has written: later files of the same command need no lookup.
@@ -439,19 +452,30 @@ class Loader:
             "loaded_at": started,
         }
         load_props["rows_total"] = total
+        folded = (
+            self._fold(writes, provenance, basis, chain, _names(files)) if options.bulk else None
+        )
         self._save_load(
             load_id,
             {**load_props, "status": "running", "pid": os.getpid(), "host": socket.gethostname()},
         )
         self._progress_record = (load_id, time.monotonic())
         try:
-            if chain:
-                self.graph.write(
-                    _ENSURE_CHAIN, {"id": chain, **provenance, "basis": basis or "declared"}
-                )
-            self._write_all(writes, total, provenance, basis, options, report)
+            if folded is not None:
+                self._write_bulk(folded, writes, report)
+            else:
+                if chain:
+                    self.graph.write(
+                        _ENSURE_CHAIN, {"id": chain, **provenance, "basis": basis or "declared"}
+                    )
+                self._write_all(writes, total, provenance, basis, options, report)
         except BaseException as exc:
-            self._fail(load_id, load_props, report, total, exc)
+            # A bulk write is not one transaction either: the ordinary path merges into what
+            # it created.
+            rerun = "re-run the same command" + (" without --bulk" if folded else "")
+            if folded is not None:
+                report.notes.append(f"about {self._bulk_sent:,} records reached the engine")
+            self._fail(load_id, load_props, report, total, exc, rerun)
             if isinstance(exc, Exception):
                 raise LoadWriteError(report.message) from exc
             raise
@@ -538,6 +562,7 @@ class Loader:
         report: LoadReport,
         total: int,
         exc: BaseException,
+        rerun: str = "re-run the same command",
     ) -> None:
         """Record a write that stopped part-way: never leave the (:Load) record `running`."""
         done = report.rows_written
@@ -546,7 +571,7 @@ class Loader:
         reason = "it was interrupted" if interrupted else f"{_describe(exc)}"
         report.message = (
             f"the write failed after {done} of {total} rows: {reason}. The rows written so far "
-            "stay in the graph; re-run the same command to finish (loads are idempotent, "
+            f"stay in the graph; {rerun} to finish (loads are idempotent, "
             "and a failed load is never taken for a completed one)"
         )
         try:
@@ -625,6 +650,62 @@ class Loader:
         finally:
             if show:
                 self.progress.stop()
+
+    def _fold(
+        self,
+        writes: list[Planned],
+        provenance: dict[str, Any],
+        basis: str | None,
+        chain: str | None,
+        what: str,
+    ) -> Folded:
+        """The load's final records for --bulk; refused unless every one is new."""
+        seed = None
+        if chain and not self._lookup_keys(model.CHAIN, {chain}):
+            props = {"id": chain, "name": chain, **provenance, "basis": basis or "declared"}
+            seed = {model.CHAIN: {chain: props}}
+        bulk_writes = [
+            BulkWrite(p.write.target, p.write.rows, basis or KINDS[p.kind].basis, p.identity)
+            for p in writes
+        ]
+        folded = fold(bulk_writes, provenance, self._lookup_keys, seed)
+        refuse_unless_new(self.graph, folded, self._lookup_keys, what)
+        return folded
+
+    def _write_bulk(self, folded: Folded, writes: list[Planned], report: LoadReport) -> None:
+        writer = self.bulk or CypherBulkWriter(self.graph)
+        report.notes.append(f"bulk: {folded.records:,} records created by {writer.name}")
+        show = folded.records >= PROGRESS_MIN_ROWS
+        if show:
+            self.progress.start(f"bulk loading {Path(report.file).name}", folded.records)
+        self._bulk_sent = 0
+
+        def sent(_label: str, n: int) -> None:
+            self._bulk_sent += n
+            if show:
+                self.progress.advance(n)
+
+        try:
+            writer.write(folded, sent)
+        finally:
+            if show:
+                self.progress.stop()
+        per_output = {o.output: o for o in report.outputs}
+        for planned, written in zip(writes, folded.written, strict=True):
+            target = planned.write.target
+            label = target.label if isinstance(target, NodeType) else target.type
+            report.written[label] = report.written.get(label, 0) + written
+            if planned.output in per_output:
+                per_output[planned.output].written += written
+            if isinstance(target, NodeType):
+                self._written_keys.setdefault(target, set()).update(
+                    r["key"] for r in planned.write.rows
+                )
+            elif written < len(planned.write.rows):
+                report.notes.append(
+                    f"{len(planned.write.rows) - written} {label} relationships were not "
+                    "written: an end node is neither in the load nor in the graph"
+                )
 
     def _count(self, report: LoadReport, label: str, n: int, *, show: bool) -> None:
         report.written[label] = report.written.get(label, 0) + n

@@ -13,6 +13,8 @@ from kg.cli.output import console, err
 from loaders.kinds import KINDS
 
 if TYPE_CHECKING:
+    from kg.connection import Graph
+    from loaders.bulk import BulkWriter
     from loaders.pipeline import LoadReport, OnError
 
 
@@ -58,6 +60,17 @@ def _summary(report: LoadReport) -> None:
             console.print(f"    ... and {len(report.rejects) - 5} more", highlight=False)
 
 
+def bulk_writer(graph: Graph) -> BulkWriter:
+    """The local engine's own batch import, or CREATE statements over Bolt (Neo4j)."""
+    from loaders.bulk import ArcadeBulkWriter, CypherBulkWriter
+
+    if settings().uses_local_engine:
+        from kg.connection import local_engine
+
+        return ArcadeBulkWriter(local_engine(settings()), graph.database)
+    return CypherBulkWriter(graph)
+
+
 @friendly
 def load(
     paths: Annotated[list[Path], typer.Argument(help="files to load (CSV, Excel, JSON, Parquet)")],
@@ -89,6 +102,13 @@ def load(
     force: Annotated[
         bool, typer.Option(help="load again even if the same file was loaded already")
     ] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            help="first loads: create every record through the engine's bulk path "
+            "(refused when the graph holds any of them already)"
+        ),
+    ] = False,
 ) -> None:
     """Load enterprise, product, BOM, trade, capacity and inventory files into the graph."""
     if on_error not in ("abort", "skip"):
@@ -110,11 +130,12 @@ def load(
         source=source,
         basis=basis,
         force=force,
+        bulk=bulk,
         batch_size=settings().batch_size,
         limits=Limits.from_settings(settings()),
     )
     with open_graph() as graph:
-        loader = Loader(graph, RichProgress())
+        loader = Loader(graph, RichProgress(), bulk_writer(graph) if bulk else None)
         loader.plan(paths, options)  # fail fast on unknown kinds, mappings and missing files
         for path in paths:
             if not path.exists():
