@@ -37,8 +37,8 @@ from loaders.errors import LoadInputError, Problems, Reject, TableProblems, writ
 from loaders.kinds import KIND_ORDER, KINDS, SLUG_HINT, SLUG_PATTERN, Column, Kind, Write
 from loaders.limits import Limits, check_cells, check_file
 from loaders.mapping import SINGLE_INPUT, Mapping, load_mapping
-from loaders.readers import LINE, ReadOptions, detect_format, read_table
-from loaders.transform import FILE_STEM, OutputTable, Transform
+from loaders.readers import LINE, ReadOptions, Table, as_frame, detect_format, read_input
+from loaders.transform import OutputTable, Transform
 from loaders.validate import check_references, validate_kind
 
 OnError = Literal["abort", "skip"]
@@ -255,9 +255,9 @@ class Loader:
 
     def _read(
         self, files: list[Path], mapping: Mapping | None, report: LoadReport, limits: Limits
-    ) -> tuple[dict[str, pd.DataFrame], dict[str, Problems], dict[str, Path]]:
+    ) -> tuple[dict[str, Table], dict[str, Problems], dict[str, Path]]:
         named = assign_inputs(mapping, files) if mapping else {SINGLE_INPUT: files[0]}
-        frames: dict[str, pd.DataFrame] = {}
+        frames: dict[str, Table] = {}
         problems: dict[str, Problems] = {}
         for name, path in named.items():
             read_options = mapping.read_options(name) if mapping else ReadOptions()
@@ -271,7 +271,7 @@ class Loader:
                     read_options.sheet,
                 )
             frames[name] = check_cells(
-                read_table(path, read_options, problems[name]), limits, problems[name]
+                read_input(path, read_options, problems[name]), limits, problems[name]
             )
             report.notes.extend(read_options.notes)
             if read_options.used_encoding:
@@ -282,13 +282,13 @@ class Loader:
         self,
         mapping: Mapping | None,
         spec: Spec,
-        raw: dict[str, pd.DataFrame],
+        raw: dict[str, Table],
         problems: dict[str, Problems],
         named: dict[str, Path],
         chain: str | None,
     ) -> list[OutputTable]:
         if mapping is None:
-            frame = raw[SINGLE_INPUT]
+            frame = as_frame(raw[SINGLE_INPUT])
             assert isinstance(spec, Kind)
             return [OutputTable(0, spec.name, frame, [], [], SINGLE_INPUT, rows_in=len(frame))]
         first = named[mapping.input_names()[0]]
@@ -296,8 +296,7 @@ class Loader:
         transform = Transform(mapping, context)
         try:
             for name, frame in raw.items():
-                frame[FILE_STEM] = named[name].stem
-                transform.add_input(name, frame)
+                transform.add_input(name, frame, named[name].stem)
             return transform.run(problems)
         finally:
             transform.close()
