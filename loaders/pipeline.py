@@ -592,14 +592,14 @@ class Loader:
                 label = target.label if isinstance(target, NodeType) else target.type
                 written = 0
                 groups = _by_shape(target, write.rows, planned.identity)
-                for (shape, extra), rows in groups.items():
+                for (shape, extra, dates), rows in groups.items():
                     if isinstance(target, RelType):
                         # Links in start-node order: each batch touches fewer index pages.
                         rows.sort(key=_by_ends)
                     statement = (
-                        merge_nodes(target, shape, extra)
+                        merge_nodes(target, shape, extra, dates)
                         if isinstance(target, NodeType)
-                        else merge_rels(target, shape, planned.identity, extra)
+                        else merge_rels(target, shape, planned.identity, extra, dates)
                     )
                     written += self.graph.write_batches(
                         statement,
@@ -711,12 +711,24 @@ def _with_properties(write: Write, props: pd.DataFrame) -> Write:
     """The output's own properties added to its main record's rows, row for row."""
     if len(write.rows) != len(props):
         raise RuntimeError("properties do not line up with the records they belong to")
-    columns = {c: props[c].tolist() for c in props.columns}
-    rows = []
-    for i, row in enumerate(write.rows):
-        extra = {c: _plain(values[i]) for c, values in columns.items()}
-        rows.append({**row, **{k: v for k, v in extra.items() if v is not None and v != []}})
+    rows = [dict(row) for row in write.rows]
+    for column in props.columns:
+        for row, value in zip(rows, _plain_values(props[column]), strict=True):
+            if value is not None and value != []:
+                row[column] = value
     return Write(write.target, rows)
+
+
+def _plain_values(series: pd.Series) -> list[Any]:
+    """_plain of every cell, a whole column at a time where its type allows."""
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        dates = series.dt.date.tolist()
+        return [None if m else d for m, d in zip(missing, dates, strict=True)]
+    if series.dtype.kind in "biuf":
+        values = series.tolist()  # Python ints, floats and bools
+        return [None if m else v for m, v in zip(missing, values, strict=True)]
+    return [_plain(v) for v in series.tolist()]
 
 
 def _by_ends(row: dict[str, Any]) -> tuple[str, str]:
@@ -734,23 +746,30 @@ def _completed_message(report: LoadReport) -> str:
     return f"wrote {report.rows_written} records; " + ", ".join(parts)
 
 
+Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
 def _by_shape(
     target: NodeType | RelType, rows: list[dict[str, Any]], identity: tuple[str, ...] = ()
-) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]]:
+) -> dict[Shape, list[dict[str, Any]]]:
     """Group rows by the model properties they carry, in model order (and their own ones).
 
     Each group is written by a statement that SETs exactly those properties, so a blank
     cell never erases a value another source gave (and no slow ``SET n += map`` is needed).
-    Properties a mapping adds (not in the model) come second in the shape, sorted.
+    Properties a mapping adds (not in the model) come second in the shape, sorted; third,
+    the properties set from a date, which the row carries as ISO text from here on (the
+    statement sets ``date(r.p)``: the same value, packed ten times faster by the driver).
     """
     fixed = {"key", "start", "end", *identity}
     if isinstance(target, RelType):
         fixed.update(target.merge_keys)
+        if target.current_by:
+            fixed.add(target.current_by)  # compared as sent: it stays a date
     declared = [p.name for p in target.props]
     order = [n for n in declared if n not in fixed]
     known = set(declared) | fixed
-    Shape = tuple[tuple[str, ...], tuple[str, ...]]
-    shapes: dict[tuple[str, ...], Shape] = {}  # a row's keys -> its shape
+    shapes: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    settable: dict[tuple[str, ...], tuple[str, ...]] = {}  # a row's keys -> names it SETs
     groups: dict[Shape, list[dict[str, Any]]] = {}
     for row in rows:
         keys = tuple(row)
@@ -758,7 +777,11 @@ def _by_shape(
         if shape is None:
             own = tuple(sorted(k for k in row if k not in known))
             shape = shapes[keys] = (tuple(n for n in order if n in row), own)
-        groups.setdefault(shape, []).append(row)
+            settable[keys] = (*shape[0], *own)
+        dated = tuple(k for k in settable[keys] if type(row[k]) is dt.date)
+        for k in dated:
+            row[k] = row[k].isoformat()
+        groups.setdefault((*shape, dated), []).append(row)
     return groups
 
 
