@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 import os
 import re
 import socket
@@ -595,7 +596,7 @@ class Loader:
                 for (shape, extra, dates), rows in groups.items():
                     if isinstance(target, RelType):
                         # Links in start-node order: each batch touches fewer index pages.
-                        rows.sort(key=_by_ends)
+                        _sort_by_ends(rows)
                     statement = (
                         merge_nodes(target, shape, extra, dates)
                         if isinstance(target, NodeType)
@@ -735,6 +736,14 @@ def _by_ends(row: dict[str, Any]) -> tuple[str, str]:
     return (str(row["start"]), str(row["end"]))
 
 
+def _sort_by_ends(rows: list[dict[str, Any]]) -> None:
+    """Links in start-node order (keys are text; other keys compare as text)."""
+    try:
+        rows.sort(key=operator.itemgetter("start", "end"))
+    except TypeError:
+        rows.sort(key=_by_ends)
+
+
 def _completed_message(report: LoadReport) -> str:
     parts = [f"{report.rows_read} rows read"]
     if report.rows_filtered:
@@ -778,9 +787,12 @@ def _by_shape(
             own = tuple(sorted(k for k in row if k not in known))
             shape = shapes[keys] = (tuple(n for n in order if n in row), own)
             settable[keys] = (*shape[0], *own)
-        dated = tuple(k for k in settable[keys] if type(row[k]) is dt.date)
-        for k in dated:
-            row[k] = row[k].isoformat()
+        dated: tuple[str, ...] = ()
+        for k in settable[keys]:
+            value = row[k]
+            if type(value) is dt.date:
+                row[k] = value.isoformat()
+                dated = (*dated, k)
         groups.setdefault((*shape, dated), []).append(row)
     return groups
 
