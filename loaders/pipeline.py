@@ -356,7 +356,9 @@ class Loader:
         side: dict[str, pd.DataFrame] = {}
         for table in tables:
             kind = _with_identity(KINDS[table.kind], table.identity)
-            checks = TableProblems(all_problems[table.input], [int(v) for v in table.frame[LINE]])
+            checks = TableProblems(
+                all_problems[table.input], table.frame[LINE].astype("int64").tolist()
+            )
             frames[table.label] = (kind, validate_kind(table.frame, kind, checks), checks)
             side[table.label] = table.frame[table.properties].reset_index(drop=True)
         extra = {model.CHAIN: {chain}} if chain else None
