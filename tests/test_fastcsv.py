@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loaders.errors import Problems, Reject
+from loaders.limits import Limits, check_cells
 from loaders.fastcsv import read_csv_fast
 from loaders.readers import LINE, ReadOptions, _read_csv_records, read_input
 
@@ -151,3 +152,18 @@ def test_fast_path_agrees_with_the_python_reader(
     fast = fast_reader(path, text)
     if fast is not None:
         assert fast == python_reader(path, text)
+
+
+def test_oversized_cell_of_an_arrow_table_is_rejected_with_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "id,name\nE1,One\n\nE2," + "é" * 600 + "\nE3,Three\n", "big.csv")
+    problems = Problems(path.name)
+    table = read_input(path, ReadOptions(), problems)
+    assert isinstance(table, pa.Table)
+    kept = check_cells(table, Limits(max_cell_bytes=1024), problems)
+    assert set(zip(kept["id"].to_pylist(), kept[LINE].to_pylist(), strict=True)) == {
+        ("E1", 2),
+        ("E3", 5),
+    }
+    assert {(r.line, r.column, r.reason.split(",")[0]) for r in problems.rejects} == {
+        (4, "name", "the cell holds 1 KiB")
+    }
