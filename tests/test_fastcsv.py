@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from loaders.errors import Problems, Reject
-from loaders.limits import Limits, check_cells
 from loaders.fastcsv import read_csv_fast
+from loaders.limits import Limits, check_cells
 from loaders.readers import LINE, ReadOptions, _read_csv_records, read_input
 
 Rows = list[tuple[object, ...]]
