@@ -1,8 +1,10 @@
-"""Read CSV, Excel, JSON and Parquet files into a DataFrame with each row's source line.
+"""Read CSV, Excel, JSON and Parquet files into a table with each row's source line.
 
 Every reader returns the table as found (cells untyped; CSV cells as text) with a
 ``__line__`` column: the 1-based line of a CSV (header = line 1), the row of a sheet (header
 = row 1), the record number of JSON or Parquet. Validation reports problems by that number.
+A CSV comes back as an Arrow table when Arrow's parser reads it exactly (loaders/fastcsv.py),
+else, like the other formats, as a DataFrame; ``read_table`` always gives a DataFrame.
 """
 
 from __future__ import annotations
