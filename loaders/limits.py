@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from loaders.errors import LoadInputError, Problems
-from loaders.readers import LINE
+from loaders.readers import LINE, Table
 
 if TYPE_CHECKING:
     from kg.settings import Settings
@@ -146,9 +148,11 @@ def check_header(path: Path, header: list[str], where: str = "line 1") -> None:
         seen[name] = pos
 
 
-def check_cells(df: pd.DataFrame, limits: Limits, problems: Problems) -> pd.DataFrame:
+def check_cells(df: Table, limits: Limits, problems: Problems) -> Table:
     """Reject every row holding a cell over the size limit (file, line, column named), and
     drop it from the table so it never reaches a write batch."""
+    if isinstance(df, pa.Table):
+        return _check_text_cells(df, limits, problems)
     if df.empty:
         return df
     bad_rows = np.zeros(len(df), dtype=bool)
@@ -181,6 +185,30 @@ def check_cells(df: pd.DataFrame, limits: Limits, problems: Problems) -> pd.Data
         return df
     kept: pd.DataFrame = df[~bad_rows].reset_index(drop=True)
     return kept
+
+
+def _check_text_cells(table: pa.Table, limits: Limits, problems: Problems) -> pa.Table:
+    """check_cells for an Arrow table of text: each cell's size is its UTF-8 length."""
+    bad = None
+    lines = table.column(LINE)
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if name == LINE or not pa.types.is_string(column.type) or not len(column):
+            continue
+        sizes = pc.binary_length(column)
+        if pc.max(sizes).as_py() <= limits.max_cell_bytes:
+            continue
+        over = pc.greater(sizes, limits.max_cell_bytes)
+        for pos in np.flatnonzero(over.to_numpy(zero_copy_only=False)):
+            size = sizes[int(pos)].as_py()
+            problems.error(
+                lines[int(pos)].as_py(),
+                name,
+                column[int(pos)].as_py()[:40],
+                f"the cell holds {size >> 10} KiB, more than the "
+                f"{limits.max_cell_bytes >> 10} KiB a cell may hold (SUPPLYMAP_MAX_CELL_KB)",
+            )
+        bad = over if bad is None else pc.or_(bad, over)
+    return table if bad is None else table.filter(pc.invert(bad))
 
 
 def _cell_bytes(value: object) -> int:

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 import os
 import re
 import socket
@@ -45,8 +46,8 @@ from loaders.errors import LoadInputError, Problems, Reject, TableProblems, writ
 from loaders.kinds import KIND_ORDER, KINDS, SLUG_HINT, SLUG_PATTERN, Column, Kind, Write
 from loaders.limits import Limits, check_cells, check_file
 from loaders.mapping import SINGLE_INPUT, Mapping, load_mapping
-from loaders.readers import LINE, ReadOptions, detect_format, read_table
-from loaders.transform import FILE_STEM, OutputTable, Transform
+from loaders.readers import LINE, ReadOptions, Table, as_frame, detect_format, read_input
+from loaders.transform import OutputTable, Transform
 from loaders.validate import check_references, validate_kind
 
 OnError = Literal["abort", "skip"]
@@ -268,9 +269,9 @@ class Loader:
 
     def _read(
         self, files: list[Path], mapping: Mapping | None, report: LoadReport, limits: Limits
-    ) -> tuple[dict[str, pd.DataFrame], dict[str, Problems], dict[str, Path]]:
+    ) -> tuple[dict[str, Table], dict[str, Problems], dict[str, Path]]:
         named = assign_inputs(mapping, files) if mapping else {SINGLE_INPUT: files[0]}
-        frames: dict[str, pd.DataFrame] = {}
+        frames: dict[str, Table] = {}
         problems: dict[str, Problems] = {}
         for name, path in named.items():
             read_options = mapping.read_options(name) if mapping else ReadOptions()
@@ -284,7 +285,7 @@ class Loader:
                     read_options.sheet,
                 )
             frames[name] = check_cells(
-                read_table(path, read_options, problems[name]), limits, problems[name]
+                read_input(path, read_options, problems[name]), limits, problems[name]
             )
             report.notes.extend(read_options.notes)
             if read_options.used_encoding:
@@ -295,13 +296,13 @@ class Loader:
         self,
         mapping: Mapping | None,
         spec: Spec,
-        raw: dict[str, pd.DataFrame],
+        raw: dict[str, Table],
         problems: dict[str, Problems],
         named: dict[str, Path],
         chain: str | None,
     ) -> list[OutputTable]:
         if mapping is None:
-            frame = raw[SINGLE_INPUT]
+            frame = as_frame(raw[SINGLE_INPUT])
             assert isinstance(spec, Kind)
             return [OutputTable(0, spec.name, frame, [], [], SINGLE_INPUT, rows_in=len(frame))]
         first = named[mapping.input_names()[0]]
@@ -309,8 +310,7 @@ class Loader:
         transform = Transform(mapping, context)
         try:
             for name, frame in raw.items():
-                frame[FILE_STEM] = named[name].stem
-                transform.add_input(name, frame)
+                transform.add_input(name, frame, named[name].stem)
             return transform.run(problems)
         finally:
             transform.close()
@@ -369,7 +369,9 @@ class Loader:
         side: dict[str, pd.DataFrame] = {}
         for table in tables:
             kind = _with_identity(KINDS[table.kind], table.identity)
-            checks = TableProblems(all_problems[table.input], [int(v) for v in table.frame[LINE]])
+            checks = TableProblems(
+                all_problems[table.input], table.frame[LINE].astype("int64").tolist()
+            )
             frames[table.label] = (kind, validate_kind(table.frame, kind, checks), checks)
             side[table.label] = table.frame[table.properties].reset_index(drop=True)
         extra = {model.CHAIN: {chain}} if chain else None
@@ -618,14 +620,14 @@ class Loader:
                 label = target.label if isinstance(target, NodeType) else target.type
                 written = 0
                 groups = _by_shape(target, write.rows, planned.identity)
-                for (shape, extra), rows in groups.items():
+                for (shape, extra, dates), rows in groups.items():
                     if isinstance(target, RelType):
                         # Links in start-node order: each batch touches fewer index pages.
-                        rows.sort(key=_by_ends)
+                        _sort_by_ends(rows)
                     statement = (
-                        merge_nodes(target, shape, extra)
+                        merge_nodes(target, shape, extra, dates)
                         if isinstance(target, NodeType)
-                        else merge_rels(target, shape, planned.identity, extra)
+                        else merge_rels(target, shape, planned.identity, extra, dates)
                     )
                     written += self.graph.write_batches(
                         statement,
@@ -793,16 +795,36 @@ def _with_properties(write: Write, props: pd.DataFrame) -> Write:
     """The output's own properties added to its main record's rows, row for row."""
     if len(write.rows) != len(props):
         raise RuntimeError("properties do not line up with the records they belong to")
-    columns = {c: props[c].tolist() for c in props.columns}
-    rows = []
-    for i, row in enumerate(write.rows):
-        extra = {c: _plain(values[i]) for c, values in columns.items()}
-        rows.append({**row, **{k: v for k, v in extra.items() if v is not None and v != []}})
+    rows = [dict(row) for row in write.rows]
+    for column in props.columns:
+        for row, value in zip(rows, _plain_values(props[column]), strict=True):
+            if value is not None and value != []:
+                row[column] = value
     return Write(write.target, rows)
+
+
+def _plain_values(series: pd.Series) -> list[Any]:
+    """_plain of every cell, a whole column at a time where its type allows."""
+    missing = series.isna().to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        dates = series.dt.date.tolist()
+        return [None if m else d for m, d in zip(missing, dates, strict=True)]
+    if series.dtype.kind in "biuf":
+        values = series.tolist()  # Python ints, floats and bools
+        return [None if m else v for m, v in zip(missing, values, strict=True)]
+    return [_plain(v) for v in series.tolist()]
 
 
 def _by_ends(row: dict[str, Any]) -> tuple[str, str]:
     return (str(row["start"]), str(row["end"]))
+
+
+def _sort_by_ends(rows: list[dict[str, Any]]) -> None:
+    """Links in start-node order (keys are text; other keys compare as text)."""
+    try:
+        rows.sort(key=operator.itemgetter("start", "end"))
+    except TypeError:
+        rows.sort(key=_by_ends)
 
 
 def _completed_message(report: LoadReport) -> str:
@@ -816,23 +838,30 @@ def _completed_message(report: LoadReport) -> str:
     return f"wrote {report.rows_written} records; " + ", ".join(parts)
 
 
+Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
 def _by_shape(
     target: NodeType | RelType, rows: list[dict[str, Any]], identity: tuple[str, ...] = ()
-) -> dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]]:
+) -> dict[Shape, list[dict[str, Any]]]:
     """Group rows by the model properties they carry, in model order (and their own ones).
 
     Each group is written by a statement that SETs exactly those properties, so a blank
     cell never erases a value another source gave (and no slow ``SET n += map`` is needed).
-    Properties a mapping adds (not in the model) come second in the shape, sorted.
+    Properties a mapping adds (not in the model) come second in the shape, sorted; third,
+    the properties set from a date, which the row carries as ISO text from here on (the
+    statement sets ``date(r.p)``: the same value, packed ten times faster by the driver).
     """
     fixed = {"key", "start", "end", *identity}
     if isinstance(target, RelType):
         fixed.update(target.merge_keys)
+        if target.current_by:
+            fixed.add(target.current_by)  # compared as sent: it stays a date
     declared = [p.name for p in target.props]
     order = [n for n in declared if n not in fixed]
     known = set(declared) | fixed
-    Shape = tuple[tuple[str, ...], tuple[str, ...]]
-    shapes: dict[tuple[str, ...], Shape] = {}  # a row's keys -> its shape
+    shapes: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    settable: dict[tuple[str, ...], tuple[str, ...]] = {}  # a row's keys -> names it SETs
     groups: dict[Shape, list[dict[str, Any]]] = {}
     for row in rows:
         keys = tuple(row)
@@ -840,7 +869,14 @@ def _by_shape(
         if shape is None:
             own = tuple(sorted(k for k in row if k not in known))
             shape = shapes[keys] = (tuple(n for n in order if n in row), own)
-        groups.setdefault(shape, []).append(row)
+            settable[keys] = (*shape[0], *own)
+        dated: tuple[str, ...] = ()
+        for k in settable[keys]:
+            value = row[k]
+            if type(value) is dt.date:
+                row[k] = value.isoformat()
+                dated = (*dated, k)
+        groups.setdefault((*shape, dated), []).append(row)
     return groups
 
 

@@ -1,24 +1,32 @@
-"""Read CSV, Excel, JSON and Parquet files into a DataFrame with each row's source line.
+"""Read CSV, Excel, JSON and Parquet files into a table with each row's source line.
 
 Every reader returns the table as found (cells untyped; CSV cells as text) with a
 ``__line__`` column: the 1-based line of a CSV (header = line 1), the row of a sheet (header
 = row 1), the record number of JSON or Parquet. Validation reports problems by that number.
+A CSV comes back as an Arrow table when Arrow's parser reads it exactly (loaders/fastcsv.py),
+else, like the other formats, as a DataFrame; ``read_table`` always gives a DataFrame.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
+import pyarrow as pa
 
 from loaders.errors import LoadInputError, Problems
+from loaders.fastcsv import read_csv_fast
 
 LINE = "__line__"
+# A table as read: a DataFrame, or (a CSV through Arrow's parser) an Arrow table of text.
+Table: TypeAlias = "pd.DataFrame | pa.Table"
 LIKELY_ENCODINGS = ("gb18030", "big5", "cp950", "shift_jis", "euc_kr", "cp1252", "latin_1")
 FORMATS = {
     ".csv": "csv",
@@ -87,20 +95,21 @@ def detect_encoding(raw: bytes) -> str | None:
     return best.encoding if best is not None else None
 
 
-def decode(path: Path, raw: bytes, options: ReadOptions) -> str:
-    """Decode text in the mapping's encoding, else the detected one; say which was used."""
+def text_encoding(path: Path, raw: bytes, options: ReadOptions) -> str:
+    """The encoding to read ``raw`` in: the mapping's, else the detected one; say which."""
     if options.encoding:
         try:
-            text = raw.decode(options.encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
+            codecs.lookup(options.encoding)
+        except LookupError as exc:
             raise LoadInputError(
                 f"{path}: cannot decode the file as {options.encoding}: {exc}"
             ) from exc
         options.used_encoding = options.encoding
-        return text.removeprefix("\ufeff")
-    encoding = detect_encoding(raw)
-    text = raw.decode(encoding) if encoding else ""
-    if encoding is None or "\x00" in text:
+        return options.encoding
+    encoding = "utf-8" if raw.isascii() else detect_encoding(raw)
+    if encoding is None or (
+        b"\x00" in raw if _is_utf8(encoding) else "\x00" in raw.decode(encoding, "replace")
+    ):
         raise LoadInputError(
             f"{path}: the file is not text in any encoding we can detect (is it a binary file "
             "with a text extension?); save it as UTF-8 CSV"
@@ -112,7 +121,21 @@ def decode(path: Path, raw: bytes, options: ReadOptions) -> str:
             "right, or name the encoding in the mapping (read: encoding: ...), or save the file "
             "as UTF-8"
         )
-    return text
+    return encoding
+
+
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "ascii")
+
+
+def decode(path: Path, raw: bytes, options: ReadOptions) -> str:
+    """Decode text in the mapping's encoding, else the detected one; say which was used."""
+    encoding = text_encoding(path, raw, options)
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise LoadInputError(f"{path}: cannot decode the file as {encoding}: {exc}") from exc
+    return text.removeprefix("\ufeff")
 
 
 def clean_header(names: list[Any]) -> list[str]:
@@ -128,6 +151,8 @@ def clean_header(names: list[Any]) -> list[str]:
 
 
 def _sniff_delimiter(path: Path, text: str, options: ReadOptions) -> str:
+    """The mapping's delimiter, a tab for .tsv, else the most frequent of , tab ; | in the
+    header line (``text`` may be the whole file or its first line)."""
     if options.delimiter:
         return options.delimiter
     if path.suffix.lower() == ".tsv":
@@ -161,11 +186,44 @@ def _read_ragged(text: str, delimiter: str, tail: str, problems: Problems) -> pd
     return df
 
 
-def _read_csv(path: Path, text: str, options: ReadOptions, problems: Problems) -> pd.DataFrame:
-    delimiter = _sniff_delimiter(path, text, options)
+def _read_csv(path: Path, raw: bytes, options: ReadOptions, problems: Problems) -> Table:
+    """A CSV through DuckDB's parser where it reads it exactly (loaders/fastcsv.py), else
+    through the line-tracking Python reader. A file not in UTF-8 is decoded in Python
+    (its encoding detected or named) and handed to DuckDB as UTF-8."""
+    encoding = text_encoding(path, raw, options)
+    if _is_utf8(encoding):
+        data, text = raw, None
+    else:
+        text = decode(path, raw, options)
+        data = text.encode("utf-8")
+    if _blank(data):
+        raise LoadInputError(f"{path}: the file is empty; it needs a header row and data")
+    end = data.find(b"\n")
+    head = (data if end < 0 else data[:end]).decode("utf-8", "replace").removeprefix("\ufeff")
+    delimiter = _sniff_delimiter(path, head, options)
+    if not options.ragged_tail:
+        if data is raw:
+            fast = read_csv_fast(path, data, delimiter, problems)
+        else:
+            with tempfile.TemporaryDirectory(prefix="supplymap-") as folder:
+                utf8 = Path(folder) / "utf8.csv"
+                utf8.write_bytes(data)
+                fast = read_csv_fast(utf8, data, delimiter, problems)
+        if fast is not None:
+            header, table, lines = fast
+            return table.rename_columns(header).append_column(LINE, pa.array(lines))
+    if text is None:
+        text = decode(path, raw, options)
     if options.ragged_tail:
         return _read_ragged(text, delimiter, options.ragged_tail, problems)
     return _read_csv_records(path, text, delimiter, problems)
+
+
+def _blank(data: bytes) -> bool:
+    """True for a file of white space only."""
+    if not data or data.isspace():
+        return True
+    return len(data) < 4096 and not data.decode("utf-8", "replace").strip()
 
 
 def _read_csv_records(path: Path, text: str, delimiter: str, problems: Problems) -> pd.DataFrame:
@@ -288,7 +346,26 @@ def _read_excel(path: Path, options: ReadOptions) -> pd.DataFrame:
     return kept
 
 
+def as_frame(table: Table) -> pd.DataFrame:
+    """A table as a DataFrame (an Arrow table's text cells as Python strings)."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    return pd.DataFrame(
+        {
+            name: pd.Series(
+                column.to_numpy(zero_copy_only=False), dtype="int64" if name == LINE else object
+            )
+            for name, column in zip(table.column_names, table.columns, strict=True)
+        }
+    )
+
+
 def read_table(path: Path, options: ReadOptions, problems: Problems) -> pd.DataFrame:
+    """Read ``path`` as a DataFrame (see read_input)."""
+    return as_frame(read_input(path, options, problems))
+
+
+def read_input(path: Path, options: ReadOptions, problems: Problems) -> Table:
     """Read ``path`` as a table; raise LoadInputError for a file that cannot be read at all."""
     if not path.exists():
         raise LoadInputError(f"{path}: no such file")
@@ -305,14 +382,19 @@ def read_table(path: Path, options: ReadOptions, problems: Problems) -> pd.DataF
         except Exception as exc:
             raise LoadInputError(f"{path}: not a readable Parquet file: {exc}") from exc
         df[LINE] = range(1, len(df) + 1)
-    else:
+    elif fmt in ("json", "jsonl"):
         text = decode(path, path.read_bytes(), options)
         if not text.strip():
             raise LoadInputError(f"{path}: the file is empty; it needs a header row and data")
-        if fmt in ("json", "jsonl"):
-            df = _read_json(path, text, lines=fmt == "jsonl")
-        else:
-            df = _read_csv(path, text, options, problems)
+        df = _read_json(path, text, lines=fmt == "jsonl")
+    else:
+        table = _read_csv(path, path.read_bytes(), options, problems)
+        if isinstance(table, pa.Table):
+            if not table.num_rows and not problems.rejects:
+                raise LoadInputError(f"{path}: the file has a header but no data rows")
+            names = [LINE if c == LINE else c for c in clean_header(table.column_names)]
+            return table.rename_columns(names)
+        df = table
     if df.empty and not problems.rejects:
         raise LoadInputError(f"{path}: the file has a header but no data rows")
     df.columns = [LINE if c == LINE else c for c in clean_header(list(df.columns))]

@@ -23,13 +23,15 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import re2
 
 from loaders.cells import as_list, is_missing, text
 from loaders.errors import LoadInputError, Problems
 from loaders.kinds import KINDS
 from loaders.mapping import ColumnMap, Explode, Mapping, Output, template_slots
-from loaders.readers import LINE
+from loaders.readers import LINE, Table, as_frame
 
 FILE_STEM = "__file_stem__"
 ROWS = "__rows__"
@@ -85,6 +87,23 @@ def _text_frame(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+def _edged(column: pa.ChunkedArray) -> bool:
+    """True if a text cell of ``column`` starts or ends with white space (DuckDB's trim
+    removes a subset of what Arrow's does, so False means its trim would change nothing)."""
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return True
+    trimmed = pc.binary_length(pc.utf8_trim_whitespace(column))
+    return bool(pc.any(pc.not_equal(trimmed, pc.binary_length(column))).as_py())
+
+
+def _trimmed(column: str, edged: bool) -> str:
+    """A cell as text with NULL for a blank, trimmed where a cell of the column needs it."""
+    if column == LINE:
+        return q(column)
+    text = f"CAST({q(column)} AS VARCHAR)"
+    return f"nullif({f'trim({text})' if edged else text}, '') AS {q(column)}"
+
+
 def _cell_text(value: Any) -> str | None:
     if isinstance(value, list | tuple):
         return ";".join(as_list(value) or []) or None
@@ -127,25 +146,34 @@ class Transform:
         self.con = duckdb.connect()
         self.con.execute("SET enable_external_access = false")
         self.con.execute("SET lock_configuration = true")
-        self.raw: dict[str, pd.DataFrame] = {}
+        self.raw: dict[str, Table] = {}
+        self.stems: dict[str, str] = {}
         self.sizes: dict[str, int] = {}  # rows of each table made from a frame
         self.dropped = 0  # rows of the current output left out for a cell that is not a number
 
     def close(self) -> None:
         self.con.close()
 
-    def add_input(self, name: str, frame: pd.DataFrame) -> None:
-        """Register the frame, and make it a table of trimmed text with NULL for blanks."""
+    def add_input(self, name: str, frame: Table, stem: str) -> None:
+        """Register the table (a frame, or the Arrow table of a CSV), and make it a table of
+        trimmed text with NULL for blanks, and the file's stem as a column."""
         self.raw[name] = frame
-        self._table(name, frame)
+        self.stems[name] = stem
+        self._table(name, frame, stem)
 
-    def _table(self, name: str, frame: pd.DataFrame) -> None:
+    def _table(self, name: str, frame: Table, stem: str) -> None:
         raw = f"__raw_{name}"
-        self.con.register(raw, _text_frame(frame))
-        cells = [
-            q(c) if c == LINE else f"nullif(trim(CAST({q(c)} AS VARCHAR)), '') AS {q(c)}"
-            for c in frame.columns
-        ]
+        if isinstance(frame, pa.Table):
+            self.con.register(raw, frame)
+            cells = [
+                _trimmed(name, _edged(column))
+                for name, column in zip(frame.column_names, frame.columns, strict=True)
+                if name != FILE_STEM
+            ]
+        else:
+            self.con.register(raw, _text_frame(frame))
+            cells = [_trimmed(c, True) for c in frame.columns if c != FILE_STEM]
+        cells.append(f"{lit(stem)} AS {q(FILE_STEM)}")
         self.con.execute(f"CREATE VIEW {q(name)} AS SELECT {', '.join(cells)} FROM {q(raw)}")
         self.sizes[name] = len(frame)
 
@@ -165,7 +193,8 @@ class Transform:
         name = out.from_ or self.mapping.input_names()[0]
         if out.explode is not None:
             table = f"__explode_{n}"
-            self._table(table, explode(self.raw[name], out.explode, problems))
+            frame = explode(as_frame(self.raw[name]), out.explode, problems)
+            self._table(table, frame, self.stems[name])
             name = table
         if not out.join:
             return f"SELECT * FROM {q(name)}"

@@ -228,6 +228,9 @@ def _check_uscc(df: pd.DataFrame, column: str, problems: TableProblems) -> None:
 def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:
     key = list(kind.key)
     present = df[key].notna().all(axis=1).to_numpy()
+    repeats = df[key].duplicated(keep="first").to_numpy() & present
+    if not repeats.any():
+        return  # the usual case, found without a loop over the rows
     keyed = list(zip(*(df[c].tolist() for c in key), strict=True))
     first: dict[tuple[Any, ...], int] = {}
     for row in np.flatnonzero(present):
