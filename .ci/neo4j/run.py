@@ -1,6 +1,6 @@
 """Run a command against a throw-away Neo4j 5 Community server (``make test-neo4j``).
 
-    python .ci/neo4j/run.py [--scheme neo4j|bolt] [--keep-log] -- COMMAND [ARG...]
+    python .ci/neo4j/run.py [--scheme neo4j|bolt] [--settings] [--keep-log] -- COMMAND [ARG...]
 
 1. Resolves the pinned ``org.neo4j:neo4j`` (pom.xml beside this file) from Maven Central with
    Maven; the jars stay in Maven's local repository (~/.m2) and the resolved classpath is
@@ -11,6 +11,9 @@
    SUPPLYMAP_TEST_URI, _USER, _PASSWORD and _DATABASE set, and returns its exit code. The URI
    is a routing one (neo4j://, as for a cluster or Aura: reads are routed to readers, writes to
    the leader; a single server is both) unless --scheme bolt asks for a direct connection.
+   With --settings the project's own settings (SUPPLYMAP_NEO4J_URI, _USER, _PASSWORD,
+   _DATABASE) name the server too, so a bench script or a `supplymap` command measures or
+   works on this Neo4j instead of starting the local engine.
 4. Always stops the server and removes its directory, whatever happened.
 
 Needs Java 17+ and Maven 3.8+ on PATH, and the ``neo4j`` Python driver (the project's venv).
@@ -159,6 +162,11 @@ def main() -> int:
         default="neo4j",
         help="the URI scheme handed to the tests: neo4j (routing, the default) or bolt (direct)",
     )
+    parser.add_argument(
+        "--settings",
+        action="store_true",
+        help="also set SUPPLYMAP_NEO4J_* so bench scripts and supplymap commands use this server",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -189,6 +197,13 @@ def main() -> int:
             "SUPPLYMAP_TEST_DATABASE": "neo4j",
             "SUPPLYMAP_TEST_SERVER_PID": str(proc.pid),  # for bench/api.py --engine-pid
         }
+        if args.settings:
+            child_env |= {
+                "SUPPLYMAP_NEO4J_URI": uri,
+                "SUPPLYMAP_NEO4J_USER": "neo4j",
+                "SUPPLYMAP_NEO4J_PASSWORD": password,
+                "SUPPLYMAP_NEO4J_DATABASE": "neo4j",
+            }
         status = subprocess.run(command, env=child_env).returncode
     except Exception as exc:  # report, show the log; the finally stops the server
         print(f"run.py: {exc}", file=sys.stderr)
