@@ -339,6 +339,7 @@ def resume(
         ],
         dtype=np.int64,
     )
+    one_reach = 0.0
     if not short or not len(useful):
         white = useful[:0]
         status, gap = "nothing to restart", None
@@ -351,9 +352,10 @@ def resume(
         got, plan = reach_plan(pc, capacity_running(pc, trial), targets)
         one_reach = time.perf_counter() - t0
         fits = all(got[q] >= g * (1 - 1e-6) for q, g in goals.items())
-        # the time limit bounds the whole step: the MILP gets what is left once the lists'
-        # reach checks after it are set aside (at least MILP_AT_LEAST of the limit)
-        after_milp = one_reach * (1 + min(EXPLAIN_UP_TO, len(useful)))
+        # the time limit bounds the whole step: the MILP gets what is left once the list's
+        # own reach check after it is set aside (at least MILP_AT_LEAST of the limit); the
+        # one-by-one unlock checks run only if the time left still holds them (_entries)
+        after_milp = 2 * one_reach
         left = time_limit - (time.perf_counter() - started) - after_milp
         budget = max(left, MILP_AT_LEAST * time_limit)
         picked, status, gap = _white_list_milp(
@@ -370,7 +372,8 @@ def resume(
     restarted = running.copy()
     restarted[white] = True
     with_list = reach(pc, capacity_running(pc, restarted), targets)
-    entries = _entries(pc, white, restarted, targets, goals)
+    deadline = started + time_limit
+    entries = _entries(pc, white, restarted, targets, goals, deadline, one_reach)
     rows = [
         TargetRow(
             product=proj.product_ids[q],
@@ -417,12 +420,18 @@ def _entries(
     restarted: BoolArray,
     targets: dict[int, float],
     goals: dict[int, float],
+    deadline: float,
+    one_reach: float,
 ) -> list[WhiteListEntry]:
+    """The list's entries, upstream first. What an entry unlocks is checked one by one (a
+    reach programme each) for a list of up to EXPLAIN_UP_TO entries when the time limit still
+    holds that many programmes (``one_reach`` seconds each, the first one's time); otherwise
+    it is the key products downstream of what the entry makes."""
     proj = pc.proj
     level = pc.ctx.circuit.level[: proj.n_products]
     live = proj.live
     out = []
-    check = len(white) <= EXPLAIN_UP_TO
+    check = len(white) <= EXPLAIN_UP_TO and time.perf_counter() + one_reach * len(white) <= deadline
     for e in white.tolist():
         lines = [k for k in proj.lines_of_enterprise[e] if live[k]]
         makes = sorted({int(proj.pr_prod[k]) for k in lines})
