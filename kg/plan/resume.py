@@ -9,22 +9,23 @@ capacity) whose restart brings every key product back to its target share of nor
 - reachable output: the most of its target each key product can reach with every candidate
   restarted, together (one linear programme maximising the sum of min(output, target) /
   target); a product that cannot reach its target is reported, and held to what it can reach;
-- the white list: a mixed-integer programme (HiGHS through scipy.optimize.milp) over the
+- the white list: a mixed-integer programme (HiGHS through highspy, lp.py) over the
   joint-capacity constraints (lp.py) with one binary restart variable per candidate: a
   product's capacity is its running lines' plus the lines of the candidates restarted (a line
   of unknown capacity counts as the product's single-product figure); minimise the number of
   enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
   recorded, added up); only candidates making something up the bill of materials of a product
   short of its target enter it. The time limit bounds the whole step: the MILP gets what is
-  left of it once the linear programmes before it and the checks after it are set aside (at
-  least MILP_AT_LEAST of it). Every candidate that can help restarted is HiGHS's first
+  left of it once the linear programmes before it and the list's own check after it are set
+  aside (at least MILP_AT_LEAST of it). Every candidate that can help restarted is HiGHS's first
   incumbent when it meets the goals, so when HiGHS stops at the limit the best list found is
   given with its MIP gap; when there is none, every candidate that can help is listed (a
   valid, not a small, list), or every candidate, and the status says so;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
-  alone is left off the list (one programme per entry, for lists of up to 20; a longer list
-  names the key products downstream of what each entry makes).
+  alone is left off the list (one programme per entry, for lists of up to 20 when the time
+  limit still holds those programmes; otherwise the key products downstream of what each
+  entry makes).
 """
 
 from __future__ import annotations
