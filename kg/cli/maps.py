@@ -44,6 +44,30 @@ MaxNodesOpt = Annotated[
     ),
 ]
 
+# A disruption, as the disruption map and the geographic map take it (scenario_impact).
+ImpactOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--impact",
+        help="a disruption: an impact JSON file (see kg/maps/impact.py)",
+        dir_okay=False,
+    ),
+]
+RemovedEnterprisesOpt = Annotated[
+    list[str] | None, typer.Option("--enterprise", help="an enterprise removed (repeat)")
+]
+RemovedRegionsOpt = Annotated[
+    list[str] | None, typer.Option("--region", help="a region removed, with sub-regions")
+]
+RemovedProductsOpt = Annotated[
+    list[str] | None, typer.Option("--product", help="a product removed")
+]
+LostOpt = Annotated[list[str] | None, typer.Option("--lost", help="a key product lost")]
+ReducedOpt = Annotated[
+    list[str] | None,
+    typer.Option("--reduced", help="a product reduced: ID=SHARE_LEFT, e.g. N95=0.4"),
+]
+
 
 def map_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Errors of the map's own input: one line on stderr, exit code 2."""
@@ -216,26 +240,12 @@ def scenario(graph: Graph, impact: Impact, compute: bool) -> Impact:
 @map_errors
 def disruption(
     output: OutputOpt,
-    impact_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--impact", help="an impact JSON file (see kg/maps/impact.py)", dir_okay=False
-        ),
-    ] = None,
-    enterprise: Annotated[
-        list[str] | None, typer.Option("--enterprise", help="an enterprise removed (repeat)")
-    ] = None,
-    region: Annotated[
-        list[str] | None, typer.Option("--region", help="a region removed, with sub-regions")
-    ] = None,
-    product: Annotated[
-        list[str] | None, typer.Option("--product", help="a product removed")
-    ] = None,
-    lost: Annotated[list[str] | None, typer.Option("--lost", help="a key product lost")] = None,
-    reduced: Annotated[
-        list[str] | None,
-        typer.Option("--reduced", help="a product reduced: ID=SHARE_LEFT, e.g. N95=0.4"),
-    ] = None,
+    impact_file: ImpactOpt = None,
+    enterprise: RemovedEnterprisesOpt = None,
+    region: RemovedRegionsOpt = None,
+    product: RemovedProductsOpt = None,
+    lost: LostOpt = None,
+    reduced: ReducedOpt = None,
     title: Annotated[str, typer.Option("--title", help="the map's heading")] = "",
     max_nodes: MaxNodesOpt = DEFAULT_MAX_NODES,
 ) -> None:

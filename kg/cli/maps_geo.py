@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from kg.cli.common import friendly, open_graph
-from kg.cli.maps import map_errors, scenario, scenario_impact, write_html
+from kg.cli.maps import (
+    ImpactOpt,
+    LostOpt,
+    ReducedOpt,
+    RemovedEnterprisesOpt,
+    RemovedProductsOpt,
+    RemovedRegionsOpt,
+    map_errors,
+    scenario,
+    scenario_impact,
+    write_html,
+)
 from kg.cli.output import err
 from kg.maps.data import chain_data, enterprise_data
 from kg.maps.impact import disruption_data
@@ -32,24 +43,12 @@ def geo(
     chain: Annotated[
         str | None, typer.Option("--chain", help="a chain's makers and trade (default: all)")
     ] = None,
-    impact_file: Annotated[
-        Path | None,
-        typer.Option("--impact", help="a disruption: an impact JSON file (see kg/maps/impact.py)"),
-    ] = None,
-    enterprise: Annotated[
-        list[str] | None, typer.Option("--enterprise", help="an enterprise removed (repeat)")
-    ] = None,
-    region: Annotated[
-        list[str] | None, typer.Option("--region", help="a region removed, with sub-regions")
-    ] = None,
-    product: Annotated[
-        list[str] | None, typer.Option("--product", help="a product removed")
-    ] = None,
-    lost: Annotated[list[str] | None, typer.Option("--lost", help="a key product lost")] = None,
-    reduced: Annotated[
-        list[str] | None,
-        typer.Option("--reduced", help="a product reduced: ID=SHARE_LEFT, e.g. N95=0.4"),
-    ] = None,
+    impact_file: ImpactOpt = None,
+    enterprise: RemovedEnterprisesOpt = None,
+    region: RemovedRegionsOpt = None,
+    product: RemovedProductsOpt = None,
+    lost: LostOpt = None,
+    reduced: ReducedOpt = None,
     title: Annotated[str, typer.Option("--title", help="the map's heading")] = "",
     suppliers_of: Annotated[
         str | None,
