@@ -30,11 +30,13 @@ The bulk case: for each size (rows in all: a quarter enterprises, the rest suppl
 an empty database each time: (a) `supplymap load` the ordinary way (batched MERGE),
 (b) `supplymap load --bulk` (the same pipeline, records created through the engine's bulk
 path: ArcadeDB's batch import on the local engine, UNWIND CREATE on Neo4j), (c) the bare
-driver UNWIND MERGE with provenance. Prints rows/s of each end to end, the ratios bulk /
-ordinary and bulk / bare (target >= 5), the same for the write step alone (after reading,
-validating and, for bulk, folding the rows into records), CPU seconds of this process and of
-the local engine's server, the process's peak memory so far and the load average before and
-after each size.
+driver UNWIND MERGE with provenance. Prints, per size, the seconds of each end to end, bulk
+rows/s, the ratios bulk / ordinary and bulk / bare (target >= 5), the same ratio for the
+write step alone (after reading, validating and, for bulk, folding the rows into records),
+CPU seconds of each as this process + the server's process (the local engine's, or the Neo4j
+that .ci/neo4j/run.py started), this process's peak memory and the server's resident
+high-water mark, the load average before and after each size, and how each time grew from
+one size to the next.
 Uses the local engine (started if needed, a throw-away database per run) unless
 SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
