@@ -30,11 +30,13 @@ The bulk case: for each size (rows in all: a quarter enterprises, the rest suppl
 an empty database each time: (a) `supplymap load` the ordinary way (batched MERGE),
 (b) `supplymap load --bulk` (the same pipeline, records created through the engine's bulk
 path: ArcadeDB's batch import on the local engine, UNWIND CREATE on Neo4j), (c) the bare
-driver UNWIND MERGE with provenance. Prints rows/s of each end to end, the ratios bulk /
-ordinary and bulk / bare (target >= 5), the same for the write step alone (after reading,
-validating and, for bulk, folding the rows into records), CPU seconds of this process and of
-the local engine's server, the process's peak memory so far and the load average before and
-after each size.
+driver UNWIND MERGE with provenance. Prints, per size, the seconds of each end to end, bulk
+rows/s, the ratios bulk / ordinary and bulk / bare (target >= 5), the same ratio for the
+write step alone (after reading, validating and, for bulk, folding the rows into records),
+CPU seconds of each as this process + the server's process (the local engine's, or the Neo4j
+that .ci/neo4j/run.py started), this process's peak memory and the server's resident
+high-water mark, the load average before and after each size, and how each time grew from
+one size to the next.
 Uses the local engine (started if needed, a throw-away database per run) unless
 SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
@@ -44,6 +46,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import itertools
 import os
 import random
 import resource
@@ -368,20 +371,40 @@ def main_mapped(args: argparse.Namespace, settings: Settings, console: Console) 
     console.print(table)
 
 
-def engine_cpu(settings: Settings) -> float | None:
-    """CPU seconds used so far by the server: the local engine's process, or the Neo4j that
-    .ci/neo4j/run.py started (SUPPLYMAP_TEST_SERVER_PID); None when not known."""
+def engine_pid(settings: Settings) -> int | None:
+    """The server's process: the local engine's, or the Neo4j that .ci/neo4j/run.py started
+    (SUPPLYMAP_TEST_SERVER_PID); None when not known."""
     if settings.uses_local_engine:
-        pid = local_engine(settings).status().pid
-    elif os.environ.get("SUPPLYMAP_TEST_SERVER_PID", "").isdigit():
-        pid = int(os.environ["SUPPLYMAP_TEST_SERVER_PID"])
-    else:
+        return local_engine(settings).status().pid
+    if os.environ.get("SUPPLYMAP_TEST_SERVER_PID", "").isdigit():
+        return int(os.environ["SUPPLYMAP_TEST_SERVER_PID"])
+    return None
+
+
+def engine_cpu(settings: Settings) -> float | None:
+    """CPU seconds used so far by the server's process; None when not known."""
+    pid = engine_pid(settings)
+    if pid is None:
         return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def engine_peak_mib(settings: Settings) -> float | None:
+    """The server process's peak resident memory since it started (VmHWM), in MiB."""
+    pid = engine_pid(settings)
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def run_loads(
@@ -418,7 +441,7 @@ Runner = Callable[[Graph, tuple[Path, Path, Path], int], dict[str, float]]
 
 
 def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) -> None:
-    console = Console(width=max(console.width, 170))  # one line per size, even in a log
+    console = Console(width=max(console.width, 200))  # one line per size, even in a log
     runners: dict[str, Runner] = {
         "ordinary": run_ordinary,
         "bulk": functools.partial(run_bulk, settings=settings),
@@ -428,21 +451,22 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
     table = Table(title=f"first load into an empty database, batch {args.batch_size:,}")
     for col in (
         "rows",
-        "ordinary rows/s",
-        "bulk rows/s",
-        "bare rows/s",
-        "bulk/ordinary",
-        "bulk/bare",
-        "writes: ordinary rows/s",
-        "writes: bulk rows/s",
-        "writes: bulk/bare",
+        "ordinary s",
         "bulk s",
-        "bulk CPU s",
-        "ordinary CPU s",
-        "peak MiB",
+        "bare s",
+        "bulk rows/s",
+        "bulk/ordinary",
+        "bulk/bare (target 5)",
+        "writes: bulk/bare",
+        "CPU s client+engine: ordinary",
+        "bulk",
+        "bare",
+        "peak MiB client / engine",
         "load avg",
     ):
         table.add_column(col, justify="right")
+    nan = float("nan")
+    totals: dict[int, dict[str, float]] = {}
     with Graph.from_settings(settings) as base:
         engine = engine_label(base, settings)
         console.print(f"engine: {engine}", highlight=False)
@@ -452,51 +476,62 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                 files = make_files(Path(tmp), n, size - n, args.seed)
                 loads = [Path("/proc/loadavg").read_text().split()[0]]
                 seconds: dict[str, float] = {}
-                cpu: dict[str, float] = {}
+                cpu: dict[str, tuple[float, float]] = {}
                 writes: dict[str, float] = {}
-                peak: dict[str, float] = {}
+                peak = 0.0
                 for who, run in runners.items():
-                    clock, own, server = time.perf_counter(), time.process_time(), None
+                    clock, own = time.perf_counter(), time.process_time()
                     server = engine_cpu(settings)
                     with scratch_graph(settings, base, "bench") as graph:
                         times = run(graph, files, args.batch_size)
                     seconds[who] = sum(v for k, v in times.items() if not k.startswith("_"))
                     writes[who] = times.get("_write", seconds[who])
                     after = engine_cpu(settings)
-                    cpu[who] = time.process_time() - own
-                    engine_s = after - server if server is not None and after is not None else 0
-                    cpu[who] += engine_s
-                    peak[who] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    engine_s = after - server if server is not None and after is not None else nan
+                    cpu[who] = (time.process_time() - own, engine_s)
+                    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                     console.print(
                         f"{size:,} rows: {who} {seconds[who]:.1f} s "
                         f"({time.perf_counter() - clock:.1f} s with set-up), "
-                        f"CPU {cpu[who]:.1f} s (engine {engine_s:.1f} s), "
-                        f"peak {peak[who]:,.0f} MiB; "
+                        f"CPU {cpu[who][0]:.1f} s here + {engine_s:.1f} s engine, "
+                        f"peak {peak:,.0f} MiB; "
                         + ", ".join(f"{k.strip('_')} {v:.1f} s" for k, v in times.items()),
                         highlight=False,
                     )
                 loads.append(Path("/proc/loadavg").read_text().split()[0])
-            nan = float("nan")
             t = {who: seconds.get(who, nan) for who in ("ordinary", "bulk", "bare")}
             w = {who: writes.get(who, nan) for who in ("ordinary", "bulk", "bare")}
+            totals[size] = t
+            c = {who: cpu.get(who, (nan, nan)) for who in ("ordinary", "bulk", "bare")}
+            engine_peak = engine_peak_mib(settings)
             table.add_row(
                 f"{size:,}",
-                f"{size / t['ordinary']:,.0f}",
-                f"{size / t['bulk']:,.0f}",
-                f"{size / t['bare']:,.0f}",
-                f"{t['ordinary'] / t['bulk']:.1f}",
-                f"{t['bare'] / t['bulk']:.1f}",
-                f"{size / w['ordinary']:,.0f}",
-                f"{size / w['bulk']:,.0f}",
-                f"{w['bare'] / w['bulk']:.1f}",
+                f"{t['ordinary']:.1f}",
                 f"{t['bulk']:.1f}",
-                f"{cpu.get('bulk', nan):.1f}",
-                f"{cpu.get('ordinary', nan):.1f}",
-                f"{max(peak.values()):,.0f}",
+                f"{t['bare']:.1f}",
+                f"{size / t['bulk']:,.0f}",
+                f"{t['ordinary'] / t['bulk']:.2f}",
+                f"{t['bare'] / t['bulk']:.2f}",
+                f"{w['bare'] / w['bulk']:.2f}",
+                *(f"{c[who][0]:.1f}+{c[who][1]:.1f}" for who in ("ordinary", "bulk", "bare")),
+                f"{peak:,.0f} / {engine_peak if engine_peak is not None else nan:,.0f}",
                 " -> ".join(loads),
             )
-    table.caption = f"engine: {engine}; CPU: this process + the server's process"
+    table.caption = (
+        f"engine: {engine}; CPU: this process + the server's process; engine peak: its "
+        "resident high-water mark since it started"
+    )
     console.print(table)
+    sizes = sorted(totals)
+    for small, big in itertools.pairwise(sizes):
+        growth = ", ".join(
+            f"{who} x{totals[big][who] / totals[small][who]:.1f}"
+            for who in ("ordinary", "bulk", "bare")
+            if who in runners
+        )
+        console.print(
+            f"growth {small:,} -> {big:,} rows (x{big / small:.0f}): {growth}", highlight=False
+        )
 
 
 def main() -> None:

@@ -31,6 +31,13 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 ENGINE_USER = "root"
+# The largest HTTP request body the engine accepts (its default is 100 MB). A bulk load sends
+# all its links in one batch-import request when they fit: each request is one GraphBatch, and
+# closing one rewrites every vertex it touched (loaders/bulk.py). Bound to 127.0.0.1 and
+# password-protected, so a larger bound costs no exposure; the body is streamed, not buffered.
+HTTP_BODY_LIMIT = 2**31 - 1
+DEFAULT_HTTP_BODY_LIMIT = 100 * 1024 * 1024
+_BODY_LIMIT_FLAG = "-Darcadedb.server.httpBodyContentMaxSize="
 
 
 class EngineError(RuntimeError):
@@ -279,6 +286,16 @@ class LocalEngine:
             raise EngineError("the local engine is not running; start it with `supplymap db start`")
         return f"http://127.0.0.1:{state['http_port']}"
 
+    def http_body_limit(self) -> int:
+        """The largest request body the running server accepts: as it was started (a server
+        started by an earlier supplymap keeps the engine's default until restarted)."""
+        state = self._read_state()
+        args = _cmdline(state["pid"]) if state else None
+        for arg in args or []:
+            if arg.startswith(_BODY_LIMIT_FLAG) and arg[len(_BODY_LIMIT_FLAG) :].isdigit():
+                return int(arg[len(_BODY_LIMIT_FLAG) :])
+        return DEFAULT_HTTP_BODY_LIMIT
+
     # ---- start and stop ------------------------------------------------------------------
 
     def _command(self, bolt_port: int, http_port: int) -> list[str]:
@@ -306,6 +323,7 @@ class LocalEngine:
             f"-Darcadedb.server.httpIncomingPort={http_port}",
             "-Darcadedb.bolt.host=127.0.0.1",
             f"-Darcadedb.bolt.port={bolt_port}",
+            f"{_BODY_LIMIT_FLAG}{HTTP_BODY_LIMIT}",
             "-Darcadedb.server.plugins=Bolt:com.arcadedb.bolt.BoltProtocolPlugin",
             f"-Darcadedb.server.defaultDatabases={self.database}[{ENGINE_USER}]",
             "-cp",

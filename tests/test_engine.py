@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.engine import EngineError, LocalEngine
+from kg.engine import HTTP_BODY_LIMIT, EngineError, LocalEngine
 from kg.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
@@ -35,6 +35,8 @@ def test_start_status_reuse_and_stop(engine: LocalEngine) -> None:
     assert first.running and first.uri and first.uri.startswith("bolt://127.0.0.1:")
     again = engine.start()
     assert again.pid == first.pid and again.uri == first.uri  # reused, not a second server
+    # Started to take a bulk load's links in one import request (loaders/bulk.py).
+    assert engine.http_body_limit() == HTTP_BODY_LIMIT > 100 * 1024 * 1024
     mode = stat.S_IMODE(Path(first.password_file).stat().st_mode)
     assert mode == 0o600
     assert engine.stop() is True

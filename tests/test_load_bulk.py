@@ -294,3 +294,29 @@ def test_ordinary_loads_merge_into_a_bulk_loaded_graph(both: Both) -> None:
     assert report.status == "completed"
     after = (graph.query(count)[0]["c"], graph.query(links)[0]["c"])
     assert after == (before[0] + 1, before[1])  # one more (:Load), no new link
+
+
+def test_bulk_records_carry_their_load_time_exactly(both: Both) -> None:
+    """loaded_at is the (:Load) record's started_at, to the microsecond, and a datetime."""
+    graph = both.bulk_graph
+    started = {
+        r["id"]: _native(r["at"])
+        for r in graph.query("MATCH (l:Load) RETURN l.id AS id, l.started_at AS at")
+    }
+    nodes = graph.query(
+        "MATCH (n) WHERE n.load_id IS NOT NULL AND NOT n:Load "
+        "RETURN n.load_id AS id, n.loaded_at AS at"
+    )
+    rels = graph.query(
+        "MATCH ()-[x]->() WHERE x.load_id IS NOT NULL RETURN x.load_id AS id, x.loaded_at AS at"
+    )
+    assert len(nodes) > 500 and len(rels) > 1000
+    for row in (*nodes, *rels):
+        at = _native(row["at"])
+        assert isinstance(at, dt.datetime)
+        assert at == started[row["id"]]
+    assert any(at.microsecond for at in started.values())
+
+
+def _native(value: Any) -> Any:
+    return value.to_native() if hasattr(value, "to_native") else value
