@@ -71,11 +71,13 @@ def _set_clause(
     when: str | None = None,
     extra: tuple[str, ...] = (),
     dates: tuple[str, ...] = (),
+    layout: tuple[str, ...] | None = None,
 ) -> str:
     """``v.p = r.p, ...`` for model properties of ``owner`` (``when``: only if true), then
     for the ``extra`` properties a mapping adds (checked by own_property). ``dates``: those
     whose rows carry a date as ISO text, set as ``date(r.p)`` (the driver packs a Python date
-    about ten times slower than the text; the stored value is the same Date)."""
+    about ten times slower than the text; the stored value is the same Date). ``layout``:
+    rows are lists of these fields (``r[i]``; a field they do not hold is null)."""
     declared = {p.name for p in owner.props}
     for name in props:
         if name not in declared or name in _RESERVED:
@@ -83,12 +85,34 @@ def _set_clause(
     parts = []
     for name in (*props, *(own_property(owner, e) for e in extra)):
         p = ident(name)
-        value = f"date(r.{p})" if name in dates else f"r.{p}"
+        value = _field(name, layout)
+        value = f"date({value})" if name in dates else value
         if when is None:
             parts.append(f"{var}.{p} = {value}")
         else:
             parts.append(f"{var}.{p} = CASE WHEN {ident(when)} THEN {value} ELSE {var}.{p} END")
     return "".join(part + ", " for part in parts)
+
+
+def _field(name: str, layout: tuple[str, ...] | None) -> str:
+    """A row field in a statement: ``r.name`` in a map row, ``r[i]`` in a list row."""
+    if layout is None:
+        return "r." + ident(name)
+    return f"r[{layout.index(name)}]" if name in layout else "null"
+
+
+def node_layout(props: tuple[str, ...], extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The fields of a list row for merge_nodes(..., positional=True): key, props, extra."""
+    return ("key", *props, *extra)
+
+
+def rel_layout(
+    rt: RelType, props: tuple[str, ...], identity: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The fields of a list row for merge_rels(..., positional=True): start, end, the merge
+    keys and identity, ``current_by`` (when the type has one), props, extra."""
+    by = (rt.current_by,) if rt.current_by and rt.current_by not in props else ()
+    return ("start", "end", *rt.merge_keys, *identity, *by, *props, *extra)
 
 
 @cache
@@ -97,6 +121,7 @@ def merge_nodes(
     props: tuple[str, ...] | None = None,
     extra: tuple[str, ...] = (),
     dates: tuple[str, ...] = (),
+    positional: bool = False,
 ) -> LiteralString:
     """MERGE nodes on their key; SET the other properties and the provenance.
 
@@ -107,14 +132,19 @@ def merge_nodes(
     ArcadeDB). Returns ``written``: the number of rows merged. ``extra``: properties a
     mapping adds beyond the model (names checked by own_property), SET like the others.
     ``dates``: properties of ``props`` or ``extra`` whose rows carry ISO text for a date.
+    ``positional`` (with ``props``): rows are lists, ``node_layout(props, extra)``, which
+    the driver packs and the server reads in about half the bytes of maps.
     """
+    layout = node_layout(props, extra) if positional and props is not None else None
     sets = (
-        _set_clause("n", nt, props, extra=extra, dates=dates)
+        _set_clause("n", nt, props, extra=extra, dates=dates, layout=layout)
         if props is not None
         else "n += r.props, "
     )
     template: LiteralString = (
-        "UNWIND $rows AS r MERGE (n:{label} {{{key}: r.key}}) SET "
+        "UNWIND $rows AS r MERGE (n:{label} {{{key}: "
+        + _field("key", layout)
+        + "}}) SET "
         + sets.replace("{", "{{").replace("}", "}}")
         + _PROVENANCE_SET.format(v="n")
         + " RETURN count(*) AS written"
@@ -129,6 +159,7 @@ def merge_rels(
     identity: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
     dates: tuple[str, ...] = (),
+    positional: bool = False,
 ) -> LiteralString:
     """MATCH both ends by key, MERGE the relationship on its merge keys, SET the rest.
 
@@ -147,29 +178,33 @@ def merge_rels(
     model year), merged on beside the model's merge keys; ``extra``: other properties it
     adds. Their names are checked by own_property; their values are row parameters.
     ``dates``: SET properties (not merge keys, identity or ``current_by``) whose rows carry
-    ISO text for a date, set as ``date(r.p)``.
+    ISO text for a date, set as ``date(r.p)``. ``positional`` (with ``props``): rows are
+    lists, ``rel_layout(rt, props, identity, extra)``.
     """
     if any(d in (*rt.merge_keys, *identity, rt.current_by) for d in dates):
         raise ValueError("merge keys, identity and current_by are sent as dates, not text")
     merge_on = (*rt.merge_keys, *(own_property(rt, k) for k in identity))
-    keys = ", ".join(ident(k) + ": r." + ident(k) for k in merge_on)
+    layout = rel_layout(rt, props, identity, extra) if positional and props is not None else None
+    keys = ", ".join(ident(k) + ": " + _field(k, layout) for k in merge_on)
     pattern = " {{" + keys + "}}" if keys else ""
     if rt.current_by is None:
         head: LiteralString = "]->(b) SET "
         sets = (
-            _set_clause("x", rt, props, extra=extra, dates=dates)
+            _set_clause("x", rt, props, extra=extra, dates=dates, layout=layout)
             if props is not None
             else "x += r.props, "
         )
         provenance = _PROVENANCE_SET.format(v="x")
     else:
         by = ident(rt.current_by)
-        value: LiteralString = ("r." if props is not None else "r.props.") + by
+        value = _field(by, layout) if props is not None else "r.props." + by
         head = "]->(b) WITH r, x, (x." + by + " IS NULL OR " + value + " >= x." + by
         head += ") AS newer SET "
         if props is not None:
             names = tuple(p.name for p in rt.props if p.name not in rt.merge_keys)
-            sets = _set_clause("x", rt, names, when="newer", extra=extra, dates=dates)
+            sets = _set_clause(
+                "x", rt, names, when="newer", extra=extra, dates=dates, layout=layout
+            )
         else:
             sets = "x += CASE WHEN newer THEN r.props ELSE {} END, "
         provenance = ", ".join(
@@ -177,8 +212,11 @@ def merge_rels(
             for n in ("source", "load_id", "loaded_at", "basis")
         )
     template: LiteralString = (
-        "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.start}}) "
-        "MATCH (b:{end} {{{ekey}: r.end}}) "
+        "UNWIND $rows AS r MATCH (a:{start} {{{skey}: "
+        + _field("start", layout)
+        + "}}) MATCH (b:{end} {{{ekey}: "
+        + _field("end", layout)
+        + "}}) "
         "MERGE (a)-[x:{type}"
         + pattern
         + head

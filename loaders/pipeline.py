@@ -12,15 +12,16 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import operator
 import os
 import re
 import socket
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -32,7 +33,7 @@ from kg import model
 from kg.connection import Graph
 from kg.cypher import render
 from kg.model import NodeType, RelType
-from kg.schema import ensure_schema, merge_nodes, merge_rels
+from kg.schema import ensure_schema, merge_nodes, merge_rels, node_layout, rel_layout
 from loaders.bulk import (
     BulkWrite,
     BulkWriter,
@@ -324,9 +325,12 @@ class Loader:
         kind_names = [o.kind for o in mapping.outputs] if mapping else [spec.name]
         report = LoadReport(_names(files), load_id, kind_names, "running")
         clock = time.perf_counter()
-        raw, all_problems, named = self._read(files, mapping, report, options.limits)
+        with ThreadPoolExecutor(1) as pool:
+            # hashlib lets go of the GIL: the contents are hashed while they are read.
+            digest = pool.submit(_sha256_all, files)
+            raw, all_problems, named = self._read(files, mapping, report, options.limits)
+            sha256 = digest.result()
         first = files[0]
-        sha256 = _sha256_all(files)
         chain = options.chain or (mapping.chain_for(first) if mapping else None)
         _check_chain(first, chain, given=options.chain is not None)
         source = options.source or (mapping.source if mapping and mapping.source else first.name)
@@ -622,12 +626,13 @@ class Loader:
                 groups = _by_shape(target, write.rows, planned.identity)
                 for (shape, extra, dates), rows in groups.items():
                     if isinstance(target, RelType):
-                        # Links in start-node order: each batch touches fewer index pages.
-                        _sort_by_ends(rows)
+                        _sort_by_start(rows)
                     statement = (
-                        merge_nodes(target, shape, extra, dates)
+                        merge_nodes(target, shape, extra, dates, positional=True)
                         if isinstance(target, NodeType)
-                        else merge_rels(target, shape, planned.identity, extra, dates)
+                        else merge_rels(
+                            target, shape, planned.identity, extra, dates, positional=True
+                        )
                     )
                     written += self.graph.write_batches(
                         statement,
@@ -815,16 +820,17 @@ def _plain_values(series: pd.Series) -> list[Any]:
     return [_plain(v) for v in series.tolist()]
 
 
-def _by_ends(row: dict[str, Any]) -> tuple[str, str]:
-    return (str(row["start"]), str(row["end"]))
+def _by_start(row: list[Any]) -> str:
+    return str(row[0])
 
 
-def _sort_by_ends(rows: list[dict[str, Any]]) -> None:
-    """Links in start-node order (keys are text; other keys compare as text)."""
+def _sort_by_start(rows: list[list[Any]]) -> None:
+    """Link rows (start first) in start-node order, so each batch touches fewer index
+    pages (keys are text; other keys compare as text)."""
     try:
-        rows.sort(key=operator.itemgetter("start", "end"))
+        rows.sort(key=itemgetter(0))
     except TypeError:
-        rows.sort(key=_by_ends)
+        rows.sort(key=_by_start)
 
 
 def _completed_message(report: LoadReport) -> str:
@@ -843,14 +849,16 @@ Shape = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 def _by_shape(
     target: NodeType | RelType, rows: list[dict[str, Any]], identity: tuple[str, ...] = ()
-) -> dict[Shape, list[dict[str, Any]]]:
-    """Group rows by the model properties they carry, in model order (and their own ones).
+) -> dict[Shape, list[list[Any]]]:
+    """Group rows by the model properties they carry, in model order (and their own ones),
+    each row a list in the layout of its statement (kg.schema node_layout, rel_layout).
 
     Each group is written by a statement that SETs exactly those properties, so a blank
     cell never erases a value another source gave (and no slow ``SET n += map`` is needed).
     Properties a mapping adds (not in the model) come second in the shape, sorted; third,
     the properties set from a date, which the row carries as ISO text from here on (the
-    statement sets ``date(r.p)``: the same value, packed ten times faster by the driver).
+    statement sets ``date(r[i])``: the same value, packed ten times faster by the driver).
+    Lists rather than maps: half the bytes to pack, send and read.
     """
     fixed = {"key", "start", "end", *identity}
     if isinstance(target, RelType):
@@ -861,22 +869,52 @@ def _by_shape(
     order = [n for n in declared if n not in fixed]
     known = set(declared) | fixed
     shapes: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    settable: dict[tuple[str, ...], tuple[str, ...]] = {}  # a row's keys -> names it SETs
-    groups: dict[Shape, list[dict[str, Any]]] = {}
+    layouts: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[list[Any]]] = {}
     for row in rows:
         keys = tuple(row)
         shape = shapes.get(keys)
         if shape is None:
             own = tuple(sorted(k for k in row if k not in known))
             shape = shapes[keys] = (tuple(n for n in order if n in row), own)
-            settable[keys] = (*shape[0], *own)
-        dated: tuple[str, ...] = ()
-        for k in settable[keys]:
-            value = row[k]
-            if type(value) is dt.date:
-                row[k] = value.isoformat()
-                dated = (*dated, k)
-        groups.setdefault((*shape, dated), []).append(row)
+            if shape not in layouts:
+                layouts[shape] = (
+                    node_layout(*shape)
+                    if isinstance(target, NodeType)
+                    else rel_layout(target, shape[0], identity, shape[1])
+                )
+        groups.setdefault(shape, []).append(list(map(row.get, layouts[shape])))
+    out: dict[Shape, list[list[Any]]] = {}
+    for shape, lists in groups.items():
+        layout = layouts[shape]
+        settable = [layout.index(n) for n in (*shape[0], *shape[1])]
+        for dated, part in _dates_as_text(lists, settable).items():
+            key = (*shape, tuple(layout[i] for i in dated))
+            out.setdefault(key, []).extend(part)
+    return out
+
+
+def _dates_as_text(rows: list[list[Any]], fields: list[int]) -> dict[tuple[int, ...], list[Any]]:
+    """Dates in the given fields of list rows turned into ISO text, in place; the rows
+    grouped by the fields that held a date (one group unless a field mixes dates with
+    other values). A column at a time: the type test runs in C."""
+    whole: list[int] = []
+    mixed: list[int] = []
+    for i in fields:
+        types = set(map(type, map(itemgetter(i), rows)))
+        if dt.date in types:
+            (whole if len(types) == 1 else mixed).append(i)
+    for i in whole:
+        for row in rows:
+            row[i] = row[i].isoformat()
+    if not mixed:
+        return {tuple(whole): rows}
+    groups: dict[tuple[int, ...], list[Any]] = {}
+    for row in rows:
+        dated = [i for i in mixed if type(row[i]) is dt.date]
+        for i in dated:
+            row[i] = row[i].isoformat()
+        groups.setdefault(tuple(sorted((*whole, *dated))), []).append(row)
     return groups
 
 
