@@ -246,7 +246,7 @@ class Writer:
     def _batches(
         self, what: str, cypher: LiteralString, rows: list[list[Any]], parallel: bool = False
     ) -> None:
-        self.counts[what] = self.counts.get(what, 0)
+        self.counts.setdefault(what, 0)  # never a reset: a lane may be adding to it
         if not rows:
             return
         if self._into is None:
