@@ -104,11 +104,12 @@ def run_all(
     """Read the graph once, run every analysis, write the results back (unless ``write`` is
     false) and return them, narrowed to ``chain`` when one is given.
 
-    The write-back overlaps the analyses: the SUPPLIES flags are written (on their own
-    connection) as soon as the single-source step is done, the SPOF_FOR relationships as soon
-    as the SPOF step is, while the later steps run; the node results and key ranks follow at
-    the end. The "write back" step's seconds are what is left to wait for after the last
-    analysis."""
+    The write-back overlaps the analyses: on one background connection, the SUPPLIES flags
+    are written as soon as the single-source step is done and the SPOF_FOR relationships as
+    soon as the SPOF step is, while the later steps run (one connection, not two: on Neo4j a
+    new relationship locks its nodes' relationship chains, and the two parts deadlocked);
+    the node results and key ranks follow at the end. The "write back" step's seconds are
+    what is left to wait for after the last analysis."""
     check_level(region_level)
     started = dt.datetime.now(dt.UTC)
     run_id = f"A{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -160,7 +161,7 @@ def _analyse(
     sourcing = _timed(seconds, "single source", lambda: ctx.sourcing(region_level))
     declared = _timed(seconds, "single source", lambda: declared_sources(proj))
     if writer is not None:
-        with writer.lane("flags"):
+        with writer.lane("relationships"):
             writer.supplies(flag_rows(declared))
 
     step("spof")
@@ -217,8 +218,7 @@ def _finish(
         ctx, nodes, result.sourcing, result.capacity, result.spof, depth, result.region_level
     )
     enterprises, regions = nodes.enterprises(), nodes.regions()
-    # node properties wait for the new SPOF_FOR relationships (they touch the same nodes);
-    # the flags lane (SUPPLIES relationships only) may still be writing meanwhile
+    # node properties wait for the relationship lane: a new SPOF_FOR touches its end nodes
     writer.wait("relationships")
     writer.nodes(model.PRODUCT, products, PRODUCT_PROPS)
     writer.nodes(model.ENTERPRISE, enterprises, NODE_PROPS)
