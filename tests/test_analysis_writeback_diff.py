@@ -8,6 +8,7 @@ longer hold (or were never the analyses' own) are gone.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from kg.analysis.projection import project
 from kg.analysis.result_rows import NodeRows, flag_rows, product_rows, rank_rows, spof_rows
 from kg.analysis.run import AnalysisResult
 from kg.analysis.stored import FLAG_PROPS, NODE_PROPS, PRODUCT_PROPS, RANK_PROPS
-from kg.analysis.writeback import _Diff
+from kg.analysis.writeback import Writer, _Diff
 from kg.connection import Graph
 from loaders.pipeline import Loader, LoadOptions
 
@@ -288,3 +289,12 @@ def test_what_is_stored_is_exactly_what_was_computed(loaded: Graph) -> None:
                 assert name not in props, (identity, name, props[name])
             else:
                 assert _plain(props[name]) == _plain(value), (identity, name)
+
+
+def test_a_failure_in_a_background_lane_is_raised(loaded: Graph) -> None:
+    writer = Writer(loaded, "lane-test", dt.datetime.now(dt.UTC), {})
+    with writer.lane("relationships"):
+        writer._batches("broken", "UNWIND $rows AS r RETURN r +", [[1], [2]])
+    with pytest.raises(Exception):  # noqa: B017 - whatever the engine calls a syntax error
+        writer.close()
+    assert writer.counts["broken"] == 0
