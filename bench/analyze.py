@@ -363,7 +363,16 @@ def bench(edges: int, seed: int, reload: bool, batch: int) -> dict[str, Any]:
             finally:
                 if original:
                     graph.write_batches(_SET_CAPACITY, original, batch_size=5000)
-            out["runs"][name] = {"rows": rows, "loadavg": loadavg(), "changed": len(original)}
+            out["runs"][name] = {
+                "rows": rows,
+                "loadavg": loadavg(),
+                "changed": len(original),
+                "parts": [
+                    (what, n, result.write_seconds.get(what, 0.0))
+                    for what, n in result.written.items()
+                    if n
+                ],
+            }
             if name == "first run":
                 out["size"] = size
                 out["peak_rss_mb"] = rss_mb()
@@ -419,6 +428,12 @@ def print_size(res: dict[str, Any]) -> None:
             print(
                 f"{r['step']:58} {r['seconds']:8.2f} {r['cpu']:7.2f} {r['engine_cpu']:12.2f} "
                 f"{r['peak_rss_mb']:11.0f}  {r['note']}"
+            )
+        if run["parts"]:
+            print(
+                "  write-back parts, wall s each (flags and SPOF_FOR go to one background "
+                "connection while the later analyses run): "
+                + "; ".join(f"{what} {n:,} rows {sec:.2f} s" for what, n, sec in run["parts"])
             )
     size = res["size"]
     rels = max(size["relationships"], 1)

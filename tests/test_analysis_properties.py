@@ -1,7 +1,9 @@
 """Property tests on random small AND/OR graphs: the fast analyses equal their definitions.
 
 - SPOF: required-set propagation equals brute force (remove each candidate in turn and
-  recompute feasibility), on graphs with alt_groups, idle producers, regions and cycles;
+  recompute feasibility), on graphs with alt_groups, idle producers, regions and cycles; on
+  acyclic graphs the level-wise sparse-matrix propagation gives the very same generators as
+  the component-by-component one;
 - availability: the level-wise sweep equals the worklist (least fixed point);
 - capacity: the vectorized pass equals the product-by-product recursion, and the vectorized
   removal effects equal recomputing the recursion once per removed node.
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 from kg.analysis.context import Context
 from kg.analysis.feasibility import _available_worklist, available
 from kg.analysis.projection import RawGraph, from_raw
-from kg.analysis.spof import brute_force
+from kg.analysis.spof import brute_force, requirements_by_component, requirements_by_level
 
 
 @st.composite
@@ -81,6 +83,17 @@ def test_fast_spof_equals_brute_force(raw: RawGraph) -> None:
     expected = brute_force(circuit, targets)
     got = {t: set(ctx.spof_nodes(t)) for t in targets if ctx.reqs.available[t]}
     assert got == expected
+
+
+@SETTINGS
+@given(graphs(acyclic=True))
+def test_level_wise_required_sets_equal_the_component_wise_ones(raw: RawGraph) -> None:
+    circuit = Context(from_raw(raw)).circuit
+    assert circuit.acyclic
+    by_level = requirements_by_level(circuit)
+    by_component = requirements_by_component(circuit)
+    assert (by_level.available == by_component.available).all()
+    assert by_level.gens == by_component.gens
 
 
 @LIGHTER

@@ -8,15 +8,20 @@ longer hold (or were never the analyses' own) are gone.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kg.analysis import run_all
+from kg.analysis.context import Context
+from kg.analysis.depth import bom_depth
+from kg.analysis.projection import project
+from kg.analysis.result_rows import NodeRows, flag_rows, product_rows, rank_rows, spof_rows
 from kg.analysis.run import AnalysisResult
-from kg.analysis.stored import NODE_PROPS, PRODUCT_PROPS, RANK_PROPS
-from kg.analysis.writeback import _Diff
+from kg.analysis.stored import FLAG_PROPS, NODE_PROPS, PRODUCT_PROPS, RANK_PROPS
+from kg.analysis.writeback import Writer, _Diff
 from kg.connection import Graph
 from loaders.pipeline import Loader, LoadOptions
 
@@ -207,3 +212,89 @@ def test_the_diff_of_stored_rows() -> None:
     assert diff.twice == ["c"]
     rels = _Diff({("x", "p"): ["path"]}, [("x", "p", "path"), ("y", "p", "old")], 2)
     assert (rels.created, rels.changed, rels.removed) == ([], [], [("y", "p")])
+
+
+def _plain(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def test_what_is_stored_is_exactly_what_was_computed(loaded: Graph) -> None:
+    """Each part's rows (kg/analysis/result_rows.py) against the graph: every value equal, and
+    no property at all where the value is null (a map written with ``+=`` drops it)."""
+    ctx = Context(project(loaded, stored=True))
+    first = run_all(loaded, context=ctx)
+    computed = product_rows(
+        ctx,
+        NodeRows(ctx, first.bottlenecks),
+        first.sourcing,
+        first.capacity,
+        first.spof,
+        bom_depth(ctx),
+        "province",
+    )
+    # someone sets a property the analyses leave null: the next run removes it again
+    product, name = next(
+        (key, name)
+        for key, values in computed.items()
+        for name, value in zip(PRODUCT_PROPS, values, strict=True)
+        if value is None
+    )
+    loaded.write(
+        "MATCH (p:Product {id: $id}) SET p += $props", {"id": product, "props": {name: 0.5}}
+    )
+    ctx = Context(project(loaded, stored=True))
+    result = run_all(loaded, context=ctx)
+    assert result.written["Product"] == 1
+    nodes = NodeRows(ctx, result.bottlenecks)
+    expected: dict[tuple[Any, ...], dict[str, Any]] = {}
+    products = product_rows(
+        ctx, nodes, result.sourcing, result.capacity, result.spof, bom_depth(ctx), "province"
+    )
+    for key, values in products.items():
+        expected["Product", key] = dict(zip(PRODUCT_PROPS, values, strict=True))
+    for label, rows in (("Enterprise", nodes.enterprises()), ("Region", nodes.regions())):
+        for key, values in rows.items():
+            expected[label, key] = dict(zip(NODE_PROPS, values, strict=True))
+    for kind_rows in spof_rows(result.spof).values():
+        for (x, p), values in kind_rows.items():
+            expected["SPOF_FOR", x, p] = dict(zip(["path", "reason"], values, strict=True))
+    for (a, b, p), values in flag_rows(result.declared).items():
+        expected["SUPPLIES", a, b, p] = dict(zip(FLAG_PROPS, values, strict=True))
+    for (e, c), values in rank_rows(result.key_enterprises).items():
+        expected["KEY_RANK_IN", e, c] = dict(zip(RANK_PROPS, values, strict=True))
+    assert any(v is None for row in expected.values() for v in row.values())
+
+    stored: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in loaded.query(
+        "MATCH (n) WHERE n.analysis_run IS NOT NULL AND NOT n:AnalysisRun "
+        "RETURN labels(n) AS labels, coalesce(n.id, n.code) AS key, properties(n) AS props"
+    ):
+        [label] = [x for x in r["labels"] if x in ("Product", "Enterprise", "Region")]
+        stored[label, r["key"]] = r["props"]
+    for r in loaded.query(
+        "MATCH (x)-[s:SPOF_FOR|KEY_RANK_IN]->(y) RETURN type(s) AS t, "
+        "coalesce(x.id, x.code) AS x, y.id AS y, properties(s) AS props"
+    ):
+        stored[r["t"], r["x"], r["y"]] = r["props"]
+    for r in loaded.query(
+        "MATCH (a:Enterprise)-[s:SUPPLIES]->(b:Enterprise) WHERE s.analysis_run IS NOT NULL "
+        "RETURN a.id AS a, b.id AS b, s.product AS p, properties(s) AS props"
+    ):
+        stored["SUPPLIES", r["a"], r["b"], r["p"]] = r["props"]
+    assert set(stored) == set(expected)
+    for identity, row in expected.items():
+        props = stored[identity]
+        for name, value in row.items():
+            if value is None:
+                assert name not in props, (identity, name, props[name])
+            else:
+                assert _plain(props[name]) == _plain(value), (identity, name)
+
+
+def test_a_failure_in_a_background_lane_is_raised(loaded: Graph) -> None:
+    writer = Writer(loaded, "lane-test", dt.datetime.now(dt.UTC), {})
+    with writer.lane("relationships"):
+        writer._batches("broken", "UNWIND $rows AS r RETURN r +", [[1], [2]])
+    with pytest.raises(Exception):  # noqa: B017 - whatever the engine calls a syntax error
+        writer.close()
+    assert writer.counts["broken"] == 0

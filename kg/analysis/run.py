@@ -7,9 +7,9 @@ rows returned (and scores the returned bottleneck rows on that chain's key produ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import math
 import time
 import uuid
 from collections.abc import Callable
@@ -25,6 +25,7 @@ from kg.analysis.key_enterprises import KeyEnterprise, key_enterprises
 from kg.analysis.keys import scope_products
 from kg.analysis.projection import project
 from kg.analysis.ranking import RankedNode, rank_bottlenecks
+from kg.analysis.result_rows import NodeRows, flag_rows, product_rows, rank_rows, spof_rows
 from kg.analysis.single_source import (
     DeclaredSource,
     Sourcing,
@@ -32,7 +33,7 @@ from kg.analysis.single_source import (
     declared_sources,
 )
 from kg.analysis.spof import SpofLink
-from kg.analysis.stored import RANK_PROPS, read_stored
+from kg.analysis.stored import read_stored
 from kg.analysis.writeback import NODE_PROPS, PRODUCT_PROPS, Progress, Writer
 from kg.connection import Graph
 from kg.model import DEFAULT_REGION_LEVEL
@@ -55,6 +56,7 @@ class AnalysisResult:
     ranking: list[RankedNode] = field(default_factory=list)  # the bottleneck ranking
     seconds: dict[str, float] = field(default_factory=dict)
     written: dict[str, int] = field(default_factory=dict)
+    write_seconds: dict[str, float] = field(default_factory=dict)  # per part, lanes overlap
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> list[dict[str, Any]]:
@@ -90,10 +92,6 @@ def _timed(seconds: dict[str, float], step: str, fn: Callable[[], T]) -> T:
     return out
 
 
-def _num(x: float | None) -> float | None:
-    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
-
-
 def run_all(
     graph: Graph,
     chain: str | None = None,
@@ -104,7 +102,14 @@ def run_all(
     on_step: Callable[[str], None] | None = None,
 ) -> AnalysisResult:
     """Read the graph once, run every analysis, write the results back (unless ``write`` is
-    false) and return them, narrowed to ``chain`` when one is given."""
+    false) and return them, narrowed to ``chain`` when one is given.
+
+    The write-back overlaps the analyses: on one background connection, the SUPPLIES flags
+    are written as soon as the single-source step is done and the SPOF_FOR relationships as
+    soon as the SPOF step is, while the later steps run (one connection, not two: on Neo4j a
+    new relationship locks its nodes' relationship chains, and the two parts deadlocked);
+    the node results and key ranks follow at the end. The "write back" step's seconds are
+    what is left to wait for after the last analysis."""
     check_level(region_level)
     started = dt.datetime.now(dt.UTC)
     run_id = f"A{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -121,10 +126,43 @@ def run_all(
     proj = ctx.proj
     if chain is not None:
         proj.chain(chain)
+    writer: Writer | None = None
+    if write:
+        stored = proj.stored if proj.stored is not None else read_stored(graph)
+        proj.stored = None  # used once: after this run the graph holds something else
+        writer = Writer(graph, run_id, started, stored, progress)
+    try:
+        result, depth = _analyse(ctx, seconds, region_level, step, writer)
+        result.run_id, result.analysed_at, result.chain = run_id, started, chain
+        if writer is not None:
+            step("write back")
+            result.written = _timed(
+                seconds, "write back", lambda: _finish(writer, ctx, result, depth)
+            )
+    finally:
+        if writer is not None:
+            _close_quietly(writer)
+    if chain is not None:
+        _narrow(ctx, result, chain, region_level)
+    return result
 
+
+def _analyse(
+    ctx: Context,
+    seconds: dict[str, float],
+    region_level: str | None,
+    step: Callable[[str], None],
+    writer: Writer | None,
+) -> tuple[AnalysisResult, list[int]]:
+    """Every analysis in turn; each part of the write-back goes to ``writer``'s background
+    lanes as soon as its analysis is done."""
+    proj = ctx.proj
     step("single source")
     sourcing = _timed(seconds, "single source", lambda: ctx.sourcing(region_level))
     declared = _timed(seconds, "single source", lambda: declared_sources(proj))
+    if writer is not None:
+        with writer.lane("relationships"):
+            writer.supplies(flag_rows(declared))
 
     step("spof")
     keys = ctx.keys()
@@ -136,6 +174,9 @@ def run_all(
         return out
 
     links = _timed(seconds, "spof", all_links)
+    if writer is not None:
+        with writer.lane("relationships"):
+            writer.spof(spof_rows(links))
 
     step("capacity")
     caps = _timed(seconds, "capacity", lambda: ctx.capacity_rows)
@@ -150,9 +191,9 @@ def run_all(
     ranked = _timed(seconds, "key enterprises", lambda: key_enterprises(ctx))
 
     result = AnalysisResult(
-        run_id=run_id,
-        analysed_at=started,
-        chain=chain,
+        run_id="",
+        analysed_at=dt.datetime.now(dt.UTC),
+        chain=None,
         region_level=region_level,
         sourcing=sourcing,
         declared=declared,
@@ -164,145 +205,70 @@ def run_all(
         seconds=seconds,
         warnings=list(proj.warnings),
     )
-    if write:
-        step("write back")
-        result.written = _timed(
-            seconds,
-            "write back",
-            lambda: write_results(graph, ctx, result, depth, progress),
-        )
-    if chain is not None:
-        scope = set(scope_products(proj, chain))
-        result.sourcing = [s for i, s in enumerate(sourcing) if i in scope]
-        result.capacity = [c for i, c in enumerate(caps) if i in scope]
-        chain_keys = {proj.product_ids[k] for k in ctx.keys(chain).indices}
-        ids = {proj.product_ids[p] for p in scope}
-        result.declared = [d for d in declared if d.product in ids]
-        result.spof = [s for s in links if s.product in chain_keys]
-        if not chain_keys <= {proj.product_ids[k] for k in keys.indices}:
-            result.spof = []
-            for k in ctx.keys(chain).indices:
-                result.spof.extend(ctx.links(k))
-        result.bottlenecks = bottleneck_rows(ctx, chain)
-        result.ranking = rank_bottlenecks(ctx, chain, level)
-        result.key_enterprises = [r for r in ranked if r.chain == chain]
-    return result
+    return result, depth
 
 
-def write_results(
-    graph: Graph,
-    ctx: Context,
-    result: AnalysisResult,
-    depth: list[int],
-    progress: Progress | None = None,
+def _finish(
+    writer: Writer, ctx: Context, result: AnalysisResult, depth: list[int]
 ) -> dict[str, int]:
-    """Write one run's (whole-graph) results where they differ from the stored ones (read
-    with the projection, else now); returns rows written (created or changed) and removed
-    per part."""
-    proj, c = ctx.proj, ctx.circuit
-    stored = proj.stored if proj.stored is not None else read_stored(graph)
-    proj.stored = None  # used once: after this write the graph holds something else
-    keys = ctx.keys()
-    writer = Writer(graph, result.run_id, result.analysed_at, stored, progress)
-    node_results: dict[int, BottleneckRow] = {}
-    for b in result.bottlenecks:
-        node_results[ctx.node_index(b.kind, b.node)] = b
-    has_capacity = any(0 < ctx.capacity.ach[k] < math.inf for k in keys.indices)
-    default_crit = 0.0 if has_capacity else None
-    spof_count: dict[str, int] = {}
-    for link in result.spof:
-        spof_count[link.product] = spof_count.get(link.product, 0) + 1
-
-    def node_values(x: int) -> list[Any]:
-        b = node_results.get(x)
-        if b is None:
-            return [False, 0.0, default_crit, None]
-        return [b.is_spof, b.bottleneck_score, _num(b.capacity_criticality), b.betweenness]
-
-    assert NODE_PROPS == ["is_spof", "bottleneck_score", "capacity_criticality", "betweenness"]
-    src, caps = result.sourcing, result.capacity
-    key_set = set(keys.indices)
-    ids = proj.product_ids
-    columns: dict[str, list[Any]] = {
-        "producers": [s.producers for s in src],
-        "sourcing": [s.sourcing for s in src],
-        "regional_single_source": [s.regional_single_source for s in src],
-        "group_single_source": [s.group_single_source for s in src],
-        "hhi": [_num(s.hhi) for s in src],
-        "hhi_region": [_num(s.hhi_region) for s in src],
-        "effective_sources": [_num(s.effective_sources) for s in src],
-        "achievable_per_day": [_num(cap.achievable_per_day) for cap in caps],
-        "limiting_input": [cap.limiting_input for cap in caps],
-        "spof_count": [
-            spof_count.get(ids[p], 0) if p in key_set and caps[p].available else None
-            for p in range(proj.n_products)
-        ],
-        "available": [cap.available for cap in caps],
-        "key_product": [p in key_set for p in range(proj.n_products)],
-        "key_weight": [keys.weights.get(p) for p in range(proj.n_products)],
-        "producers_on_record": [s.producers_on_record for s in src],
-        "region_level": [result.region_level] * proj.n_products,
-        "single_source_region": [s.region for s in src],
-        "single_source_group": [s.group for s in src],
-        "hhi_group": [_num(s.hhi_group) for s in src],
-        "producer_capacity_per_day": [_num(cap.producer_capacity_per_day) for cap in caps],
-        "limited_by": [cap.limited_by for cap in caps],
-        "bom_depth": list(depth),
-    }
-    node_columns = list(zip(*(node_values(p) for p in range(proj.n_products)), strict=True)) or [
-        () for _ in NODE_PROPS
-    ]
-    columns.update((name, list(col)) for name, col in zip(NODE_PROPS, node_columns, strict=True))
-    assert list(columns) == PRODUCT_PROPS, set(columns) ^ set(PRODUCT_PROPS)
-    product_rows = dict(zip(ids, map(list, zip(*columns.values(), strict=True)), strict=True))
-    writer.nodes(model.PRODUCT, product_rows, PRODUCT_PROPS)
-    writer.nodes(
-        model.ENTERPRISE,
-        {proj.enterprise_ids[e]: node_values(c.e0 + e) for e in range(proj.n_enterprises)},
-        NODE_PROPS,
+    """Write the node results and key ranks, wait for the lanes, record the run; returns
+    rows written (created or changed) and removed per part."""
+    nodes = NodeRows(ctx, result.bottlenecks)
+    products = product_rows(
+        ctx, nodes, result.sourcing, result.capacity, result.spof, depth, result.region_level
     )
-    writer.nodes(
-        model.REGION,
-        {proj.region_codes[r]: node_values(c.r0 + r) for r in range(proj.n_regions)},
-        NODE_PROPS,
-    )
-
-    by_kind: dict[str, dict[Any, list[Any]]] = {}
-    for link in result.spof:
-        by_kind.setdefault(link.kind, {})[link.node, link.product] = [list(link.path), link.reason]
-    writer.spof(by_kind)
-
-    flags: dict[Any, list[Any]] = {}
-    for d in result.declared:
-        if not (d.single_source or d.group_single_source) or d.product is None:
-            continue
-        for supplier in d.suppliers:
-            flags[supplier, d.customer, d.product] = [d.single_source, d.group_single_source]
-    writer.supplies(flags)
-
-    assert RANK_PROPS[0] == "rank" and RANK_PROPS[-1] == "reasons"
-    writer.key_ranks(
-        {
-            (r.enterprise, r.chain): [
-                r.rank,
-                r.bottleneck_score,
-                _num(r.capacity_criticality),
-                _num(r.capacity_share),
-                r.listed,
-                list(r.reasons),
-            ]
-            for r in result.key_enterprises
-        }
-    )
+    enterprises, regions = nodes.enterprises(), nodes.regions()
+    # node properties wait for the relationship lane: a new SPOF_FOR touches its end nodes
+    writer.wait("relationships")
+    writer.nodes(model.PRODUCT, products, PRODUCT_PROPS)
+    writer.nodes(model.ENTERPRISE, enterprises, NODE_PROPS)
+    writer.nodes(model.REGION, regions, NODE_PROPS)
+    writer.key_ranks(rank_rows(result.key_enterprises))
+    writer.close()
     writer.run_record(
         {
             "started_at": result.analysed_at,
             "ended_at": dt.datetime.now(dt.UTC),
             "options": json.dumps({"region_level": result.region_level}),
-            "key_products": len(keys.indices),
+            "key_products": len(ctx.keys().indices),
             "spof_links": len(result.spof),
             "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
             "written": writer.counts,
         }
     )
+    result.write_seconds = dict(writer.seconds)
     return dict(writer.counts)
+
+
+def _close_quietly(writer: Writer) -> None:
+    """After a failure elsewhere: let the lanes finish what they started (their own failure
+    would only hide the first one)."""
+    with contextlib.suppress(Exception):
+        writer.close()
+
+
+def _narrow(ctx: Context, result: AnalysisResult, chain: str, region_level: str | None) -> None:
+    """Keep the rows of ``chain`` (the whole-graph results were written back)."""
+    proj = ctx.proj
+    keys = ctx.keys()
+    level = region_level or DEFAULT_REGION_LEVEL
+    sourcing, caps, declared, links = (
+        result.sourcing,
+        result.capacity,
+        result.declared,
+        result.spof,
+    )
+    scope = set(scope_products(proj, chain))
+    result.sourcing = [s for i, s in enumerate(sourcing) if i in scope]
+    result.capacity = [c for i, c in enumerate(caps) if i in scope]
+    chain_keys = {proj.product_ids[k] for k in ctx.keys(chain).indices}
+    ids = {proj.product_ids[p] for p in scope}
+    result.declared = [d for d in declared if d.product in ids]
+    result.spof = [s for s in links if s.product in chain_keys]
+    if not chain_keys <= {proj.product_ids[k] for k in keys.indices}:
+        result.spof = []
+        for k in ctx.keys(chain).indices:
+            result.spof.extend(ctx.links(k))
+    result.bottlenecks = bottleneck_rows(ctx, chain)
+    result.ranking = rank_bottlenecks(ctx, chain, level)
+    result.key_enterprises = [r for r in result.key_enterprises if r.chain == chain]

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
-from kg.analysis.arrays import BoolArray
+from kg.analysis.arrays import BoolArray, IntArray, expand_ranges
 from kg.analysis.context import Source, ensure_context
 from kg.analysis.feasibility import (
     ALTERNATIVES,
@@ -85,6 +86,102 @@ class Requirements:
 
 
 def requirements(circuit: Circuit) -> Requirements:
+    """Compute every OR node's generators: level by level with sparse matrices when the
+    circuit is acyclic, else component by component (``requirements_by_component``)."""
+    if circuit.acyclic:
+        return requirements_by_level(circuit)
+    return requirements_by_component(circuit)
+
+
+class _Rows:
+    """Sparse rows over real-node columns, appended one level at a time."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.ptr: list[IntArray] = [np.zeros(1, dtype=np.int64)]
+        self.idx: list[IntArray] = []
+        self.nnz = 0
+        self.n = 0
+
+    def append(self, rows: IntArray, cols: IntArray, m: int) -> tuple[IntArray, IntArray]:
+        """Add ``m`` rows holding (rows[i], cols[i]); returns their (indptr, sorted indices)."""
+        order = np.lexsort((cols, rows))
+        ptr = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=m), out=ptr[1:])
+        idx = cols[order]
+        self.ptr.append(ptr[1:] + self.nnz)
+        self.idx.append(idx)
+        self.nnz += len(idx)
+        self.n += m
+        return ptr, idx
+
+    def matrix(self) -> csr_matrix:
+        idx = np.concatenate(self.idx) if self.idx else np.zeros(0, dtype=np.int64)
+        return csr_matrix(
+            (np.ones(self.nnz, dtype=np.int32), idx, np.concatenate(self.ptr)),
+            shape=(self.n, self.width),
+        )
+
+
+def _product(left: tuple[IntArray, IntArray], m: int, right: _Rows) -> tuple[IntArray, ...]:
+    """(row, column, count) of the entries of ``L @ right``, L given as (row, column) pairs
+    (a pair listed twice counts twice)."""
+    rows, cols = left
+    mat = csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(m, right.n))
+    out = (mat @ right.matrix()).tocsr()
+    out.sum_duplicates()
+    row = np.repeat(np.arange(m, dtype=np.int64), np.diff(out.indptr))
+    return row, out.indices.astype(np.int64), out.data
+
+
+def requirements_by_level(circuit: Circuit) -> Requirements:
+    """The same generators on an acyclic circuit, one level at a time, as sparse matrices.
+
+    Rows are circuit nodes in level order, columns real nodes. Per level, the matrix of its
+    nodes' available children times the required sets below counts, per real node, how many
+    children need it: an AND node needs what any child needs (and itself), an OR node what
+    every available child needs. The generators of an OR node's set are the members that no
+    member needs: the set minus the union of ``req(y) - {y}`` over its members ``y``.
+    """
+    n, v0 = circuit.n_nodes, circuit.v0
+    avail = available(circuit)
+    _, is_or, plan = circuit.level_plan
+    parent, child = circuit.slot_parent, circuit.children
+    pos = np.empty(n, dtype=np.int64)  # row of each node
+    if plan:
+        pos[np.concatenate([nodes for nodes, _ in plan])] = np.arange(n, dtype=np.int64)
+    req, below = _Rows(v0), _Rows(v0)  # req(y), and req(y) - {y} (empty for OR rows)
+    gens: dict[int, list[int]] = {}
+    for nodes, slots in plan:
+        m, done = len(nodes), req.n
+        used = slots[avail[parent[slots]] & avail[child[slots]]]
+        at = pos[parent[used]] - done
+        row, col, count = _product((at, pos[child[used]]), m, req)
+        n_kids = np.bincount(at, minlength=m)
+        ok, row_or = avail[nodes], is_or[nodes]
+        keep = ok[row] & (~row_or[row] | (count == n_kids[row]))
+        and_rows = keep & ~row_or[row]
+        below.append(row[and_rows], col[and_rows], m)
+        own = np.flatnonzero(ok & ~row_or)
+        ptr, idx = req.append(
+            np.concatenate([row[keep], own]), np.concatenate([col[keep], nodes[own]]), m
+        )
+        ors = np.flatnonzero(ok & row_or)
+        if not len(ors):
+            continue
+        lens = ptr[ors + 1] - ptr[ors]
+        members = idx[expand_ranges(ptr[ors], lens)]
+        member_row = np.repeat(np.arange(len(ors), dtype=np.int64), lens)
+        c_row, c_col, _ = _product((member_row, pos[members]), len(ors), below)
+        covered = np.isin(member_row * v0 + members, c_row * v0 + c_col)
+        ends = np.cumsum(np.bincount(member_row[~covered], minlength=len(ors))).tolist()
+        kept = members[~covered].tolist()
+        for v, a, b in zip(nodes[ors].tolist(), [0, *ends[:-1]], ends, strict=True):
+            gens[v] = kept[a:b]
+    return Requirements(circuit, avail, gens)
+
+
+def requirements_by_component(circuit: Circuit) -> Requirements:
     """Compute every OR node's generators, component by component, children first."""
     n = circuit.n_nodes
     v0 = circuit.v0

@@ -7,7 +7,10 @@ single-source flags on SUPPLIES that appear, change or no longer hold. A rerun o
 unchanged graph writes no result rows at all. Every statement is a batched ``UNWIND $rows``
 of plain lists (``[key, value, ...]``, the cheapest shape to send) in managed transactions
 (Graph.write_batches); identifiers come from the model through kg.cypher.render, values are
-parameters.
+parameters. Properties go in as one map literal (``SET x += {p: r[1], ...}``, or inside
+CREATE for a new relationship): the local engine pays per SET item, and at 1M the map cut
+its CPU per Product row from 122 to 42 microseconds, per new SPOF_FOR from 58-67 to 24-40.
+A relationship known from the read not to exist is CREATEd, not MERGEd.
 
 What the graph holds afterwards is exactly the new run's results:
 - every Product: PRODUCT_RESULTS and PRODUCT_ANALYSIS_RESULTS, and NODE_RESULTS (a product
@@ -29,8 +32,9 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, LiteralString, Protocol
 
 from kg import model
@@ -66,11 +70,14 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
-def _sets(var: str, props: Sequence[str], first: int) -> LiteralString:
-    """``var.p = r[first], var.q = r[first + 1], ...`` plus the run stamp."""
-    sets = [f"{var}.{ident(p)} = r[{first + i}]" for i, p in enumerate(props)]
-    sets += [f"{var}.{RUN} = $run", f"{var}.{AT} = $at"]
-    return ", ".join(sets)  # model identifiers only
+def _values(props: Sequence[str], first: int) -> LiteralString:
+    """``{p: r[first], q: r[first + 1], ..., analysis_run: $run, analysed_at: $at}``: one
+    map literal, written with ``SET x += <map>`` or inside CREATE (a null value removes the
+    property, as ``SET x.p = null`` does). The local engine pays per SET item: a map costs a
+    third of the CPU of one item per property (measured in bench/analyze.py)."""
+    items = [f"{ident(p)}: r[{first + i}]" for i, p in enumerate(props)]
+    items += [f"{RUN}: $run", f"{AT}: $at"]
+    return "{" + ", ".join(items) + "}"  # model identifiers only
 
 
 def _removals(var: str, props: Sequence[str]) -> LiteralString:
@@ -79,10 +86,10 @@ def _removals(var: str, props: Sequence[str]) -> LiteralString:
 
 def _set_nodes(nt: NodeType, props: Sequence[str]) -> LiteralString:
     return render(
-        "UNWIND $rows AS r MATCH (n:{label} {{{key}: r[0]}}) SET " + _sets("n", props, 1),
+        "UNWIND $rows AS r MATCH (n:{label} {{{key}: r[0]}}) SET n += ",
         label=nt.label,
         key=nt.key,
-    )
+    ) + _values(props, 1)
 
 
 def _clear_nodes(nt: NodeType, props: Sequence[str]) -> LiteralString:
@@ -109,17 +116,21 @@ def _rel_statements(
     start: NodeType, rel: str, end: NodeType, props: Sequence[str]
 ) -> tuple[LiteralString, LiteralString, LiteralString]:
     """(create, update, delete) of relationships between keyed nodes; rows [a, b, *props]."""
-    create = render(
-        "UNWIND $rows AS r MATCH (a:{A} {{{akey}: r[0]}}) MATCH (b:{B} {{{bkey}: r[1]}}) "
-        "CREATE (a)-[x:{T}]->(b) SET " + _sets("x", props, 2),
-        A=start.label,
-        akey=start.key,
-        T=rel,
-        B=end.label,
-        bkey=end.key,
+    create = (
+        render(
+            "UNWIND $rows AS r MATCH (a:{A} {{{akey}: r[0]}}) MATCH (b:{B} {{{bkey}: r[1]}}) "
+            "CREATE (a)-[x:{T} ",
+            A=start.label,
+            akey=start.key,
+            T=rel,
+            B=end.label,
+            bkey=end.key,
+        )
+        + _values(props, 2)
+        + "]->(b)"
     )
     match = _rel_match(start, rel, end)
-    return create, match + "SET " + _sets("x", props, 2), match + "DELETE x"
+    return create, match + "SET x += " + _values(props, 2), match + "DELETE x"
 
 
 _FLAGS: LiteralString = render(
@@ -130,7 +141,7 @@ _FLAGS: LiteralString = render(
     T=model.SUPPLIES.type,
     product="product",
 )
-_SET_FLAGS: LiteralString = _FLAGS + "SET " + _sets("x", FLAG_PROPS, 3)
+_SET_FLAGS: LiteralString = _FLAGS + "SET x += " + _values(FLAG_PROPS, 3)
 _CLEAR_FLAGS: LiteralString = _FLAGS + "REMOVE " + _removals("x", FLAG_PROPS)
 _RUN_CONSTRAINT: LiteralString = render(
     "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE",
@@ -170,7 +181,12 @@ def _row(key: Key, values: list[Any]) -> list[Any]:
 
 class Writer:
     """Writes one run's results where they differ from ``stored``; ``counts`` says how many
-    rows each part wrote (created or changed) and removed."""
+    rows each part wrote (created or changed) and removed.
+
+    Inside ``with writer.lane(name):`` the rows are compared at once but written on a
+    background thread of that name (one connection, parts in the order given), so the engine
+    writes while the analyses go on; ``wait(name)`` waits for a lane, ``close()`` for all of
+    them and raises the first failure. Lanes write without progress bars."""
 
     def __init__(
         self,
@@ -190,20 +206,70 @@ class Writer:
         self.workers = workers
         self.counts: dict[str, int] = {}
         self.seconds: dict[str, float] = {}  # per part, for benchmarks
+        self._lanes: dict[str, ThreadPoolExecutor] = {}
+        self._queued: dict[str, list[Future[None]]] = {}
+        self._into: str | None = None  # the lane parts go to now (None: write at once)
+
+    @contextmanager
+    def lane(self, name: str) -> Iterator[None]:
+        """Parts written inside the block go to the background lane ``name``."""
+        if name not in self._lanes:
+            self._lanes[name] = ThreadPoolExecutor(1, thread_name_prefix=f"write {name}")
+            self._queued[name] = []
+        self._into = name
+        try:
+            yield
+        finally:
+            self._into = None
+
+    def wait(self, name: str) -> None:
+        """Wait until lane ``name`` has written everything given to it (raises its failure)."""
+        for future in self._queued.get(name, []):
+            future.result()
+
+    def close(self) -> None:
+        """Wait for every lane (dropping what a failed lane had not started); raise the first
+        failure."""
+        failure: BaseException | None = None
+        for name, pool in self._lanes.items():
+            for future in self._queued[name]:
+                try:
+                    future.result()
+                except BaseException as exc:  # raised below, after waiting for the others
+                    failure = failure or exc
+                    pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=True)
+        self._lanes.clear()
+        if failure is not None:
+            raise failure
 
     def _batches(
         self, what: str, cypher: LiteralString, rows: list[list[Any]], parallel: bool = False
     ) -> None:
+        self.counts.setdefault(what, 0)  # never a reset: a lane may be adding to it
+        if not rows:
+            return
+        if self._into is None:
+            self._write(what, cypher, rows, parallel, self.progress)
+            return
+        job = self._lanes[self._into].submit(self._write, what, cypher, rows, parallel, None)
+        self._queued[self._into].append(job)
+
+    def _write(
+        self,
+        what: str,
+        cypher: LiteralString,
+        rows: list[list[Any]],
+        parallel: bool,
+        progress: Progress | None,
+    ) -> None:
         """Write ``rows`` in batches; with ``parallel`` over ``workers`` connections at once
         (node properties only: on the local engine, relationship writes in parallel collide
         on the same pages and are retried more often than they gain)."""
-        if not rows:
-            self.counts[what] = self.counts.get(what, 0)
-            return
         tick: Callable[[int], None] | None = None
-        if self.progress is not None:
-            self.progress.start(f"writing {what}", len(rows))
-            advance, lock = self.progress.advance, threading.Lock()
+        if progress is not None:
+            progress.start(f"writing {what}", len(rows))
+            advance, lock = progress.advance, threading.Lock()
 
             def tick(n: int) -> None:
                 with lock:
@@ -224,11 +290,11 @@ class Writer:
                     done = sum(pool.map(write, parts))
             else:
                 done = write(rows)
-            self.counts[what] = self.counts.get(what, 0) + done
+            self.counts[what] += done
         finally:
             self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
-            if self.progress is not None:
-                self.progress.stop()
+            if progress is not None:
+                progress.stop()
 
     def nodes(self, nt: NodeType, rows: dict[Key, list[Any]], props: Sequence[str]) -> None:
         """``rows``: key -> values of ``props``; every analysed node of the label."""
