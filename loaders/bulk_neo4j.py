@@ -14,7 +14,9 @@ stored with the type the ordinary path's driver parameters give it). Then, on th
 4. the server is started, waited for, the model's constraints and indexes are created
    (kg/schema.py; the import makes none) and the (:Load) records are written back.
 
-So it needs the database to hold nothing but (:Load) records and what this writer imported,
+A load of fewer than ``online_below`` records is created online instead (stopping and
+starting the server costs more); its files are written all the same and go into the next
+import. So it needs the database to hold nothing but (:Load) records and what this writer wrote,
 and the model's schema; otherwise (or for a value the CSV format cannot carry exactly) the
 load goes through the online path (UNWIND CREATE) instead, and its note says so. A failed
 import puts the graph back as it was before the load (the previous files are imported again,
@@ -27,6 +29,7 @@ import csv
 import datetime as dt
 import functools
 import ipaddress
+import logging
 import math
 import os
 import re
@@ -51,6 +54,9 @@ from loaders.errors import LoadInputError
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: no text a load carries has one (checked)
 START_TIMEOUT = 300.0
+# Smaller loads are created online (CREATE), as stopping and starting the server costs more;
+# their CSV files are written all the same and go into the next import.
+ONLINE_BELOW = 50_000
 LONG = 1 << 63
 # The lines of the tool's output (with --verbose) that say what went wrong.
 _SAYS = re.compile(r"IMPORT FAILED|Error in input|Exception:|Caused by:")
@@ -262,13 +268,20 @@ class Neo4jImportWriter:
     """Neo4j on this host: `neo4j-admin database import full`, with the server stopped."""
 
     def __init__(
-        self, graph: Graph, tool: ImportTool, start_timeout: float = START_TIMEOUT
+        self,
+        graph: Graph,
+        tool: ImportTool,
+        start_timeout: float = START_TIMEOUT,
+        online_below: int = ONLINE_BELOW,
     ) -> None:
         self.graph = graph
         self.tool = tool
         self.start_timeout = start_timeout
+        self.online_below = online_below
         self.online = CypherBulkWriter(graph)
-        self.imported: list[Files] = []  # what this writer imported, oldest first
+        # The files whose records are in the database, oldest first: imported, or created
+        # online (small loads) and imported again with the next import.
+        self.imported: list[Files] = []
         self._folder = Path(tempfile.mkdtemp(prefix="supplymap-import-"))
         # How the last load was written (the pipeline's note names it after the write).
         self.name = "neo4j-admin database import (offline), or CREATE online when it cannot"
@@ -315,6 +328,14 @@ class Neo4jImportWriter:
         if files is None:
             self.name = f"{self.online.name} online ({why})"
             self.online.write(folded, progress)
+            return
+        if folded.records < self.online_below:
+            self.name = (
+                f"{self.online.name} online (fewer than {self.online_below:,} records: cheaper "
+                "than stopping the server; imported again with the next import)"
+            )
+            self.online.write(folded, progress)
+            self.imported.append(files)
             return
         self.name = "neo4j-admin database import (offline)"
         self._import(files)
@@ -415,6 +436,16 @@ class Neo4jImportWriter:
             raise BulkWriteError(f"`{self.tool.control} {action}` failed: {said}")
 
     def _wait_online(self) -> None:
+        # The driver logs every failed try while the server starts: expected here.
+        driver_log = logging.getLogger("neo4j")
+        level = driver_log.level
+        driver_log.setLevel(logging.CRITICAL)
+        try:
+            self._poll_online()
+        finally:
+            driver_log.setLevel(level)
+
+    def _poll_online(self) -> None:
         deadline = time.monotonic() + self.start_timeout
         while True:
             try:
