@@ -238,6 +238,8 @@ def write_files(folded: Folded, folder: Path) -> Files:
     folder.mkdir(parents=True, exist_ok=True)
     args: list[str] = []
     for nt, nodes in folded.nodes.items():
+        if not nodes:
+            continue
         if not all(isinstance(k, str) and k for k in nodes):
             raise Unsupported(f"a {nt.label} key that is not a text")
         key = nt.key
@@ -248,6 +250,8 @@ def write_files(folded: Folded, folder: Path) -> Files:
             _write_csv(path, header, _rows(group, lambda p, k=key: (p[k],), _same, names, kinds))
             args.append(f"--nodes={nt.label}={path}")
     for rt, rels in folded.rels.items():
+        if not rels:
+            continue  # a header naming a node group no file has would fail the import
         for i, (kinds, group) in enumerate(_groups(list(rels.values()), _props, "")):
             names = list(kinds)
             path = folder / f"rels-{rt.type}-{i}.csv"
@@ -357,16 +361,11 @@ class Neo4jImportWriter:
             failure = self._run_import([*self.imported, files])
             steps["import"] = time.perf_counter() - clock - steps["stop"]
             if failure is not None:
-                restored = self._run_import(self.imported) if self.imported else None
+                # The store is unusable now: rebuild it as it was (empty: from no records).
+                restored = self._run_import(self.imported or [self._nothing()])
         finally:
             self._control("start")
         self._wait_online()
-        # The import starts the store's transaction ids again: bookmarks of earlier
-        # transactions (the driver's execute_query keeps them) would wait for ids to come.
-        bookmarks = self.graph.driver.execute_query_bookmark_manager
-        bookmarks.update_bookmarks(bookmarks.get_bookmarks(), [])
-        if failure is not None and not self.imported:
-            self._empty()  # it was empty but for (:Load) records: so it is again
         ensure_schema(self.graph)
         self.graph.write("CALL db.awaitIndexes($s)", {"s": int(self.start_timeout)})
         if loads:
@@ -380,6 +379,7 @@ class Neo4jImportWriter:
         steps["start"] = time.perf_counter() - clock - sum(steps.values())
         for step, seconds in steps.items():
             self.steps[step] += seconds
+        self._forget_bookmarks()
         if failure is not None:
             state = (
                 "the database is as it was before this load"
@@ -390,14 +390,21 @@ class Neo4jImportWriter:
             raise BulkWriteError(f"neo4j-admin database import failed: {failure}; {state}")
         self.imported.append(files)
 
-    def _empty(self) -> None:
-        statement = render(
-            "MATCH (n) WHERE NOT n:{label} WITH n LIMIT 10000 DETACH DELETE n "
-            "RETURN count(*) AS deleted",
-            label=LOAD.label,
-        )
-        while self.graph.write(statement)[0]["deleted"]:
-            pass
+    def _forget_bookmarks(self) -> None:
+        """The import starts the store's transaction ids again: the bookmarks the driver's
+        execute_query keeps, of earlier transactions, would wait for ids to come. They are
+        replaced by one of now."""
+        with self.graph.driver.session(database=self.graph.database) as session:
+            session.execute_write(lambda tx: tx.run("RETURN 1 AS one").consume())
+            now = session.last_bookmarks().raw_values
+        bookmarks = self.graph.driver.execute_query_bookmark_manager
+        bookmarks.update_bookmarks(bookmarks.get_bookmarks(), now)
+
+    def _nothing(self) -> Files:
+        """An import of no records: an empty store."""
+        path = self._folder / "empty.csv"
+        path.write_text(":ID\n")
+        return Files([f"--nodes={path}"], 0, 0)
 
     def _run_import(self, groups: Sequence[Files]) -> str | None:
         """Run the import; None when it worked, else what the tool said."""
