@@ -128,15 +128,19 @@ def test_a_failed_import_puts_the_graph_back(
     _wipe(graph)
     writer = Neo4jImportWriter(graph, tool, online_below=0)
     options = LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv")
-    report = Loader(graph, bulk=writer).load_files([DATA_DIR / "regions.csv"], options)[0]
-    assert report.status == "completed" and len(writer.imported) == 1
-    before = snapshot(graph), _types(graph)
     # A link to an enterprise no file holds: the import tool stops on it (bad tolerance 0)
-    # and leaves the store unusable; the writer imports the earlier files again.
+    # and leaves the store unusable; the writer rebuilds it: empty, the first time.
     folded = Folded(
         nodes={ENTERPRISE: {"NEW-1": {"id": "NEW-1", "name": "New"}}},
         rels={SUPPLIES: {("NEW-1", "NOWHERE"): Edge("NEW-1", "NOWHERE", {"volume": 1.0})}},
     )
+    with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
+        writer.write(folded, lambda _label, _n: None)
+    assert graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"] == 0
+    report = Loader(graph, bulk=writer).load_files([DATA_DIR / "regions.csv"], options)[0]
+    assert report.status == "completed" and len(writer.imported) == 1
+    before = snapshot(graph), _types(graph)
+    # Then from the files imported before.
     with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
         writer.write(folded, lambda _label, _n: None)
     assert (snapshot(graph), _types(graph)) == before
