@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr(DEFAULT_PASSWORD)
     neo4j_database: str = "neo4j"
+    # `neo4j-admin` of that server, for `supplymap load --bulk` (loaders/bulk_neo4j.py): the
+    # offline import, with the server stopped and started by the `neo4j` script beside it.
+    # Only on the Neo4j host. Empty: --bulk on Neo4j creates the records online.
+    neo4j_admin: Path | None = None
 
     # The database every command, the API and the demo's next steps use; empty: the engine's
     # own default (neo4j_database on Neo4j, engine_database on the local engine). The CLI's

@@ -681,7 +681,6 @@ class Loader:
 
     def _write_bulk(self, folded: Folded, writes: list[Planned], report: LoadReport) -> None:
         writer = self.bulk or CypherBulkWriter(self.graph)
-        report.notes.append(f"bulk: {folded.records:,} records created by {writer.name}")
         show = folded.records >= PROGRESS_MIN_ROWS
         if show:
             self.progress.start(f"bulk loading {Path(report.file).name}", folded.records)
@@ -697,6 +696,8 @@ class Loader:
         finally:
             if show:
                 self.progress.stop()
+        # After the write: a writer may choose its path per load (loaders/bulk_neo4j.py).
+        report.notes.append(f"bulk: {folded.records:,} records created by {writer.name}")
         per_output = {o.output: o for o in report.outputs}
         for planned, written in zip(writes, folded.written, strict=True):
             target = planned.write.target

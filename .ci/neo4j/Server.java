@@ -4,11 +4,20 @@
 // source launcher) with the Neo4j jars on CLASSPATH. The password of user `neo4j` comes from
 // the NEO4J_TEST_PASSWORD environment variable, never from the command line. Prints READY once
 // Bolt accepts connections and runs until it is sent SIGTERM (or its standard input closes).
+//
+// `<home>/bin/neo4j stop` and `<home>/bin/neo4j start` (written by run.py) stop and start the
+// DBMS inside this process, as an installed Neo4j's `neo4j stop` / `neo4j start` do for the
+// server (Community has no STOP DATABASE): they drop a request file in <home>/run/ and wait
+// for the answer in <home>/run/state ("started" or "stopped"). Bolt is down in between, so
+// `neo4j-admin database import` can write the store.
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.neo4j.configuration.GraphDatabaseSettings;
+import java.time.Duration;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
@@ -28,18 +37,17 @@ public class Server {
         Path home = Path.of(args[0]);
         int port = Integer.parseInt(args[1]);
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
-                .setConfig(BoltConnector.enabled, true)
-                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
-                .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
-                .setConfig(HttpConnector.enabled, false)
-                .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, 256L * 1024 * 1024)
-                .build();
-        Runtime.getRuntime().addShutdownHook(new Thread(dbms::shutdown, "neo4j-shutdown"));
+        DatabaseManagementService[] dbms = {build(home, port)};
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (dbms) {
+                if (dbms[0] != null) {
+                    dbms[0].shutdown();
+                }
+            }
+        }, "neo4j-shutdown"));
 
         // The built-in user starts with a password that must be changed; set ours instead.
-        dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
+        dbms[0].database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME).executeTransactionally(
                 "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
                 Map.of("password", password));
 
@@ -47,9 +55,62 @@ public class Server {
         System.out.flush();
         // Stay up until the parent goes away: SIGTERM runs the shutdown hook; a closed stdin
         // (the parent died) ends the server too.
-        while (System.in.read() != -1) {
-            // ignore input
+        Thread stdin = new Thread(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // ignore input
+                }
+            } catch (java.io.IOException e) {
+                // the parent is gone
+            }
+            System.exit(0);
+        }, "stdin-watch");
+        stdin.setDaemon(true);
+        stdin.start();
+
+        Path run = home.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("state"), "started\n");
+        while (true) {
+            Thread.sleep(100);
+            Path stop = run.resolve("stop.request");
+            Path start = run.resolve("start.request");
+            if (Files.deleteIfExists(stop)) {
+                synchronized (dbms) {
+                    if (dbms[0] != null) {
+                        dbms[0].shutdown();
+                        dbms[0] = null;
+                    }
+                }
+                Files.writeString(run.resolve("state"), "stopped\n");
+                System.out.println("STOPPED");
+                System.out.flush();
+            }
+            if (Files.deleteIfExists(start)) {
+                synchronized (dbms) {
+                    if (dbms[0] == null) {
+                        dbms[0] = build(home, port);
+                    }
+                }
+                Files.writeString(run.resolve("state"), "started\n");
+                System.out.println("STARTED");
+                System.out.flush();
+            }
         }
-        System.exit(0);
+    }
+
+    static DatabaseManagementService build(Path home, int port) {
+        return new DatabaseManagementServiceBuilder(home)
+                .setConfig(BoltConnector.enabled, true)
+                .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
+                .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
+                // Bolt waits 5 s for its threads and 5 s for its connections when the DBMS
+                // stops (`neo4j stop` before an import): no client of a test server needs them.
+                .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofMillis(200))
+                .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofMillis(200))
+                .setConfig(HttpConnector.enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, 256L * 1024 * 1024)
+                .build();
     }
 }

@@ -14,6 +14,11 @@
    With --settings the project's own settings (SUPPLYMAP_NEO4J_URI, _USER, _PASSWORD,
    _DATABASE) name the server too, so a bench script or a `supplymap` command measures or
    works on this Neo4j instead of starting the local engine.
+   SUPPLYMAP_TEST_NEO4J_ADMIN names a `neo4j-admin` for this server: a launcher written into
+   the server's home (``<home>/bin/neo4j-admin``, as in an installed Neo4j) that runs the
+   pinned AdminTool with the import tool (``neo4j-admin database import full``) on the
+   server's own data directory; with --settings it is SUPPLYMAP_NEO4J_ADMIN too, so
+   `supplymap load --bulk` imports through it (loaders/bulk_neo4j.py).
 4. Always stops the server and removes its directory, whatever happened.
 
 Needs Java 17+ and Maven 3.8+ on PATH, and the ``neo4j`` Python driver (the project's venv).
@@ -25,6 +30,7 @@ import argparse
 import hashlib
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -74,6 +80,52 @@ def classpath() -> str:
     return target.read_text().strip()
 
 
+ADMIN_HEAP = "2g"  # the import tool asks for about 1 GiB even for a small import
+
+
+def write_admin_launcher(dbms_home: Path, jars: str) -> Path:
+    """``<dbms_home>/bin/neo4j-admin``: the pinned AdminTool on this server's home (its
+    data directory is ``<dbms_home>/data``, as the embedded server's)."""
+    bin_dir = dbms_home / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    (dbms_home / "conf").mkdir(exist_ok=True)
+    args = bin_dir / "neo4j-admin.args"  # a Java argument file: the classpath is long
+    args.write_text(f"-cp\n{jars}\n")
+    launcher = bin_dir / "neo4j-admin"
+    launcher.write_text(
+        "#!/bin/sh\n"
+        "# neo4j-admin for the throw-away server of .ci/neo4j/run.py\n"
+        f"NEO4J_HOME={shlex.quote(str(dbms_home))}\n"
+        f"NEO4J_CONF={shlex.quote(str(dbms_home / 'conf'))}\n"
+        "export NEO4J_HOME NEO4J_CONF\n"
+        f"exec java -Xmx{ADMIN_HEAP} -XX:+UseG1GC "
+        "--add-opens=java.base/java.nio=ALL-UNNAMED "
+        "--add-opens=java.base/java.lang=ALL-UNNAMED "
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED "
+        f'@{shlex.quote(str(args))} org.neo4j.cli.AdminTool "$@"\n'
+    )
+    launcher.chmod(0o755)
+    # `neo4j stop` / `neo4j start`, as in an installed Neo4j: Server.java restarts its DBMS.
+    run, state = dbms_home / "run", dbms_home / "run" / "state"
+    control = bin_dir / "neo4j"
+    control.write_text(
+        "#!/bin/sh\n"
+        "# neo4j stop|start for the throw-away server of .ci/neo4j/run.py\n"
+        'case "$1" in stop) want=stopped ;; start) want=started ;; '
+        '*) echo "usage: neo4j stop|start" >&2; exit 2 ;; esac\n'
+        f"touch {shlex.quote(str(run))}/$1.request\n"
+        "i=0\n"
+        f'while [ "$(cat {shlex.quote(str(state))})" != "$want" ]; do\n'
+        f"  i=$((i + 1)); if [ $i -gt {int(START_TIMEOUT * 10)} ]; then "
+        'echo "neo4j: not $want in time" >&2; exit 1; fi\n'
+        "  sleep 0.1\n"
+        "done\n"
+        'echo "neo4j: $want"\n'
+    )
+    control.chmod(0o755)
+    return launcher
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -117,12 +169,14 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def start_server(
     home: Path, jars: str, password: str, scheme: str, log: Path
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the server on a free port and wait for Bolt; another port if it exits early."""
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start the server on a free port and wait for Bolt; another port if it exits early.
+    Returns the process, the URI and the server's home directory."""
     env = {**os.environ, "CLASSPATH": jars, "NEO4J_TEST_PASSWORD": password}
     for attempt in range(1, 4):
         port = free_port()
         uri = f"{scheme}://127.0.0.1:{port}"
+        dbms_home = home / f"dbms-{attempt}"
         java = [
             "java",
             "-Xms512m",
@@ -133,7 +187,7 @@ def start_server(
             "--add-opens=java.base/java.lang=ALL-UNNAMED",
             "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
             str(SERVER),
-            str(home / f"dbms-{attempt}"),
+            str(dbms_home),
             str(port),
         ]
         with log.open("ab") as out:
@@ -142,7 +196,7 @@ def start_server(
             )
         try:
             wait_for_bolt(uri, password, proc, log)
-            return proc, uri
+            return proc, uri, dbms_home
         except ServerExitedError:
             if attempt == 3:
                 raise
@@ -187,7 +241,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         started = time.monotonic()
-        proc, uri = start_server(home, jars, password, args.scheme, log)
+        proc, uri, dbms_home = start_server(home, jars, password, args.scheme, log)
+        admin = write_admin_launcher(dbms_home, jars)
         print(f"run.py: Neo4j is up on {uri} after {time.monotonic() - started:.1f} s", flush=True)
         child_env = {
             **os.environ,
@@ -196,6 +251,7 @@ def main() -> int:
             "SUPPLYMAP_TEST_PASSWORD": password,
             "SUPPLYMAP_TEST_DATABASE": "neo4j",
             "SUPPLYMAP_TEST_SERVER_PID": str(proc.pid),  # for bench/api.py --engine-pid
+            "SUPPLYMAP_TEST_NEO4J_ADMIN": str(admin),
         }
         if args.settings:
             child_env |= {
@@ -203,6 +259,7 @@ def main() -> int:
                 "SUPPLYMAP_NEO4J_USER": "neo4j",
                 "SUPPLYMAP_NEO4J_PASSWORD": password,
                 "SUPPLYMAP_NEO4J_DATABASE": "neo4j",
+                "SUPPLYMAP_NEO4J_ADMIN": str(admin),
             }
         status = subprocess.run(command, env=child_env).returncode
     except Exception as exc:  # report, show the log; the finally stops the server

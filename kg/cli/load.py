@@ -61,13 +61,20 @@ def _summary(report: LoadReport) -> None:
 
 
 def bulk_writer(graph: Graph) -> BulkWriter:
-    """The local engine's own batch import, or CREATE statements over Bolt (Neo4j)."""
+    """The local engine's own batch import; on Neo4j, neo4j-admin's offline import when
+    SUPPLYMAP_NEO4J_ADMIN is set (on the Neo4j host only), else CREATE statements over Bolt."""
     from loaders.bulk import ArcadeBulkWriter, CypherBulkWriter
 
-    if settings().uses_local_engine:
+    s = settings()
+    if s.uses_local_engine:
         from kg.connection import local_engine
 
-        return ArcadeBulkWriter(local_engine(settings()), graph.database)
+        return ArcadeBulkWriter(local_engine(s), graph.database)
+    if s.neo4j_admin is not None:
+        from loaders.bulk_neo4j import ImportTool, Neo4jImportWriter
+
+        tool = ImportTool.check(s.neo4j_admin, s.neo4j_uri or "", graph.database)
+        return Neo4jImportWriter(graph, tool)
     return CypherBulkWriter(graph)
 
 

@@ -1,0 +1,472 @@
+"""Bulk first loads on Neo4j through its offline importer, `neo4j-admin database import full`.
+
+The folded records of a load (loaders/bulk.py) are written as the import tool's CSV files (a
+header row with ``key:ID(Label)``, ``:START_ID(Label)`` / ``:END_ID(Label)`` and typed columns:
+``long``, ``double``, ``boolean``, ``date``, ``datetime``, ``string[]``, so every value is
+stored with the type the ordinary path's driver parameters give it). Then, on the Neo4j host:
+
+1. the (:Load) records are read (the import replaces the whole database);
+2. the server is stopped (``neo4j stop``: Community Edition has no ``STOP DATABASE``; on
+   Enterprise ``STOP DATABASE`` is used when the server allows it);
+3. ``neo4j-admin database import full --overwrite-destination`` imports the files of this
+   load and those this writer imported before it in the same command (Community has no
+   incremental import, so each import rebuilds the store from all of them);
+4. the server is started, waited for, the model's constraints and indexes are created
+   (kg/schema.py; the import makes none) and the (:Load) records are written back.
+
+A load of fewer than ``online_below`` records is created online instead (stopping and
+starting the server costs more); its files are written all the same and go into the next
+import. So it needs the database to hold nothing but (:Load) records and what this writer wrote,
+and the model's schema; otherwise (or for a value the CSV format cannot carry exactly) the
+load goes through the online path (UNWIND CREATE) instead, and its note says so. A failed
+import puts the graph back as it was before the load (the previous files are imported again,
+or the database is emptied if it was empty) and raises BulkWriteError with the tool's words.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import ipaddress
+import logging
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kg.connection import Graph
+from kg.cypher import render
+from kg.model import LOAD
+from kg.schema import constraint_statements, ensure_schema
+from loaders.bulk import BulkWriteError, CypherBulkWriter, Edge, Folded, Progress, Row
+from loaders.errors import LoadInputError
+
+ARRAY_DELIMITER = "\x1f"  # the unit separator: no text a load carries has one (checked)
+START_TIMEOUT = 300.0
+# Smaller loads are created online (CREATE), as stopping and starting the server costs more;
+# their CSV files are written all the same and go into the next import.
+ONLINE_BELOW = 50_000
+LONG = 1 << 63
+# The lines of the tool's output (with --verbose) that say what went wrong.
+_SAYS = re.compile(r"IMPORT FAILED|Error in input|Exception:|Caused by:")
+
+
+class ImportUnavailable(LoadInputError):
+    """neo4j-admin cannot be used from here (not found, or Neo4j is on another host)."""
+
+
+@dataclass(frozen=True)
+class ImportTool:
+    """neo4j-admin on the Neo4j host, and the `neo4j` script beside it (stop and start)."""
+
+    admin: Path
+    control: Path
+    database: str
+
+    @classmethod
+    def check(cls, admin: Path, uri: str, database: str) -> ImportTool:
+        """The tool, or ImportUnavailable saying why it cannot import into ``uri``."""
+        if not (admin.is_file() and os.access(admin, os.X_OK)):
+            raise ImportUnavailable(
+                f"SUPPLYMAP_NEO4J_ADMIN is {str(admin)!r}, which is not an executable file: "
+                "name the `neo4j-admin` of the Neo4j server (bin/neo4j-admin in its "
+                "installation), or unset it to load online"
+            )
+        control = admin.with_name("neo4j")
+        if not (control.is_file() and os.access(control, os.X_OK)):
+            raise ImportUnavailable(
+                f"no executable `neo4j` beside {str(admin)!r}: --bulk with SUPPLYMAP_NEO4J_ADMIN "
+                "stops and starts the server with it (the bin/ folder of a Neo4j installation "
+                "has both)"
+            )
+        host = urlsplit(uri).hostname or ""
+        if not _is_this_host(host):
+            raise ImportUnavailable(
+                f"--bulk with SUPPLYMAP_NEO4J_ADMIN imports offline into the server's files, "
+                f"so supplymap must run on the Neo4j host; SUPPLYMAP_NEO4J_URI names "
+                f"{host!r}, not this machine. Run the load there, or unset "
+                "SUPPLYMAP_NEO4J_ADMIN to load online. Nothing was written"
+            )
+        return cls(admin, control, database)
+
+
+def _is_this_host(host: str) -> bool:
+    if host in ("localhost", socket.gethostname(), socket.getfqdn()):
+        return True
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return True
+    except ValueError:
+        pass
+    try:
+        theirs = {a[4][0] for a in socket.getaddrinfo(host, None)}
+        ours = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)}
+    except OSError:
+        return False
+    return any(ipaddress.ip_address(a).is_loopback for a in theirs) or bool(theirs & ours)
+
+
+# ---- CSV files --------------------------------------------------------------------------
+
+
+class Unsupported(Exception):
+    """A value the import CSV cannot carry exactly (the online path takes the load)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _datetime_text(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+def _kind(value: Any) -> str:
+    """The import tool's column type of a value, as the driver would store it."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        if not -LONG <= value < LONG:
+            raise Unsupported(f"the integer {value} is beyond 64 bits")
+        return "long"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise Unsupported(f"the number {value}")
+        return "double"
+    if isinstance(value, str):
+        if not value:
+            raise Unsupported("an empty text (the CSV would read it as no value)")
+        return "string"
+    if isinstance(value, dt.datetime):
+        return "datetime" if value.tzinfo is not None else "localdatetime"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        if any(ARRAY_DELIMITER in v for v in value):
+            raise Unsupported("a list item with a unit separator (U+001F)")
+        return "string[]"
+    raise Unsupported(f"a {type(value).__name__} value ({value!r:.40})")
+
+
+def _converter(kind: str) -> Any:
+    if kind == "boolean":
+        return lambda v: None if v is None else ("true" if v else "false")
+    if kind in ("datetime", "localdatetime"):
+        return lambda v: None if v is None else _datetime_text(v)
+    if kind == "string[]":
+        return lambda v: None if v is None else ARRAY_DELIMITER.join(v)
+    if kind == "date":
+        return lambda v: None if v is None else v.isoformat()
+    if kind == "string" or kind == "long":
+        return None  # written as is (None: an empty field, no value)
+    return lambda v: None if v is None else repr(float(v))
+
+
+def _groups(items: Sequence[Any], props_of: Any, skip: str) -> list[tuple[dict[str, str], Any]]:
+    """``items`` split so that each property has one type per group: (types, items)."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        for name, value in props_of(item).items():
+            if value is not None and name != skip:
+                kinds[name].add(_kind(value))
+    mixed = sorted(n for n, k in kinds.items() if len(k) > 1)
+    fixed = {n: next(iter(k)) for n, k in sorted(kinds.items()) if len(k) == 1}
+    if not mixed:
+        return [(fixed, items)]
+    parts: dict[tuple[str | None, ...], list[Any]] = defaultdict(list)
+    for item in items:
+        props = props_of(item)
+        key = tuple(None if props.get(n) is None else _kind(props[n]) for n in mixed)
+        parts[key].append(item)
+    return [
+        ({**fixed, **{n: k for n, k in zip(mixed, key, strict=True) if k is not None}}, group)
+        for key, group in parts.items()
+    ]
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterator[list[Any]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _rows(
+    items: Sequence[Any], ends: Any, props_of: Any, names: list[str], kinds: dict[str, str]
+) -> Iterator[list[Any]]:
+    """One CSV row per item: its id columns (``ends``), then its properties, converted."""
+    width = len(ends(items[0])) if items else 0
+    convert = [
+        (width + i, c) for i, c in enumerate(_converter(kinds[n]) for n in names) if c is not None
+    ]
+    for item in items:
+        props = props_of(item)
+        row = [*ends(item), *[props.get(n) for n in names]]
+        for i, c in convert:
+            row[i] = c(row[i])
+        yield row
+
+
+@dataclass
+class Files:
+    """The import tool's arguments for one load: --nodes and --relationships groups."""
+
+    args: list[str]
+    nodes: int
+    rels: int
+
+
+def _same(props: Row) -> Row:
+    return props
+
+
+def _props(edge: Edge) -> Row:
+    return edge.props
+
+
+def write_files(folded: Folded, folder: Path) -> Files:
+    """The folded records as import CSV files in ``folder``; Unsupported if a value cannot be
+    carried exactly."""
+    folder.mkdir(parents=True, exist_ok=True)
+    args: list[str] = []
+    for nt, nodes in folded.nodes.items():
+        if not nodes:
+            continue
+        if not all(isinstance(k, str) and k for k in nodes):
+            raise Unsupported(f"a {nt.label} key that is not a text")
+        key = nt.key
+        for i, (kinds, group) in enumerate(_groups(list(nodes.values()), _same, key)):
+            names = list(kinds)
+            path = folder / f"nodes-{nt.label}-{i}.csv"
+            header = [f"{key}:ID({nt.label})", *(f"{n}:{kinds[n]}" for n in names)]
+            _write_csv(path, header, _rows(group, lambda p, k=key: (p[k],), _same, names, kinds))
+            args.append(f"--nodes={nt.label}={path}")
+    for rt, rels in folded.rels.items():
+        if not rels:
+            continue  # a header naming a node group no file has would fail the import
+        for i, (kinds, group) in enumerate(_groups(list(rels.values()), _props, "")):
+            names = list(kinds)
+            path = folder / f"rels-{rt.type}-{i}.csv"
+            header = [
+                f":START_ID({rt.start.label})",
+                f":END_ID({rt.end.label})",
+                *(f"{n}:{kinds[n]}" for n in names),
+            ]
+            _write_csv(path, header, _rows(group, lambda e: (e.start, e.end), _props, names, kinds))
+            args.append(f"--relationships={rt.type}={path}")
+    return Files(args, sum(map(len, folded.nodes.values())), sum(map(len, folded.rels.values())))
+
+
+# ---- the writer -------------------------------------------------------------------------
+
+
+class Neo4jImportWriter:
+    """Neo4j on this host: `neo4j-admin database import full`, with the server stopped."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        tool: ImportTool,
+        start_timeout: float = START_TIMEOUT,
+        online_below: int = ONLINE_BELOW,
+    ) -> None:
+        self.graph = graph
+        self.tool = tool
+        self.start_timeout = start_timeout
+        self.online_below = online_below
+        self.online = CypherBulkWriter(graph)
+        # The files whose records are in the database, oldest first: imported, or created
+        # online (small loads) and imported again with the next import.
+        self.imported: list[Files] = []
+        self._folder = Path(tempfile.mkdtemp(prefix="supplymap-import-"))
+        # How the last load was written (the pipeline's note names it after the write).
+        self.name = "neo4j-admin database import (offline), or CREATE online when it cannot"
+        # Seconds in each step of the imports so far: CSV files, stop, import, start (with the
+        # schema and the (:Load) records put back).
+        self.steps: dict[str, float] = defaultdict(float)
+
+    def __del__(self) -> None:
+        shutil.rmtree(getattr(self, "_folder", ""), ignore_errors=True)
+
+    # ---- may it import? ------------------------------------------------------------------
+
+    def _why_not_import(self) -> str | None:
+        nodes = self.graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"]
+        loads = self.graph.query(render("MATCH (n:{label}) RETURN count(n) AS c", label=LOAD.label))
+        rels = self.graph.query("MATCH ()-[r]->() RETURN count(r) AS c")[0]["c"]
+        ours = (sum(f.nodes for f in self.imported), sum(f.rels for f in self.imported))
+        if (nodes - loads[0]["c"], rels) != ours:
+            return "the database holds records neo4j-admin import, which rebuilds it, would lose"
+        model = {_schema_name(s) for s in constraint_statements()}
+        held = {
+            r["name"]
+            for r in self.graph.query(
+                "SHOW INDEXES YIELD name, type, owningConstraint WHERE type <> 'LOOKUP' RETURN name"
+            )
+        }
+        held |= {r["name"] for r in self.graph.query("SHOW CONSTRAINTS YIELD name RETURN name")}
+        if held - model:
+            return "the database has indexes or constraints beyond the model's"
+        return None
+
+    # ---- the write -----------------------------------------------------------------------
+
+    def write(self, folded: Folded, progress: Progress) -> None:
+        why = self._why_not_import() if folded.records else "nothing to create"
+        files: Files | None = None
+        if why is None:
+            clock = time.perf_counter()
+            try:
+                files = write_files(folded, self._folder / f"load-{len(self.imported)}")
+                self.steps["csv"] += time.perf_counter() - clock
+            except Unsupported as exc:
+                why = f"the import CSV cannot carry {exc}"
+        if files is None:
+            self.name = f"{self.online.name} online ({why})"
+            self.online.write(folded, progress)
+            return
+        if folded.records < self.online_below:
+            self.name = (
+                f"{self.online.name} online (fewer than {self.online_below:,} records: cheaper "
+                "than stopping the server; imported again with the next import)"
+            )
+            self.online.write(folded, progress)
+            self.imported.append(files)
+            return
+        self.name = "neo4j-admin database import (offline)"
+        self._import(files)
+        for nt, nodes in folded.nodes.items():
+            progress(nt.label, len(nodes))
+        for rt, rels in folded.rels.items():
+            progress(rt.type, len(rels))
+
+    def _import(self, files: Files) -> None:
+        steps: dict[str, float] = {}
+        clock = time.perf_counter()
+        query = render("MATCH (l:{label}) RETURN properties(l) AS p", label=LOAD.label)
+        loads = [r["p"] for r in self.graph.query(query)]
+        self._control("stop")
+        steps["stop"] = time.perf_counter() - clock
+        failure: str | None = None
+        restored: str | None = None
+        try:
+            failure = self._run_import([*self.imported, files])
+            steps["import"] = time.perf_counter() - clock - steps["stop"]
+            if failure is not None:
+                # The store is unusable now: rebuild it as it was (empty: from no records).
+                restored = self._run_import(self.imported or [self._nothing()])
+        finally:
+            self._control("start")
+        self._wait_online()
+        ensure_schema(self.graph)
+        self.graph.write("CALL db.awaitIndexes($s)", {"s": int(self.start_timeout)})
+        if loads:
+            # MERGE: a failed import may have left the store, and its (:Load) records, as they were.
+            statement = render(
+                "UNWIND $rows AS r MERGE (l:{label} {{{key}: r.{key}}}) SET l = r",
+                label=LOAD.label,
+                key=LOAD.key,
+            )
+            self.graph.write_batches(statement, loads, batch_size=5000)
+        steps["start"] = time.perf_counter() - clock - sum(steps.values())
+        for step, seconds in steps.items():
+            self.steps[step] += seconds
+        self._forget_bookmarks()
+        if failure is not None:
+            state = (
+                "the database is as it was before this load"
+                if restored is None
+                else f"putting back the records imported before failed too ({restored}): the "
+                "database may be incomplete; reload its files"
+            )
+            raise BulkWriteError(f"neo4j-admin database import failed: {failure}; {state}")
+        self.imported.append(files)
+
+    def _forget_bookmarks(self) -> None:
+        """The import starts the store's transaction ids again: the bookmarks the driver's
+        execute_query keeps, of earlier transactions, would wait for ids to come. They are
+        replaced by one of now."""
+        with self.graph.driver.session(database=self.graph.database) as session:
+            session.execute_write(lambda tx: tx.run("RETURN 1 AS one").consume())
+            now = session.last_bookmarks().raw_values
+        bookmarks = self.graph.driver.execute_query_bookmark_manager
+        bookmarks.update_bookmarks(bookmarks.get_bookmarks(), now)
+
+    def _nothing(self) -> Files:
+        """An import of no records: an empty store."""
+        path = self._folder / "empty.csv"
+        path.write_text(":ID\n")
+        return Files([f"--nodes={path}"], 0, 0)
+
+    def _run_import(self, groups: Sequence[Files]) -> str | None:
+        """Run the import; None when it worked, else what the tool said."""
+        command = [
+            str(self.tool.admin),
+            "database",
+            "import",
+            "full",
+            self.tool.database,  # first: --nodes and --relationships take every value after
+            "--overwrite-destination=true",
+            "--multiline-fields=true",
+            "--array-delimiter=U+001F",
+            "--bad-tolerance=0",
+            "--skip-bad-relationships=false",
+            "--skip-duplicate-nodes=false",
+            "--verbose",
+            f"--report-file={self._folder / 'import.report'}",
+            *(a for files in groups for a in files.args),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return None
+        output = done.stdout + done.stderr
+        fd, log = tempfile.mkstemp(prefix="supplymap-neo4j-import-", suffix=".log")
+        with os.fdopen(fd, "w") as out:
+            out.write(output)
+        said = [line.strip()[:300] for line in output.splitlines() if _SAYS.search(line)]
+        return f"{' / '.join(said[:6]) or f'exit code {done.returncode}'} (all it said: {log})"
+
+    def _control(self, action: str) -> None:
+        done = subprocess.run(
+            [str(self.tool.control), action], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).strip()[-800:]
+            raise BulkWriteError(f"`{self.tool.control} {action}` failed: {said}")
+
+    def _wait_online(self) -> None:
+        # The driver logs every failed try while the server starts: expected here.
+        driver_log = logging.getLogger("neo4j")
+        level = driver_log.level
+        driver_log.setLevel(logging.CRITICAL)
+        try:
+            self._poll_online()
+        finally:
+            driver_log.setLevel(level)
+
+    def _poll_online(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            try:
+                self.graph.query("RETURN 1 AS one")
+                return
+            except Exception as exc:  # not up yet: ServiceUnavailable, database unavailable
+                if time.monotonic() > deadline:
+                    raise BulkWriteError(
+                        f"Neo4j did not come back within {self.start_timeout:.0f} s after the "
+                        f"import: {exc}"
+                    ) from exc
+                time.sleep(0.5)
+
+
+def _schema_name(statement: str) -> str:
+    """The name of a CREATE CONSTRAINT / CREATE INDEX statement of kg/schema.py."""
+    return statement.split()[2]

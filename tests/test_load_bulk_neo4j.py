@@ -1,0 +1,181 @@
+"""`supplymap load --bulk` on Neo4j through `neo4j-admin database import full`, for real.
+
+.ci/neo4j/run.py writes a `neo4j-admin` (and a `neo4j stop|start`) for its server and names it
+in SUPPLYMAP_TEST_NEO4J_ADMIN: the same loads as tests/test_load_bulk.py, imported offline,
+leave the graph the ordinary path leaves (record by record, with the value types); a failed
+import puts the graph back and says why; without the tool, or from another host, --bulk with
+the setting is refused before anything is written. On the local engine the Neo4j parts skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Server, _wipe
+from test_load_bulk import Snapshot, files, load_all, snapshot
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.connection import Graph
+from kg.model import ENTERPRISE, SUPPLIES
+from loaders.bulk import BulkWriteError, Edge, Folded
+from loaders.bulk_neo4j import ImportTool, ImportUnavailable, Neo4jImportWriter
+from loaders.pipeline import Loader, LoadOptions
+from loaders.sample import DATA_DIR
+
+pytestmark = pytest.mark.integration
+
+__all__ = ["files"]  # the fixture, shared with tests/test_load_bulk.py
+
+ADMIN = os.environ.get("SUPPLYMAP_TEST_NEO4J_ADMIN", "")
+
+
+@pytest.fixture(scope="module")
+def tool(server: Server, graph: Graph) -> ImportTool:
+    if server.engine is not None:
+        pytest.skip("Neo4j only: the local engine has its own bulk path (tests/test_load_bulk.py)")
+    if not ADMIN:
+        pytest.skip("needs SUPPLYMAP_TEST_NEO4J_ADMIN (.ci/neo4j/run.py sets it)")
+    return ImportTool.check(Path(ADMIN), server.uri, graph.database)
+
+
+def _types(graph: Graph) -> set[tuple[str, str, str]]:
+    """(owner, property, Cypher type) of every value: the types must match, not only values."""
+    rows = graph.query(
+        "MATCH (n) UNWIND keys(n) AS k "
+        "RETURN DISTINCT labels(n)[0] AS owner, k AS name, valueType(n[k]) AS type "
+        "UNION MATCH ()-[x]->() UNWIND keys(x) AS k "
+        "RETURN DISTINCT type(x) AS owner, k AS name, valueType(x[k]) AS type"
+    )
+    return {(r["owner"], r["name"], r["type"]) for r in rows}
+
+
+def _offsets(graph: Graph) -> set[Any]:
+    """How loaded_at is stored: its zone or offset, as the driver wrote it."""
+    rows = graph.query("MATCH (n) WHERE n.loaded_at IS NOT NULL RETURN n.loaded_at AS t LIMIT 50")
+    return {(type(r["t"]).__name__, r["t"].tzinfo.utcoffset(None)) for r in rows}
+
+
+class Both:
+    def __init__(self, ordinary: Snapshot, bulk: Snapshot, types: tuple[Any, Any]) -> None:
+        self.ordinary, self.bulk, self.types = ordinary, bulk, types
+
+
+@pytest.fixture(scope="module")
+def both(tool: ImportTool, graph: Graph, files: dict[str, Path]) -> Iterator[tuple[Both, Any]]:
+    load_all(graph, files, None)
+    ordinary, ordinary_types, ordinary_at = snapshot(graph), _types(graph), _offsets(graph)
+    _wipe(graph)
+    # Loads under 400 records are created online and imported again with the next import.
+    writer = Neo4jImportWriter(graph, tool, online_below=400)
+    reports = load_all(graph, files, writer)
+    bulk = Both(
+        ordinary, snapshot(graph), ((ordinary_types, ordinary_at), (_types(graph), _offsets(graph)))
+    )
+    yield bulk, (reports, writer)
+
+
+def test_an_imported_graph_is_the_ordinary_one(both: tuple[Both, Any]) -> None:
+    b, _ = both
+    assert len(b.ordinary[0]) > 500 and len(b.ordinary[1]) > 1000
+    assert b.bulk[0] ^ b.ordinary[0] == set()
+    assert b.bulk[1] ^ b.ordinary[1] == set()
+    assert b.bulk[2] == b.ordinary[2]  # the (:Load) records, kept across every import
+
+
+def test_values_have_the_ordinary_types(both: tuple[Both, Any]) -> None:
+    b, _ = both
+    (types, at), (bulk_types, bulk_at) = b.types
+    assert ("Enterprise", "loaded_at", "ZONED DATETIME NOT NULL") in types
+    assert bulk_types == types
+    assert bulk_at == at
+
+
+def test_the_loads_went_through_the_import(both: tuple[Both, Any], graph: Graph) -> None:
+    _, (reports, writer) = both
+    notes = [n for r in reports for n in r.notes if n.startswith("bulk: ")]
+    offline = [n for n in notes if "neo4j-admin database import (offline)" in n]
+    online = [n for n in notes if "online (fewer than 400 records" in n]
+    assert len(offline) >= 3 and len(online) >= 3 and len(offline) + len(online) == len(notes)
+    assert len(notes) == len(reports) == len(writer.imported)
+    # The model's constraints are back: a second Enterprise with a held id is refused.
+    names = {r["name"] for r in graph.query("SHOW CONSTRAINTS YIELD name RETURN name")}
+    assert "enterprise_id_unique" in names
+
+
+def test_a_graph_it_did_not_import_is_loaded_online(
+    both: tuple[Both, Any], tool: ImportTool, graph: Graph, tmp_path: Path
+) -> None:
+    # A new command: the graph is not its own.
+    other = Neo4jImportWriter(graph, tool, online_below=0)
+    chains = tmp_path / "chains.csv"
+    chains.write_text("id,name\nonline-chain,A chain created online\n")
+    report = Loader(graph, bulk=other).load_files(
+        [chains], LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv")
+    )[0]
+    assert report.status == "completed"
+    assert any("online (the database holds records" in n for n in report.notes), report.notes
+    assert other.imported == []
+
+
+def test_a_failed_import_puts_the_graph_back(
+    tool: ImportTool, graph: Graph, tmp_path: Path
+) -> None:
+    _wipe(graph)
+    writer = Neo4jImportWriter(graph, tool, online_below=0)
+    options = LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv")
+    # A link to an enterprise no file holds: the import tool stops on it (bad tolerance 0)
+    # and leaves the store unusable; the writer rebuilds it: empty, the first time.
+    folded = Folded(
+        nodes={ENTERPRISE: {"NEW-1": {"id": "NEW-1", "name": "New"}}},
+        rels={SUPPLIES: {("NEW-1", "NOWHERE"): Edge("NEW-1", "NOWHERE", {"volume": 1.0})}},
+    )
+    with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
+        writer.write(folded, lambda _label, _n: None)
+    assert graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"] == 0
+    report = Loader(graph, bulk=writer).load_files([DATA_DIR / "regions.csv"], options)[0]
+    assert report.status == "completed" and len(writer.imported) == 1
+    before = snapshot(graph), _types(graph)
+    # Then from the files imported before.
+    with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
+        writer.write(folded, lambda _label, _n: None)
+    assert (snapshot(graph), _types(graph)) == before
+    assert len(writer.imported) == 1
+    assert graph.query("MATCH (e:Enterprise {id: 'NEW-1'}) RETURN e") == []
+    # And the graph takes the next load as usual.
+    report = Loader(graph, bulk=writer).load_files([DATA_DIR / "enterprises.csv"], options)[0]
+    assert report.status == "completed", report.message
+    assert any("neo4j-admin database import (offline)" in n for n in report.notes)
+
+
+def test_the_tool_must_be_on_the_neo4j_host(tmp_path: Path) -> None:
+    admin = tmp_path / "bin" / "neo4j-admin"
+    with pytest.raises(ImportUnavailable, match="not an executable file"):
+        ImportTool.check(admin, "neo4j://127.0.0.1:7687", "neo4j")
+    admin.parent.mkdir()
+    for script in (admin, admin.with_name("neo4j")):
+        script.write_text("#!/bin/sh\nexit 0\n")
+        script.chmod(0o755)
+    assert ImportTool.check(admin, "bolt://localhost:7687", "neo4j").control.name == "neo4j"
+    with pytest.raises(ImportUnavailable, match=r"must run on the Neo4j host.*Nothing was written"):
+        ImportTool.check(admin, "neo4j+s://192.0.2.10:7687", "neo4j")
+
+
+def test_the_cli_refuses_a_missing_tool_before_writing(
+    server: Server, cli: CliRunner, graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if server.engine is not None:
+        pytest.skip("Neo4j only: SUPPLYMAP_NEO4J_ADMIN is a Neo4j setting")
+    from kg.settings import get_settings
+
+    monkeypatch.setenv("SUPPLYMAP_NEO4J_ADMIN", str(tmp_path / "no-neo4j-admin"))
+    get_settings.cache_clear()
+    loads = graph.query("MATCH (l:Load) RETURN count(l) AS c")[0]["c"]
+    result = cli.invoke(app, ["load", "--bulk", str(DATA_DIR / "regions.csv")])
+    assert result.exit_code == 2, result.output
+    assert "SUPPLYMAP_NEO4J_ADMIN" in result.output and "not an executable" in result.output
+    assert graph.query("MATCH (l:Load) RETURN count(l) AS c")[0]["c"] == loads
