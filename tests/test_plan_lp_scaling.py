@@ -6,6 +6,7 @@ acyclic graphs built in memory."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,12 +25,12 @@ from kg.plan.lp import Weights, solve
 @st.composite
 def graphs(draw: st.DrawFn) -> RawGraph:
     n_p = draw(st.integers(2, 7))
-    products = []
+    products: list[Sequence[Any]] = []
     for i in range(n_p):
         final = i == n_p - 1 or draw(st.booleans())
         demand = draw(st.sampled_from([None, 10.0, 400.0, 1e5])) if final else None
         products.append((f"P{i}", None, "final" if final else "component", demand, None, None))
-    bom: list[tuple[Any, ...]] = []
+    bom: list[Sequence[Any]] = []
     seen: set[tuple[int, int]] = set()
     for _ in range(draw(st.integers(0, 10))):
         a, b = sorted((draw(st.integers(0, n_p - 1)), draw(st.integers(0, n_p - 1))))
@@ -38,7 +39,7 @@ def graphs(draw: st.DrawFn) -> RawGraph:
         seen.add((a, b))
         group = draw(st.sampled_from([None, None, "g"]))
         bom.append((f"P{a}", f"P{b}", draw(st.sampled_from([1.0, 2.0, 0.5])), group))
-    produces = [
+    produces: list[Sequence[Any]] = [
         (f"E{p}", f"P{p}", draw(st.sampled_from([0.01, 5.0, 10.0, 40.0])), None)
         for p in range(n_p)
         if draw(st.integers(0, 4))  # a product now and then without a producer on record
