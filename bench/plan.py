@@ -95,7 +95,7 @@ def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
     out["LP vars"] = pc.net.n_vars
     out["LP rows"] = pc.net.matrix.shape[0]
     out["LP nonzeros"] = pc.net.matrix.nnz
-    out["smallest share"] = round(rep.smallest_share or 0.0, 4)
+    out["smallest share"] = float(f"{rep.smallest_share or 0.0:.4g}")
     out["peak MB after LP"] = round(rss_mb())
 
     t, cpu = time.perf_counter(), time.process_time()
