@@ -93,7 +93,9 @@ def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
     out["joint LP s"] = round(time.perf_counter() - t, 2)
     out["joint LP cpu s"] = round(time.process_time() - cpu, 2)
     out["LP vars"] = pc.net.n_vars
-    out["smallest share"] = round(rep.smallest_share or 0.0, 4)
+    out["LP rows"] = pc.net.matrix.shape[0]
+    out["LP nonzeros"] = pc.net.matrix.nnz
+    out["smallest share"] = float(f"{rep.smallest_share or 0.0:.4g}")
     out["peak MB after LP"] = round(rss_mb())
 
     t, cpu = time.perf_counter(), time.process_time()
@@ -107,6 +109,11 @@ def one(edges: int, seed: int, time_limit: float, days: int) -> dict[str, Any]:
     res = resume(pc, regions=["C0P0"], time_limit=time_limit)
     out["resume s"] = round(time.perf_counter() - t, 2)
     out["resume cpu s"] = round(time.process_time() - cpu, 2)
+    # of which the MILP (HiGHS's run and building its matrix, inside the time limit)
+    out["resume MILP s"] = round(res.milp_seconds, 2) if res.milp_seconds is not None else None
+    out["MILP build s"] = (
+        round(res.milp_build_seconds, 2) if res.milp_build_seconds is not None else None
+    )
     out["stopped"] = len(res.stopped)
     out["restart"] = len(res.white_list)
     out["resume status"] = res.status

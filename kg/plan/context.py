@@ -81,6 +81,18 @@ class PlanContext:
             ref[p] = d if math.isfinite(d) and d > 0 else float(single[p])
         return ref
 
+    def share_scale(self, reference: FloatArray | None) -> float:
+        """A guess of the smallest share of demand met, for lp.solve's scaling: the smallest
+        share any product with a reference reaches alone (single-product figure over
+        reference), at most 1; 1 when there is none."""
+        if reference is None:
+            return 1.0
+        ok = np.isfinite(reference) & (reference > 0) & np.isfinite(self.single)
+        if not ok.any():
+            return 1.0
+        low = float(np.min(self.single[ok] / reference[ok]))
+        return low if 0 < low < 1 else 1.0
+
     def objective_arrays(
         self, chain: str | None, objective: Objective, how: Weights
     ) -> tuple[KeyProducts, FloatArray, FloatArray | None]:

@@ -193,7 +193,7 @@ def joint_capacity(
     pc = plan_context(source)
     keys, w, ref = pc.objective_arrays(chain, objective, weights)
     ub = pc.producer_capacity
-    sol = solve(pc.net, ub, w, ref)
+    sol = solve(pc.net, ub, w, ref, pc.share_scale(ref))
     products = list(range(pc.proj.n_products)) if all_products else list(keys.indices)
     products.sort(key=lambda p: (p not in keys, pc.proj.product_ids[p]))
     return report(pc, sol, ub, products, set(keys.indices), objective, weights, chain)

@@ -285,12 +285,16 @@ def solve(
     ub: FloatArray,
     weights: FloatArray,
     reference: FloatArray | None = None,
+    share_scale: float = 1.0,
 ) -> Solution:
     """Solve the programme with product capacities ``ub`` (inf: unbounded).
 
     ``weights``: per product objective weight (0: not in the objective). ``reference``: per
     product reference output for the demand-share objective (NaN: not in the minimum); None
-    for the output objective.
+    for the output objective. ``share_scale``: a guess of the smallest share of demand met
+    (PlanContext.share_scale: at most 1, the smallest single-product share); the programme
+    solves for the share divided by it, which is the same programme, scaled so that the
+    interior-point method sees an optimum near 1 (fewer iterations when the share is tiny).
     """
     n, nv = net.n, net.n_vars
     upper = np.full(nv, INF)
@@ -301,11 +305,12 @@ def solve(
     if reference is not None:
         chosen = np.flatnonzero(np.isfinite(reference) & (reference > 0))
         if len(chosen):
-            # rows: ref_q t - x_q <= 0
+            # rows: ref_q f s - x_q <= 0, t = f s (f: share_scale, s in [0, 1/f])
+            f = share_scale if math.isfinite(share_scale) and 0 < share_scale <= 1 else 1.0
             k = len(chosen)
             extra = csr_matrix(
                 (
-                    np.concatenate([reference[chosen], -np.ones(k)]),
+                    np.concatenate([reference[chosen] * f, -np.ones(k)]),
                     (
                         np.concatenate([np.arange(k), np.arange(k)]),
                         np.concatenate([np.full(k, nv), chosen]),
@@ -316,14 +321,14 @@ def solve(
             c = np.zeros(nv + 1)
             c[nv] = -1.0
             lo = np.append(lower, 0.0)
-            hi = np.append(upper, 1.0)
-            key = ("share", chosen.tobytes(), reference[chosen].tobytes())
+            hi = np.append(upper, 1.0 / f)
+            key = ("share", chosen.tobytes(), reference[chosen].tobytes(), f)
             v, marg, _ = _run(net, key, c, lo, hi, extra)
-            share = float(v[nv])
-            stage1 = -marg[:n]
+            share = min(1.0, float(v[nv]) * f)
+            stage1 = -marg[:n] * f
             c2 = np.zeros(nv + 1)
             c2[:n] = -w
-            lo[nv] = max(0.0, share * (1 - 1e-9) - 1e-12)
+            lo[nv] = max(0.0, share * (1 - 1e-9) - 1e-12) / f
             v, marg, resid = _run(net, (*key, "then output"), c2, lo, hi, extra)
             stage2 = -marg[:n]
             x, y = v[:n], v[n:nv]

@@ -182,9 +182,10 @@ def _run_days(
 ) -> tuple[FloatArray, FloatArray]:
     """(output, capacity) per day (rows) and product (columns)."""
     xs, caps = [], []
+    scale = pc.share_scale(ref)
     for t in range(horizon + 1):
         ub = ln.capacity(pc, float(t))
-        xs.append(solve(pc.net, ub, w, ref).x)
+        xs.append(solve(pc.net, ub, w, ref, scale).x)
         caps.append(ub)
     return np.vstack(xs), np.vstack(caps)
 

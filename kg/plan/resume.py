@@ -15,12 +15,13 @@ capacity) whose restart brings every key product back to its target share of nor
   of unknown capacity counts as the product's single-product figure); minimise the number of
   enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
   recorded, added up); only candidates making something up the bill of materials of a product
-  short of its target enter it. The time limit bounds the whole step: the MILP gets what is
-  left of it once the linear programmes before it and the list's own check after it are set
-  aside (at least MILP_AT_LEAST of it). Every candidate that can help restarted is HiGHS's first
-  incumbent when it meets the goals, so when HiGHS stops at the limit the best list found is
-  given with its MIP gap; when there is none, every candidate that can help is listed (a
-  valid, not a small, list), or every candidate, and the status says so;
+  short of its target enter it. The time limit bounds the whole step: the MILP (building its
+  matrix included) gets what is left of it once the linear programmes before it and the
+  list's own check after it are set aside (at least MILP_AT_LEAST of it). Every candidate
+  that can help restarted is HiGHS's first incumbent when it meets the goals, so when HiGHS
+  stops at the limit the best list found is given with its MIP gap; when there is none, every
+  candidate that can help is listed (a valid, not a small, list), or every candidate, and the
+  status says so;
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
   alone is left off the list (one programme per entry, for lists of up to 20 when the time
@@ -103,6 +104,9 @@ class ResumeReport:
     mip_gap: float | None
     seconds: float
     white_list: list[WhiteListEntry] = field(default_factory=list)  # see ``status``
+    # of ``seconds``: the MILP, building it and HiGHS's run (None: no MILP), and the building
+    milp_seconds: float | None = None
+    milp_build_seconds: float | None = None
     products: list[TargetRow] = field(default_factory=list)
 
     @property
@@ -191,12 +195,15 @@ def _white_list_milp(
     cand: IntArray,
     goals: dict[int, float],
     minimise: Minimise,
-    time_limit: float,
+    deadline: float,
     start: FloatArray | None = None,
-) -> tuple[BoolArray | None, str, float | None]:
-    """(restart per candidate, status, gap) of the white-list programme; ``start``: outputs
-    and flows that meet the goals with every candidate restarted (HiGHS's first incumbent,
-    so a time limit still leaves a list)."""
+) -> tuple[BoolArray | None, str, float | None, float]:
+    """(restart per candidate, status, gap, seconds building) of the white-list programme,
+    built and solved by ``deadline`` (time.perf_counter(); HiGHS gets what building the
+    programme left of it, at least 0.01 s); ``start``: outputs and flows that meet the goals
+    with every candidate restarted (HiGHS's first incumbent, so a time limit still leaves a
+    list)."""
+    started = time.perf_counter()
     proj, net = pc.proj, pc.net
     nv = net.n_vars
     c_n = len(cand)
@@ -269,11 +276,12 @@ def _white_list_milp(
         np.arange(nv, width, dtype=np.int32),
         np.full(c_n, highspy.HighsVarType.kInteger),
     )
-    h.setOptionValue("time_limit", max(float(time_limit), 0.01))
+    h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
     if start is not None:
         incumbent = highspy.HighsSolution()
         incumbent.col_value = np.concatenate([start, np.ones(c_n)])
         h.setSolution(incumbent)
+    built = time.perf_counter() - started
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -281,9 +289,9 @@ def _white_list_milp(
     gap = float(info.mip_gap) if found and math.isfinite(info.mip_gap) else None
     picked = np.asarray(h.getSolution().col_value[nv:]) > 0.5 if found else None
     if status == highspy.HighsModelStatus.kOptimal:
-        return picked, "optimal", gap
+        return picked, "optimal", gap, built
     if status in _STOPPED:
-        return picked, "time limit" if found else "time limit, no list found", gap
+        return picked, "time limit" if found else "time limit, no list found", gap, built
     raise PlanError(f"HiGHS could not find a white list: {h.modelStatusToString(status)}")
 
 
@@ -312,7 +320,7 @@ def resume(
     stopped = stopped_enterprises(pc, enterprises, regions)
     held = {proj.enterprise(e) for e in keep_stopped}
     keys, w, ref = pc.objective_arrays(chain, objective, weights)
-    normal = solve(pc.net, pc.producer_capacity, w, ref).x
+    normal = solve(pc.net, pc.producer_capacity, w, ref, pc.share_scale(ref)).x
     key_list = [q for q in keys.indices if math.isfinite(pc.single[q])]
     targets = {q: target_share * float(normal[q]) for q in key_list}
     live = proj.live
@@ -341,6 +349,8 @@ def resume(
         dtype=np.int64,
     )
     one_reach = 0.0
+    milp_s: float | None = None
+    build_s: float | None = None
     if not short or not len(useful):
         white = useful[:0]
         status, gap = "nothing to restart", None
@@ -359,9 +369,11 @@ def resume(
         after_milp = 2 * one_reach
         left = time_limit - (time.perf_counter() - started) - after_milp
         budget = max(left, MILP_AT_LEAST * time_limit)
-        picked, status, gap = _white_list_milp(
-            pc, running, useful, goals, minimise, budget, plan if fits else None
+        t0 = time.perf_counter()
+        picked, status, gap, build_s = _white_list_milp(
+            pc, running, useful, goals, minimise, t0 + budget, plan if fits else None
         )
+        milp_s = time.perf_counter() - t0
         if picked is not None:
             white = useful[picked]
         elif fits:
@@ -398,6 +410,8 @@ def resume(
         seconds=time.perf_counter() - started,
         white_list=entries,
         products=rows,
+        milp_seconds=milp_s,
+        milp_build_seconds=build_s,
     )
 
 

@@ -230,6 +230,7 @@ def size_stockpiles(
         demand[q] = d if math.isfinite(d) and d > 0 else None
     stock = np.zeros(proj.n_products)
     needs: list[ReserveNeed] = []
+    scale = pc.share_scale(ref)
     for sc in chosen:
         try:
             stopped = stopped_enterprises(pc, sc.enterprises, sc.regions)
@@ -237,7 +238,7 @@ def size_stockpiles(
             raise PlanError(f"scenario {sc.name!r}: {exc}") from exc
         running = np.ones(proj.n_enterprises, dtype=bool)
         running[stopped] = False
-        after = solve(pc.net, capacity_running(pc, running), w, ref).x
+        after = solve(pc.net, capacity_running(pc, running), w, ref, scale).x
         regs = [proj.region(r) for r in sc.regions]
         imp = impact(pc.ctx, [proj.enterprise(e) for e in sc.enterprises], regs, [])
         found = {p.product: p for p in [*imp.lost, *imp.reduced]}
