@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plan_graphs import draw_bom
 from scipy.optimize import linprog
 
 from kg.analysis.arrays import FloatArray
@@ -30,15 +31,7 @@ def graphs(draw: st.DrawFn) -> RawGraph:
         final = i == n_p - 1 or draw(st.booleans())
         demand = draw(st.sampled_from([None, 10.0, 400.0, 1e5])) if final else None
         products.append((f"P{i}", None, "final" if final else "component", demand, None, None))
-    bom: list[Sequence[Any]] = []
-    seen: set[tuple[int, int]] = set()
-    for _ in range(draw(st.integers(0, 10))):
-        a, b = sorted((draw(st.integers(0, n_p - 1)), draw(st.integers(0, n_p - 1))))
-        if a == b or (a, b) in seen:
-            continue
-        seen.add((a, b))
-        group = draw(st.sampled_from([None, None, "g"]))
-        bom.append((f"P{a}", f"P{b}", draw(st.sampled_from([1.0, 2.0, 0.5])), group))
+    bom = draw_bom(draw, n_p, 10)
     produces: list[Sequence[Any]] = [
         (f"E{p}", f"P{p}", draw(st.sampled_from([0.01, 5.0, 10.0, 40.0])), None)
         for p in range(n_p)

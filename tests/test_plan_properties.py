@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plan_graphs import draw_bom
 from scipy.optimize import linprog
 
 from kg.analysis.context import Context
@@ -38,15 +39,7 @@ def cases(draw: st.DrawFn) -> tuple[RawGraph, list[str], float]:
         )
         for i in range(n_p)
     ]
-    bom: list[tuple[Any, ...]] = []
-    seen: set[tuple[int, int]] = set()
-    for _ in range(draw(st.integers(0, 8))):
-        a, b = sorted((draw(st.integers(0, n_p - 1)), draw(st.integers(0, n_p - 1))))
-        if a == b or (a, b) in seen:
-            continue
-        seen.add((a, b))
-        group = draw(st.sampled_from([None, None, "g"]))
-        bom.append((f"P{a}", f"P{b}", draw(st.sampled_from([1.0, 2.0, 0.5])), group))
+    bom = draw_bom(draw, n_p, 8)
     produces: list[tuple[Any, ...]] = []
     pairs: set[tuple[int, int]] = set()
     for e in range(n_e):
