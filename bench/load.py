@@ -31,11 +31,13 @@ engine's server for each, the load average and the process's peak memory.
 
 The bulk case: for each size (rows in all: a quarter enterprises, the rest supply links), on
 an empty database each time: (a) `supplymap load` the ordinary way (batched MERGE),
-(b) `supplymap load --bulk` (the same pipeline, records created through the engine's bulk
-path: ArcadeDB's batch import on the local engine, UNWIND CREATE on Neo4j), (c) the bare
-driver UNWIND MERGE with provenance. Prints, per size, the seconds of each end to end, bulk
-rows/s, the ratios bulk / ordinary and bulk / bare (target >= 5), the same ratio for the
-write step alone (after reading, validating and, for bulk, folding the rows into records),
+(b) `supplymap load --bulk` of the three files in one command (the same pipeline, records
+created through the engine's bulk path: ArcadeDB's batch import on the local engine; on Neo4j
+one `neo4j-admin database import full` at the command's end with SUPPLYMAP_NEO4J_ADMIN set,
+else UNWIND CREATE), (c) the bare driver UNWIND MERGE with provenance. Prints, per size,
+the seconds of each end to end, bulk rows/s, the ratios bulk / ordinary and bulk / bare
+(target >= 5), the same ratio for the write step alone (after reading, validating and, for
+bulk, folding the rows into records),
 CPU seconds of each as this process + the server's process (the local engine's, or the Neo4j
 that .ci/neo4j/run.py started), this process's peak memory and the server's resident
 high-water mark, the load average before and after each size, and how each time grew from
@@ -485,9 +487,17 @@ def run_bulk(
     else:
         writer = CypherBulkWriter(graph)
     options = LoadOptions(batch_size=batch, force=True, bulk=True)
-    out = run_loads(Loader(graph, bulk=writer), files, options)
+    # One command for the three files, as `supplymap load --bulk products.csv enterprises.csv
+    # supplies.csv`: Neo4j's writer imports them all at its end.
+    clock = time.perf_counter()
+    reports = Loader(graph, bulk=writer).load_files([files[1], files[0], files[2]], options)
+    total = time.perf_counter() - clock
+    assert [r.status for r in reports] == ["completed"] * 3, [r.message for r in reports]
+    out = {"_write": sum(r.timings.get("write", 0.0) for r in reports), "command": total}
     if isinstance(writer, Neo4jImportWriter):  # where the offline import's time went
         out |= {f"_{step}": seconds for step, seconds in writer.steps.items()}
+        # The import at the command's end is part of the write.
+        out["_write"] += sum(writer.steps.get(k, 0.0) for k in ("stop", "import", "start"))
     return out
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import io
 import ipaddress
 import logging
 import math
@@ -45,11 +46,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyarrow as pa
+import pyarrow.compute as pa_compute
+import pyarrow.csv as pa_csv
+
 from kg.connection import Graph
 from kg.cypher import render
-from kg.model import LOAD
+from kg.model import LOAD, NodeType, RelType
 from kg.schema import constraint_statements, ensure_schema
-from loaders.bulk import BulkWriteError, CypherBulkWriter, Edge, Folded, Progress, Row
+from loaders.bulk import (
+    BulkRefused,
+    BulkWriteError,
+    CypherBulkWriter,
+    Edge,
+    Folded,
+    Progress,
+    Row,
+)
 from loaders.errors import LoadInputError
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: no text a load carries has one (checked)
@@ -243,26 +256,115 @@ def write_files(folded: Folded, folder: Path) -> Files:
         if not all(isinstance(k, str) and k for k in nodes):
             raise Unsupported(f"a {nt.label} key that is not a text")
         key = nt.key
-        for i, (kinds, group) in enumerate(_groups(list(nodes.values()), _same, key)):
+        items = list(nodes.values())
+        path = folder / f"nodes-{nt.label}-0.csv"
+        ids = [f"{key}:ID({nt.label})"]
+        if _write_columns(path, ids, [list(nodes)], items, key):
+            args.append(f"--nodes={nt.label}={path}")
+            continue
+        for i, (kinds, group) in enumerate(_groups(items, _same, key)):
             names = list(kinds)
             path = folder / f"nodes-{nt.label}-{i}.csv"
-            header = [f"{key}:ID({nt.label})", *(f"{n}:{kinds[n]}" for n in names)]
+            header = [*ids, *(f"{n}:{kinds[n]}" for n in names)]
             _write_csv(path, header, _rows(group, lambda p, k=key: (p[k],), _same, names, kinds))
             args.append(f"--nodes={nt.label}={path}")
     for rt, rels in folded.rels.items():
         if not rels:
             continue  # a header naming a node group no file has would fail the import
-        for i, (kinds, group) in enumerate(_groups(list(rels.values()), _props, "")):
+        edges = list(rels.values())
+        ends = [f":START_ID({rt.start.label})", f":END_ID({rt.end.label})"]
+        path = folder / f"rels-{rt.type}-0.csv"
+        id_columns = [[e.start for e in edges], [e.end for e in edges]]
+        if _write_columns(path, ends, id_columns, [e.props for e in edges], ""):
+            args.append(f"--relationships={rt.type}={path}")
+            continue
+        for i, (kinds, group) in enumerate(_groups(edges, _props, "")):
             names = list(kinds)
             path = folder / f"rels-{rt.type}-{i}.csv"
-            header = [
-                f":START_ID({rt.start.label})",
-                f":END_ID({rt.end.label})",
-                *(f"{n}:{kinds[n]}" for n in names),
-            ]
+            header = [*ends, *(f"{n}:{kinds[n]}" for n in names)]
             _write_csv(path, header, _rows(group, lambda e: (e.start, e.end), _props, names, kinds))
             args.append(f"--relationships={rt.type}={path}")
     return Files(args, sum(map(len, folded.nodes.values())), sum(map(len, folded.rels.values())))
+
+
+# ---- column-wise: one Arrow column per property, no Python list per row ------------------
+
+
+class _Mixed(Exception):
+    """A property with values of more than one import type: the row-wise split takes it."""
+
+
+def _write_columns(
+    path: Path, ids: list[str], id_columns: list[list[Any]], props: list[Row], skip: str
+) -> bool:
+    """Write ``props`` (one dict per record) as an import CSV file column by column (pyarrow);
+    False, and nothing written, when a property mixes types (then the file is split by type,
+    row by row). Raises Unsupported as the row-wise writer does."""
+    names = sorted(set().union(*props) - {skip}) if props else []
+    header = list(ids)
+    arrays: list[pa.Array] = []
+    for column in id_columns:
+        if not all(isinstance(v, str) and v for v in set(column)):
+            return False  # not a text id: the row-wise writer says what it is
+        arrays.append(pa.array(column, pa.string()))
+    try:
+        for name in names:
+            values = [p.get(name) for p in props]
+            typed = _column(values)
+            if typed is None:
+                continue  # no value at all: no column, as row-wise
+            kind, array = typed
+            header.append(f"{name}:{kind}")
+            arrays.append(array)
+    except _Mixed:
+        return False
+    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow(header)
+    with path.open("wb") as out:
+        out.write(text.getvalue().encode("utf-8"))
+        pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+    return True
+
+
+def _column(values: list[Any]) -> tuple[str, pa.Array] | None:
+    """The import type of a property's values and their Arrow column; None if all are None."""
+    types = set(map(type, values)) - {type(None)}
+    if not types:
+        return None
+    if len(types) > 1:
+        raise _Mixed
+    first = next(v for v in values if v is not None)
+    kind = _kind(first)  # Unsupported for a value the import cannot carry
+    if kind == "string":
+        if "" in values:
+            raise Unsupported("an empty text (the CSV would read it as no value)")
+        return kind, pa.array(values, pa.string())
+    if kind == "long":
+        try:
+            return kind, pa.array(values, pa.int64())
+        except (OverflowError, pa.ArrowInvalid) as exc:
+            raise Unsupported(f"an integer beyond 64 bits ({exc})") from exc
+    if kind == "double":
+        array = pa.array(values, pa.float64())
+        if not pa_compute.all(pa_compute.is_finite(array.drop_null())).as_py():
+            raise Unsupported("a number that is not finite")
+        return kind, array
+    if kind == "boolean":
+        return kind, pa.array(values, pa.bool_())
+    if kind == "date":
+        return kind, pa.array(values, pa.date32())
+    if kind in ("datetime", "localdatetime"):
+        if len({v.tzinfo is None for v in set(values) if v is not None}) > 1:
+            raise _Mixed  # zoned and local: two types
+        return kind, pa.array([None if v is None else _datetime_text(v) for v in values])
+    # string[]: each list checked as the row-wise writer does
+    for v in values:
+        if v is not None and _kind(v) != kind:
+            raise _Mixed
+    return kind, pa.array(
+        [None if v is None else ARRAY_DELIMITER.join(v) for v in values], pa.string()
+    )
 
 
 # ---- the writer -------------------------------------------------------------------------
@@ -286,6 +388,14 @@ class Neo4jImportWriter:
         # The files whose records are in the database, oldest first: imported, or created
         # online (small loads) and imported again with the next import.
         self.imported: list[Files] = []
+        # Files written, waiting for one import when the command ends (finish()), with the
+        # (:Load) records to save then, and their keys (a later file may not make them again).
+        self.pending: list[Files] = []
+        self._records: dict[str, Row] = {}
+        self._pending_keys: dict[NodeType, set[Any]] = defaultdict(set)
+        self._pending_rels: dict[RelType, set[Any]] = defaultdict(set)
+        self._deferred = False
+        self._loads = 0
         self._folder = Path(tempfile.mkdtemp(prefix="supplymap-import-"))
         # How the last load was written (the pipeline's note names it after the write).
         self.name = "neo4j-admin database import (offline), or CREATE online when it cannot"
@@ -323,17 +433,20 @@ class Neo4jImportWriter:
         why = self._why_not_import() if folded.records else "nothing to create"
         files: Files | None = None
         if why is None:
+            self._refuse_pending(folded)
             clock = time.perf_counter()
             try:
-                files = write_files(folded, self._folder / f"load-{len(self.imported)}")
+                files = write_files(folded, self._folder / f"load-{self._loads}")
+                self._loads += 1
                 self.steps["csv"] += time.perf_counter() - clock
             except Unsupported as exc:
                 why = f"the import CSV cannot carry {exc}"
         if files is None:
+            self._flush()  # the records of the earlier loads first: the import rebuilds the store
             self.name = f"{self.online.name} online ({why})"
             self.online.write(folded, progress)
             return
-        if folded.records < self.online_below:
+        if folded.records < self.online_below and not self.pending:
             self.name = (
                 f"{self.online.name} online (fewer than {self.online_below:,} records: cheaper "
                 "than stopping the server; imported again with the next import)"
@@ -341,14 +454,69 @@ class Neo4jImportWriter:
             self.online.write(folded, progress)
             self.imported.append(files)
             return
-        self.name = "neo4j-admin database import (offline)"
-        self._import(files)
+        # Imported with the command's other files when the pipeline calls finish().
+        self.name = "neo4j-admin database import (offline), one import at the end of the command"
+        self.pending.append(files)
+        for nt, nodes in folded.nodes.items():
+            self._pending_keys[nt].update(nodes)
+        for rt, rels in folded.rels.items():
+            self._pending_rels[rt].update(rels)
+        self._deferred = True
         for nt, nodes in folded.nodes.items():
             progress(nt.label, len(nodes))
         for rt, rels in folded.rels.items():
             progress(rt.type, len(rels))
 
-    def _import(self, files: Files) -> None:
+    def complete_later(self, load_id: str, record: Row) -> bool:
+        """True when the load just written waits for the import of finish(): its (:Load)
+        record stays `running` until then, and ``record`` (status `completed`) is saved after
+        the import; False when its records are in the graph already (the caller saves it)."""
+        if not self._deferred:
+            return False
+        self._deferred = False
+        self._records[load_id] = record
+        return True
+
+    def finish(self) -> None:
+        """Import the loads that wait (one import for all the command's files); the
+        pipeline calls it when the command's last file is written, or one failed."""
+        self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        files, self.pending = self.pending, []
+        records, self._records = self._records, {}
+        self._pending_keys.clear()
+        self._pending_rels.clear()
+        self._import(files, records)
+
+    def _refuse_pending(self, folded: Folded) -> None:
+        """A record an earlier file of this command makes too, not yet in the graph (the
+        pipeline's check, loaders/bulk.py refuse_unless_new, looks at the graph)."""
+        for nt, nodes in folded.nodes.items():
+            held = nodes.keys() & self._pending_keys.get(nt, set())
+            if held:
+                raise BulkRefused(
+                    f"--bulk creates every record of the load, but an earlier file of this "
+                    f"command makes {len(held):,} of its {len(nodes):,} {nt.label} nodes "
+                    f"(e.g. {sorted(map(str, held))[0]!r}). Load it without --bulk, or in a "
+                    "command of its own after this one"
+                )
+        for rt, rels in folded.rels.items():
+            held_rels = rels.keys() & self._pending_rels.get(rt, set())
+            if held_rels:
+                first = min(held_rels, key=str)
+                raise BulkRefused(
+                    f"--bulk creates every record of the load, but an earlier file of this "
+                    f"command makes {len(held_rels):,} of its {len(rels):,} {rt.type} "
+                    f"relationships (e.g. {first!r}). Load it without --bulk, or in a command "
+                    "of its own after this one"
+                )
+
+    def _import(self, files: list[Files], records: dict[str, Row]) -> None:
+        """Import the files imported before and ``files``; ``records``: the (:Load) records
+        (status `completed`) of the loads whose records these are, saved after the import."""
         steps: dict[str, float] = {}
         clock = time.perf_counter()
         query = render("MATCH (l:{label}) RETURN properties(l) AS p", label=LOAD.label)
@@ -358,7 +526,7 @@ class Neo4jImportWriter:
         failure: str | None = None
         restored: str | None = None
         try:
-            failure = self._run_import([*self.imported, files])
+            failure = self._run_import([*self.imported, *files])
             steps["import"] = time.perf_counter() - clock - steps["stop"]
             if failure is not None:
                 # The store is unusable now: rebuild it as it was (empty: from no records).
@@ -368,6 +536,7 @@ class Neo4jImportWriter:
         self._wait_online()
         ensure_schema(self.graph)
         self.graph.write("CALL db.awaitIndexes($s)", {"s": int(self.start_timeout)})
+        loads = [_ended(load, records.get(str(load.get(LOAD.key))), failure) for load in loads]
         if loads:
             # MERGE: a failed import may have left the store, and its (:Load) records, as they were.
             statement = render(
@@ -388,7 +557,7 @@ class Neo4jImportWriter:
                 "database may be incomplete; reload its files"
             )
             raise BulkWriteError(f"neo4j-admin database import failed: {failure}; {state}")
-        self.imported.append(files)
+        self.imported.extend(files)
 
     def _forget_bookmarks(self) -> None:
         """The import starts the store's transaction ids again: the bookmarks the driver's
@@ -465,6 +634,22 @@ class Neo4jImportWriter:
                         f"import: {exc}"
                     ) from exc
                 time.sleep(0.5)
+
+
+def _ended(load: Row, record: Row | None, failure: str | None) -> Row:
+    """A (:Load) record as it is put back after an import: a load that waited for it is
+    `completed` now (``record``: what the pipeline would have saved), or `failed`."""
+    if record is None:
+        return load
+    now = dt.datetime.now(dt.UTC)
+    if failure is None:
+        return {**load, **record, "ended_at": now}
+    message = (
+        f"the write failed: neo4j-admin database import, run for this command's files when "
+        f"its last file was read, failed: {failure}. None of this load's records are in the "
+        "graph; re-run the same command to load them"
+    )
+    return {**load, "status": "failed", "rows_written": 0, "ended_at": now, "message": message}
 
 
 def _schema_name(statement: str) -> str:

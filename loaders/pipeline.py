@@ -36,6 +36,7 @@ from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels, node_layout, rel_layout
 from loaders.bulk import (
     BulkWrite,
+    BulkWriteError,
     BulkWriter,
     CypherBulkWriter,
     Folded,
@@ -248,6 +249,26 @@ class Loader:
 
     def load_files(self, paths: Sequence[Path], options: LoadOptions) -> list[LoadReport]:
         plan = self.plan(paths, options)
+        try:
+            reports = self._load_plan(plan, options)
+        except Exception:
+            self._finish_bulk(options)  # the earlier files' records still go in
+            raise
+        self._finish_bulk(options)
+        return reports
+
+    def _finish_bulk(self, options: LoadOptions) -> None:
+        """A bulk writer that imports once per command (loaders/bulk_neo4j.py) does it now."""
+        finish = getattr(self.bulk, "finish", None)
+        if options.bulk and finish is not None:
+            try:
+                finish()
+            except BulkWriteError as exc:
+                raise LoadWriteError(str(exc)) from exc
+
+    def _load_plan(
+        self, plan: list[tuple[list[Path], Spec]], options: LoadOptions
+    ) -> list[LoadReport]:
         reports: list[LoadReport] = []
         for i, (files, spec) in enumerate(plan):
             report = self.load_file(files, spec, options)
@@ -491,16 +512,17 @@ class Loader:
         report.status = "completed"
         report.message = _completed_message(report)
         report.seconds = (_now() - started).total_seconds()
-        self._save_load(
-            load_id,
-            {
-                **load_props,
-                "rows_written": report.rows_written,
-                "status": "completed",
-                "ended_at": _now(),
-                "message": report.message,
-            },
-        )
+        record = {
+            **load_props,
+            "rows_written": report.rows_written,
+            "status": "completed",
+            "ended_at": _now(),
+            "message": report.message,
+        }
+        # A bulk writer that imports at the end of the command saves it then (bulk_neo4j.py).
+        later = getattr(self.bulk, "complete_later", None)
+        if folded is None or later is None or not later(load_id, record):
+            self._save_load(load_id, record)
         return report
 
     # ---- helpers -------------------------------------------------------------------------

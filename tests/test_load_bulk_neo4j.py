@@ -9,6 +9,8 @@ the setting is refused before anything is written. On the local engine the Neo4j
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +24,16 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.connection import Graph
 from kg.model import ENTERPRISE, SUPPLIES
-from loaders.bulk import BulkWriteError, Edge, Folded
-from loaders.bulk_neo4j import ImportTool, ImportUnavailable, Neo4jImportWriter
-from loaders.pipeline import Loader, LoadOptions
+from loaders import bulk_neo4j
+from loaders.bulk import BulkWriteError, Edge, Folded, Row
+from loaders.bulk_neo4j import (
+    ImportTool,
+    ImportUnavailable,
+    Neo4jImportWriter,
+    Unsupported,
+    write_files,
+)
+from loaders.pipeline import Loader, LoadOptions, LoadWriteError
 from loaders.sample import DATA_DIR
 
 pytestmark = pytest.mark.integration
@@ -134,15 +143,24 @@ def test_a_failed_import_puts_the_graph_back(
         nodes={ENTERPRISE: {"NEW-1": {"id": "NEW-1", "name": "New"}}},
         rels={SUPPLIES: {("NEW-1", "NOWHERE"): Edge("NEW-1", "NOWHERE", {"volume": 1.0})}},
     )
+    graph.write("CREATE (:Load {id: 'L-waits', status: 'running'})")
+    writer.write(folded, lambda _label, _n: None)  # waits for the import of finish()
+    assert writer.complete_later("L-waits", {"id": "L-waits", "status": "completed"})
+    assert writer.pending and graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"] == 1
     with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
-        writer.write(folded, lambda _label, _n: None)
+        writer.finish()
+    # Its (:Load) record says so; nothing else is in the graph.
+    load = graph.query("MATCH (l:Load) RETURN l.status AS s, l.message AS m")
+    assert [r["s"] for r in load] == ["failed"] and "None of this load" in load[0]["m"]
+    graph.write("MATCH (l:Load {id: 'L-waits'}) DELETE l")
     assert graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"] == 0
     report = Loader(graph, bulk=writer).load_files([DATA_DIR / "regions.csv"], options)[0]
     assert report.status == "completed" and len(writer.imported) == 1
     before = snapshot(graph), _types(graph)
     # Then from the files imported before.
+    writer.write(folded, lambda _label, _n: None)
     with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
-        writer.write(folded, lambda _label, _n: None)
+        writer.finish()
     assert (snapshot(graph), _types(graph)) == before
     assert len(writer.imported) == 1
     assert graph.query("MATCH (e:Enterprise {id: 'NEW-1'}) RETURN e") == []
@@ -179,3 +197,98 @@ def test_the_cli_refuses_a_missing_tool_before_writing(
     assert result.exit_code == 2, result.output
     assert "SUPPLYMAP_NEO4J_ADMIN" in result.output and "not an executable" in result.output
     assert graph.query("MATCH (l:Load) RETURN count(l) AS c")[0]["c"] == loads
+
+
+def _cells(folder: Path) -> dict[str, list[list[Any]]]:
+    """Every import file of ``folder`` parsed back (the import tool reads RFC 4180 CSV), each
+    double as its value (the row-wise writer says 1.0, Arrow 1: the same double)."""
+    out: dict[str, list[list[Any]]] = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as f:
+            header, *rows = list(csv.reader(f))
+        doubles = [i for i, name in enumerate(header) if name.endswith(":double")]
+        parsed: list[list[Any]] = [list(row) for row in rows]
+        for row in parsed:
+            for i in doubles:
+                row[i] = float(row[i]) if row[i] else None
+        out[path.name] = [header, *parsed]
+    return out
+
+
+def test_column_wise_files_read_as_the_row_wise_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = dt.datetime(2026, 12, 3, 11, 0, 0, 123456, tzinfo=dt.UTC)
+    texts = ['quote " inside', "comma, inside", "line\nbreak", "ünï çødé", " spaced ", "0070"]
+    nodes: dict[Any, Row] = {}
+    for i, text in enumerate(texts * 50):
+        key = f"E-{i}"
+        nodes[key] = {
+            "id": key,
+            "name": text,
+            "count": None if i % 7 == 0 else i * 10**12,
+            "share": [0.1, 1e20, -2.5e-9, 3.0][i % 4],
+            "listed": i % 2 == 0,
+            "founded": dt.date(2000 + i % 20, 1 + i % 12, 1 + i % 28),
+            "loaded_at": at,
+            "aliases": None if i % 3 else [text, "b"],
+        }
+    edges = {
+        (f"E-{i}", f"E-{i + 1}"): Edge(f"E-{i}", f"E-{i + 1}", {"volume": i / 3, "since": None})
+        for i in range(len(nodes) - 1)
+    }
+    mixed: dict[Any, Row] = {"M-1": {"id": "M-1", "code": "7"}, "M-2": {"id": "M-2", "code": 7}}
+    folded = Folded(nodes={ENTERPRISE: nodes}, rels={SUPPLIES: edges})
+    columns = write_files(folded, tmp_path / "columns")
+    monkeypatch.setattr(bulk_neo4j, "_write_columns", lambda *_args: False)
+    rows = write_files(folded, tmp_path / "rows")
+    assert len(columns.args) == len(rows.args) == 2
+    assert _cells(tmp_path / "columns") == _cells(tmp_path / "rows")
+    monkeypatch.undo()
+    # A property with two types: split into one file per type, as row-wise.
+    split = write_files(Folded(nodes={ENTERPRISE: mixed}, rels={}), tmp_path / "mixed")
+    assert len(split.args) == 2
+    with pytest.raises(Unsupported, match="empty text"):
+        write_files(
+            Folded(nodes={ENTERPRISE: {"E": {"id": "E", "name": ""}}}, rels={}), tmp_path / "e"
+        )
+    with pytest.raises(Unsupported, match="64 bits"):
+        big = {"E": {"id": "E", "n": 1 << 64}, "F": {"id": "F", "n": 1}}
+        write_files(Folded(nodes={ENTERPRISE: big}, rels={}), tmp_path / "b")
+
+
+def test_one_import_for_the_files_of_a_command(
+    tool: ImportTool, graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _wipe(graph)
+    writer = Neo4jImportWriter(graph, tool, online_below=0)
+    runs: list[int] = []
+    run_import = writer._run_import
+
+    def counted(groups: Any) -> str | None:
+        runs.append(len(groups))
+        return run_import(groups)
+
+    monkeypatch.setattr(writer, "_run_import", counted)
+    rejects = tmp_path / "rejects.csv"
+    options = LoadOptions(bulk=True, rejects=rejects)
+    names = ("regions", "chains", "products", "enterprises", "supplies")
+    reports = Loader(graph, bulk=writer).load_files([DATA_DIR / f"{n}.csv" for n in names], options)
+    assert [(r.file, r.status) for r in reports if r.status != "completed"] == []
+    assert runs == [len(names)] and writer.pending == [] and len(writer.imported) == len(names)
+    loads = graph.query("MATCH (l:Load) RETURN l.status AS s, l.rows_written AS n")
+    assert sorted(r["s"] for r in loads) == ["completed"] * len(names)
+    assert sorted(r["n"] for r in loads) == sorted(r.rows_written for r in reports)
+    links = graph.query("MATCH ()-[x:SUPPLIES]->() RETURN count(x) AS c")[0]["c"]
+    assert links == sum(r.written.get("SUPPLIES", 0) for r in reports) > 1000
+    # A file of the same command making a node an earlier one makes is refused.
+    _wipe(graph)
+    writer = Neo4jImportWriter(graph, tool, online_below=0)
+    twice = tmp_path / "again" / "regions.csv"
+    twice.parent.mkdir()
+    twice.write_text((DATA_DIR / "regions.csv").read_text())
+    with pytest.raises(LoadWriteError, match="an earlier file of this command makes"):
+        Loader(graph, bulk=writer).load_files(
+            [DATA_DIR / "regions.csv", twice], LoadOptions(bulk=True, force=True, rejects=rejects)
+        )
+    assert graph.query("MATCH (n:Region) RETURN count(n) AS c")[0]["c"] > 0  # the first went in
