@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, LiteralString, Protocol
 
 import numpy as np
 import pandas as pd
@@ -614,8 +614,13 @@ class Loader:
         if show:
             self.progress.start(f"loading {Path(report.file).name}", total)
         per_output = {o.output: o for o in report.outputs}
+        # Each write's statements and list rows are made on a worker thread while the writes
+        # before it run (the driver lets go of the GIL while the engine works): the links'
+        # rows are ready when the nodes are written.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="supplymap-rows")
         try:
-            for planned in writes:
+            ready = [pool.submit(_statements, planned) for planned in writes]
+            for planned, prepared in zip(writes, ready, strict=True):
                 write = planned.write
                 if not write.rows:
                     continue
@@ -623,17 +628,7 @@ class Loader:
                 params = {**provenance, "basis": basis or KINDS[planned.kind].basis}
                 label = target.label if isinstance(target, NodeType) else target.type
                 written = 0
-                groups = _by_shape(target, write.rows, planned.identity)
-                for (shape, extra, dates), rows in groups.items():
-                    if isinstance(target, RelType):
-                        _sort_by_start(rows)
-                    statement = (
-                        merge_nodes(target, shape, extra, dates, positional=True)
-                        if isinstance(target, NodeType)
-                        else merge_rels(
-                            target, shape, planned.identity, extra, dates, positional=True
-                        )
-                    )
+                for statement, rows in prepared.result():
                     written += self.graph.write_batches(
                         statement,
                         rows,
@@ -655,6 +650,7 @@ class Loader:
                         "an end node was deleted while the load ran; re-run the load"
                     )
         finally:
+            pool.shutdown(wait=False, cancel_futures=True)
             if show:
                 self.progress.stop()
 
@@ -734,6 +730,23 @@ class Planned:
     kind: str
     write: Write
     identity: tuple[str, ...] = ()
+
+
+def _statements(planned: Planned) -> list[tuple[LiteralString, list[list[Any]]]]:
+    """A write's statements, each with its list rows (grouped by shape, links by start)."""
+    target = planned.write.target
+    out: list[tuple[LiteralString, list[list[Any]]]] = []
+    if not planned.write.rows:
+        return out
+    groups = _by_shape(target, planned.write.rows, planned.identity)
+    for (shape, extra, dates), rows in groups.items():
+        if isinstance(target, NodeType):
+            statement = merge_nodes(target, shape, extra, dates, positional=True)
+        else:
+            _sort_by_start(rows)
+            statement = merge_rels(target, shape, planned.identity, extra, dates, positional=True)
+        out.append((statement, rows))
+    return out
 
 
 def _names(files: Sequence[Path]) -> str:
