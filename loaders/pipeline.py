@@ -442,11 +442,12 @@ class Loader:
             good = typed.drop(index=bad) if bad else typed
             props = side[table.label].drop(index=bad) if bad else side[table.label]
             built = KINDS[table.kind].build(good)
-            if table.properties:
-                built[0] = _with_properties(built[0], props)
             ids = tuple(table.identity)
+            # The output's own properties join its main record's rows when they are written
+            # (on the worker thread of _write_all, or before a bulk fold).
+            own = props if table.properties else None
             writes.extend(
-                Planned(table.label, table.kind, w, ids if i == 0 else ())
+                Planned(table.label, table.kind, w, ids if i == 0 else (), own if i == 0 else None)
                 for i, w in enumerate(built)
             )
         # Every node before any relationship: a link may end at a node another output makes.
@@ -668,7 +669,7 @@ class Loader:
             props = {"id": chain, "name": chain, **provenance, "basis": basis or "declared"}
             seed = {model.CHAIN: {chain: props}}
         bulk_writes = [
-            BulkWrite(p.write.target, p.write.rows, basis or KINDS[p.kind].basis, p.identity)
+            BulkWrite(p.write.target, _rows_of(p), basis or KINDS[p.kind].basis, p.identity)
             for p in writes
         ]
         folded = fold(bulk_writes, provenance, self._lookup_keys, seed)
@@ -730,6 +731,15 @@ class Planned:
     kind: str
     write: Write
     identity: tuple[str, ...] = ()
+    # The output's own properties, row for row with write.rows (added by _rows_of).
+    properties: pd.DataFrame | None = field(default=None, compare=False)
+
+
+def _rows_of(planned: Planned) -> list[dict[str, Any]]:
+    """The rows to write: the write's, with the output's own properties added."""
+    if planned.properties is None:
+        return planned.write.rows
+    return _with_properties(planned.write, planned.properties).rows
 
 
 def _statements(planned: Planned) -> list[tuple[LiteralString, list[list[Any]]]]:
@@ -738,7 +748,7 @@ def _statements(planned: Planned) -> list[tuple[LiteralString, list[list[Any]]]]
     out: list[tuple[LiteralString, list[list[Any]]]] = []
     if not planned.write.rows:
         return out
-    groups = _by_shape(target, planned.write.rows, planned.identity)
+    groups = _by_shape(target, _rows_of(planned), planned.identity)
     for (shape, extra, dates), rows in groups.items():
         if isinstance(target, NodeType):
             statement = merge_nodes(target, shape, extra, dates, positional=True)
