@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, LiteralString, Protocol
 
 import numpy as np
 import pandas as pd
@@ -463,11 +463,12 @@ class Loader:
             good = typed.drop(index=bad) if bad else typed
             props = side[table.label].drop(index=bad) if bad else side[table.label]
             built = KINDS[table.kind].build(good)
-            if table.properties:
-                built[0] = _with_properties(built[0], props)
             ids = tuple(table.identity)
+            # The output's own properties join its main record's rows when they are written
+            # (on the worker thread of _write_all, or before a bulk fold).
+            own = props if table.properties else None
             writes.extend(
-                Planned(table.label, table.kind, w, ids if i == 0 else ())
+                Planned(table.label, table.kind, w, ids if i == 0 else (), own if i == 0 else None)
                 for i, w in enumerate(built)
             )
         # Every node before any relationship: a link may end at a node another output makes.
@@ -636,8 +637,13 @@ class Loader:
         if show:
             self.progress.start(f"loading {Path(report.file).name}", total)
         per_output = {o.output: o for o in report.outputs}
+        # Each write's statements and list rows are made on a worker thread while the writes
+        # before it run (the driver lets go of the GIL while the engine works): the links'
+        # rows are ready when the nodes are written.
+        pool = ThreadPoolExecutor(1, thread_name_prefix="supplymap-rows")
         try:
-            for planned in writes:
+            ready = [pool.submit(_statements, planned) for planned in writes]
+            for planned, prepared in zip(writes, ready, strict=True):
                 write = planned.write
                 if not write.rows:
                     continue
@@ -645,17 +651,7 @@ class Loader:
                 params = {**provenance, "basis": basis or KINDS[planned.kind].basis}
                 label = target.label if isinstance(target, NodeType) else target.type
                 written = 0
-                groups = _by_shape(target, write.rows, planned.identity)
-                for (shape, extra, dates), rows in groups.items():
-                    if isinstance(target, RelType):
-                        _sort_by_start(rows)
-                    statement = (
-                        merge_nodes(target, shape, extra, dates, positional=True)
-                        if isinstance(target, NodeType)
-                        else merge_rels(
-                            target, shape, planned.identity, extra, dates, positional=True
-                        )
-                    )
+                for statement, rows in prepared.result():
                     written += self.graph.write_batches(
                         statement,
                         rows,
@@ -677,6 +673,7 @@ class Loader:
                         "an end node was deleted while the load ran; re-run the load"
                     )
         finally:
+            pool.shutdown(wait=False, cancel_futures=True)
             if show:
                 self.progress.stop()
 
@@ -694,7 +691,7 @@ class Loader:
             props = {"id": chain, "name": chain, **provenance, "basis": basis or "declared"}
             seed = {model.CHAIN: {chain: props}}
         bulk_writes = [
-            BulkWrite(p.write.target, p.write.rows, basis or KINDS[p.kind].basis, p.identity)
+            BulkWrite(p.write.target, _rows_of(p), basis or KINDS[p.kind].basis, p.identity)
             for p in writes
         ]
         folded = fold(bulk_writes, provenance, self._lookup_keys, seed)
@@ -756,6 +753,32 @@ class Planned:
     kind: str
     write: Write
     identity: tuple[str, ...] = ()
+    # The output's own properties, row for row with write.rows (added by _rows_of).
+    properties: pd.DataFrame | None = field(default=None, compare=False)
+
+
+def _rows_of(planned: Planned) -> list[dict[str, Any]]:
+    """The rows to write: the write's, with the output's own properties added."""
+    if planned.properties is None:
+        return planned.write.rows
+    return _with_properties(planned.write, planned.properties).rows
+
+
+def _statements(planned: Planned) -> list[tuple[LiteralString, list[list[Any]]]]:
+    """A write's statements, each with its list rows (grouped by shape, links by start)."""
+    target = planned.write.target
+    out: list[tuple[LiteralString, list[list[Any]]]] = []
+    if not planned.write.rows:
+        return out
+    groups = _by_shape(target, _rows_of(planned), planned.identity)
+    for (shape, extra, dates), rows in groups.items():
+        if isinstance(target, NodeType):
+            statement = merge_nodes(target, shape, extra, dates, positional=True)
+        else:
+            _sort_by_start(rows)
+            statement = merge_rels(target, shape, planned.identity, extra, dates, positional=True)
+        out.append((statement, rows))
+    return out
 
 
 def _names(files: Sequence[Path]) -> str:
