@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import rustworkx as rx
 
+from kg.analysis.arrays import IntArray
 from kg.analysis.context import Context, Source, ensure_context
 
 BETWEENNESS_MAX_NODES = 20_000
@@ -46,6 +47,18 @@ class BottleneckRow:
             "capacity_criticality": self.capacity_criticality,
             "betweenness": self.betweenness,
         }
+
+
+def spof_pairs(ctx: Context, chain: str | None = None) -> tuple[IntArray, IntArray]:
+    """(circuit node, key position) of every SPOF link of the key products, key product by
+    key product (positions index ``ctx.keys(chain).indices``, which are in id order)."""
+    xs: list[int] = []
+    ks: list[int] = []
+    for i, k in enumerate(ctx.keys(chain).indices):
+        nodes = ctx.spof_nodes(k)
+        xs.extend(nodes)
+        ks.extend([i] * len(nodes))
+    return np.asarray(xs, dtype=np.int64), np.asarray(ks, dtype=np.int64)
 
 
 def spof_scores(ctx: Context, chain: str | None = None) -> dict[int, tuple[float, list[int]]]:
@@ -81,28 +94,49 @@ def betweenness(ctx: Context) -> dict[int, float] | None:
 
 
 def bottleneck_rows(ctx: Context, chain: str | None = None) -> list[BottleneckRow]:
-    """Every node that is a SPOF of a key product or whose loss costs key-product output."""
+    """Every node that is a SPOF of a key product or whose loss costs key-product output.
+
+    The scores are summed over arrays of (node, key product) pairs in key-product order, as
+    ``spof_scores`` adds them, so they are the same floats."""
     c = ctx.circuit
     keys = ctx.keys(chain)
-    scores = spof_scores(ctx, chain)
+    x, kpos = spof_pairs(ctx, chain)
+    weight = np.asarray([keys.weights[k] for k in keys.indices], dtype=np.float64)
+    score = np.bincount(x, weights=weight[kpos], minlength=c.n_nodes)
+    is_spof = np.bincount(x, minlength=c.n_nodes) > 0
     between = betweenness(ctx)
     losses = ctx.losses(keys)
-    nodes = set(scores)
-    if losses is not None:
-        nodes.update(np.flatnonzero(losses > 0).tolist())
+    wanted = is_spof if losses is None else is_spof | (losses > 0)
+    nodes = np.flatnonzero(wanted)
+    order = np.lexsort((kpos, x))
+    x, kpos = x[order], kpos[order]
+    key_ids = [c.node_id(k) for k in keys.indices]  # in id order
+    of_ids = [key_ids[i] for i in kpos.tolist()]
+    starts = np.searchsorted(x, nodes, side="left").tolist()
+    ends = np.searchsorted(x, nodes, side="right").tolist()
+    crit = [None] * len(nodes) if losses is None else losses[nodes].tolist()
+    ids, names = c.real_ids, c.real_names
+    kinds = ["product"] * c.e0 + ["enterprise"] * (c.r0 - c.e0) + ["region"] * (c.v0 - c.r0)
     rows: list[BottleneckRow] = []
-    for x in nodes:
-        score, of = scores.get(x, (0.0, []))
+    for n, a, b, sc, spof, cr in zip(
+        nodes.tolist(),
+        starts,
+        ends,
+        score[nodes].tolist(),
+        is_spof[nodes].tolist(),
+        crit,
+        strict=True,
+    ):
         rows.append(
             BottleneckRow(
-                node=c.node_id(x),
-                kind=c.node_kind(x),
-                name=c.node_name(x),
-                is_spof=bool(of),
-                bottleneck_score=score,
-                spof_for=tuple(sorted(c.node_id(k) for k in of)),
-                capacity_criticality=None if losses is None else float(losses[x]),
-                betweenness=None if between is None or x >= c.r0 else between.get(x, 0.0),
+                node=ids[n],
+                kind=kinds[n],
+                name=names[n],
+                is_spof=spof,
+                bottleneck_score=sc,
+                spof_for=tuple(of_ids[a:b]),
+                capacity_criticality=cr,
+                betweenness=None if between is None or n >= c.r0 else between.get(n, 0.0),
             )
         )
     rows.sort(key=lambda r: (-r.bottleneck_score, -(r.capacity_criticality or 0.0), r.node))

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -132,19 +133,37 @@ def run_all(
         proj.stored = None  # used once: after this run the graph holds something else
         writer = Writer(graph, run_id, started, stored, progress)
     try:
-        result, depth = _analyse(ctx, seconds, region_level, step, writer)
-        result.run_id, result.analysed_at, result.chain = run_id, started, chain
-        if writer is not None:
-            step("write back")
-            result.written = _timed(
-                seconds, "write back", lambda: _finish(writer, ctx, result, depth)
-            )
+        with _collector_paused():
+            result, depth = _analyse(ctx, seconds, region_level, step, writer)
+            result.run_id, result.analysed_at, result.chain = run_id, started, chain
+            if writer is not None:
+                step("write back")
+                result.written = _timed(
+                    seconds, "write back", lambda: _finish(writer, ctx, result, depth)
+                )
     finally:
         if writer is not None:
             _close_quietly(writer)
     if chain is not None:
         _narrow(ctx, result, chain, region_level)
     return result
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the analyses run: they build millions
+    of small objects (rows, tuples, lists) and hold the projection's, so each automatic
+    collection walks them all again; at 1M relationships that was a quarter of the
+    analyses' CPU (28.3 s against 21.2 s). The analyses make few reference cycles; what they
+    leave is collected once the collector runs again."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _analyse(
