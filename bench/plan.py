@@ -119,11 +119,12 @@ def one(edges: int, seed: int, time_limit: float, days: int, stage2: float) -> d
     out["peak MB after resume"] = round(rss_mb())
 
     t, cpu = time.perf_counter(), time.process_time()
-    ramp = rampup(pc, horizon=days, rank_conversions=False)
+    ramp = rampup(pc, horizon=days, rank_conversions=False, stage2_time_limit=stage2)
     out[f"rampup {days + 1} days s"] = round(time.perf_counter() - t, 2)
     out["rampup cpu s"] = round(time.process_time() - cpu, 2)
     out["peak MB after rampup"] = round(rss_mb())
     out["ramp met day"] = ramp.all_met_day
+    out["ramp days stage 1 only"] = ramp.stage2_cut_days or None
     out["peak MB"] = round(rss_mb())
     out["load end"] = os.getloadavg()[0]
     return out
