@@ -58,6 +58,7 @@ IPM_ABOVE = 20_000
 KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
 _UPPER = highspy.HighsBasisStatus.kUpper
 WARM_SHARE = 0.3  # a warm start of a large model may take this share of its cold solve's time
+_TIME_LIMIT = highspy.HighsModelStatus.kTimeLimit
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
 
 
@@ -114,7 +115,8 @@ class Programme:
         self.row_upper = np.asarray(row_upper, dtype=np.float64)
         self.solves = 0
         self.cold_seconds = 0.0  # the last solve from scratch
-        # the answers of the last two programmes asked of this model
+        # the answer of the last programme asked of this model (one only: with two kept, a hit
+        # left HiGHS holding the other one, and a later warm start was found "infeasible")
         self.last: dict[tuple[bytes, ...], tuple[FloatArray, FloatArray, FloatArray, str]] = {}
         self._all = np.arange(a.shape[1], dtype=np.int32)
 
@@ -144,7 +146,11 @@ class Programme:
             # from the last basis, but only for a while: after a large change of bounds the
             # simplex method can take longer than a fresh interior-point solve
             h.setOptionValue("solver", "simplex")
-            h.setOptionValue("time_limit", min(limit, WARM_SHARE * self.cold_seconds))
+            # HiGHS measures its time limit against the model's run time summed over every
+            # run (ERGO-Code/HiGHS#1477; highspy has no zeroAllClocks): from now, so add it
+            h.setOptionValue(
+                "time_limit", h.getRunTime() + min(limit, WARM_SHARE * self.cold_seconds)
+            )
             h.run()
             warm = h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit
         else:
@@ -152,11 +158,22 @@ class Programme:
         left = limit - (time.perf_counter() - began)
         if not warm and left > 0:
             h.setOptionValue("solver", "ipm" if large else "simplex")
-            h.setOptionValue("time_limit", left)
+            h.setOptionValue("time_limit", h.getRunTime() + left)
             started = time.perf_counter()
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
                 self.cold_seconds = time.perf_counter() - started
+        bad = h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, *_UNBOUNDED)
+        if self.solves and (warm or left > 0) and bad and h.getModelStatus() != _TIME_LIMIT:
+            # a run from the last basis that ends anything but optimal (seen: "infeasible"
+            # on a small feasible programme, tolerances after a large bound change): once
+            # more from scratch
+            h.clearSolver()
+            h.setOptionValue("solver", "ipm" if large else "simplex")
+            h.setOptionValue(
+                "time_limit", h.getRunTime() + max(limit - (time.perf_counter() - began), 0.0)
+            )
+            h.run()
         self.solves += 1
         # no time left for the solve from scratch: out of time, whatever HiGHS last said
         status = h.getModelStatus() if warm or left > 0 else highspy.HighsModelStatus.kTimeLimit
@@ -177,7 +194,7 @@ class Programme:
         at_upper = np.fromiter((s == _UPPER for s in h.getBasis().col_status), dtype=bool, count=n)
         marg = np.where(at_upper, dual, 0.0)
         resid = self.row_upper - np.asarray(sol.row_value, dtype=np.float64)
-        if len(self.last) >= 2:
+        if len(self.last) >= 1:
             del self.last[next(iter(self.last))]
         self.last[asked] = (x, marg, resid, word)
         return x, marg, resid, word
@@ -288,7 +305,13 @@ def _run(
         a = with_rows(net, len(c), extra)
         return Programme(a, np.zeros(a.shape[0]))
 
-    x, marg, resid, status = net.programme(key, build).run(c, lower, upper, time_limit)
+    prog = net.programme(key, build)
+    x, marg, resid, status = prog.run(c, lower, upper, time_limit)
+    if status not in ("optimal", "unbounded", "time limit") and prog.solves > 1:
+        # a warm start that ends anything else (seen: "infeasible" on a feasible programme
+        # after its bounds moved back and forth): once more on a model built afresh
+        del net.programmes[key]
+        x, marg, resid, status = net.programme(key, build).run(c, lower, upper, time_limit)
     if status == "time limit":
         return None
     if status == "unbounded":
