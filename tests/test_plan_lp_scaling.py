@@ -20,7 +20,7 @@ from kg.analysis.arrays import FloatArray
 from kg.analysis.context import Context
 from kg.analysis.projection import RawGraph, from_raw
 from kg.plan import Objective, PlanContext
-from kg.plan.lp import STAGE2_TIMED_OUT, Weights, solve
+from kg.plan.lp import HOLDS, STAGE2_TIMED_OUT, Weights, solve
 
 
 @st.composite
@@ -89,16 +89,20 @@ def dense_share_lp(
             rhs.append(0.0)
     bounds = [(0.0, float(ub[q]) if math.isfinite(ub[q]) else None) for q in range(n)]
     c = np.zeros(width)
+    bounds += [(0.0, None)] * m
     if then is None:
-        bounds += [(0.0, None)] * m + [(0.0, 1.0)]
         c[-1] = -1.0
-    else:
-        share, w = then
-        bounds += [(0.0, None)] * m + [(max(0.0, share * (1 - 1e-9) - 1e-12), 1.0)]
-        c[:n] = -w
-    res = linprog(c, A_ub=np.asarray(rows), b_ub=np.asarray(rhs), bounds=bounds, method="highs")
-    assert res.status == 0, res.message
-    return float(res.x[-1]) if then is None else float(-res.fun)
+        res = linprog(c, A_ub=rows, b_ub=rhs, bounds=[*bounds, (0.0, 1.0)], method="highs")
+        assert res.status == 0, res.message
+        return float(res.x[-1])
+    share, w = then
+    c[:n] = -w
+    for rel, absolute in HOLDS:  # the share held as lp.solve holds it, the next if infeasible
+        hold = (max(0.0, share * (1 - rel) - absolute), 1.0)
+        res = linprog(c, A_ub=rows, b_ub=rhs, bounds=[*bounds, hold], method="highs")
+        if res.status == 0:
+            return float(-res.fun)
+    raise AssertionError(res.message)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,12 +127,6 @@ def test_share_scale_changes_nothing(raw: RawGraph, scale: float) -> None:
         assert sol.value == approx(plain.value)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open defect (2026-12-03): on some graphs a re-solve with capacities moved back "
-    "and forth makes stage 2 'infeasible' (the held share above what stage 2 can meet), on a "
-    "model built afresh too; found by this test, present before it",
-)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), st.lists(st.sampled_from([1.0, 0.5, 0.1, 2.0]), min_size=1, max_size=4))
 def test_warm_solves_equal_a_cold_solve(raw: RawGraph, factors: list[float]) -> None:
@@ -150,8 +148,12 @@ def test_warm_solves_equal_a_cold_solve(raw: RawGraph, factors: list[float]) -> 
         cold = solve(PlanContext(Context(from_raw(raw))).net, ub, w, ref, scale)
         assert warm.share is not None and cold.share is not None
         assert warm.share == approx(cold.share) == approx(max_min_share(raw, ub, ref))
-        assert warm.value == approx(cold.value)
-        assert warm.value == approx(dense_share_lp(raw, ub, ref, (warm.share, w)))
+        # a capacity of 0.01/day against a demand of 1e5 holds outputs of 1e-7, HiGHS's
+        # absolute primal tolerance a row: there the weighted output (weights up to 2, a
+        # few rows) agrees to some of those tolerances, 1e-5 at most
+        near = pytest.approx(cold.value, rel=1e-6, abs=1e-5)
+        assert warm.value == near
+        assert dense_share_lp(raw, ub, ref, (warm.share, w)) == near
 
 
 def test_stage_two_out_of_time_gives_stage_one_and_says_so() -> None:

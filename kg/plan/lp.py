@@ -58,7 +58,6 @@ IPM_ABOVE = 20_000
 KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
 _UPPER = highspy.HighsBasisStatus.kUpper
 WARM_SHARE = 0.3  # a warm start of a large model may take this share of its cold solve's time
-_TIME_LIMIT = highspy.HighsModelStatus.kTimeLimit
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
 
 
@@ -70,6 +69,17 @@ STAGE2_TIMED_OUT = (
 
 class PlanError(ValueError):
     """A plan cannot be made as asked (bad option, solver failure); the message says why."""
+
+
+class _Infeasible(PlanError):
+    pass
+
+
+# stage 2 holds the share at its optimum less these (relative, absolute) margins, the next
+# only when the last leaves stage 2 infeasible: stage 1's optimum can overstate the share by
+# HiGHS's primal tolerance (1e-7 on a row ref_q t - x_q <= 0), which at tiny outputs
+# (0.01/day) is far more than 1e-9 of it
+HOLDS = ((1e-9, 1e-12), (1e-6, 1e-9), (1e-4, 1e-7))
 
 
 class Objective(StrEnum):
@@ -163,17 +173,6 @@ class Programme:
             h.run()
             if h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
                 self.cold_seconds = time.perf_counter() - started
-        bad = h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal, *_UNBOUNDED)
-        if self.solves and (warm or left > 0) and bad and h.getModelStatus() != _TIME_LIMIT:
-            # a run from the last basis that ends anything but optimal (seen: "infeasible"
-            # on a small feasible programme, tolerances after a large bound change): once
-            # more from scratch
-            h.clearSolver()
-            h.setOptionValue("solver", "ipm" if large else "simplex")
-            h.setOptionValue(
-                "time_limit", h.getRunTime() + max(limit - (time.perf_counter() - began), 0.0)
-            )
-            h.run()
         self.solves += 1
         # no time left for the solve from scratch: out of time, whatever HiGHS last said
         status = h.getModelStatus() if warm or left > 0 else highspy.HighsModelStatus.kTimeLimit
@@ -305,13 +304,7 @@ def _run(
         a = with_rows(net, len(c), extra)
         return Programme(a, np.zeros(a.shape[0]))
 
-    prog = net.programme(key, build)
-    x, marg, resid, status = prog.run(c, lower, upper, time_limit)
-    if status not in ("optimal", "unbounded", "time limit") and prog.solves > 1:
-        # a warm start that ends anything else (seen: "infeasible" on a feasible programme
-        # after its bounds moved back and forth): once more on a model built afresh
-        del net.programmes[key]
-        x, marg, resid, status = net.programme(key, build).run(c, lower, upper, time_limit)
+    x, marg, resid, status = net.programme(key, build).run(c, lower, upper, time_limit)
     if status == "time limit":
         return None
     if status == "unbounded":
@@ -319,6 +312,8 @@ def _run(
             "the plan is unbounded: a product in the objective has no capacity on record "
             "anywhere up its bill of materials; give its producers' capacity_per_day"
         )
+    if status == "Infeasible":
+        raise _Infeasible("HiGHS found the joint capacity programme infeasible")
     if status != "optimal":
         raise PlanError(f"HiGHS could not solve the joint capacity programme: {status}")
     return x, marg, resid
@@ -376,12 +371,18 @@ def solve(
             stage1 = -marg[:n] * f
             c2 = np.zeros(nv + 1)
             c2[:n] = -w
-            lo[nv] = max(0.0, share * (1 - 1e-9) - 1e-12) / f
             # a model of its own, solved from scratch the first time: from stage 1's optimal
             # basis (feasible with the share held a hair below its optimum) the simplex method
             # took 107-129 s of CPU at 100k (60,000 iterations) against 7.6 s for the
             # interior-point method; later solves (ramp-up days) go on from its own last basis
-            second = _run(net, (*key, "then output"), c2, lo, hi, extra, stage2_time_limit)
+            for i, (rel, absolute) in enumerate(HOLDS):
+                lo[nv] = max(0.0, share * (1 - rel) - absolute) / f
+                try:
+                    second = _run(net, (*key, "then output"), c2, lo, hi, extra, stage2_time_limit)
+                    break
+                except _Infeasible:
+                    if i == len(HOLDS) - 1:
+                        raise
             note = None
             if second is None:
                 note = STAGE2_TIMED_OUT
