@@ -57,7 +57,7 @@ TOL = 1e-7
 IPM_ABOVE = 20_000
 KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
 _UPPER = highspy.HighsBasisStatus.kUpper
-WARM_SHARE = 0.3  # a warm start of a large model may take this share of its cold solve's time
+WARM_SHARE = 0.1  # a warm start of a large model may take this share of its cold solve's time
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
 
 
