@@ -69,6 +69,7 @@ class JointReport:
     weighted_output: float
     shadow_unit: str
     rows: list[JointRow] = field(default_factory=list)
+    note: str | None = None  # lp.STAGE2_TIMED_OUT when stage 2 ran out of its time limit
     shadow_prices: list[ShadowPrice] = field(default_factory=list)
 
     def row(self, product: str) -> JointRow:
@@ -85,6 +86,7 @@ class JointReport:
             "smallest_share": self.smallest_share,
             "weighted_output": self.weighted_output,
             "shadow_unit": self.shadow_unit,
+            "note": self.note,
         }
 
 
@@ -178,6 +180,7 @@ def report(
         shadow_unit=sol.shadow_unit,
         rows=rows,
         shadow_prices=prices,
+        note=sol.note,
     )
 
 
@@ -187,13 +190,15 @@ def joint_capacity(
     weights: Weights = Weights.demand,
     chain: str | None = None,
     all_products: bool = False,
+    stage2_time_limit: float | None = None,
 ) -> JointReport:
     """The joint achievable output of the key products (every product with ``all_products``),
-    against the single-product figures, with binding inputs and shadow prices."""
+    against the single-product figures, with binding inputs and shadow prices.
+    ``stage2_time_limit``: seconds for stage 2 of the demand-share objective (lp.solve)."""
     pc = plan_context(source)
     keys, w, ref = pc.objective_arrays(chain, objective, weights)
     ub = pc.producer_capacity
-    sol = solve(pc.net, ub, w, ref, pc.share_scale(ref))
+    sol = solve(pc.net, ub, w, ref, pc.share_scale(ref), stage2_time_limit)
     products = list(range(pc.proj.n_products)) if all_products else list(keys.indices)
     products.sort(key=lambda p: (p not in keys, pc.proj.product_ids[p]))
     return report(pc, sol, ub, products, set(keys.indices), objective, weights, chain)

@@ -57,12 +57,29 @@ TOL = 1e-7
 IPM_ABOVE = 20_000
 KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
 _UPPER = highspy.HighsBasisStatus.kUpper
-WARM_SHARE = 0.3  # a warm start of a large model may take this share of its cold solve's time
+WARM_SHARE = 0.1  # a warm start of a large model may take this share of its cold solve's time
 _UNBOUNDED = (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible)
+
+
+STAGE2_TIMED_OUT = (
+    "stage 2 (the weighted output) ran out of its time limit: the outputs are stage 1's, "
+    "which meet the smallest share of demand but do not maximise the weighted output"
+)
 
 
 class PlanError(ValueError):
     """A plan cannot be made as asked (bad option, solver failure); the message says why."""
+
+
+class _Infeasible(PlanError):
+    pass
+
+
+# stage 2 holds the share at its optimum less these (relative, absolute) margins, the next
+# only when the last leaves stage 2 infeasible: stage 1's optimum can overstate the share by
+# HiGHS's primal tolerance (1e-7 on a row ref_q t - x_q <= 0), which at tiny outputs
+# (0.01/day) is far more than 1e-9 of it
+HOLDS = ((1e-9, 1e-12), (1e-6, 1e-9), (1e-4, 1e-7))
 
 
 class Objective(StrEnum):
@@ -108,20 +125,23 @@ class Programme:
         self.row_upper = np.asarray(row_upper, dtype=np.float64)
         self.solves = 0
         self.cold_seconds = 0.0  # the last solve from scratch
-        self.last: tuple[tuple[bytes, ...], tuple[FloatArray, FloatArray, FloatArray, str]] | None
-        self.last = None
+        # the answer of the last programme asked of this model (one only: with two kept, a hit
+        # left HiGHS holding the other one, and a later warm start was found "infeasible")
+        self.last: dict[tuple[bytes, ...], tuple[FloatArray, FloatArray, FloatArray, str]] = {}
         self._all = np.arange(a.shape[1], dtype=np.int32)
 
     def run(
         self, c: FloatArray, lower: FloatArray, upper: FloatArray, time_limit: float | None = None
     ) -> tuple[FloatArray, FloatArray, FloatArray, str]:
         """(solution, upper-bound marginals, row residuals, status) of the programme with
-        these costs and bounds; status "optimal", "unbounded" or HiGHS's own words."""
+        these costs and bounds; status "optimal", "unbounded", "time limit" (``time_limit``
+        seconds, warm start and the solve from scratch after it together) or HiGHS's own
+        words."""
         h, n = self.highs, self.n_cols
         big = highspy.kHighsInf
         asked = (np.asarray(c).tobytes(), np.asarray(lower).tobytes(), np.asarray(upper).tobytes())
-        if self.last is not None and self.last[0] == asked:
-            return self.last[1]  # the same programme as last time: the same answer
+        if asked in self.last:
+            return self.last[asked]  # a programme solved just before: the same answer
         h.changeColsCost(n, self._all, np.asarray(c, dtype=np.float64))
         h.changeColsBounds(
             n,
@@ -131,25 +151,35 @@ class Programme:
         )
         large = n > IPM_ABOVE
         limit = float(time_limit) if time_limit else big
+        began = time.perf_counter()
         if large and self.solves:
             # from the last basis, but only for a while: after a large change of bounds the
             # simplex method can take longer than a fresh interior-point solve
             h.setOptionValue("solver", "simplex")
-            h.setOptionValue("time_limit", min(limit, WARM_SHARE * self.cold_seconds))
+            # HiGHS measures its time limit against the model's run time summed over every
+            # run (ERGO-Code/HiGHS#1477; highspy has no zeroAllClocks): from now, so add it
+            h.setOptionValue(
+                "time_limit", h.getRunTime() + min(limit, WARM_SHARE * self.cold_seconds)
+            )
             h.run()
             warm = h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit
         else:
             warm = False
-        if not warm:
+        left = limit - (time.perf_counter() - began)
+        if not warm and left > 0:
             h.setOptionValue("solver", "ipm" if large else "simplex")
-            h.setOptionValue("time_limit", limit)
+            h.setOptionValue("time_limit", h.getRunTime() + left)
             started = time.perf_counter()
             h.run()
-            self.cold_seconds = time.perf_counter() - started
+            if h.getModelStatus() != highspy.HighsModelStatus.kTimeLimit:
+                self.cold_seconds = time.perf_counter() - started
         self.solves += 1
-        status = h.getModelStatus()
+        # no time left for the solve from scratch: out of time, whatever HiGHS last said
+        status = h.getModelStatus() if warm or left > 0 else highspy.HighsModelStatus.kTimeLimit
         if status == highspy.HighsModelStatus.kOptimal:
             word = "optimal"
+        elif status == highspy.HighsModelStatus.kTimeLimit:
+            word = "time limit"
         elif status in _UNBOUNDED:  # every programme here is feasible (all zero)
             word = "unbounded"
         else:
@@ -163,7 +193,9 @@ class Programme:
         at_upper = np.fromiter((s == _UPPER for s in h.getBasis().col_status), dtype=bool, count=n)
         marg = np.where(at_upper, dual, 0.0)
         resid = self.row_upper - np.asarray(sol.row_value, dtype=np.float64)
-        self.last = (asked, (x, marg, resid, word))
+        if len(self.last) >= 1:
+            del self.last[next(iter(self.last))]
+        self.last[asked] = (x, marg, resid, word)
         return x, marg, resid, word
 
 
@@ -237,6 +269,7 @@ class Solution:
     shadow_unit: str
     group_tight: BoolArray  # per group row
     use_tight: BoolArray  # per input (Network.use_product)
+    note: str | None = None  # STAGE2_TIMED_OUT when stage 2 ran out of its time limit
 
 
 def _tight(residual: FloatArray, scale: FloatArray) -> BoolArray:
@@ -261,20 +294,26 @@ def _run(
     lower: FloatArray,
     upper: FloatArray,
     extra: csr_matrix | None,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+    time_limit: float | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray] | None:
     """(solution, upper-bound marginals, row residuals) of min c.v s.t. A v <= 0, bounds, on
-    the model kept under ``key`` (the same key must mean the same ``extra`` rows)."""
+    the model kept under ``key`` (the same key must mean the same ``extra`` rows); None when
+    HiGHS ran out of ``time_limit`` seconds."""
 
     def build() -> Programme:
         a = with_rows(net, len(c), extra)
         return Programme(a, np.zeros(a.shape[0]))
 
-    x, marg, resid, status = net.programme(key, build).run(c, lower, upper)
+    x, marg, resid, status = net.programme(key, build).run(c, lower, upper, time_limit)
+    if status == "time limit":
+        return None
     if status == "unbounded":
         raise PlanError(
             "the plan is unbounded: a product in the objective has no capacity on record "
             "anywhere up its bill of materials; give its producers' capacity_per_day"
         )
+    if status == "Infeasible":
+        raise _Infeasible("HiGHS found the joint capacity programme infeasible")
     if status != "optimal":
         raise PlanError(f"HiGHS could not solve the joint capacity programme: {status}")
     return x, marg, resid
@@ -286,6 +325,7 @@ def solve(
     weights: FloatArray,
     reference: FloatArray | None = None,
     share_scale: float = 1.0,
+    stage2_time_limit: float | None = None,
 ) -> Solution:
     """Solve the programme with product capacities ``ub`` (inf: unbounded).
 
@@ -295,6 +335,9 @@ def solve(
     (PlanContext.share_scale: at most 1, the smallest single-product share); the programme
     solves for the share divided by it, which is the same programme, scaled so that the
     interior-point method sees an optimum near 1 (fewer iterations when the share is tiny).
+    ``stage2_time_limit``: seconds for stage 2 of the demand-share objective (None: none);
+    out of time, the solution is stage 1's, which meets the smallest share but does not
+    maximise the weighted output, and Solution.note says so.
     """
     n, nv = net.n, net.n_vars
     upper = np.full(nv, INF)
@@ -323,24 +366,39 @@ def solve(
             lo = np.append(lower, 0.0)
             hi = np.append(upper, 1.0 / f)
             key = ("share", chosen.tobytes(), reference[chosen].tobytes(), f)
-            v, marg, _ = _run(net, key, c, lo, hi, extra)
+            v, marg, resid = _need(_run(net, key, c, lo, hi, extra))
             share = min(1.0, float(v[nv]) * f)
             stage1 = -marg[:n] * f
             c2 = np.zeros(nv + 1)
             c2[:n] = -w
-            lo[nv] = max(0.0, share * (1 - 1e-9) - 1e-12) / f
-            v, marg, resid = _run(net, (*key, "then output"), c2, lo, hi, extra)
+            # a model of its own, solved from scratch the first time: from stage 1's optimal
+            # basis (feasible with the share held a hair below its optimum) the simplex method
+            # took 107-129 s of CPU at 100k (60,000 iterations) against 7.6 s for the
+            # interior-point method; later solves (ramp-up days) go on from its own last basis
+            for i, (rel, absolute) in enumerate(HOLDS):
+                lo[nv] = max(0.0, share * (1 - rel) - absolute) / f
+                try:
+                    second = _run(net, (*key, "then output"), c2, lo, hi, extra, stage2_time_limit)
+                    break
+                except _Infeasible:
+                    if i == len(HOLDS) - 1:
+                        raise
+            note = None
+            if second is None:
+                note = STAGE2_TIMED_OUT
+                second = (v, np.zeros_like(marg), resid)
+            v, marg, resid = second
             stage2 = -marg[:n]
             x, y = v[:n], v[n:nv]
             resid = resid[: net.matrix.shape[0]]
-            if share < 1 - 1e-9:
+            if share < 1 - 1e-9 or note:
                 shadow, unit = stage1, "share of demand met per extra unit/day"
             else:
                 shadow, unit = stage2, "weighted key output per extra unit/day"
-            return _solution(net, x, y, share, float(w @ x), shadow, unit, resid)
+            return _solution(net, x, y, share, float(w @ x), shadow, unit, resid, note)
     c = np.zeros(nv)
     c[:n] = -w
-    v, marg, resid = _run(net, ("output",), c, lower, upper, None)
+    v, marg, resid = _need(_run(net, ("output",), c, lower, upper, None))
     x, y = v[:n], v[n:]
     unit = "weighted key output per extra unit/day"
     return _solution(net, x, y, share, float(w @ x), -marg[:n], unit, resid)
@@ -353,6 +411,14 @@ def _snap(v: FloatArray) -> FloatArray:
     return out
 
 
+def _need(
+    got: tuple[FloatArray, FloatArray, FloatArray] | None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    if got is None:
+        raise PlanError("HiGHS ran out of time on the joint capacity programme")
+    return got
+
+
 def _solution(
     net: Network,
     x: FloatArray,
@@ -362,6 +428,7 @@ def _solution(
     shadow: FloatArray,
     unit: str,
     resid: FloatArray,
+    note: str | None = None,
 ) -> Solution:
     x = _snap(np.maximum(x, 0.0))
     shadow = np.where(np.abs(shadow) < 1e-9, 0.0, _snap(shadow * 1e6) / 1e6)
@@ -375,4 +442,5 @@ def _solution(
         shadow_unit=unit,
         group_tight=_tight(resid[:ng], x[net.group_product]),
         use_tight=_tight(resid[ng:], x[net.use_product]),
+        note=note,
     )

@@ -159,6 +159,8 @@ class RampReport:
     products: list[ProductRamp] = field(default_factory=list)
     days: list[DayRow] = field(default_factory=list)
     conversions: list[ConversionEffect] = field(default_factory=list)
+    # the days whose stage 2 (demand share) ran out of its time limit: stage 1's outputs
+    stage2_cut_days: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -166,6 +168,7 @@ class RampReport:
             "objective": self.objective,
             "product": self.product,
             "all_met_day": self.all_met_day,
+            "stage2_cut_days": self.stage2_cut_days,
         }
 
 
@@ -179,13 +182,19 @@ def _run_days(
     horizon: int,
     w: FloatArray,
     ref: FloatArray | None,
+    stage2_time_limit: float | None = None,
+    cut: list[int] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """(output, capacity) per day (rows) and product (columns)."""
+    """(output, capacity) per day (rows) and product (columns); the days whose stage 2 ran
+    out of ``stage2_time_limit`` (lp.solve) are added to ``cut``."""
     xs, caps = [], []
     scale = pc.share_scale(ref)
     for t in range(horizon + 1):
         ub = ln.capacity(pc, float(t))
-        xs.append(solve(pc.net, ub, w, ref, scale).x)
+        sol = solve(pc.net, ub, w, ref, scale, stage2_time_limit)
+        if sol.note and cut is not None:
+            cut.append(t)
+        xs.append(sol.x)
         caps.append(ub)
     return np.vstack(xs), np.vstack(caps)
 
@@ -217,11 +226,14 @@ def rampup(
     weights: Weights = Weights.demand,
     default_ramp_days: float = DEFAULT_RAMP_DAYS,
     rank_conversions: bool = True,
+    stage2_time_limit: float | None = None,
 ) -> RampReport:
     """Day-by-day joint achievable output from day 0 to ``horizon`` (see the module text).
 
     ``product``: one product (its own output is maximised), several (planned together with
-    the objective chosen, e.g. both masks), or None for the key products (of ``chain``)."""
+    the objective chosen, e.g. both masks), or None for the key products (of ``chain``).
+    ``stage2_time_limit``: seconds for stage 2 of each day's demand-share programme (lp.solve;
+    None: none); the days it cut short are listed in ``stage2_cut_days``."""
     if not 0 <= horizon <= MAX_HORIZON:
         raise PlanError(f"the horizon must be 0 to {MAX_HORIZON} days, not {horizon}")
     if default_ramp_days < 0:
@@ -247,7 +259,8 @@ def rampup(
         keys, w, ref = pc.objective_arrays(chain, objective, weights)
         targets = list(keys.indices)
         objective_name = objective.value
-    xs, caps = _run_days(pc, ln, horizon, w, ref)
+    cut: list[int] = []
+    xs, caps = _run_days(pc, ln, horizon, w, ref, stage2_time_limit, cut)
     bounded = np.isfinite(pc.single)
     demand = pc.demand
     rows: list[ProductRamp] = []
@@ -327,6 +340,7 @@ def rampup(
         products=rows,
         days=days,
         conversions=effects,
+        stage2_cut_days=cut,
     )
 
 

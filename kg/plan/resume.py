@@ -22,6 +22,17 @@ capacity) whose restart brings every key product back to its target share of nor
   stops at the limit the best list found is given with its MIP gap; when there is none, every
   candidate that can help is listed (a valid, not a small, list), or every candidate, and the
   status says so;
+- stage 2 of the intact graph's joint plan (demand share) gets REACH_SHARE of the time limit;
+  out of it, the normal outputs are stage 1's and the report's note says so;
+- the reach programmes before the MILP (nothing restarted, everything restarted, the useful
+  candidates restarted) must be done by REACH_SHARE of the time limit, counted from the start
+  (the intact graph's joint plan included). When the first two run out of it, there is no MILP:
+  every target counts as short, every candidate making something up a key product's bill of
+  materials is listed (restarting them reaches whatever restarting everything would: a valid,
+  not a small, list), the figures not computed are None, and the status says so
+  (REACH_TIMED_OUT); when the third runs out, HiGHS gets no first incumbent. The reach of the
+  list itself gets what is left of the limit, at least REACH_AFTER_AT_LEAST of it (None when
+  it runs out);
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
   alone is left off the list (one programme per entry, for lists of up to 20 when the time
@@ -56,6 +67,15 @@ _STOPPED = (
     highspy.HighsModelStatus.kInterrupt,
 )
 MILP_AT_LEAST = 0.1  # share of the time limit the MILP gets even when the rest took it all
+# the reach programmes before the MILP must be done by this share of the time limit (counted
+# from the start, the intact graph's joint plan included); the check of the list after it gets
+# what is left of the limit, at least REACH_AFTER_AT_LEAST of it
+REACH_SHARE = 0.8
+REACH_AFTER_AT_LEAST = 0.1
+REACH_TIMED_OUT = (
+    "time limit in the reach programmes: every candidate that can help is listed, "
+    "not checked to be the smallest"
+)
 
 
 class Minimise(StrEnum):
@@ -85,10 +105,11 @@ class TargetRow:
     normal_per_day: float
     target_per_day: float
     # the next three: the most of the target reachable together (capped at the target)
-    after_disruption_per_day: float  # nothing restarted
-    reachable_per_day: float  # every candidate restarted
-    with_white_list_per_day: float  # the white list restarted
-    reaches_target: bool  # with every candidate restarted
+    # None: its reach programme ran out of its share of the time limit (see ResumeReport)
+    after_disruption_per_day: float | None  # nothing restarted
+    reachable_per_day: float | None  # every candidate restarted
+    with_white_list_per_day: float | None  # the white list restarted
+    reaches_target: bool | None  # with every candidate restarted
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -108,10 +129,11 @@ class ResumeReport:
     milp_seconds: float | None = None
     milp_build_seconds: float | None = None
     products: list[TargetRow] = field(default_factory=list)
+    note: str | None = None  # lp.STAGE2_TIMED_OUT: the normal outputs are stage 1's
 
     @property
     def unreachable(self) -> list[str]:
-        return [p.product for p in self.products if not p.reaches_target]
+        return [p.product for p in self.products if p.reaches_target is False]
 
     def summary(self) -> dict[str, object]:
         return {
@@ -124,6 +146,7 @@ class ResumeReport:
             "mip_gap": self.mip_gap,
             "seconds": round(self.seconds, 3),
             "unreachable": self.unreachable,
+            "note": self.note,
         }
 
 
@@ -145,15 +168,20 @@ def capacity_running(pc: PlanContext, running: BoolArray) -> FloatArray:
     return pc.ctx.capacity.producer_capacities(stopped_lines)
 
 
-def reach(pc: PlanContext, ub: FloatArray, targets: dict[int, float]) -> FloatArray:
-    """Per target product, the most of its target reachable together (sum of min(x, t)/t)."""
-    return reach_plan(pc, ub, targets)[0]
+def reach(
+    pc: PlanContext, ub: FloatArray, targets: dict[int, float], time_limit: float | None = None
+) -> FloatArray | None:
+    """Per target product, the most of its target reachable together (sum of min(x, t)/t);
+    None when HiGHS ran out of ``time_limit`` seconds."""
+    got = reach_plan(pc, ub, targets, time_limit)
+    return None if got is None else got[0]
 
 
 def reach_plan(
-    pc: PlanContext, ub: FloatArray, targets: dict[int, float]
-) -> tuple[FloatArray, FloatArray]:
-    """(reach per product as ``reach``, the programme's outputs and flows that get there)."""
+    pc: PlanContext, ub: FloatArray, targets: dict[int, float], time_limit: float | None = None
+) -> tuple[FloatArray, FloatArray] | None:
+    """(reach per product as ``reach``, the programme's outputs and flows that get there);
+    None when HiGHS ran out of ``time_limit`` seconds."""
     net = pc.net
     n, nv = net.n, net.n_vars
     prods = [q for q, t in targets.items() if t > 0]
@@ -182,7 +210,9 @@ def reach_plan(
 
     # one model per set of targets, kept: every reach of a resumption is a warm start
     key = ("reach", np.asarray(prods).tobytes(), tvals.tobytes())
-    x, _, _, status = net.programme(key, build).run(c, np.zeros(nv + k), upper)
+    x, _, _, status = net.programme(key, build).run(c, np.zeros(nv + k), upper, time_limit)
+    if status == "time limit":
+        return None
     if status != "optimal":
         raise PlanError(f"HiGHS could not solve the reachability programme: {status}")
     out[prods] = np.maximum(np.minimum(x[nv:], tvals), 0.0) + 0.0
@@ -320,21 +350,40 @@ def resume(
     stopped = stopped_enterprises(pc, enterprises, regions)
     held = {proj.enterprise(e) for e in keep_stopped}
     keys, w, ref = pc.objective_arrays(chain, objective, weights)
-    normal = solve(pc.net, pc.producer_capacity, w, ref, pc.share_scale(ref)).x
+    # stage 2 of the normal plan (demand share) gets the reach programmes' share of the limit;
+    # out of it, the targets come from stage 1's outputs and ``normal_note`` says so
+    intact = solve(
+        pc.net, pc.producer_capacity, w, ref, pc.share_scale(ref), REACH_SHARE * time_limit
+    )
+    normal = intact.x
     key_list = [q for q in keys.indices if math.isfinite(pc.single[q])]
     targets = {q: target_share * float(normal[q]) for q in key_list}
     live = proj.live
     running = np.ones(proj.n_enterprises, dtype=bool)
     running[stopped] = False
-    after = reach(pc, capacity_running(pc, running), targets)
+    reach_until = started + REACH_SHARE * time_limit
+
+    def bounded_reach(ub: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+        left = reach_until - time.perf_counter()
+        return reach_plan(pc, ub, targets, left) if left > 0 else None
+
+    got_after = bounded_reach(capacity_running(pc, running))
     has_line = np.zeros(proj.n_enterprises, dtype=bool)
     has_line[proj.pr_ent[proj.live]] = True
     cand = np.asarray([e for e in stopped if e not in held and has_line[e]], dtype=np.int64)
     everything = running.copy()
     everything[cand] = True
-    reachable = reach(pc, capacity_running(pc, everything), targets)
-    goals = {q: min(t, float(reachable[q]) * (1 - 1e-9)) for q, t in targets.items()}
-    short = {q for q, g in goals.items() if after[q] < g * (1 - 1e-7) - 1e-9}
+    got_all = bounded_reach(capacity_running(pc, everything)) if got_after is not None else None
+    after = got_after[0] if got_after is not None else None
+    reachable = got_all[0] if got_all is not None else None
+    if after is None or reachable is None:
+        # out of time before the white list: every target counts as short of its goal, and
+        # every candidate making something up a key product's bill of materials is listed
+        goals = dict(targets)
+        short = {q for q, t in targets.items() if t > 0}
+    else:
+        goals = {q: min(t, float(reachable[q]) * (1 - 1e-9)) for q, t in targets.items()}
+        short = {q for q, g in goals.items() if after[q] < g * (1 - 1e-7) - 1e-9}
     # only a candidate making something up the bill of materials of a product short of its
     # target can help it (restarting adds capacity and never takes any away)
     upstream = pc.ctx.upstream_products(short)
@@ -351,7 +400,11 @@ def resume(
     one_reach = 0.0
     milp_s: float | None = None
     build_s: float | None = None
-    if not short or not len(useful):
+    if after is None or reachable is None:
+        white = useful
+        status, gap = REACH_TIMED_OUT, None
+        one_reach = math.inf  # no unlock checks one by one
+    elif not short or not len(useful):
         white = useful[:0]
         status, gap = "nothing to restart", None
     else:
@@ -360,9 +413,13 @@ def resume(
         trial = running.copy()
         trial[useful] = True
         t0 = time.perf_counter()
-        got, plan = reach_plan(pc, capacity_running(pc, trial), targets)
+        got_trial = bounded_reach(capacity_running(pc, trial))
         one_reach = time.perf_counter() - t0
-        fits = all(got[q] >= g * (1 - 1e-6) for q, g in goals.items())
+        # out of time: no first incumbent for HiGHS (the MILP still runs, see below)
+        fits = got_trial is not None and all(
+            got_trial[0][q] >= g * (1 - 1e-6) for q, g in goals.items()
+        )
+        plan = got_trial[1] if got_trial is not None else None
         # the time limit bounds the whole step: the MILP gets what is left once the list's
         # own reach check after it is set aside (at least MILP_AT_LEAST of the limit); the
         # one-by-one unlock checks run only if the time left still holds them (_entries)
@@ -384,8 +441,13 @@ def resume(
             status = "time limit, no list found: every candidate is listed"
     restarted = running.copy()
     restarted[white] = True
-    with_list = reach(pc, capacity_running(pc, restarted), targets)
     deadline = started + time_limit
+    with_list = reach(
+        pc,
+        capacity_running(pc, restarted),
+        targets,
+        max(deadline - time.perf_counter(), REACH_AFTER_AT_LEAST * time_limit),
+    )
     entries = _entries(pc, white, restarted, targets, goals, deadline, one_reach)
     rows = [
         TargetRow(
@@ -393,10 +455,12 @@ def resume(
             name=proj.product_name[q],
             normal_per_day=float(normal[q]),
             target_per_day=targets[q],
-            after_disruption_per_day=float(after[q]),
-            reachable_per_day=float(reachable[q]),
-            with_white_list_per_day=float(with_list[q]),
-            reaches_target=bool(reachable[q] >= targets[q] * (1 - 1e-6)),
+            after_disruption_per_day=None if after is None else float(after[q]),
+            reachable_per_day=None if reachable is None else float(reachable[q]),
+            with_white_list_per_day=None if with_list is None else float(with_list[q]),
+            reaches_target=(
+                None if reachable is None else bool(reachable[q] >= targets[q] * (1 - 1e-6))
+            ),
         )
         for q in key_list
     ]
@@ -412,6 +476,7 @@ def resume(
         products=rows,
         milp_seconds=milp_s,
         milp_build_seconds=build_s,
+        note=intact.note,
     )
 
 
@@ -454,6 +519,7 @@ def _entries(
             without = restarted.copy()
             without[e] = False
             got = reach(pc, capacity_running(pc, without), targets)
+            assert got is not None  # no time limit here
             unlocks = tuple(
                 sorted(proj.product_ids[q] for q, g in goals.items() if got[q] < g * (1 - 1e-6))
             )
