@@ -30,7 +30,8 @@ capacity) whose restart brings every key product back to its target share of nor
   every target counts as short, every candidate making something up a key product's bill of
   materials is listed (restarting them reaches whatever restarting everything would: a valid,
   not a small, list), the figures not computed are None, and the status says so
-  (REACH_TIMED_OUT); when the third runs out, HiGHS gets no first incumbent. The reach of the
+  (REACH_TIMED_OUT); the third gets at least REACH_AFTER_AT_LEAST of the limit, and when it
+  runs out HiGHS gets no first incumbent. The reach of the
   list itself gets what is left of the limit, at least REACH_AFTER_AT_LEAST of it (None when
   it runs out);
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
@@ -413,7 +414,10 @@ def resume(
         trial = running.copy()
         trial[useful] = True
         t0 = time.perf_counter()
-        got_trial = bounded_reach(capacity_running(pc, trial))
+        # at least REACH_AFTER_AT_LEAST of the limit: a warm start from the last reach, and
+        # without it the MILP has no first incumbent
+        limit = max(reach_until - time.perf_counter(), REACH_AFTER_AT_LEAST * time_limit)
+        got_trial = reach_plan(pc, capacity_running(pc, trial), targets, limit)
         one_reach = time.perf_counter() - t0
         # out of time: no first incumbent for HiGHS (the MILP still runs, see below)
         fits = got_trial is not None and all(
