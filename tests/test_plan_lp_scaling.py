@@ -156,8 +156,9 @@ def test_warm_solves_equal_a_cold_solve(raw: RawGraph, factors: list[float]) -> 
         assert dense_share_lp(raw, ub, ref, (warm.share, w)) == near
 
 
-def test_stage_two_out_of_time_gives_stage_one_and_says_so() -> None:
-    raw = RawGraph(
+def _masks() -> RawGraph:
+    """Two masks sharing melt-blown fabric: N95 (demand 1000) and surgical (100), 50 of MB."""
+    return RawGraph(
         products=[
             ("MB", None, "material", None, None, None),
             ("N95", None, "final", 1000.0, None, None),
@@ -167,6 +168,10 @@ def test_stage_two_out_of_time_gives_stage_one_and_says_so() -> None:
         bom=[("MB", "N95", 1.0, None), ("MB", "SURG", 1.0, None)],
         produces=[("E1", "MB", 50.0, None), ("E2", "N95", 500.0, None), ("E3", "SURG", 80.0, None)],
     )
+
+
+def test_stage_two_out_of_time_gives_stage_one_and_says_so() -> None:
+    raw = _masks()
     pc = PlanContext(Context(from_raw(raw)))
     _, w, ref = pc.objective_arrays(None, Objective.demand_share, Weights.demand)
     cut = solve(pc.net, pc.producer_capacity, w, ref, 1.0, stage2_time_limit=1e-12)
@@ -186,16 +191,7 @@ def approx(v: float) -> Any:
 
 
 def test_share_scale_is_the_smallest_single_product_share() -> None:
-    raw = RawGraph(
-        products=[
-            ("MB", None, "material", None, None, None),
-            ("N95", None, "final", 1000.0, None, None),
-            ("SURG", None, "final", 100.0, None, None),
-        ],
-        enterprises=[("E1", None), ("E2", None), ("E3", None)],
-        bom=[("MB", "N95", 1.0, None), ("MB", "SURG", 1.0, None)],
-        produces=[("E1", "MB", 50.0, None), ("E2", "N95", 500.0, None), ("E3", "SURG", 80.0, None)],
-    )
+    raw = _masks()
     pc = PlanContext(Context(from_raw(raw)))
     _, w, ref = pc.objective_arrays(None, Objective.demand_share, Weights.demand)
     # alone, N95 reaches 50 of 1000 (5%), surgical masks 50 of 100
