@@ -116,7 +116,6 @@ def bottleneck_rows(ctx: Context, chain: str | None = None) -> list[BottleneckRo
     ends = np.searchsorted(x, nodes, side="right").tolist()
     crit = [None] * len(nodes) if losses is None else losses[nodes].tolist()
     ids, names = c.real_ids, c.real_names
-    kinds = ["product"] * c.e0 + ["enterprise"] * (c.r0 - c.e0) + ["region"] * (c.v0 - c.r0)
     rows: list[BottleneckRow] = []
     for n, a, b, sc, spof, cr in zip(
         nodes.tolist(),
@@ -130,7 +129,7 @@ def bottleneck_rows(ctx: Context, chain: str | None = None) -> list[BottleneckRo
         rows.append(
             BottleneckRow(
                 node=ids[n],
-                kind=kinds[n],
+                kind=c.node_kind(n),
                 name=names[n],
                 is_spof=spof,
                 bottleneck_score=sc,
