@@ -279,6 +279,16 @@ class LocalEngine:
             data_dir=str(self.data_dir),
         )
 
+    def serves(self, uri: str) -> bool:
+        """True when a server of ours runs on this data directory with Bolt at ``uri``: its
+        process and command line only, no probe (asked when a connection failed)."""
+        state = self._read_state()
+        return (
+            state is not None
+            and _is_our_server(state["pid"], self.data_dir)
+            and uri == f"bolt://127.0.0.1:{state['bolt_port']}"
+        )
+
     @property
     def http_url(self) -> str:
         state = self._read_state()

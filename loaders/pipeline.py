@@ -30,7 +30,7 @@ import pandas as pd
 from neo4j.exceptions import DriverError, Neo4jError
 
 from kg import model
-from kg.connection import Graph
+from kg.connection import Graph, GraphUnreachableError
 from kg.cypher import render
 from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels, node_layout, rel_layout
@@ -593,16 +593,24 @@ class Loader:
         exc: BaseException,
         rerun: str = "re-run the same command",
     ) -> None:
-        """Record a write that stopped part-way: never leave the (:Load) record `running`."""
+        """Record a write that stopped part-way: never leave the (:Load) record `running`
+        (when the graph cannot be reached, the next load or `supplymap loads` marks it)."""
         done = report.rows_written
         interrupted = not isinstance(exc, Exception)  # Ctrl-C, SystemExit
         report.status = "interrupted" if interrupted else "failed"
         reason = "it was interrupted" if interrupted else f"{_describe(exc)}"
-        report.message = (
-            f"the write failed after {done} of {total} rows: {reason}. The rows written so far "
-            f"stay in the graph; {rerun} to finish (loads are idempotent, "
-            "and a failed load is never taken for a completed one)"
-        )
+        if isinstance(exc, GraphUnreachableError):
+            report.message = (
+                f"the graph database stopped answering after {done} of {total} rows were "
+                f"written: {reason}. The rows written so far stay in the graph: the same load "
+                "run again resumes it (loads are idempotent)"
+            )
+        else:
+            report.message = (
+                f"the write failed after {done} of {total} rows: {reason}. The rows written so "
+                f"far stay in the graph; {rerun} to finish (loads are idempotent, "
+                "and a failed load is never taken for a completed one)"
+            )
         try:
             self._save_load(
                 load_id,
@@ -615,10 +623,12 @@ class Loader:
                 },
             )
         except Exception:
-            report.notes.append(
+            note = (
                 "the (:Load) record could not be updated either; the next load or "
                 "`supplymap loads` marks it interrupted"
             )
+            report.notes.append(note)
+            report.message += f" ({note})"
 
     def _save_load(self, load_id: str, props: dict[str, Any]) -> None:
         clean = {k: v for k, v in props.items() if v is not None}
