@@ -95,7 +95,10 @@ def _backoff() -> Iterator[float]:
 
 def _unreachable(exc: BaseException) -> bool:
     """The connection failed or was lost before the transaction's outcome was sent (a lost
-    commit, IncompleteCommit, is not tried again: it may have been applied)."""
+    commit, IncompleteCommit, is not tried again: it may have been applied), or the server
+    answers but its database is stopping or starting."""
+    if isinstance(exc, Neo4jError):
+        return exc.code == "Neo.TransientError.General.DatabaseUnavailable"
     return isinstance(exc, ServiceUnavailable | SessionExpired) and not isinstance(
         exc, IncompleteCommit | GraphUnreachableError
     )
@@ -494,6 +497,8 @@ class Graph:
                 if _merge_conflict(cypher, exc) and conflicts < CONFLICT_RETRIES - 1:
                     wait = 0.05 * 2**conflicts * (1 + random.random())
                     conflicts += 1
+                elif isinstance(exc, IncompleteCommit):
+                    raise self._lost_commit(exc) from exc
                 elif _unreachable(exc):
                     tries += 1
                     wait = self._wait_for_server(exc, next(delays), first=tries == 1)
@@ -505,6 +510,18 @@ class Graph:
                 continue
             self._unreachable_since = None
             return result
+
+    def _lost_commit(self, exc: IncompleteCommit) -> GraphUnreachableError:
+        """The connection broke while a commit was on its way: not tried again (it may have
+        been applied), but said as what it most likely is, a server that went away."""
+        if self._unreachable_since is None:
+            self._unreachable_since = time.monotonic()
+        why = self.gone(self.uri) if self.gone is not None else None
+        return GraphUnreachableError(
+            f"the connection to the graph database at {self.uri} broke while a transaction "
+            "was committing (it may or may not have been applied): "
+            + (why or f"{exc}. Check that the server is running, then run the same command again")
+        )
 
     def _wait_for_server(self, exc: Exception, delay: float, *, first: bool) -> float:
         """How long to wait before trying a server that did not answer again; raises
