@@ -222,6 +222,7 @@ class Graph:
         self.connect_timeout = connect_timeout
         self.unreachable_timeout = unreachable_timeout
         self.gone = gone
+        self.created = False  # the local engine created the database for this graph
         # When the server first failed to answer, None while it answers (shared by threads).
         self._unreachable_since: float | None = None
         self._reconnect_lock = threading.Lock()
@@ -286,8 +287,13 @@ class Graph:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Graph:
-        """Connect to the configured Neo4j, or start (or reuse) the local engine."""
+    def from_settings(cls, settings: Settings, *, create: bool = True) -> Graph:
+        """Connect to the configured Neo4j, or start (or reuse) the local engine.
+
+        On the local engine a database named by SUPPLYMAP_DATABASE (or --database) that does
+        not exist is created when ``create``, else refused with the list of those there are
+        (the engine's own default database is always created). ``created`` on the graph
+        says whether this call created it."""
         bounds: dict[str, Any] = {
             "timeout": settings.statement_timeout,
             "batch_bytes": settings.max_batch_mb << 20,
@@ -318,15 +324,16 @@ class Graph:
                 ) from exc
             return graph
         engine = local_engine(settings)
+        named = settings.database not in (None, settings.engine_database)
 
         def resolve() -> tuple[str, str, str]:
             """The engine's current address (its ports change when it restarts)."""
-            status = engine.ensure_running()
+            status = engine.ensure_running(create=create or not named)
             assert status.uri is not None
             return status.uri, ENGINE_USER, engine.password()
 
         uri, user, password = resolve()
-        return cls.connect(
+        graph = cls.connect(
             uri,
             user,
             password,
@@ -335,6 +342,8 @@ class Graph:
             gone=engine_gone(engine),
             **bounds,
         )
+        graph.created = engine.created
+        return graph
 
     def reconnect(self) -> bool:
         """Rebuild the driver when the server's address changed (the local engine restarted
