@@ -8,11 +8,20 @@ Every transaction is bounded: the server gets SUPPLYMAP_STATEMENT_TIMEOUT as its
 client-side watchdog (kg/watchdog.py) cuts a connection that stops answering. Write batches
 are split so no message nears the local engine's 16 MiB Bolt limit. A graph on the local
 engine re-resolves its address after the engine restarted on new ports (``reconnect``).
+
+Retries are ours, not the driver's (its sessions get no retry time): a transient error (a
+deadlock) is tried again for up to 30 s, a MERGE that lost a race a few times, and a server
+that cannot be reached for up to SUPPLYMAP_UNREACHABLE_TIMEOUT (15 s) counted from the first
+failure, after which every transaction gets one more try and fails with
+``GraphUnreachableError``. On the local engine a failure to connect asks whether the engine's
+process is still there, and fails at once when it is gone: a load whose engine was killed
+stops within a second or two, not after the driver's minute of retries per transaction.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import threading
 import time
@@ -30,27 +39,41 @@ from neo4j import (
     Session,
     unit_of_work,
 )
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DriverError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
-from kg.watchdog import Watchdog
+from kg.watchdog import GraphTimeoutError, Watchdog
 
 Row = dict[str, Any]
 # Where to connect: (uri, user, password); called again to reconnect.
 Resolver = Callable[[], tuple[str, str, str]]
+# Why the server at a URI is gone for good (its process ended), or None when it may answer.
+GoneCheck = Callable[[str], str | None]
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_BATCH_BYTES = 8 << 20
+DEFAULT_UNREACHABLE_TIMEOUT = 15.0
 CONFLICT_RETRIES = 6
+# Transient errors (deadlocks, a leader switch) are tried again this long, as the driver did.
+TRANSIENT_RETRY_SECONDS = 30.0
+RETRY_DELAY, RETRY_MULTIPLIER, RETRY_JITTER = 1.0, 2.0, 0.2  # the driver's own back-off
 T = TypeVar("T")
 
 
-def _merge_conflict(cypher: str, exc: Neo4jError) -> bool:
+def _merge_conflict(cypher: str, exc: Neo4jError | DriverError) -> bool:
     """A MERGE that lost a race with another writer (the local engine's MERGE is not atomic
     under concurrency: two transactions both create the node and the second commit fails on
     the key's uniqueness constraint, or on a page another commit changed). The transaction
     was rolled back whole; run again, the MERGE finds the node."""
-    if "MERGE" not in cypher:
+    if "MERGE" not in cypher or not isinstance(exc, Neo4jError):
         return False
     text = f"{exc.code} {exc.message}"
     return any(
@@ -63,22 +86,42 @@ def _merge_conflict(cypher: str, exc: Neo4jError) -> bool:
     )
 
 
-def _retry_conflicts(cypher: str, attempt: Callable[[], T]) -> T:
-    for n in range(CONFLICT_RETRIES):
-        try:
-            return attempt()
-        except Neo4jError as exc:
-            if n == CONFLICT_RETRIES - 1 or not _merge_conflict(cypher, exc):
-                raise
-            time.sleep(0.05 * 2**n * (1 + random.random()))
-    raise AssertionError("unreachable")
+def _backoff() -> Iterator[float]:
+    delay = RETRY_DELAY
+    while True:
+        yield delay * (1 + RETRY_JITTER * (2 * random.random() - 1))
+        delay *= RETRY_MULTIPLIER
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The connection failed or was lost before the transaction's outcome was sent (a lost
+    commit, IncompleteCommit, is not tried again: it may have been applied), or the server
+    answers but its database is stopping or starting."""
+    if isinstance(exc, Neo4jError):
+        return exc.code == "Neo.TransientError.General.DatabaseUnavailable"
+    return isinstance(exc, ServiceUnavailable | SessionExpired) and not isinstance(
+        exc, IncompleteCommit | GraphUnreachableError
+    )
 
 
 NOTIFICATIONS = NotificationMinimumSeverity.OFF
+# The driver logs each failed connection; where no logging is set up, Python would print
+# them on stderr beside the one clear error a command gives. A handler of its own keeps them
+# off the terminal; logging that an application sets up (the API's) still gets them.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 class GraphConnectionError(RuntimeError):
     """The graph database could not be reached; the message says what to do next."""
+
+
+class GraphUnreachableError(ServiceUnavailable, GraphConnectionError):
+    """The graph database stopped answering (or the local engine's process ended) and did not
+    come back within SUPPLYMAP_UNREACHABLE_TIMEOUT; the message says what to do next. A
+    ServiceUnavailable, so whatever handles an unavailable server handles it; not retried."""
+
+    def is_retryable(self) -> bool:
+        return False
 
 
 def _value_bytes(value: Any) -> int:
@@ -167,6 +210,8 @@ class Graph:
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         resolver: Resolver | None = None,
         connect_timeout: float = 10.0,
+        unreachable_timeout: float = DEFAULT_UNREACHABLE_TIMEOUT,
+        gone: GoneCheck | None = None,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -175,6 +220,11 @@ class Graph:
         self.batch_bytes = batch_bytes
         self.resolver = resolver
         self.connect_timeout = connect_timeout
+        self.unreachable_timeout = unreachable_timeout
+        self.gone = gone
+        self.created = False  # the local engine created the database for this graph
+        # When the server first failed to answer, None while it answers (shared by threads).
+        self._unreachable_since: float | None = None
         self._reconnect_lock = threading.Lock()
 
     # ---- construction --------------------------------------------------------------------
@@ -206,6 +256,8 @@ class Graph:
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         resolver: Resolver | None = None,
         connect_timeout: float = 10.0,
+        unreachable_timeout: float = DEFAULT_UNREACHABLE_TIMEOUT,
+        gone: GoneCheck | None = None,
     ) -> Graph:
         driver = cls._driver(uri, user, password, connect_timeout)
         try:
@@ -230,15 +282,23 @@ class Graph:
             batch_bytes=batch_bytes,
             resolver=resolver,
             connect_timeout=connect_timeout,
+            unreachable_timeout=unreachable_timeout,
+            gone=gone,
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Graph:
-        """Connect to the configured Neo4j, or start (or reuse) the local engine."""
+    def from_settings(cls, settings: Settings, *, create: bool = True) -> Graph:
+        """Connect to the configured Neo4j, or start (or reuse) the local engine.
+
+        On the local engine a database named by SUPPLYMAP_DATABASE (or --database) that does
+        not exist is created when ``create``, else refused with the list of those there are
+        (the engine's own default database is always created). ``created`` on the graph
+        says whether this call created it."""
         bounds: dict[str, Any] = {
             "timeout": settings.statement_timeout,
             "batch_bytes": settings.max_batch_mb << 20,
             "connect_timeout": settings.connect_timeout,
+            "unreachable_timeout": settings.unreachable_timeout,
         }
         if settings.neo4j_uri:
             uri, user = settings.neo4j_uri, settings.neo4j_user
@@ -264,15 +324,26 @@ class Graph:
                 ) from exc
             return graph
         engine = local_engine(settings)
+        named = settings.database not in (None, settings.engine_database)
 
         def resolve() -> tuple[str, str, str]:
             """The engine's current address (its ports change when it restarts)."""
-            status = engine.ensure_running()
+            status = engine.ensure_running(create=create or not named)
             assert status.uri is not None
             return status.uri, ENGINE_USER, engine.password()
 
         uri, user, password = resolve()
-        return cls.connect(uri, user, password, engine.database, resolver=resolve, **bounds)
+        graph = cls.connect(
+            uri,
+            user,
+            password,
+            engine.database,
+            resolver=resolve,
+            gone=engine_gone(engine),
+            **bounds,
+        )
+        graph.created = engine.created
+        return graph
 
     def reconnect(self) -> bool:
         """Rebuild the driver when the server's address changed (the local engine restarted
@@ -312,7 +383,7 @@ class Graph:
         """Run a read query in a managed read transaction and return its rows as dicts."""
         values = dict(params or {})
         with (
-            self.driver.session(database=self.database, default_access_mode="READ") as session,
+            self._read_session() as session,
             Watchdog(session, self.timeout, "a read") as dog,
         ):
 
@@ -321,14 +392,14 @@ class Graph:
                 dog.check()
                 return [r.data() for r in tx.run(cypher, values)]
 
-            return session.execute_read(work)
+            return self._retrying(cypher, dog, functools.partial(session.execute_read, work))
 
     def value(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of a read's first record, as the driver decodes it: for one large
         list (``RETURN collect(...)``) without turning every element into a dict."""
         values = dict(params or {})
         with (
-            self.driver.session(database=self.database, default_access_mode="READ") as session,
+            self._read_session() as session,
             Watchdog(session, self.timeout, "a read") as dog,
         ):
 
@@ -338,14 +409,14 @@ class Graph:
                 record = tx.run(cypher, values).single()
                 return None if record is None else record[0]
 
-            return session.execute_read(work)
+            return self._retrying(cypher, dog, functools.partial(session.execute_read, work))
 
     def stream(
         self, cypher: LiteralString, params: Mapping[str, Any] | None = None
     ) -> Iterator[Row]:
         """Read rows one by one in a read transaction, for results too big to hold twice."""
         with (
-            self.driver.session(database=self.database, default_access_mode="READ") as s,
+            self._read_session() as s,
             Watchdog(s, self.timeout, "a streamed read"),
             s.begin_transaction(timeout=self.timeout) as tx,
         ):
@@ -364,10 +435,15 @@ class Graph:
                 dog.check()
                 return [r.data() for r in tx.run(cypher, values)]
 
-            return _retry_conflicts(cypher, lambda: session.execute_write(work))
+            return self._retrying(cypher, dog, functools.partial(session.execute_write, work))
 
     def _write_session(self) -> Session:
-        return self.driver.session(database=self.database)
+        return self.driver.session(database=self.database, max_transaction_retry_time=0.0)
+
+    def _read_session(self) -> Session:
+        return self.driver.session(
+            database=self.database, default_access_mode="READ", max_transaction_retry_time=0.0
+        )
 
     def write_batches(
         self,
@@ -404,18 +480,102 @@ class Graph:
                             return len(batch)
                         return sum(int(record[count_field]) for record in result)
 
-                    written += _retry_conflicts(
-                        cypher, functools.partial(session.execute_write, work, batch)
+                    written += self._retrying(
+                        cypher, dog, functools.partial(session.execute_write, work, batch)
                     )
                 if on_batch is not None:
                     on_batch(len(batch))
         return written
+
+    # ---- retries -------------------------------------------------------------------------
+
+    def _retrying(self, cypher: str, dog: Watchdog, attempt: Callable[[], T]) -> T:
+        """Run one managed transaction (``attempt``, which the driver tries once), and again
+        after a failure that allows it: a MERGE that lost a race (at once, CONFLICT_RETRIES
+        times), a transient error (for TRANSIENT_RETRY_SECONDS), a server that cannot be
+        reached (``_wait_for_server``). Never past the watchdog's deadline."""
+        started = time.monotonic()
+        delays = _backoff()
+        conflicts = tries = 0
+        while True:
+            try:
+                result = attempt()
+            except (DriverError, Neo4jError) as exc:
+                if dog.expired or isinstance(exc, GraphTimeoutError):
+                    raise
+                if _merge_conflict(cypher, exc) and conflicts < CONFLICT_RETRIES - 1:
+                    wait = 0.05 * 2**conflicts * (1 + random.random())
+                    conflicts += 1
+                elif isinstance(exc, IncompleteCommit):
+                    raise self._lost_commit(exc) from exc
+                elif _unreachable(exc):
+                    tries += 1
+                    wait = self._wait_for_server(exc, next(delays), first=tries == 1)
+                elif exc.is_retryable() and time.monotonic() - started < TRANSIENT_RETRY_SECONDS:
+                    wait = next(delays)
+                else:
+                    raise
+                time.sleep(wait)
+                continue
+            self._unreachable_since = None
+            return result
+
+    def _lost_commit(self, exc: IncompleteCommit) -> GraphUnreachableError:
+        """The connection broke while a commit was on its way: not tried again (it may have
+        been applied), but said as what it most likely is, a server that went away."""
+        if self._unreachable_since is None:
+            self._unreachable_since = time.monotonic()
+        why = self.gone(self.uri) if self.gone is not None else None
+        return GraphUnreachableError(
+            f"the connection to the graph database at {self.uri} broke while a transaction "
+            "was committing (it may or may not have been applied): "
+            + (why or f"{exc}. Check that the server is running, then run the same command again")
+        )
+
+    def _wait_for_server(self, exc: Exception, delay: float, *, first: bool) -> float:
+        """How long to wait before trying a server that did not answer again; raises
+        GraphUnreachableError when the local engine's process is gone, or when the server has
+        not answered for SUPPLYMAP_UNREACHABLE_TIMEOUT (every transaction gets one retry:
+        the first failure of one may be a connection the server closed while idle)."""
+        now = time.monotonic()
+        since = self._unreachable_since
+        if since is None:
+            since = self._unreachable_since = now
+        why = self.gone(self.uri) if self.gone is not None else None
+        if why is not None:
+            raise GraphUnreachableError(why) from exc
+        left = since + self.unreachable_timeout - now
+        if left > 0:
+            return min(delay, left)
+        if first:
+            return min(delay, RETRY_DELAY)
+        raise GraphUnreachableError(
+            f"the graph database at {self.uri} has not answered for "
+            f"{self.unreachable_timeout:g} s ({exc}). Check that the server is running, then "
+            "run the same command again (SUPPLYMAP_UNREACHABLE_TIMEOUT sets how long to wait)"
+        ) from exc
 
     def run_schema(self, statements: Iterable[LiteralString]) -> None:
         """Run schema statements (constraints, indexes), each in its own transaction."""
         with self._write_session() as session, Watchdog(session, self.timeout, "a schema change"):
             for statement in statements:
                 session.run(Query(statement, timeout=self.timeout)).consume()
+
+
+def engine_gone(engine: LocalEngine) -> GoneCheck:
+    """For a graph on the local engine: whether the engine at a URI has gone (its process
+    ended, or another one took its place on other ports): then there is nothing to wait for."""
+
+    def gone(uri: str) -> str | None:
+        if engine.serves(uri):
+            return None
+        return (
+            f"the local engine at {uri} has stopped (it was stopped, killed or crashed; its "
+            f"log is {engine.log_file}). Start it with `supplymap db start`, then run the same "
+            "command again"
+        )
+
+    return gone
 
 
 def local_engine(settings: Settings) -> LocalEngine:

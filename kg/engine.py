@@ -172,6 +172,7 @@ class LocalEngine:
         self.password_file = self.dir / "password"
         self.log_file = self.dir / "server.log"
         self.lock_file = self.dir / "lock"
+        self.created = False  # ensure_running created the database
 
     # ---- state ---------------------------------------------------------------------------
 
@@ -277,6 +278,16 @@ class LocalEngine:
             pid=pid,
             log_file=str(self.log_file),
             data_dir=str(self.data_dir),
+        )
+
+    def serves(self, uri: str) -> bool:
+        """True when a server of ours runs on this data directory with Bolt at ``uri``: its
+        process and command line only, no probe (asked when a connection failed)."""
+        state = self._read_state()
+        return (
+            state is not None
+            and _is_our_server(state["pid"], self.data_dir)
+            and uri == f"bolt://127.0.0.1:{state['bolt_port']}"
         )
 
     @property
@@ -500,14 +511,23 @@ class LocalEngine:
     def drop_database(self, name: str) -> None:
         self._server_command(f"drop database {_database_name(name)}")
 
-    def ensure_running(self) -> EngineStatus:
-        """A running server with our database: started if needed, the database made if new."""
+    def ensure_running(self, *, create: bool = True) -> EngineStatus:
+        """A running server with our database: started if needed, the database made if new
+        (``create``; else a missing database is an EngineError that lists those there are)."""
         current = self.status()
         if not current.running:
             current = self.start()
         if not self.database_exists(self.database):
+            if not create:
+                there = ", ".join(repr(n) for n in sorted(self.databases())) or "none"
+                raise EngineError(
+                    f"the local engine has no database {self.database!r} (its databases: "
+                    f"{there}). Name one of those with --database or SUPPLYMAP_DATABASE; "
+                    f"`supplymap --database {self.database} load FILE...` creates a new one"
+                )
             try:
                 self.create_database(self.database)
+                self.created = True
             except EngineError:
                 if not self.database_exists(self.database):  # not a race with another creator
                     raise

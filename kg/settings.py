@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         "enforced by the client (a server that stops answering is cut off)",
     )
     connect_timeout: float = Field(default=10.0, gt=0, le=600, description="seconds to connect")
+    unreachable_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="seconds a command keeps trying a graph database that stopped answering "
+        "before it fails (the local engine: at once when its process has ended)",
+    )
 
     # The API (issue 4 adds its use).
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)

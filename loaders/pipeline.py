@@ -8,6 +8,7 @@ completed load (same file contents and options) is recognised and skipped unless
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -17,7 +18,7 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
@@ -30,7 +31,7 @@ import pandas as pd
 from neo4j.exceptions import DriverError, Neo4jError
 
 from kg import model
-from kg.connection import Graph
+from kg.connection import Graph, GraphUnreachableError
 from kg.cypher import render
 from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels, node_layout, rel_layout
@@ -211,6 +212,7 @@ class Loader:
         self.bulk = bulk  # for --bulk; CREATE statements over Bolt when not given
         self._bulk_sent = 0  # records a bulk write has sent so far
         self._schema_ready = False
+        self._in_command = False  # within load_files (or a load_file called by itself)
         self._progress_record: tuple[str, float] | None = None
         # Keys this loader has written: later files of the same command need no lookup.
         self._written_keys: dict[NodeType, set[str]] = {}
@@ -249,13 +251,26 @@ class Loader:
 
     def load_files(self, paths: Sequence[Path], options: LoadOptions) -> list[LoadReport]:
         plan = self.plan(paths, options)
+        with self._command(options):
+            return self._load_plan(plan, options)
+
+    @contextlib.contextmanager
+    def _command(self, options: LoadOptions) -> Iterator[None]:
+        """One command's loads (load_files, or load_file called by itself): at its end, or
+        when one fails, a bulk writer that imports once per command does it
+        (_finish_bulk); the earlier files' records still go in."""
+        if self._in_command:
+            yield
+            return
+        self._in_command = True
         try:
-            reports = self._load_plan(plan, options)
+            yield
         except Exception:
-            self._finish_bulk(options)  # the earlier files' records still go in
+            self._in_command = False
+            self._finish_bulk(options)
             raise
+        self._in_command = False
         self._finish_bulk(options)
-        return reports
 
     def _finish_bulk(self, options: LoadOptions) -> None:
         """A bulk writer that imports once per command (loaders/bulk_neo4j.py) does it now."""
@@ -338,7 +353,14 @@ class Loader:
             transform.close()
 
     def load_file(self, files: list[Path] | Path, spec: Spec, options: LoadOptions) -> LoadReport:
-        """One load: the file (or a mapping's input files) read, mapped, checked and written."""
+        """One load: the file (or a mapping's input files) read, mapped, checked and written.
+
+        Called by itself rather than through load_files, it is a command of its own: its
+        records are all in the graph when it returns (a bulk writer's import included)."""
+        with self._command(options):
+            return self._load_file(files, spec, options)
+
+    def _load_file(self, files: list[Path] | Path, spec: Spec, options: LoadOptions) -> LoadReport:
         files = [files] if isinstance(files, Path) else files
         started = _now()
         load_id = f"L{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -593,16 +615,24 @@ class Loader:
         exc: BaseException,
         rerun: str = "re-run the same command",
     ) -> None:
-        """Record a write that stopped part-way: never leave the (:Load) record `running`."""
+        """Record a write that stopped part-way: never leave the (:Load) record `running`
+        (when the graph cannot be reached, the next load or `supplymap loads` marks it)."""
         done = report.rows_written
         interrupted = not isinstance(exc, Exception)  # Ctrl-C, SystemExit
         report.status = "interrupted" if interrupted else "failed"
         reason = "it was interrupted" if interrupted else f"{_describe(exc)}"
-        report.message = (
-            f"the write failed after {done} of {total} rows: {reason}. The rows written so far "
-            f"stay in the graph; {rerun} to finish (loads are idempotent, "
-            "and a failed load is never taken for a completed one)"
-        )
+        if isinstance(exc, GraphUnreachableError):
+            report.message = (
+                f"the graph database stopped answering after {done} of {total} rows were "
+                f"written: {reason}. The rows written so far stay in the graph: the same load "
+                "run again resumes it (loads are idempotent)"
+            )
+        else:
+            report.message = (
+                f"the write failed after {done} of {total} rows: {reason}. The rows written so "
+                f"far stay in the graph; {rerun} to finish (loads are idempotent, "
+                "and a failed load is never taken for a completed one)"
+            )
         try:
             self._save_load(
                 load_id,
@@ -615,10 +645,12 @@ class Loader:
                 },
             )
         except Exception:
-            report.notes.append(
+            note = (
                 "the (:Load) record could not be updated either; the next load or "
                 "`supplymap loads` marks it interrupted"
             )
+            report.notes.append(note)
+            report.message += f" ({note})"
 
     def _save_load(self, load_id: str, props: dict[str, Any]) -> None:
         clean = {k: v for k, v in props.items() if v is not None}

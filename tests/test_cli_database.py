@@ -145,3 +145,52 @@ def test_the_demo_refuses_to_wipe_a_database_with_data(
     assert f"database {elsewhere!r} already holds 3 nodes" in result.stderr
     assert "--reset" in result.stderr
     assert {r["id"] for r in chains.query("MATCH (c:Chain) RETURN c.id AS id")} == {"alpha", "beta"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["chains"],
+        ["query", "chains"],
+        ["suppliers", "P1"],
+        ["analyze", "spof"],
+        ["map", "chain", "alpha", "-o", "-"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_an_unknown_database_is_refused_not_created(
+    server: Server, chains: Graph, cli: CliRunner, args: list[str]
+) -> None:
+    """A typo in --database must not read as an empty graph: the read-only commands refuse
+    a database the server does not have, say which ones it has, and create nothing."""
+    missing = f"t_typo_{uuid.uuid4().hex[:6]}"
+    result = cli.invoke(app, ["--database", missing, *args])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert f"no database {missing!r}" in said, said
+    assert result.stdout == ""
+    if server.engine is not None:
+        assert "its databases: " in said and repr(chains.database) in said, said
+        assert f"supplymap --database {missing} load" in said
+        assert not server.engine.database_exists(missing)
+
+
+def test_a_load_may_create_a_database_and_says_so(
+    server: Server, chains: Graph, cli: CliRunner
+) -> None:
+    if server.engine is None:
+        pytest.skip("creates a database: the local engine (Neo4j Community has one)")
+    new = f"t_new_{uuid.uuid4().hex[:6]}"
+    regions = Path(__file__).parent / "data" / "canonical" / "regions.csv"
+    try:
+        result = cli.invoke(app, ["--database", new, "load", str(regions)])
+        assert result.exit_code == 0, result.output
+        assert f"created database {new!r} on the local engine" in result.stderr
+        assert "completed" in result.stdout
+        again = cli.invoke(app, ["--database", new, "load", str(regions), "--force"])
+        assert again.exit_code == 0 and "created database" not in again.stderr
+        # and now the read-only commands find it
+        listed = cli.invoke(app, ["--database", new, "chains", "-f", "json"])
+        assert listed.exit_code == 0, listed.output
+    finally:
+        server.engine.drop_database(new)

@@ -57,8 +57,12 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
-def open_graph() -> Iterator[Graph]:
-    """Connect to the configured graph, starting the local engine when needed."""
+def open_graph(*, create: bool = False) -> Iterator[Graph]:
+    """Connect to the configured graph, starting the local engine when needed.
+
+    A database named with --database (or SUPPLYMAP_DATABASE) that the local engine does not
+    have is an error listing those it has (a typo must not read as an empty graph), unless
+    ``create`` (`supplymap load`), which creates it and says so on stderr."""
     s = settings()
     if s.uses_local_engine:
         from kg.connection import local_engine
@@ -67,7 +71,13 @@ def open_graph() -> Iterator[Graph]:
         # a cheap look at the state file, not a Bolt probe: Graph.from_settings probes anyway
         if not engine.state_file.exists():
             err.print(f"starting the local engine (data in {engine.data_dir})...")
-    graph = Graph.from_settings(s)
+    graph = Graph.from_settings(s, create=create)
+    if graph.created and s.database:
+        err.print(
+            f"created database {graph.database!r} on the local engine (it did not exist; "
+            "`supplymap db status` lists the databases)",
+            highlight=False,
+        )
     try:
         yield graph
     finally:

@@ -141,7 +141,7 @@ def load(
         batch_size=settings().batch_size,
         limits=Limits.from_settings(settings()),
     )
-    with open_graph() as graph:
+    with open_graph(create=True) as graph:
         loader = Loader(graph, RichProgress(), bulk_writer(graph) if bulk else None)
         loader.plan(paths, options)  # fail fast on unknown kinds, mappings and missing files
         for path in paths:
