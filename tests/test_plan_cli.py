@@ -95,3 +95,24 @@ def test_plan_stockpiles(loaded: Graph, cli: CliRunner, tmp_path: Path) -> None:
     path.write_text("scenarios: 3\n", encoding="utf-8")
     bad = cli.invoke(app, ["plan", "stockpiles", "--scenarios", str(path)])
     assert bad.exit_code == 2 and "expected a list of scenarios" in bad.output
+
+
+def test_resume_table_says_when_reach_was_not_computed(loaded: Graph, cli: CliRunner) -> None:
+    """A resumption whose reach programmes ran out of the time limit has no reach figures
+    (None in JSON); the table says "not computed (time limit)" instead of printing None."""
+    from kg.cli.plan import NOT_COMPUTED, REACH_FIGURES, reach_cells
+    from kg.plan import resume
+
+    cut = resume(loaded, regions=["L"], chain="plan-res", time_limit=1e-9)
+    rows = [p.as_dict() for p in cut.products]
+    assert rows and all(r[k] is None for r in rows for k in REACH_FIGURES)
+    cells = reach_cells(rows)
+    assert all(c[k] == NOT_COMPUTED for c in cells for k in REACH_FIGURES)
+    assert [(c["product"], c["target_per_day"]) for c in cells] == [
+        (r["product"], r["target_per_day"]) for r in rows
+    ]
+    whole = [p.as_dict() for p in resume(loaded, regions=["L"], chain="plan-res").products]
+    assert reach_cells(whole) == whole  # every figure computed: the rows as they are
+    table = cli.invoke(app, ["plan", "resume", "-r", "L", "--chain", "plan-res"])
+    assert table.exit_code == 0, table.output
+    assert "None" not in table.stdout and NOT_COMPUTED not in table.stdout

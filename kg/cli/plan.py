@@ -321,7 +321,7 @@ def resume_cmd(
         f"white list (restart in this order; target {rep.target_share:.0%} of normal output)",
     )
     emit(
-        products,
+        reach_cells(products),
         [
             "product",
             "normal_per_day",
@@ -339,6 +339,26 @@ def resume_cmd(
             "cannot reach target even with everything restarted: " + ", ".join(rep.unreachable),
             highlight=False,
         )
+
+
+NOT_COMPUTED = "not computed (time limit)"
+# a resumption's figures that are None when their reach programme ran out of its share of the
+# time limit (kg/plan/resume.py, TargetRow)
+REACH_FIGURES = (
+    "after_disruption_per_day",
+    "reachable_per_day",
+    "with_white_list_per_day",
+    "reaches_target",
+)
+
+
+def reach_cells(products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The key products' rows of a resumption for a table: a reach figure that was not
+    computed (None) says so in words instead of printing None."""
+    return [
+        {k: NOT_COMPUTED if k in REACH_FIGURES and v is None else v for k, v in row.items()}
+        for row in products
+    ]
 
 
 @app.command("stockpiles")

@@ -55,6 +55,11 @@ TOL = 1e-7
 # Above this many variables the interior-point method (with crossover, so duals stay exact) was
 # several times faster than dual simplex on the layered graphs of bench/plan.py.
 IPM_ABOVE = 20_000
+# ... except for stage 1 of the demand-share objective (the smallest share): there the dual
+# simplex method was faster up to this many variables (measured at 100k relationships, 46,110
+# variables: 1.5 s of CPU against 4.9 s for the interior-point method with crossover, the same
+# share), and far slower at 1M (460,423 variables: over 12 min against 128 s)
+STAGE1_IPM_ABOVE = 100_000
 KEEP_PROGRAMMES = 4  # HiGHS models a Network keeps for warm starts (each as big as the matrix)
 _UPPER = highspy.HighsBasisStatus.kUpper
 WARM_SHARE = 0.1  # a warm start of a large model may take this share of its cold solve's time
@@ -102,7 +107,7 @@ class Programme:
     of the time the last solve from scratch took, and the interior-point method again when
     that does not do."""
 
-    def __init__(self, a: csr_matrix, row_upper: FloatArray) -> None:
+    def __init__(self, a: csr_matrix, row_upper: FloatArray, ipm_above: int = IPM_ABOVE) -> None:
         # highspy's Highs subclass prints a banner on stdout when first built (it would break
         # the commands' JSON output); its base class is the same solver without the banner
         h = _core._Highs()
@@ -122,6 +127,7 @@ class Programme:
         h.passModel(model)
         self.highs = h
         self.n_cols = a.shape[1]
+        self.ipm_above = ipm_above  # more variables than this: "large" (see the class's words)
         self.row_upper = np.asarray(row_upper, dtype=np.float64)
         self.solves = 0
         self.cold_seconds = 0.0  # the last solve from scratch
@@ -149,7 +155,7 @@ class Programme:
             np.where(np.isinf(lower), -big, lower).astype(np.float64),
             np.where(np.isinf(upper), big, upper).astype(np.float64),
         )
-        large = n > IPM_ABOVE
+        large = n > self.ipm_above
         limit = float(time_limit) if time_limit else big
         began = time.perf_counter()
         if large and self.solves:
@@ -295,6 +301,7 @@ def _run(
     upper: FloatArray,
     extra: csr_matrix | None,
     time_limit: float | None = None,
+    ipm_above: int = IPM_ABOVE,
 ) -> tuple[FloatArray, FloatArray, FloatArray] | None:
     """(solution, upper-bound marginals, row residuals) of min c.v s.t. A v <= 0, bounds, on
     the model kept under ``key`` (the same key must mean the same ``extra`` rows); None when
@@ -302,7 +309,7 @@ def _run(
 
     def build() -> Programme:
         a = with_rows(net, len(c), extra)
-        return Programme(a, np.zeros(a.shape[0]))
+        return Programme(a, np.zeros(a.shape[0]), ipm_above)
 
     x, marg, resid, status = net.programme(key, build).run(c, lower, upper, time_limit)
     if status == "time limit":
@@ -366,7 +373,7 @@ def solve(
             lo = np.append(lower, 0.0)
             hi = np.append(upper, 1.0 / f)
             key = ("share", chosen.tobytes(), reference[chosen].tobytes(), f)
-            v, marg, resid = _need(_run(net, key, c, lo, hi, extra))
+            v, marg, resid = _need(_run(net, key, c, lo, hi, extra, None, STAGE1_IPM_ABOVE))
             share = min(1.0, float(v[nv]) * f)
             stage1 = -marg[:n] * f
             c2 = np.zeros(nv + 1)
