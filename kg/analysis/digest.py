@@ -8,8 +8,8 @@ whose digest is missing or different is written again.
 A value hashes the same whatever the other values of its column are:
 - numbers (int, float, bool) hash as their float64 bits, so ``3 == 3.0 == True``-style
   equalities hold as Python's ``==`` would have it;
-- anything else (strings, lists) hashes as its ``repr`` (pandas' fixed-key SipHash), so a
-  string never equals a number or a list;
+- strings hash as they are, anything else (lists) as its ``repr`` behind a marker (pandas'
+  fixed-key SipHash), so a string never equals a number or a list;
 - None (a property not stored) has one digest of its own, NaN shares it (stored as null).
 Columns are combined in order, starting from a hash of the property names, so a row of
 other properties (a new version of the results) never matches.
@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 U64 = NDArray[np.uint64]
 _NUMBERS = frozenset({int, float, bool, type(None), np.float64, np.int64, np.bool_})
 _NONE = np.uint64(0x6A09E667F3BCC909)  # the digest of a missing value
+_OTHER = "\x00"  # marks the repr of a value that is neither a number nor a string
 _MULT = np.uint64(0x100000001B3)  # FNV-1a's 64-bit prime: h = h * _MULT ^ column
 
 
@@ -43,19 +44,31 @@ def _number_hashes(values: Sequence[Any]) -> U64:
     return hashed
 
 
+def _text_hashes(values: Sequence[Any]) -> U64:
+    """Strings as they are, None as ``_NONE``, anything else as a marked ``repr``."""
+    text = np.array(
+        [v if v is None or type(v) is str else _OTHER + repr(v) for v in values], dtype=object
+    )
+    hashed: U64 = pd.util.hash_array(text, categorize=False)
+    hashed[np.equal(text, None)] = _NONE
+    return hashed
+
+
 def column_hashes(values: Sequence[Any]) -> U64:
     """One 64-bit hash per value; see the module's docstring for what hashes alike."""
     if not values:
         return np.zeros(0, dtype=np.uint64)
-    kinds = list(map(type, values))
-    if set(kinds) <= _NUMBERS:
+    kinds = set(map(type, values))
+    if kinds <= _NUMBERS:
         return _number_hashes(values)
-    number = np.fromiter((k in _NUMBERS for k in kinds), dtype=bool, count=len(values))
+    if not kinds & _NUMBERS - {type(None)}:
+        return _text_hashes(values)
+    number = np.fromiter(
+        (type(v) in _NUMBERS and v is not None for v in values), dtype=bool, count=len(values)
+    )
     hashed = np.empty(len(values), dtype=np.uint64)
-    if number.any():
-        hashed[number] = _number_hashes([v for v, n in zip(values, number) if n])
-    text = np.array([repr(v) for v, n in zip(values, number) if not n], dtype=object)
-    hashed[~number] = pd.util.hash_array(text, categorize=False)
+    hashed[number] = _number_hashes([v for v, n in zip(values, number, strict=True) if n])
+    hashed[~number] = _text_hashes([v for v, n in zip(values, number, strict=True) if not n])
     return hashed
 
 
