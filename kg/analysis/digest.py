@@ -50,7 +50,7 @@ def _text_hashes(values: Sequence[Any]) -> U64:
         [v if v is None or type(v) is str else _OTHER + repr(v) for v in values], dtype=object
     )
     hashed: U64 = pd.util.hash_array(text, categorize=False)
-    hashed[np.equal(text, None)] = _NONE
+    hashed[pd.isna(text)] = _NONE  # None only: a NaN is a number
     return hashed
 
 
