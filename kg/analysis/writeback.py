@@ -196,8 +196,10 @@ class _Diff:
         same[found] = has[~dup][at] & (
             old_digest[~dup][at] == np.asarray(digests, dtype=np.int64)[found]
         )
-        self.created: list[Key] = new[~found].tolist()
-        self.changed: list[Key] = new[found & ~same].tolist()
+        self.created_at: list[int] = np.flatnonzero(~found).tolist()  # positions in keys
+        self.changed_at: list[int] = np.flatnonzero(found & ~same).tolist()
+        self.created: list[Key] = [keys[i] for i in self.created_at]
+        self.changed: list[Key] = [keys[i] for i in self.changed_at]
         unique = old.unique()
         self.removed: list[Key] = unique[~unique.isin(new)].tolist() if len(unique) else []
 
@@ -206,10 +208,20 @@ def _row(key: Key, values: list[Any]) -> list[Any]:
     return [*key, *values] if isinstance(key, tuple) else [key, *values]
 
 
-def _digested(rows: dict[Key, list[Any]], props: Sequence[str]) -> dict[Key, list[Any]]:
-    """Each row's values with its digest appended (as written)."""
-    hashes = row_digests(list(rows.values()), props)
-    return {k: [*v, h] for (k, v), h in zip(rows.items(), hashes, strict=True)}
+class _Digested:
+    """One part's new rows and their digests, by position."""
+
+    def __init__(self, rows: dict[Key, list[Any]], props: Sequence[str]) -> None:
+        self.keys = list(rows)
+        self.values = list(rows.values())
+        self.digests = row_digests(self.values, props)
+
+    def diff(self, stored: Sequence[Sequence[Any]], width: int) -> _Diff:
+        return _Diff(self.keys, self.digests, stored, width)
+
+    def rows(self, positions: Sequence[int]) -> list[list[Any]]:
+        """[key..., values..., digest] of the rows at ``positions``, as written."""
+        return [_row(self.keys[i], [*self.values[i], self.digests[i]]) for i in positions]
 
 
 class Writer:
@@ -332,10 +344,10 @@ class Writer:
     def nodes(self, nt: NodeType, rows: dict[Key, list[Any]], props: Sequence[str]) -> None:
         """``rows``: key -> values of ``props``; every analysed node of the label."""
         part = node_part(nt)
-        rows = _digested(rows, props)
-        diff = _Diff(list(rows), [v[-1] for v in rows.values()], self.stored.get(part, []), 1)
-        keys = diff.created + diff.changed
-        self._batches(part, _set_nodes(nt, props), [_row(k, rows[k]) for k in keys], True)
+        new = _Digested(rows, props)
+        diff = new.diff(self.stored.get(part, []), 1)
+        written = new.rows(diff.created_at + diff.changed_at)
+        self._batches(part, _set_nodes(nt, props), written, True)
         self._batches(f"{part} cleared", _clear_nodes(nt, props), [[k] for k in diff.removed])
 
     def _relationships(
@@ -346,12 +358,12 @@ class Writer:
         rows: dict[Key, list[Any]],
         props: Sequence[str],
     ) -> None:
-        rows = _digested(rows, props)
-        diff = _Diff(list(rows), [v[-1] for v in rows.values()], self.stored.get(part, []), 2)
+        new = _Digested(rows, props)
+        diff = new.diff(self.stored.get(part, []), 2)
         create, update, delete = statements
         self._batches(f"{what} removed", delete, [list(k) for k in diff.twice])
-        self._batches(what, create, [_row(k, rows[k]) for k in diff.created])
-        self._batches(what, update, [_row(k, rows[k]) for k in diff.changed])
+        self._batches(what, create, new.rows(diff.created_at))
+        self._batches(what, update, new.rows(diff.changed_at))
         self._batches(f"{what} removed", delete, [list(k) for k in diff.removed])
 
     def spof(self, rows_by_kind: dict[str, dict[Key, list[Any]]]) -> None:
@@ -372,18 +384,20 @@ class Writer:
         """(supplier, customer, product) -> [single_source, group_single_source], for the
         declared single sources; every SUPPLIES relationship of such a triple gets the flags,
         every other one none."""
-        flags = _digested(flags, FLAG_PROPS)
+        new = _Digested(flags, FLAG_PROPS)
+        digest = dict(zip(new.keys, new.digests, strict=True))
         changed: set[Key] = set()
         seen: set[Key] = set()
         for row in self.stored.get(FLAGS, []):
             triple = tuple(row[:3])
             seen.add(triple)
-            new = flags.get(triple)
-            if new is None or row[3] is None or new[-1] != row[3]:
+            if row[3] is None or digest.get(triple) != row[3]:
                 changed.add(triple)
         changed.update(t for t in flags if t not in seen)
         order = sorted(changed, key=repr)
-        self._batches(FLAGS, _SET_FLAGS, [_row(t, flags[t]) for t in order if t in flags])
+        self._batches(
+            FLAGS, _SET_FLAGS, [_row(t, [*flags[t], digest[t]]) for t in order if t in flags]
+        )
         self._batches(f"{FLAGS} cleared", _CLEAR_FLAGS, [list(t) for t in order if t not in flags])
 
     def run_record(self, props: dict[str, Any]) -> None:
