@@ -40,7 +40,7 @@ from kg import model
 from kg.analysis.context import Context
 from kg.analysis.projection import READS, Projection, from_raw, read_raw
 from kg.analysis.run import AnalysisResult, run_all
-from kg.analysis.stored import FLAG_PROPS, NODE_PROPS, PRODUCT_PROPS, RUN_PROPS
+from kg.analysis.stored import FLAG_PROPS, NODE_PROPS, PRODUCT_PROPS, STAMP_PROPS
 from kg.connection import Graph, local_engine
 from kg.cypher import ident, render
 from kg.engine import ENGINE_USER
@@ -186,7 +186,7 @@ def load(graph: Graph, data: synthetic.Synthetic, mark: str, batch: int) -> floa
 _CLEAR_NODES = {
     nt.label: render(
         "MATCH (n:{L}) WHERE n.{run} IS NOT NULL WITH n LIMIT 5000 REMOVE "
-        + ", ".join("n." + ident(p) for p in [*props, *RUN_PROPS])
+        + ", ".join("n." + ident(p) for p in [*props, *STAMP_PROPS])
         + " RETURN count(*) AS n",
         L=nt.label,
         run="analysis_run",
@@ -208,7 +208,7 @@ _CLEAR_RELS = [
     ),
     render(
         "MATCH ()-[x:{T}]->() WHERE x.{run} IS NOT NULL WITH x LIMIT 5000 REMOVE "
-        + ", ".join("x." + ident(p) for p in [*FLAG_PROPS, *RUN_PROPS])
+        + ", ".join("x." + ident(p) for p in [*FLAG_PROPS, *STAMP_PROPS])
         + " RETURN count(*) AS n",
         T=model.SUPPLIES.type,
         run="analysis_run",

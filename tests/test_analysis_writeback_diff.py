@@ -17,6 +17,7 @@ import pytest
 from kg.analysis import run_all
 from kg.analysis.context import Context
 from kg.analysis.depth import bom_depth
+from kg.analysis.digest import column_hashes, row_digests
 from kg.analysis.projection import project
 from kg.analysis.result_rows import NodeRows, flag_rows, product_rows, rank_rows, spof_rows
 from kg.analysis.run import AnalysisResult
@@ -132,23 +133,27 @@ def test_a_rerun_over_an_unchanged_graph_writes_nothing(loaded: Graph) -> None:
     assert spof_pairs(again) == graph_spof_pairs(loaded)
 
 
-def test_the_comparison_is_with_what_is_stored(loaded: Graph) -> None:
-    run_all(loaded)
-    settled = results(loaded)
-    # someone edits a result, deletes a flag and leaves a SPOF_FOR of their own
-    loaded.write("MATCH (p:Product {id: 'N95'}) SET p.hhi = 0.123, p.sourcing = 'edited'")
-    loaded.write(
+def _edit_by_hand(graph: Graph) -> None:
+    """Someone edits a result, deletes a flag and leaves a SPOF_FOR of their own."""
+    graph.write("MATCH (p:Product {id: 'N95'}) SET p.hhi = 0.123, p.sourcing = 'edited'")
+    graph.write(
         "MATCH (:Enterprise)-[s:SUPPLIES]->(:Enterprise) WHERE s.single_source "
         "WITH s LIMIT 1 REMOVE s.single_source"
     )
-    loaded.write(
+    graph.write(
         "MATCH (e:Enterprise {id: $hz}), (p:Product {id: 'SB-FABRIC'}) "
         "CREATE (e)-[:SPOF_FOR {reason: 'not the analyses', analysis_run: 'hand'}]->(p)",
         {"hz": HZ},
     )
+
+
+def test_a_verifying_run_repairs_results_edited_by_hand(loaded: Graph) -> None:
+    run_all(loaded)
+    settled = results(loaded)
+    _edit_by_hand(loaded)
     edited = results(loaded)
     assert values(edited) != values(settled)
-    result = run_all(loaded)
+    result = run_all(loaded, verify=True)
     after = results(loaded)
     assert values(after) == values(settled)
     assert check_exact(edited, after, result) == {
@@ -158,6 +163,48 @@ def test_the_comparison_is_with_what_is_stored(loaded: Graph) -> None:
     assert result.written["Product"] == 1
     assert result.written["SUPPLIES flags"] == 1
     assert result.written["SPOF_FOR removed"] == 1
+    assert written(run_all(loaded, verify=True)) == (0, 0)
+
+
+def test_an_ordinary_run_compares_digests(loaded: Graph) -> None:
+    """A hand edit that keeps the row's digest is not seen (only a verifying run reads the
+    values); the SPOF_FOR of someone's own, without a digest, goes."""
+    run_all(loaded)
+    settled = results(loaded)
+    _edit_by_hand(loaded)
+    result = run_all(loaded)
+    after = results(loaded)
+    assert written(result) == (0, 1)
+    assert ("SPOF_FOR", HZ, "SB-FABRIC") not in after
+    assert after[("Product", "N95")][0] != settled[("Product", "N95")][0]
+    run_all(loaded, verify=True)  # leave the graph as the analyses have it
+
+
+def test_rows_without_a_digest_are_written_again(loaded: Graph) -> None:
+    """A database written before digests existed (or a row whose digest someone removed,
+    after editing it): every such row is written once, with its digest."""
+    run_all(loaded)
+    settled = results(loaded)
+    loaded.write("MATCH (p:Product {id: 'N95'}) SET p.hhi = 0.123 REMOVE p.analysis_digest")
+    repaired = run_all(loaded)
+    assert repaired.written["Product"] == 1
+    assert values(results(loaded)) == values(settled)
+    for cypher in (
+        "MATCH (n) WHERE n.analysis_digest IS NOT NULL REMOVE n.analysis_digest",
+        "MATCH ()-[r]->() WHERE r.analysis_digest IS NOT NULL REMOVE r.analysis_digest",
+    ):
+        loaded.write(cypher)
+    before = results(loaded)
+    result = run_all(loaded)
+    after = results(loaded)
+    assert values(after) == values(before)
+    assert written(result) == (len(after), 0)  # every row once, none removed
+    assert {k for k, (_, run) in after.items() if run == result.run_id} == set(after)
+    assert not loaded.query(
+        "MATCH (n) WHERE n.analysis_run IS NOT NULL AND n.analysis_digest IS NULL "
+        "AND NOT n:AnalysisRun RETURN n LIMIT 1"
+    )
+    assert written(run_all(loaded)) == (0, 0)
 
 
 def test_a_change_in_the_data_writes_exactly_the_changed_rows(
@@ -201,17 +248,38 @@ def test_results_of_removed_nodes_go_with_them(loaded: Graph) -> None:
     assert changed  # products that needed the resin are no longer available
 
 
-def test_the_diff_of_stored_rows() -> None:
-    stored = [("a", 1), ("b", 2), ("c", 3), ("c", 3), ("gone", 0)]
-    diff = _Diff({"a": [1], "b": [5], "c": [3], "new": [7]}, stored, 1)
-    assert (set(diff.created), set(diff.changed), set(diff.removed)) == (
-        {"c", "new"},  # a relationship stored twice is made again, once
-        {"b"},
-        {"gone"},
+def test_the_diff_of_stored_digests() -> None:
+    stored = [("a", 1), ("b", 2), ("c", 3), ("c", 3), ("gone", 0), ("old", None)]
+    diff = _Diff(["a", "b", "c", "new", "old"], [1, 5, 3, 7, 4], stored, 1)
+    assert (diff.created, diff.changed, diff.removed) == (
+        ["c", "new"],  # a relationship stored twice is made again, once
+        ["b", "old"],  # a different digest, or none
+        ["gone"],
     )
     assert diff.twice == ["c"]
-    rels = _Diff({("x", "p"): ["path"]}, [("x", "p", "path"), ("y", "p", "old")], 2)
+    rels = _Diff([("x", "p")], [-9], [("x", "p", -9), ("y", "p", 1)], 2)
     assert (rels.created, rels.changed, rels.removed) == ([], [], [("y", "p")])
+    empty = _Diff([("x", "p")], [1], [], 2)
+    assert (empty.created, empty.changed, empty.removed) == ([("x", "p")], [], [])
+
+
+def test_digests_hash_values_alike_whatever_the_column() -> None:
+    """A value's hash does not depend on the other values of its column; numbers compare as
+    Python's == does; None, strings and lists differ from each other and from numbers."""
+    alone = [column_hashes([v])[0] for v in (None, 3, 3.0, True, "3", [3], "None", 0.1)]
+    assert alone[1] == alone[2] and column_hashes([1])[0] == alone[3]
+    assert len({alone[i] for i in (0, 1, 4, 5, 6, 7)}) == 6
+    mixed = column_hashes([None, 3, 3.0, True, "3", [3], "None", 0.1])
+    assert list(mixed) == alone
+    assert list(column_hashes([None, 2.5])) == [alone[0], column_hashes([2.5])[0]]
+    assert (
+        row_digests([["k", 1, "a"], ["k", 1, "b"]], ["x", "y"], skip=1)[0]
+        != row_digests([["k", 1, "b"]], ["x", "y"], skip=1)[0]
+    )
+    assert row_digests([["k", 1, "a"]], ["x", "y"], skip=1) != row_digests(
+        [["k", 1, "a"]], ["x", "z"], skip=1
+    )
+    assert row_digests([[1, "a"]], ["x", "y"]) == row_digests([[1.0, "a"]], ["x", "y"])
 
 
 def _plain(value: Any) -> Any:
@@ -232,7 +300,7 @@ def test_what_is_stored_is_exactly_what_was_computed(loaded: Graph) -> None:
         bom_depth(ctx),
         "province",
     )
-    # someone sets a property the analyses leave null: the next run removes it again
+    # someone sets a property the analyses leave null: a verifying run removes it again
     product, name = next(
         (key, name)
         for key, values in computed.items()
@@ -242,7 +310,7 @@ def test_what_is_stored_is_exactly_what_was_computed(loaded: Graph) -> None:
     loaded.write(
         "MATCH (p:Product {id: $id}) SET p += $props", {"id": product, "props": {name: 0.5}}
     )
-    ctx = Context(project(loaded, stored=True))
+    ctx = Context(project(loaded, stored=True, verify=True))
     result = run_all(loaded, context=ctx)
     assert result.written["Product"] == 1
     nodes = NodeRows(ctx, result.bottlenecks)

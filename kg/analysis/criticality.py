@@ -114,18 +114,14 @@ def removal_effects(model: CapacityModel) -> Effects | None:
     edge_level = level[proj.bom_out]
     ok = ach > 0  # unavailable products have nothing to lose
 
-    # the growing effects table, sorted by product within each level
+    # the growing effects table, sorted by product within each level: candidates and values
+    # in buffers that double when full (the entries of the levels below, for lookups)
     eff_p: list[IntArray] = []
-    eff_c: list[IntArray] = []
-    eff_v: list[FloatArray] = []
+    table = _Table()
     ptr_start = np.zeros(n, dtype=np.int64)
     ptr_len = np.zeros(n, dtype=np.int64)
-    all_c = np.zeros(0, dtype=np.int64)
-    all_v = np.zeros(0)
     for lvl in range(n_levels):
-        if eff_c:
-            all_c = np.concatenate([all_c, *eff_c[-1:]])
-            all_v = np.concatenate([all_v, *eff_v[-1:]])
+        all_c, all_v = table.cand, table.new
         # input changes reaching this level's groups
         ks = np.flatnonzero(edge_level == lvl)
         ins = proj.bom_in[ks]
@@ -158,12 +154,9 @@ def removal_effects(model: CapacityModel) -> Effects | None:
         cv = np.concatenate([g_new, np.full(len(op), np.inf), np.zeros(len(mine))])
         ccap = np.concatenate([np.full(len(gp), np.nan), o_new, np.full(len(mine), np.nan)])
         if len(cp) == 0:
-            eff_p.append(cp)
-            eff_c.append(cc)
-            eff_v.append(cv)
             continue
         combined = (cp << 32) | cc
-        order = np.argsort(combined, kind="stable")
+        order = np.argsort(combined)  # min and fmin per pair: the order within it is moot
         cp, cc, cv, ccap = cp[order], cc[order], cv[order], ccap[order]
         combined = combined[order]
         start = np.flatnonzero(np.r_[True, combined[1:] != combined[:-1]])
@@ -181,15 +174,42 @@ def removal_effects(model: CapacityModel) -> Effects | None:
         up, uc, value = up[keep], uc[keep], value[keep]
         # ``up`` is sorted: record where each product's entries sit in the global table
         if len(up):
-            offset = len(all_c)
+            offset = table.used
             first = np.flatnonzero(np.r_[True, up[1:] != up[:-1]])
             lengths = np.diff(np.r_[first, len(up)])
             ptr_start[up[first]] = offset + first
             ptr_len[up[first]] = lengths
-        eff_p.append(up)
-        eff_c.append(uc)
-        eff_v.append(value)
+            eff_p.append(up)
+            table.append(uc, value)
     if not eff_p:
         z = np.zeros(0, dtype=np.int64)
         return Effects(z, z.copy(), np.zeros(0))
-    return Effects(np.concatenate(eff_p), np.concatenate(eff_c), np.concatenate(eff_v))
+    return Effects(np.concatenate(eff_p), table.cand.copy(), table.new.copy())
+
+
+class _Table:
+    """Candidates and new values of the effects found so far, appended level by level into
+    buffers that double when full (one copy per doubling, not one of everything per level)."""
+
+    def __init__(self) -> None:
+        self._c = np.zeros(1024, dtype=np.int64)
+        self._v = np.zeros(1024)
+        self.used = 0
+
+    @property
+    def cand(self) -> IntArray:
+        return self._c[: self.used]
+
+    @property
+    def new(self) -> FloatArray:
+        return self._v[: self.used]
+
+    def append(self, cand: IntArray, new: FloatArray) -> None:
+        end = self.used + len(cand)
+        if end > len(self._c):
+            size = max(end, 2 * len(self._c))
+            self._c = np.concatenate([self._c[: self.used], np.zeros(size - self.used, np.int64)])
+            self._v = np.concatenate([self._v[: self.used], np.zeros(size - self.used)])
+        self._c[self.used : end] = cand
+        self._v[self.used : end] = new
+        self.used = end

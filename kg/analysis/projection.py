@@ -181,17 +181,23 @@ READS: dict[str, KeyRangeRead] = {
 }
 
 
-def read_raw(graph: Graph, workers: int = READ_WORKERS, stored: bool = False) -> RawGraph:
-    """Read everything the analyses need (``READS``), and with ``stored`` what earlier runs
-    wrote back (kg/analysis/stored.py), all in one pass of key-range queries."""
-    from kg.analysis.stored import STORED_READS
+def read_raw(
+    graph: Graph, workers: int = READ_WORKERS, stored: bool = False, verify: bool = False
+) -> RawGraph:
+    """Read everything the analyses need (``READS``), and with ``stored`` the digests of
+    what earlier runs wrote back (kg/analysis/stored.py; with ``verify`` every stored value,
+    hashed here), all in one pass of key-range queries."""
+    from kg.analysis.stored import STORED_READS, STORED_VALUE_READS, digests_of_values
 
-    rows = read_rows(graph, {**READS, **STORED_READS} if stored else READS, workers)
+    extra = (STORED_VALUE_READS if verify else STORED_READS) if stored else {}
+    rows = read_rows(graph, {**READS, **extra}, workers)
     raw = RawGraph()
     for name in READS:
         setattr(raw, name, rows[name])
     if stored:
-        raw.stored = {name: rows[name] for name in STORED_READS}
+        raw.stored = {name: rows[name] for name in extra}
+        if verify:
+            raw.stored = digests_of_values(raw.stored)
     return raw
 
 
@@ -804,10 +810,11 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     )
 
 
-def project(graph: Graph, stored: bool = False) -> Projection:
-    """Read the graph once and index it (with ``stored``: also what earlier runs wrote)."""
+def project(graph: Graph, stored: bool = False, verify: bool = False) -> Projection:
+    """Read the graph once and index it (with ``stored``: also the digests of what earlier
+    runs wrote; with ``verify`` too: every stored value, hashed)."""
     started = time.perf_counter()
-    raw = read_raw(graph, stored=stored)
+    raw = read_raw(graph, stored=stored, verify=verify)
     read_seconds = time.perf_counter() - started
     return from_raw(raw, read_seconds)
 

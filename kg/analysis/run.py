@@ -101,6 +101,7 @@ def run_all(
     progress: Progress | None = None,
     context: Context | None = None,
     on_step: Callable[[str], None] | None = None,
+    verify: bool = False,
 ) -> AnalysisResult:
     """Read the graph once, run every analysis, write the results back (unless ``write`` is
     false) and return them, narrowed to ``chain`` when one is given.
@@ -110,7 +111,10 @@ def run_all(
     soon as the SPOF step is, while the later steps run (one connection, not two: on Neo4j a
     new relationship locks its nodes' relationship chains, and the two parts deadlocked);
     the node results and key ranks follow at the end. The "write back" step's seconds are
-    what is left to wait for after the last analysis."""
+    what is left to wait for after the last analysis.
+
+    What is stored is compared by digest (kg/analysis/digest.py); with ``verify`` every
+    stored value is read and hashed instead, so results edited by hand are repaired too."""
     check_level(region_level)
     started = dt.datetime.now(dt.UTC)
     run_id = f"A{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
@@ -121,7 +125,9 @@ def run_all(
             on_step(name)
 
     step("read graph")
-    ctx = context or _timed(seconds, "read graph", lambda: Context(project(graph, stored=write)))
+    ctx = context or _timed(
+        seconds, "read graph", lambda: Context(project(graph, stored=write, verify=verify))
+    )
     if context is not None:
         seconds["read graph"] = ctx.proj.read_seconds
     proj = ctx.proj
@@ -129,7 +135,7 @@ def run_all(
         proj.chain(chain)
     writer: Writer | None = None
     if write:
-        stored = proj.stored if proj.stored is not None else read_stored(graph)
+        stored = proj.stored if proj.stored is not None else read_stored(graph, verify)
         proj.stored = None  # used once: after this run the graph holds something else
         writer = Writer(graph, run_id, started, stored, progress)
     try:

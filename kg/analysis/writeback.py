@@ -1,7 +1,8 @@
 """Write analysis results back into the graph: only what differs from what is stored.
 
-The projection is read together with the results earlier runs stored (kg/analysis/stored.py);
-each new result is compared with the stored one and only the difference is written: changed
+The projection is read together with the digests of the results earlier runs stored
+(kg/analysis/stored.py, kg/analysis/digest.py); each new result row's digest is compared
+with the stored one (column-wise, numpy) and only the difference is written: changed
 node properties, new, changed and vanished SPOF_FOR and KEY_RANK_IN relationships, and
 single-source flags on SUPPLIES that appear, change or no longer hold. A rerun over an
 unchanged graph writes no result rows at all. Every statement is a batched ``UNWIND $rows``
@@ -19,7 +20,8 @@ What the graph holds afterwards is exactly the new run's results:
 - SUPPLIES.single_source / group_single_source where a declared single source holds;
 - (e)-[:KEY_RANK_IN {rank, ...}]->(c) for each chain's ranked key enterprises;
 - one (:AnalysisRun) node per run with its options, timings and the rows it wrote.
-Each written node or relationship carries ``analysis_run`` and ``analysed_at``: the run that
+Each written node or relationship carries ``analysis_digest`` (its values' digest) and
+``analysis_run`` and ``analysed_at``: the run that
 last changed its results (so after a rerun they name the run that found them, not
 necessarily the latest; the latest run is the newest (:AnalysisRun)). Results of nodes
 that are no longer analysed are removed. New results are written before vanished ones are
@@ -37,17 +39,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, LiteralString, Protocol
 
+import numpy as np
+import pandas as pd
+
 from kg import model
+from kg.analysis.digest import row_digests, stored_array
 from kg.analysis.stored import (
     AT,
+    DIGEST,
     FLAG_PROPS,
+    FLAGS,
     NODE_PROPS,
     PRODUCT_PROPS,
     RANK_PROPS,
     RUN,
-    RUN_PROPS,
     SPOF_PROPS,
     SPOF_STARTS,
+    STAMP_PROPS,
     StoredRows,
     node_part,
     spof_part,
@@ -71,17 +79,18 @@ class Progress(Protocol):
 
 
 def _values(props: Sequence[str], first: int) -> LiteralString:
-    """``{p: r[first], q: r[first + 1], ..., analysis_run: $run, analysed_at: $at}``: one
+    """``{p: r[first], q: r[first + 1], ..., analysis_digest: r[first + len(props)],
+    analysis_run: $run, analysed_at: $at}``: one
     map literal, written with ``SET x += <map>`` or inside CREATE (a null value removes the
     property, as ``SET x.p = null`` does). The local engine pays per SET item: a map costs a
     third of the CPU of one item per property (measured in bench/analyze.py)."""
-    items = [f"{ident(p)}: r[{first + i}]" for i, p in enumerate(props)]
+    items = [f"{ident(p)}: r[{first + i}]" for i, p in enumerate([*props, DIGEST])]
     items += [f"{RUN}: $run", f"{AT}: $at"]
     return "{" + ", ".join(items) + "}"  # model identifiers only
 
 
 def _removals(var: str, props: Sequence[str]) -> LiteralString:
-    return ", ".join(f"{var}.{ident(p)}" for p in [*props, *RUN_PROPS])
+    return ", ".join(f"{var}.{ident(p)}" for p in [*props, *STAMP_PROPS])
 
 
 def _set_nodes(nt: NodeType, props: Sequence[str]) -> LiteralString:
@@ -156,27 +165,63 @@ _SAVE_RUN: LiteralString = render(
 )
 
 
-class _Diff:
-    """New values against stored ones, by identity: what to create, change and remove."""
+def _index(keys: Sequence[Key]) -> pd.Index:
+    return pd.Index(keys, dtype=object, tupleize_cols=False)
 
-    def __init__(self, new: dict[Key, list[Any]], stored: Sequence[Sequence[Any]], width: int):
-        old: dict[Key, list[Any]] = {}
-        twice: set[Key] = set()
-        for row in stored:
-            key = row[0] if width == 1 else tuple(row[:width])
-            if key in old:
-                twice.add(key)
-            value = row[width:]
-            old[key] = value if isinstance(value, list) else list(value)
+
+class _Diff:
+    """New rows' digests against stored ones, by identity: what to create, change, remove.
+
+    ``stored``: rows of [identity (``width`` items)..., digest or None]."""
+
+    def __init__(
+        self,
+        keys: Sequence[Key],
+        digests: Sequence[int],
+        stored: Sequence[Sequence[Any]],
+        width: int,
+    ):
+        ident_of = (lambda r: r[0]) if width == 1 else (lambda r: tuple(r[:width]))
+        old = _index([ident_of(r) for r in stored])
+        old_digest, has = stored_array([r[width] for r in stored])
+        dup = np.asarray(old.duplicated(keep=False), dtype=bool)
         # a relationship stored twice is removed and created again, once
-        self.twice = sorted(twice, key=repr)
-        self.created = [k for k in new if k not in old or k in twice]
-        self.changed = [k for k in new if k in old and k not in twice and old[k] != new[k]]
-        self.removed = [k for k in old if k not in new]
+        self.twice: list[Key] = sorted(set(old[dup]), key=repr)
+        once = old[~dup]
+        new = _index(keys)
+        pos = once.get_indexer(new) if len(once) else np.full(len(new), -1)
+        found = pos >= 0
+        at = pos[found]
+        same = np.zeros(len(new), dtype=bool)
+        same[found] = has[~dup][at] & (
+            old_digest[~dup][at] == np.asarray(digests, dtype=np.int64)[found]
+        )
+        self.created_at: list[int] = np.flatnonzero(~found).tolist()  # positions in keys
+        self.changed_at: list[int] = np.flatnonzero(found & ~same).tolist()
+        self.created: list[Key] = [keys[i] for i in self.created_at]
+        self.changed: list[Key] = [keys[i] for i in self.changed_at]
+        unique = old.unique()
+        self.removed: list[Key] = unique[~unique.isin(new)].tolist() if len(unique) else []
 
 
 def _row(key: Key, values: list[Any]) -> list[Any]:
     return [*key, *values] if isinstance(key, tuple) else [key, *values]
+
+
+class _Digested:
+    """One part's new rows and their digests, by position."""
+
+    def __init__(self, rows: dict[Key, list[Any]], props: Sequence[str]) -> None:
+        self.keys = list(rows)
+        self.values = list(rows.values())
+        self.digests = row_digests(self.values, props)
+
+    def diff(self, stored: Sequence[Sequence[Any]], width: int) -> _Diff:
+        return _Diff(self.keys, self.digests, stored, width)
+
+    def rows(self, positions: Sequence[int]) -> list[list[Any]]:
+        """[key..., values..., digest] of the rows at ``positions``, as written."""
+        return [_row(self.keys[i], [*self.values[i], self.digests[i]]) for i in positions]
 
 
 class Writer:
@@ -299,56 +344,61 @@ class Writer:
     def nodes(self, nt: NodeType, rows: dict[Key, list[Any]], props: Sequence[str]) -> None:
         """``rows``: key -> values of ``props``; every analysed node of the label."""
         part = node_part(nt)
-        diff = _Diff(rows, self.stored.get(part, []), 1)
-        keys = diff.created + diff.changed
-        self._batches(part, _set_nodes(nt, props), [_row(k, rows[k]) for k in keys], True)
+        new = _Digested(rows, props)
+        diff = new.diff(self.stored.get(part, []), 1)
+        written = new.rows(diff.created_at + diff.changed_at)
+        self._batches(part, _set_nodes(nt, props), written, True)
         self._batches(f"{part} cleared", _clear_nodes(nt, props), [[k] for k in diff.removed])
+
+    def _relationships(
+        self,
+        part: str,
+        what: str,
+        statements: tuple[LiteralString, LiteralString, LiteralString],
+        rows: dict[Key, list[Any]],
+        props: Sequence[str],
+    ) -> None:
+        new = _Digested(rows, props)
+        diff = new.diff(self.stored.get(part, []), 2)
+        create, update, delete = statements
+        self._batches(f"{what} removed", delete, [list(k) for k in diff.twice])
+        self._batches(what, create, new.rows(diff.created_at))
+        self._batches(what, update, new.rows(diff.changed_at))
+        self._batches(f"{what} removed", delete, [list(k) for k in diff.removed])
 
     def spof(self, rows_by_kind: dict[str, dict[Key, list[Any]]]) -> None:
         """Per failing-node kind: (node, product) -> [path, reason]."""
         for kind, nt in SPOF_STARTS.items():
+            statements = _rel_statements(nt, model.SPOF_FOR_PRODUCT.type, model.PRODUCT, SPOF_PROPS)
             rows = rows_by_kind.get(kind, {})
-            part = spof_part(kind)
-            diff = _Diff(rows, self.stored.get(part, []), 2)
-            create, update, delete = _rel_statements(
-                nt, model.SPOF_FOR_PRODUCT.type, model.PRODUCT, SPOF_PROPS
-            )
-            self._batches("SPOF_FOR removed", delete, [list(k) for k in diff.twice])
-            self._batches("SPOF_FOR", create, [_row(k, rows[k]) for k in diff.created])
-            self._batches("SPOF_FOR", update, [_row(k, rows[k]) for k in diff.changed])
-            self._batches("SPOF_FOR removed", delete, [list(k) for k in diff.removed])
+            self._relationships(spof_part(kind), "SPOF_FOR", statements, rows, SPOF_PROPS)
 
     def key_ranks(self, rows: dict[Key, list[Any]]) -> None:
         """(enterprise, chain) -> values of RANK_PROPS."""
-        diff = _Diff(rows, self.stored.get("KEY_RANK_IN", []), 2)
-        create, update, delete = _rel_statements(
+        statements = _rel_statements(
             model.ENTERPRISE, model.KEY_RANK_IN.type, model.CHAIN, RANK_PROPS
         )
-        self._batches("KEY_RANK_IN removed", delete, [list(k) for k in diff.twice])
-        self._batches("KEY_RANK_IN", create, [_row(k, rows[k]) for k in diff.created])
-        self._batches("KEY_RANK_IN", update, [_row(k, rows[k]) for k in diff.changed])
-        self._batches("KEY_RANK_IN removed", delete, [list(k) for k in diff.removed])
+        self._relationships("KEY_RANK_IN", "KEY_RANK_IN", statements, rows, RANK_PROPS)
 
     def supplies(self, flags: dict[Key, list[Any]]) -> None:
         """(supplier, customer, product) -> [single_source, group_single_source], for the
         declared single sources; every SUPPLIES relationship of such a triple gets the flags,
         every other one none."""
+        new = _Digested(flags, FLAG_PROPS)
+        digest = dict(zip(new.keys, new.digests, strict=True))
         changed: set[Key] = set()
-        unflagged = [None] * len(FLAG_PROPS)
         seen: set[Key] = set()
-        for row in self.stored.get("SUPPLIES flags", []):
+        for row in self.stored.get(FLAGS, []):
             triple = tuple(row[:3])
             seen.add(triple)
-            if list(row[3:]) != flags.get(triple, unflagged):
+            if row[3] is None or digest.get(triple) != row[3]:
                 changed.add(triple)
         changed.update(t for t in flags if t not in seen)
         order = sorted(changed, key=repr)
         self._batches(
-            "SUPPLIES flags", _SET_FLAGS, [_row(t, flags[t]) for t in order if t in flags]
+            FLAGS, _SET_FLAGS, [_row(t, [*flags[t], digest[t]]) for t in order if t in flags]
         )
-        self._batches(
-            "SUPPLIES flags cleared", _CLEAR_FLAGS, [list(t) for t in order if t not in flags]
-        )
+        self._batches(f"{FLAGS} cleared", _CLEAR_FLAGS, [list(t) for t in order if t not in flags])
 
     def run_record(self, props: dict[str, Any]) -> None:
         self.graph.run_schema([_RUN_CONSTRAINT])

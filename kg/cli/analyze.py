@@ -380,6 +380,14 @@ def all_cmd(
     write: Annotated[
         bool, typer.Option("--write/--no-write", help="write the results into the graph")
     ] = True,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="compare with every stored value, not only each row's digest "
+            "(repairs results edited by hand; a slower read)",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run every analysis over the whole graph and write the results back into it."""
@@ -395,6 +403,7 @@ def all_cmd(
                 write=write,
                 progress=RichProgress(),
                 on_step=steps,
+                verify=verify,
             )
         finally:
             steps.finish()
