@@ -58,11 +58,11 @@ from loaders.bulk import (
     BulkRefused,
     BulkWriteError,
     CypherBulkWriter,
-    Edge,
     Folded,
     Progress,
     Row,
 )
+from loaders.bulk_columns import Edge
 from loaders.errors import LoadInputError
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: no text a load carries has one (checked)
