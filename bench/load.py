@@ -483,7 +483,9 @@ def run_bulk(
         writer = ArcadeBulkWriter(local_engine(settings), graph.database)
     elif settings.neo4j_admin is not None:  # neo4j-admin database import, offline
         tool = ImportTool.check(settings.neo4j_admin, settings.neo4j_uri or "", graph.database)
-        writer = Neo4jImportWriter(graph, tool)
+        writer = Neo4jImportWriter(
+            graph, tool, import_seconds_per_mb=settings.neo4j_import_seconds_per_mb
+        )
     else:
         writer = CypherBulkWriter(graph)
     options = LoadOptions(batch_size=batch, force=True, bulk=True)

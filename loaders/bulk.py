@@ -332,8 +332,13 @@ def refuse_unless_new(graph: Graph, folded: Folded, exists: Exists, what: str) -
     for rt, rels in folded.rels.items():
         # A node this load creates has no relationships yet: only a link between two nodes
         # the graph held before can exist already.
+        if not rels or not _has_any(graph, rt):
+            continue  # none of this type yet: every link is new
         made_a, made_b = folded.nodes.get(rt.start, {}), folded.nodes.get(rt.end, {})
-        old = [e for e in rels.values() if e.start not in made_a and e.end not in made_b]
+        if isinstance(rels, EdgeTable):
+            old = rels.edges_between_others(made_a, made_b)
+        else:
+            old = [e for e in rels.values() if e.start not in made_a and e.end not in made_b]
         links = _held_rels(graph, rt, old)
         if links:
             first = min(links, key=str)
@@ -351,13 +356,15 @@ def _native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
+def _has_any(graph: Graph, rt: RelType) -> bool:
+    probe = render("MATCH ()-[x:{type}]->() RETURN 1 AS one LIMIT 1", type=rt.type)
+    return bool(graph.query(probe))
+
+
 def _held_rels(graph: Graph, rt: RelType, edges: list[Edge]) -> set[tuple[Any, ...]]:
     """Which of ``edges`` (between nodes the graph holds) exist, merge keys and all."""
     if not edges:
         return set()
-    probe = render("MATCH ()-[x:{type}]->() RETURN 1 AS one LIMIT 1", type=rt.type)
-    if not graph.query(probe):
-        return set()  # none of this type yet: every link is new
     query = render(
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.s}})-[x:{type}]->(b:{end} {{{ekey}: r.e}}) "
         "RETURN r.s AS s, r.e AS e, properties(x) AS p",

@@ -129,9 +129,32 @@ class EdgeTable(_Table):
             out[(start, end, *[row.get(k) for k in merge_on])] = Edge(start, end, props)
         return out
 
+    def edges_between_others(
+        self, made_a: Mapping[Any, Any], made_b: Mapping[Any, Any]
+    ) -> list[Edge]:
+        """The records whose start is not in ``made_a`` and whose end is not in ``made_b``
+        (made from the columns for those rows only)."""
+        starts, ends = self.frame["start"], self.frame["end"]
+        unmade = ~starts.isin(_key_set(made_a)) & ~ends.isin(_key_set(made_b))
+        if not unmade.any():
+            return []
+        if unmade.all():
+            return list(self.values())
+        part = EdgeTable(
+            self.frame[unmade.to_numpy()].reset_index(drop=True), self.merge_on, self.stamp
+        )
+        return list(part.values())
+
     def ends(self, side: str) -> list[Any]:
         """Every record's start (or end) key, in order."""
         return list(self.frame[side].tolist())
+
+
+def _key_set(records: Mapping[Any, Any]) -> Any:
+    """The keys of a type's records, as a set or a view ``isin`` takes at once."""
+    if isinstance(records, _Table):
+        return records.key_list()
+    return list(records)
 
 
 _MISSING = object()  # a blank merge key, one value for the duplicate check (as row.get gives)

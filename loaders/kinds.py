@@ -125,8 +125,14 @@ def _rows(
             keep &= df[column].notna().to_numpy()
     chosen = np.flatnonzero(keep)
     sub = df.iloc[chosen] if len(chosen) < len(df) else df
+    # Each column keeps its dtype (from an array of objects, pandas would infer its Arrow
+    # string type, dearer to fold and to write here).
     return pd.DataFrame(
-        {name: sub[column].to_numpy() for name, column in fields if column in sub.columns}
+        {
+            name: sub[column].reset_index(drop=True)
+            for name, column in fields
+            if column in sub.columns
+        }
     )
 
 

@@ -46,7 +46,7 @@ def _frame(columns: dict[str, list[Any]], floats_: tuple[str, ...]) -> pd.DataFr
         {
             name: np.array([np.nan if v is None else v for v in values], dtype=float)
             if name in floats_
-            else pd.Series(values, dtype=object).to_numpy()
+            else pd.Series(values, dtype=object)
             for name, values in columns.items()
         }
     )
