@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -766,12 +767,18 @@ def _edge_lines(
     head: str, rels: EdgeTable, starts: dict[Any, str], ends: dict[Any, str]
 ) -> Iterator[tuple[bytes, int]]:
     frame = rels.frame
+    # Each end's record id by a hash look-up of the whole column (pandas), then Arrow's take.
+    sides = []
+    for side, known in (("start", starts), ("end", ends)):
+        index = pd.Index(list(known), dtype=object)
+        at = index.get_indexer(frame[side].astype(object))
+        if (at < 0).any():
+            missing = frame[side].iloc[int(np.flatnonzero(at < 0)[0])]
+            raise BulkWriteError(f"no record id for the node {missing!r} a link ends at")
+        sides.append((pa.array(list(known.values()), type=pa.string()), pa.array(at)))
 
     def heads(first: int, last: int) -> list[pa.Array | str]:
-        rids = []
-        for side, known in (("start", starts), ("end", ends)):
-            keys = frame[side].iloc[first:last].tolist()
-            rids.append(pa.array(list(map(known.__getitem__, keys)), type=pa.string()))
+        rids = [ids.take(at[first:last]) for ids, at in sides]
         return [head, rids[0], '","@to":"', rids[1], '",']
 
     names = {c: c for c in frame.columns if c not in ("start", "end")}

@@ -192,15 +192,47 @@ def _column_json(series: pd.Series, default: Callable[[Any], Any]) -> pa.Array:
     if series.dtype.kind in "fiub":
         parts = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
         return pa.array(parts, type=pa.binary(), mask=~present).cast(pa.string())
-    if pd.api.types.infer_dtype(series, skipna=True) == "string":
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-        if not pc.any(pc.match_substring_regex(text, _CONTROL)).as_py():
-            text = pc.replace_substring(text, "\\", "\\\\")
-            text = pc.replace_substring(text, '"', '\\"')
-            return pc.binary_join_element_wise('"', text, '"', "")
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "string":
+        quoted = _quoted(pa.array(values, type=pa.string(), from_pandas=True))
+        if quoted is not None:
+            return quoted
+    elif inferred == "mixed":  # lists of text (aliases, tags), or anything else
+        lists = _text_lists(values)
+        if lists is not None:
+            return lists
     dumps = functools.partial(_value_json, default=default)
     parts = [dumps(v) if p else b"" for v, p in zip(values.tolist(), present, strict=True)]
     return pa.array(parts, type=pa.binary(), mask=~present).cast(pa.string())
+
+
+def _quoted(text: pa.Array) -> pa.Array | None:
+    """Text cells as JSON strings (as orjson writes them); None when a cell holds a control
+    character (orjson's escapes for those are left to orjson)."""
+    if pc.any(pc.match_substring_regex(text, _CONTROL)).as_py():
+        return None
+    text = pc.replace_substring(text, "\\", "\\\\")
+    text = pc.replace_substring(text, '"', '\\"')
+    return pc.binary_join_element_wise('"', text, '"', "")
+
+
+def _text_lists(values: np.ndarray) -> pa.Array | None:
+    """Cells that are lists of text (or blank) as JSON arrays; None for anything else."""
+    if not all(type(v) is list or v is None or v != v for v in values.tolist()):
+        return None  # a text cell too (Arrow would take it for a list of its characters)
+    try:
+        lists = pa.array(values, type=pa.list_(pa.string()), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    items = lists.flatten()
+    if items.null_count:
+        return None
+    quoted = _quoted(items)
+    if quoted is None:
+        return None
+    offsets = pc.subtract(lists.offsets, lists.offsets[0])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, quoted, mask=lists.is_null()), ",")
+    return pc.binary_join_element_wise("[", joined, "]", "")
 
 
 def _pieces(lines: pa.Array) -> Iterator[tuple[bytes, int]]:

@@ -23,6 +23,7 @@ from kg import model
 from loaders.bulk import BulkWrite, Folded, _dumps, _edge_lines, _vertex_lines, fold
 from loaders.bulk_columns import EdgeTable, NodeTable
 from loaders.kinds import KINDS, frame_rows
+from loaders.validate import _texts
 
 PROVENANCE = {
     "source": "columns-test",
@@ -36,7 +37,11 @@ texts = st.one_of(
     st.text(max_size=8),
 )
 floats = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))
-lists = st.one_of(st.none(), st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=3))
+lists = st.one_of(
+    st.none(),
+    st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=3),
+    st.text(max_size=3),  # a text cell in a column of lists (a mapping may give one)
+)
 dates = st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)))
 
 
@@ -193,3 +198,36 @@ def test_a_canonical_kind_builds_its_writes_as_columns() -> None:
         {"start": "E3", "end": "E1"},
     ]
     assert owned.values("start") == ["E2", "E3"]
+
+
+SPACES = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+def _texts_one_by_one(raw: pd.Series) -> list[Any]:
+    """What validate._texts gives, cell by cell (str.strip, blanks None)."""
+    out: list[Any] = []
+    for value in raw.tolist():
+        stripped = value.strip() if isinstance(value, str) else None
+        out.append(stripped or None)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.just(np.nan),
+            st.text(alphabet=st.sampled_from([*SPACES, "a", "é", "北", "\x00", "\u200b"])),
+            st.text(max_size=6),
+        ),
+        max_size=20,
+    )
+)
+def test_texts_strip_as_str_strip_does(cells: list[Any]) -> None:
+    """validate._texts strips only the cells Arrow finds starting or ending with a space:
+    the same cells str.strip() changes, for every character str.isspace() takes."""
+    raw = pd.Series(cells, dtype=object)
+    if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
+        return
+    assert _texts(raw).tolist() == _texts_one_by_one(raw)
