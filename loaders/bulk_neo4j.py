@@ -42,7 +42,7 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ from loaders.bulk import (
     Progress,
     Row,
 )
-from loaders.bulk_columns import Edge
+from loaders.bulk_columns import Edge, EdgeTable, NodeTable
 from loaders.errors import LoadInputError
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: no text a load carries has one (checked)
@@ -268,10 +268,15 @@ def write_files(folded: Folded, folder: Path) -> Files:
         if not all(isinstance(k, str) and k for k in nodes):
             raise Unsupported(f"a {nt.label} key that is not a text")
         key = nt.key
-        items = list(nodes.values())
         path = folder / f"nodes-{nt.label}-0.csv"
         ids = [f"{key}:ID({nt.label})"]
-        if _write_columns(path, ids, [list(nodes)], items, key):
+        if isinstance(nodes, NodeTable):
+            named = {key if c == "key" else c: c for c in nodes.frame.columns}
+            if _write_columns(path, ids, [list(nodes)], _table_values(nodes, named), key):
+                args.append(f"--nodes={nt.label}={path}")
+                continue
+        items = list(nodes.values())
+        if _write_columns(path, ids, [list(nodes)], _record_values(items), key):
             args.append(f"--nodes={nt.label}={path}")
             continue
         for i, (kinds, group) in enumerate(_groups(items, _same, key)):
@@ -283,11 +288,17 @@ def write_files(folded: Folded, folder: Path) -> Files:
     for rt, rels in folded.rels.items():
         if not rels:
             continue  # a header naming a node group no file has would fail the import
-        edges = list(rels.values())
         ends = [f":START_ID({rt.start.label})", f":END_ID({rt.end.label})"]
         path = folder / f"rels-{rt.type}-0.csv"
+        if isinstance(rels, EdgeTable):
+            named = {c: c for c in rels.frame.columns if c not in ("start", "end")}
+            id_columns = [rels.ends("start"), rels.ends("end")]
+            if _write_columns(path, ends, id_columns, _table_values(rels, named), ""):
+                args.append(f"--relationships={rt.type}={path}")
+                continue
+        edges = list(rels.values())
         id_columns = [[e.start for e in edges], [e.end for e in edges]]
-        if _write_columns(path, ends, id_columns, [e.props for e in edges], ""):
+        if _write_columns(path, ends, id_columns, _record_values([e.props for e in edges]), ""):
             args.append(f"--relationships={rt.type}={path}")
             continue
         for i, (kinds, group) in enumerate(_groups(edges, _props, "")):
@@ -306,13 +317,38 @@ class _Mixed(Exception):
     """A property with values of more than one import type: the row-wise split takes it."""
 
 
+Values = tuple[list[str], Callable[[str], list[Any]]]  # property names; each one's values
+
+
+def _record_values(props: list[Row]) -> Values:
+    """The properties of one dict per record, and each one's values (None where absent)."""
+    names = sorted(set().union(*props)) if props else []
+    return names, lambda name: [p.get(name) for p in props]
+
+
+def _table_values(table: NodeTable | EdgeTable, named: dict[str, str]) -> Values:
+    """The same from a type's columns (``named``: property -> column) and its provenance,
+    with no dict per record."""
+    frame, stamp, n = table.frame, table.stamp, len(table)
+
+    def values(name: str) -> list[Any]:
+        if name in stamp:
+            return [stamp[name]] * n
+        series = frame[named[name]]
+        return list(series.astype(object).where(series.notna(), None).tolist())
+
+    names = [name for name, column in named.items() if frame[column].notna().any()]
+    return sorted({*names, *stamp}), values
+
+
 def _write_columns(
-    path: Path, ids: list[str], id_columns: list[list[Any]], props: list[Row], skip: str
+    path: Path, ids: list[str], id_columns: list[list[Any]], props: Values, skip: str
 ) -> bool:
-    """Write ``props`` (one dict per record) as an import CSV file column by column (pyarrow);
-    False, and nothing written, when a property mixes types (then the file is split by type,
-    row by row). Raises Unsupported as the row-wise writer does."""
-    names = sorted(set().union(*props) - {skip}) if props else []
+    """Write the records' properties (``props``: their names, and each one's values) as an
+    import CSV file column by column (pyarrow); False, and nothing written, when a property
+    mixes types (then the file is split by type, row by row). Raises Unsupported as the
+    row-wise writer does."""
+    names = [n for n in props[0] if n != skip]
     header = list(ids)
     arrays: list[pa.Array] = []
     for column in id_columns:
@@ -321,8 +357,7 @@ def _write_columns(
         arrays.append(pa.array(column, pa.string()))
     try:
         for name in names:
-            values = [p.get(name) for p in props]
-            typed = _column(values)
+            typed = _column(props[1](name))
             if typed is None:
                 continue  # no value at all: no column, as row-wise
             kind, array = typed

@@ -12,16 +12,21 @@ and the lines are plain Python (tests/test_load_bulk.py loads through both engin
 from __future__ import annotations
 
 import datetime as dt
+import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg import model
 from loaders.bulk import BulkWrite, Folded, _dumps, _edge_lines, _vertex_lines, fold
 from loaders.bulk_columns import EdgeTable, NodeTable
+from loaders.bulk_neo4j import Unsupported, write_files
 from loaders.kinds import KINDS, frame_rows
 from loaders.validate import _texts
 
@@ -231,3 +236,27 @@ def test_texts_strip_as_str_strip_does(cells: list[Any]) -> None:
     if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
         return
     assert _texts(raw).tolist() == _texts_one_by_one(raw)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(nodes=enterprise_frames(), links=supply_frames())
+def test_neo4j_import_files_from_columns_are_the_rows_files(
+    nodes: pd.DataFrame, links: pd.DataFrame
+) -> None:
+    """Neo4j's import CSV files (loaders/bulk_neo4j.py) written from the columns are the
+    files written from the row fold's dicts, byte for byte."""
+    nodes = nodes.drop_duplicates("key").reset_index(drop=True)
+    by_columns, by_rows = both_ways([(model.ENTERPRISE, nodes), (model.SUPPLIES, links)])
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            from_columns = write_files(by_columns, Path(tmp) / "columns")
+        except Unsupported as exc:
+            with pytest.raises(Unsupported, match=re.escape(str(exc))):
+                write_files(by_rows, Path(tmp) / "rows")
+            return
+        from_rows = write_files(by_rows, Path(tmp) / "rows")
+        assert len(from_columns.args) == len(from_rows.args)
+        for a, b in zip(from_columns.args, from_rows.args, strict=True):
+            assert a.replace("/columns/", "/rows/") == b
+            path_a, path_b = Path(a.rsplit("=", 1)[-1]), Path(b.rsplit("=", 1)[-1])
+            assert path_a.read_bytes() == path_b.read_bytes()
