@@ -42,6 +42,13 @@ CPU seconds of each as this process + the server's process (the local engine's, 
 that .ci/neo4j/run.py started), this process's peak memory and the server's resident
 high-water mark, the load average before and after each size, and how each time grew from
 one size to the next.
+
+    python bench/load.py --bulk --cases client --sizes 1000000
+
+The client's side of (b) alone: the same command with the local engine's writer, whose lines
+(every one made as for the engine) are dropped instead of sent: read, validate, fold and
+write the import lines, in CPU seconds of this process, per row. The (:Load) records and
+the schema still go to the engine (a few statements).
 Uses the local engine (started if needed, a throw-away database per run) unless
 SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after each run).
 """
@@ -49,6 +56,7 @@ SUPPLYMAP_NEO4J_URI is set (then its database, which must be empty, wiped after 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -60,7 +68,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import LiteralString
+from typing import Any, LiteralString
 
 import pandas as pd
 from neo4j import ManagedTransaction
@@ -74,6 +82,7 @@ from benchdb import engine_label, scratch_graph
 from kg.connection import Graph, local_engine
 from kg.schema import ensure_schema
 from kg.settings import Settings
+from loaders import bulk as bulk_module
 from loaders.bulk import ArcadeBulkWriter, BulkWriter, CypherBulkWriter
 from loaders.bulk_neo4j import ImportTool, Neo4jImportWriter
 from loaders.pipeline import Loader, LoadOptions
@@ -483,7 +492,9 @@ def run_bulk(
         writer = ArcadeBulkWriter(local_engine(settings), graph.database)
     elif settings.neo4j_admin is not None:  # neo4j-admin database import, offline
         tool = ImportTool.check(settings.neo4j_admin, settings.neo4j_uri or "", graph.database)
-        writer = Neo4jImportWriter(graph, tool)
+        writer = Neo4jImportWriter(
+            graph, tool, import_seconds_per_mb=settings.neo4j_import_seconds_per_mb
+        )
     else:
         writer = CypherBulkWriter(graph)
     options = LoadOptions(batch_size=batch, force=True, bulk=True)
@@ -501,6 +512,42 @@ def run_bulk(
     return out
 
 
+class LinesDropped(ArcadeBulkWriter):
+    """The local engine's writer making every import line, then dropping it (no engine)."""
+
+    name = "ArcadeDB batch import, lines dropped (client only)"
+
+    def _client(self) -> Any:
+        return contextlib.nullcontext()
+
+    def _sql(self, client: Any, command: str, params: Any = None) -> list[Any]:
+        return []
+
+    def _import(self, client: Any, lines: Any, query: str, sent: Any) -> Any:
+        count = [0]
+
+        def counted(n: int) -> None:
+            count[0] += n
+            sent(n)
+
+        stream = bulk_module._Lines(lines)
+        while not stream.done:
+            first = count[0]
+            for _block in stream.take(bulk_module.REQUEST_BYTES, counted):
+                pass
+            yield {"idMapping": {str(i): f"#1:{i}" for i in range(first, count[0])}}
+
+
+def run_client(graph: Graph, files: tuple[Path, Path, Path], batch: int) -> dict[str, float]:
+    """The bulk command's client side alone (LinesDropped)."""
+    writer = LinesDropped(None, graph.database, request_bytes=bulk_module.REQUEST_BYTES)  # type: ignore[arg-type]
+    options = LoadOptions(batch_size=batch, force=True, bulk=True)
+    clock = time.perf_counter()
+    reports = Loader(graph, bulk=writer).load_files([files[1], files[0], files[2]], options)
+    assert [r.status for r in reports] == ["completed"] * 3, [r.message for r in reports]
+    return {"command": time.perf_counter() - clock}
+
+
 Runner = Callable[[Graph, tuple[Path, Path, Path], int], dict[str, float]]
 
 
@@ -510,6 +557,7 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
         "ordinary": run_ordinary,
         "bulk": functools.partial(run_bulk, settings=settings),
         "bare": run_bare,
+        "client": run_client,
     }
     runners = {k: v for k, v in runners.items() if k in args.cases}
     table = Table(title=f"first load into an empty database, batch {args.batch_size:,}")
@@ -559,7 +607,8 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                     console.print(
                         f"{size:,} rows: {who} {seconds[who]:.1f} s "
                         f"({time.perf_counter() - clock:.1f} s with set-up), "
-                        f"CPU {cpu[who][0]:.1f} s here + {engine_s:.1f} s engine, "
+                        f"CPU {cpu[who][0]:.1f} s here ({cpu[who][0] / size * 1e6:.1f} µs a row) "
+                        f"+ {engine_s:.1f} s engine, "
                         f"peak {peak:,.0f} MiB; "
                         + ", ".join(f"{k.strip('_')} {v:.1f} s" for k, v in times.items()),
                         highlight=False,
@@ -614,7 +663,7 @@ def main() -> None:
         "--cases",
         nargs="+",
         default=["ordinary", "bulk", "bare"],
-        choices=["ordinary", "bulk", "bare"],
+        choices=["ordinary", "bulk", "bare", "client"],
         help="which loads the bulk case runs",
     )
     parser.add_argument(

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     # offline import, with the server stopped and started by the `neo4j` script beside it.
     # Only on the Neo4j host. Empty: --bulk on Neo4j creates the records online.
     neo4j_admin: Path | None = None
+    neo4j_import_seconds_per_mb: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="seconds neo4j-admin's import may take per MiB of its CSV files (at least "
+        "600 s) before it is stopped as hung",
+    )
 
     # The database every command, the API and the demo's next steps use; empty: the engine's
     # own default (neo4j_database on Neo4j, engine_database on the local engine). The CLI's

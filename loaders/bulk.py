@@ -30,18 +30,23 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+import numpy as np
 import orjson
+import pandas as pd
+import pyarrow as pa
 
 from kg.connection import Graph
 from kg.cypher import render
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.model import NodeType, RelType
+from loaders.bulk_columns import Edge, EdgeTable, NodeTable, json_lines, repeats, typed_columns
 from loaders.errors import LoadInputError
+from loaders.kinds import frame_rows
 
 Row = dict[str, Any]
 Exists = Callable[[NodeType, set[Any]], set[Any]]
@@ -58,27 +63,29 @@ class BulkWriteError(RuntimeError):
 
 @dataclass(frozen=True)
 class BulkWrite:
-    """One write of the ordinary path, in its order: the rows and what they are merged on."""
+    """One write of the ordinary path, in its order: the rows and what they are merged on.
+
+    ``frame``: the same rows as columns (loaders/kinds.py Write.frame; ``rows`` is then not
+    used): the usual first write of a type is kept as columns (loaders/bulk_columns.py)."""
 
     target: NodeType | RelType
     rows: Sequence[Row]
     basis: str
     identity: tuple[str, ...] = ()
+    frame: pd.DataFrame | None = field(default=None, compare=False)
 
-
-@dataclass(slots=True)
-class Edge:
-    start: Any
-    end: Any
-    props: Row
+    def dicts(self) -> Sequence[Row]:
+        return frame_rows(self.frame) if self.frame is not None else self.rows
 
 
 @dataclass
 class Folded:
     """The final records of one load, each once, and the rows the ordinary path would count."""
 
-    nodes: dict[NodeType, dict[Any, Row]] = field(default_factory=dict)
-    rels: dict[RelType, dict[tuple[Any, ...], Edge]] = field(default_factory=dict)
+    # Each type's records: a dict, or its columns (bulk_columns.NodeTable, EdgeTable) read
+    # as one.
+    nodes: dict[NodeType, Mapping[Any, Row]] = field(default_factory=dict)
+    rels: dict[RelType, Mapping[tuple[Any, ...], Edge]] = field(default_factory=dict)
     written: list[int] = field(default_factory=list)  # per BulkWrite, as the MERGEs count
 
     @property
@@ -105,18 +112,82 @@ def fold(
     folded = Folded(nodes={nt: dict(rows) for nt, rows in (seed or {}).items()})
     for write in writes:
         stamp = {**provenance, "basis": write.basis}
-        if isinstance(write.target, NodeType):
-            folded.written.append(_fold_nodes(folded, write.target, write.rows, stamp))
-        else:
-            known = _ends(folded, write.target, write.rows, exists)
-            folded.written.append(
-                _fold_rels(folded, write.target, write.rows, write.identity, stamp, known)
-            )
+        target, frame = write.target, write.frame
+        if isinstance(target, NodeType):
+            if frame is not None and not folded.nodes.get(target) and not repeats(frame, ["key"]):
+                folded.nodes[target] = NodeTable(frame, target.key, stamp)
+                folded.written.append(len(frame))
+                continue
+            folded.written.append(_fold_nodes(folded, target, write.dicts(), stamp))
+            continue
+        if frame is not None:
+            known = _ends_of(folded, target, frame["start"], frame["end"], exists)
+            if not folded.rels.get(target):
+                written = _fold_rel_table(folded, target, frame, write.identity, stamp, known)
+                if written >= 0:
+                    folded.written.append(written)
+                    continue
+        rows = write.dicts()
+        if frame is None:
+            known = _ends(folded, target, rows, exists)
+        folded.written.append(_fold_rels(folded, target, rows, write.identity, stamp, known))
     return folded
 
 
+def _node_dict(folded: Folded, nt: NodeType) -> dict[Any, Row]:
+    """A node type's records as the dict a write merges into (made from its columns)."""
+    records = folded.nodes.get(nt)
+    if isinstance(records, dict):
+        return records
+    made: dict[Any, Row] = records.as_dict() if isinstance(records, NodeTable) else {}
+    folded.nodes[nt] = made
+    return made
+
+
+def _rel_dict(folded: Folded, rt: RelType) -> dict[tuple[Any, ...], Edge]:
+    """A relationship type's records as the dict a write merges into."""
+    records = folded.rels.get(rt)
+    if isinstance(records, dict):
+        return records
+    made: dict[tuple[Any, ...], Edge] = records.as_dict() if isinstance(records, EdgeTable) else {}
+    folded.rels[rt] = made
+    return made
+
+
+def _ends_of(
+    folded: Folded, rt: RelType, starts: pd.Series, ends: pd.Series, exists: Exists
+) -> tuple[set[Any], set[Any]]:
+    """_ends of a write's start and end columns."""
+    found: list[set[Any]] = []
+    for nt, column in ((rt.start, starts), (rt.end, ends)):
+        made = folded.nodes.get(nt, {})
+        keys = set(column.dropna().unique().tolist())
+        outside = {k for k in keys if k not in made}
+        found.append((keys - outside) | (exists(nt, outside) if outside else set()))
+    return found[0], found[1]
+
+
+def _fold_rel_table(
+    folded: Folded,
+    rt: RelType,
+    frame: pd.DataFrame,
+    identity: tuple[str, ...],
+    stamp: Row,
+    known: tuple[set[Any], set[Any]],
+) -> int:
+    """_fold_new_rels on columns: the rows whose ends are known, kept as an EdgeTable; -1
+    when a link repeats (the general fold merges those)."""
+    merge_on = (*rt.merge_keys, *identity)
+    keep = (frame["start"].isin(known[0]) & frame["end"].isin(known[1])).to_numpy()
+    table = frame if keep.all() else frame[keep].reset_index(drop=True)
+    if repeats(table, ["start", "end", *merge_on]):
+        return -1
+    folded.rels[rt] = EdgeTable(table, merge_on, stamp)
+    return len(table)
+
+
 def _fold_nodes(folded: Folded, nt: NodeType, rows: Sequence[Row], stamp: Row) -> int:
-    nodes = folded.nodes.setdefault(nt, {})
+    nodes = _node_dict(folded, nt)
     if not nodes and _fold_new_nodes(nodes, nt.key, rows, stamp):
         return len(rows)
     for row in rows:
@@ -166,7 +237,7 @@ def _fold_rels(
     stamp: Row,
     known: tuple[set[Any], set[Any]],
 ) -> int:
-    rels = folded.rels.setdefault(rt, {})
+    rels = _rel_dict(folded, rt)
     merge_on = (*rt.merge_keys, *identity)
     if not rels:
         written = _fold_new_rels(rels, merge_on, rows, stamp, known)
@@ -262,8 +333,13 @@ def refuse_unless_new(graph: Graph, folded: Folded, exists: Exists, what: str) -
     for rt, rels in folded.rels.items():
         # A node this load creates has no relationships yet: only a link between two nodes
         # the graph held before can exist already.
+        if not rels or not _has_any(graph, rt):
+            continue  # none of this type yet: every link is new
         made_a, made_b = folded.nodes.get(rt.start, {}), folded.nodes.get(rt.end, {})
-        old = [e for e in rels.values() if e.start not in made_a and e.end not in made_b]
+        if isinstance(rels, EdgeTable):
+            old = rels.edges_between_others(made_a, made_b)
+        else:
+            old = [e for e in rels.values() if e.start not in made_a and e.end not in made_b]
         links = _held_rels(graph, rt, old)
         if links:
             first = min(links, key=str)
@@ -281,13 +357,15 @@ def _native(value: Any) -> Any:
     return to_native() if callable(to_native) else value
 
 
+def _has_any(graph: Graph, rt: RelType) -> bool:
+    probe = render("MATCH ()-[x:{type}]->() RETURN 1 AS one LIMIT 1", type=rt.type)
+    return bool(graph.query(probe))
+
+
 def _held_rels(graph: Graph, rt: RelType, edges: list[Edge]) -> set[tuple[Any, ...]]:
     """Which of ``edges`` (between nodes the graph holds) exist, merge keys and all."""
     if not edges:
         return set()
-    probe = render("MATCH ()-[x:{type}]->() RETURN 1 AS one LIMIT 1", type=rt.type)
-    if not graph.query(probe):
-        return set()  # none of this type yet: every link is new
     query = render(
         "UNWIND $rows AS r MATCH (a:{start} {{{skey}: r.s}})-[x:{type}]->(b:{end} {{{ekey}: r.e}}) "
         "RETURN r.s AS s, r.e AS e, properties(x) AS p",
@@ -398,11 +476,12 @@ EDGE_LIST_BYTES = 128
 
 
 class _Lines:
-    """NDJSON lines, taken a request at a time in blocks of about a MiB."""
+    """NDJSON lines, taken a request at a time in blocks of about a MiB. They come in pieces
+    of whole lines, each with how many lines it holds (a line, or a column-made piece)."""
 
-    def __init__(self, lines: Iterator[bytes]) -> None:
-        self.lines = lines
-        self.next: bytes | None = next(lines, None)
+    def __init__(self, pieces: Iterator[tuple[bytes, int]]) -> None:
+        self.pieces = pieces
+        self.next: tuple[bytes, int] | None = next(pieces, None)
 
     @property
     def done(self) -> bool:
@@ -411,20 +490,21 @@ class _Lines:
     def take(self, limit: int, sent: Callable[[int], None]) -> Iterator[bytes]:
         """Blocks of lines up to ``limit`` bytes in all; ``sent`` gets the lines of each."""
         block: list[bytes] = []
-        size = total = 0
-        while self.next is not None and (total + len(self.next) <= limit or not total):
-            line = self.next
-            block.append(line)
-            size += len(line)
-            total += len(line)
-            self.next = next(self.lines, None)
+        size = total = count = 0
+        while self.next is not None and (total + len(self.next[0]) <= limit or not total):
+            piece, n = self.next
+            block.append(piece)
+            size += len(piece)
+            total += len(piece)
+            count += n
+            self.next = next(self.pieces, None)
             if size >= BLOCK_BYTES:
                 yield b"".join(block)
-                sent(len(block))
-                block, size = [], 0
+                sent(count)
+                block, size, count = [], 0, 0
         if block:
             yield b"".join(block)
-            sent(len(block))
+            sent(count)
 
 
 class ArcadeBulkWriter:
@@ -468,7 +548,11 @@ class ArcadeBulkWriter:
         return result if isinstance(result, list) else []
 
     def _import(
-        self, client: httpx.Client, lines: Iterator[bytes], query: str, sent: Callable[[int], None]
+        self,
+        client: httpx.Client,
+        lines: Iterator[tuple[bytes, int]],
+        query: str,
+        sent: Callable[[int], None],
     ) -> Iterator[Row]:
         """Send ``lines`` in import requests of at most ``request_bytes`` (by default 256 MiB,
         or less if the engine accepts less: all the links of a million-row load in one
@@ -508,11 +592,27 @@ class ArcadeBulkWriter:
     def _typed_properties(self, folded: Folded) -> list[tuple[str, str, str]]:
         """(type, property, ArcadeDB type) for every date and datetime property of the load
         (told by the first value each property has)."""
-        owners: list[tuple[str, list[Row]]] = [
-            (nt.label, list(nodes.values())) for nt, nodes in folded.nodes.items()
-        ]
-        owners += [(rt.type, [e.props for e in rels.values()]) for rt, rels in folded.rels.items()]
+        owners: list[tuple[str, list[Row]]] = []
         found = []
+        targets: list[tuple[NodeType | RelType, Mapping[Any, Any]]] = [
+            *folded.nodes.items(),
+            *folded.rels.items(),
+        ]
+        for target, records_ in targets:
+            owner = target.label if isinstance(target, NodeType) else target.type
+            if isinstance(records_, NodeTable | EdgeTable):
+                # Columns: each column's first value, and the provenance's.
+                first = typed_columns(records_.frame, _names(target, records_))
+                for name, value in records_.stamp.items():
+                    if isinstance(value, dt.date):
+                        first[name] = type(value)
+                for name in sorted(first):
+                    kind = "DATETIME_MICROS" if issubclass(first[name], dt.datetime) else "DATE"
+                    found.append((owner, name, kind))
+            elif isinstance(target, NodeType):
+                owners.append((owner, list(records_.values())))
+            else:
+                owners.append((owner, [e.props for e in records_.values()]))
         for owner, records in owners:
             names: set[str] = set()
             for props in records:
@@ -564,11 +664,15 @@ class ArcadeBulkWriter:
             keys = list(nodes)
             mapping = rids.setdefault(nt, {})
             head = b'{"@type":"vertex","@class":' + orjson.dumps(nt.label) + b',"@id":"'
-            # Each line is the head and the record's own object (its opening brace cut off).
-            lines = (
-                b"".join((head, str(i).encode(), b'",', _dumps(nodes[k])[1:]))
-                for i, k in enumerate(keys)
-            )
+            lines: Iterator[tuple[bytes, int]]
+            if isinstance(nodes, NodeTable):
+                lines = _vertex_lines(head.decode(), nodes)
+            else:
+                # Each line is the head and the record's own object (its opening brace cut off).
+                lines = (
+                    (b"".join((head, str(i).encode(), b'",', _dumps(nodes[k])[1:])), 1)
+                    for i, k in enumerate(keys)
+                )
             sent = functools.partial(progress, nt.label)
             ids: dict[str, str] = {}
             for body in self._import(client, lines, "&idMapping=true", sent):
@@ -578,8 +682,7 @@ class ArcadeBulkWriter:
                     f"the local engine created {len(keys)} {nt.label} vertices but returned "
                     f"{len(ids)} record ids"
                 )
-            for i, k in enumerate(keys):
-                mapping[k] = ids[str(i)]
+            mapping.update(zip(keys, map(ids.__getitem__, map(str, range(len(keys)))), strict=True))
         return rids
 
     def _lookup(self, client: httpx.Client, nt: NodeType, keys: set[Any]) -> dict[Any, str]:
@@ -607,24 +710,76 @@ class ArcadeBulkWriter:
             ends = []
             for nt, side in ((rt.start, "start"), (rt.end, "end")):
                 made = rids.setdefault(nt, {})
-                outside = {getattr(e, side) for e in rels.values()} - made.keys()
+                if isinstance(rels, EdgeTable):
+                    outside = set(rels.ends(side)) - made.keys()
+                else:
+                    outside = {getattr(e, side) for e in rels.values()} - made.keys()
                 if outside:
                     made.update(self._lookup(client, nt, outside))
                 ends.append(made)
             head = b'{"@type":"edge","@class":' + orjson.dumps(rt.type) + b',"@from":"'
             starts, ends_ = ends
-            lines = (
-                b"".join(
+            lines: Iterator[tuple[bytes, int]]
+            if isinstance(rels, EdgeTable):
+                lines = _edge_lines(head.decode(), rels, starts, ends_)
+            else:
+                lines = (
                     (
-                        head,
-                        starts[e.start].encode(),
-                        b'","@to":"',
-                        ends_[e.end].encode(),
-                        b'",',
-                        _dumps(e.props)[1:],
+                        b"".join(
+                            (
+                                head,
+                                starts[e.start].encode(),
+                                b'","@to":"',
+                                ends_[e.end].encode(),
+                                b'",',
+                                _dumps(e.props)[1:],
+                            )
+                        ),
+                        1,
                     )
+                    for e in rels.values()
                 )
-                for e in rels.values()
-            )
             for _ in self._import(client, lines, "", functools.partial(progress, rt.type)):
                 pass
+
+
+# ---- lines from columns (loaders/bulk_columns.py) -----------------------------------------
+
+
+def _names(target: NodeType | RelType, table: NodeTable | EdgeTable) -> dict[str, str]:
+    """A table's columns written as properties, and their names (a node's key column is its
+    key property; a link's ends are not properties)."""
+    if isinstance(target, NodeType):
+        return {c: target.key if c == "key" else c for c in table.frame.columns}
+    return {c: c for c in table.frame.columns if c not in ("start", "end")}
+
+
+def _vertex_lines(head: str, nodes: NodeTable) -> Iterator[tuple[bytes, int]]:
+    def heads(first: int, last: int) -> list[pa.Array | str]:
+        ids = pa.array(range(first, last), type=pa.int64()).cast(pa.string())
+        return [head, ids, '",']
+
+    names = {c: nodes.key if c == "key" else c for c in nodes.frame.columns}
+    return json_lines(nodes.frame, names, heads, nodes.stamp, _json_value)
+
+
+def _edge_lines(
+    head: str, rels: EdgeTable, starts: dict[Any, str], ends: dict[Any, str]
+) -> Iterator[tuple[bytes, int]]:
+    frame = rels.frame
+    # Each end's record id by a hash look-up of the whole column (pandas), then Arrow's take.
+    sides = []
+    for side, known in (("start", starts), ("end", ends)):
+        index = pd.Index(list(known), dtype=object)
+        at = index.get_indexer(frame[side].astype(object))
+        if (at < 0).any():
+            missing = frame[side].iloc[int(np.flatnonzero(at < 0)[0])]
+            raise BulkWriteError(f"no record id for the node {missing!r} a link ends at")
+        sides.append((pa.array(list(known.values()), type=pa.string()), pa.array(at)))
+
+    def heads(first: int, last: int) -> list[pa.Array | str]:
+        rids = [ids.take(at[first:last]) for ids, at in sides]
+        return [head, rids[0], '","@to":"', rids[1], '",']
+
+    names = {c: c for c in frame.columns if c not in ("start", "end")}
+    return json_lines(frame, names, heads, rels.stamp, _json_value)

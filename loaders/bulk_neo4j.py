@@ -25,6 +25,7 @@ or the database is emptied if it was empty) and raises BulkWriteError with the t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -35,12 +36,13 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,15 +60,20 @@ from loaders.bulk import (
     BulkRefused,
     BulkWriteError,
     CypherBulkWriter,
-    Edge,
     Folded,
     Progress,
     Row,
 )
+from loaders.bulk_columns import Edge, EdgeTable, NodeTable
 from loaders.errors import LoadInputError
 
 ARRAY_DELIMITER = "\x1f"  # the unit separator: no text a load carries has one (checked)
 START_TIMEOUT = 300.0
+# neo4j-admin's import may take this many seconds per MiB of its CSV files, and at least
+# IMPORT_MIN_SECONDS, before it is stopped (SUPPLYMAP_NEO4J_IMPORT_SECONDS_PER_MB): about 1 s
+# a MiB was measured on 2 shared cores, so a hung import is found, a slow one is not cut.
+IMPORT_SECONDS_PER_MB = 10.0
+IMPORT_MIN_SECONDS = 600.0
 # Smaller loads are created online (CREATE), as stopping and starting the server costs more;
 # their CSV files are written all the same and go into the next import.
 ONLINE_BELOW = 50_000
@@ -236,6 +243,11 @@ class Files:
     nodes: int
     rels: int
 
+    def size(self) -> int:
+        """Bytes of the CSV files the arguments name."""
+        paths = (Path(a.rsplit("=", 1)[-1]) for a in self.args)
+        return sum(p.stat().st_size for p in paths if p.is_file())
+
 
 def _same(props: Row) -> Row:
     return props
@@ -256,10 +268,15 @@ def write_files(folded: Folded, folder: Path) -> Files:
         if not all(isinstance(k, str) and k for k in nodes):
             raise Unsupported(f"a {nt.label} key that is not a text")
         key = nt.key
-        items = list(nodes.values())
         path = folder / f"nodes-{nt.label}-0.csv"
         ids = [f"{key}:ID({nt.label})"]
-        if _write_columns(path, ids, [list(nodes)], items, key):
+        if isinstance(nodes, NodeTable):
+            named = {key if c == "key" else c: c for c in nodes.frame.columns}
+            if _write_columns(path, ids, [list(nodes)], _table_values(nodes, named), key):
+                args.append(f"--nodes={nt.label}={path}")
+                continue
+        items = list(nodes.values())
+        if _write_columns(path, ids, [list(nodes)], _record_values(items), key):
             args.append(f"--nodes={nt.label}={path}")
             continue
         for i, (kinds, group) in enumerate(_groups(items, _same, key)):
@@ -271,11 +288,17 @@ def write_files(folded: Folded, folder: Path) -> Files:
     for rt, rels in folded.rels.items():
         if not rels:
             continue  # a header naming a node group no file has would fail the import
-        edges = list(rels.values())
         ends = [f":START_ID({rt.start.label})", f":END_ID({rt.end.label})"]
         path = folder / f"rels-{rt.type}-0.csv"
+        if isinstance(rels, EdgeTable):
+            named = {c: c for c in rels.frame.columns if c not in ("start", "end")}
+            id_columns = [rels.ends("start"), rels.ends("end")]
+            if _write_columns(path, ends, id_columns, _table_values(rels, named), ""):
+                args.append(f"--relationships={rt.type}={path}")
+                continue
+        edges = list(rels.values())
         id_columns = [[e.start for e in edges], [e.end for e in edges]]
-        if _write_columns(path, ends, id_columns, [e.props for e in edges], ""):
+        if _write_columns(path, ends, id_columns, _record_values([e.props for e in edges]), ""):
             args.append(f"--relationships={rt.type}={path}")
             continue
         for i, (kinds, group) in enumerate(_groups(edges, _props, "")):
@@ -294,13 +317,38 @@ class _Mixed(Exception):
     """A property with values of more than one import type: the row-wise split takes it."""
 
 
+Values = tuple[list[str], Callable[[str], list[Any]]]  # property names; each one's values
+
+
+def _record_values(props: list[Row]) -> Values:
+    """The properties of one dict per record, and each one's values (None where absent)."""
+    names = sorted(set().union(*props)) if props else []
+    return names, lambda name: [p.get(name) for p in props]
+
+
+def _table_values(table: NodeTable | EdgeTable, named: dict[str, str]) -> Values:
+    """The same from a type's columns (``named``: property -> column) and its provenance,
+    with no dict per record."""
+    frame, stamp, n = table.frame, table.stamp, len(table)
+
+    def values(name: str) -> list[Any]:
+        if name in stamp:
+            return [stamp[name]] * n
+        series = frame[named[name]]
+        return list(series.astype(object).where(series.notna(), None).tolist())
+
+    names = [name for name, column in named.items() if frame[column].notna().any()]
+    return sorted({*names, *stamp}), values
+
+
 def _write_columns(
-    path: Path, ids: list[str], id_columns: list[list[Any]], props: list[Row], skip: str
+    path: Path, ids: list[str], id_columns: list[list[Any]], props: Values, skip: str
 ) -> bool:
-    """Write ``props`` (one dict per record) as an import CSV file column by column (pyarrow);
-    False, and nothing written, when a property mixes types (then the file is split by type,
-    row by row). Raises Unsupported as the row-wise writer does."""
-    names = sorted(set().union(*props) - {skip}) if props else []
+    """Write the records' properties (``props``: their names, and each one's values) as an
+    import CSV file column by column (pyarrow); False, and nothing written, when a property
+    mixes types (then the file is split by type, row by row). Raises Unsupported as the
+    row-wise writer does."""
+    names = [n for n in props[0] if n != skip]
     header = list(ids)
     arrays: list[pa.Array] = []
     for column in id_columns:
@@ -309,8 +357,7 @@ def _write_columns(
         arrays.append(pa.array(column, pa.string()))
     try:
         for name in names:
-            values = [p.get(name) for p in props]
-            typed = _column(values)
+            typed = _column(props[1](name))
             if typed is None:
                 continue  # no value at all: no column, as row-wise
             kind, array = typed
@@ -379,10 +426,14 @@ class Neo4jImportWriter:
         tool: ImportTool,
         start_timeout: float = START_TIMEOUT,
         online_below: int = ONLINE_BELOW,
+        import_seconds_per_mb: float = IMPORT_SECONDS_PER_MB,
+        import_min_seconds: float = IMPORT_MIN_SECONDS,
     ) -> None:
         self.graph = graph
         self.tool = tool
         self.start_timeout = start_timeout
+        self.import_seconds_per_mb = import_seconds_per_mb
+        self.import_min_seconds = import_min_seconds
         self.online_below = online_below
         self.online = CypherBulkWriter(graph)
         # The files whose records are in the database, oldest first: imported, or created
@@ -553,8 +604,8 @@ class Neo4jImportWriter:
             state = (
                 "the database is as it was before this load"
                 if restored is None
-                else f"putting back the records imported before failed too ({restored}): the "
-                "database may be incomplete; reload its files"
+                else f"putting back the records imported before failed too ({restored}): "
+                f"{self._recovery()}"
             )
             raise BulkWriteError(f"neo4j-admin database import failed: {failure}; {state}")
         self.imported.extend(files)
@@ -593,23 +644,47 @@ class Neo4jImportWriter:
             f"--report-file={self._folder / 'import.report'}",
             *(a for files in groups for a in files.args),
         ]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode == 0:
+        mib = sum(files.size() for files in groups) / (1 << 20)
+        limit = max(self.import_min_seconds, self.import_seconds_per_mb * mib)
+        code, output, timed_out = _run(command, limit)
+        if code == 0 and not timed_out:
             return None
-        output = done.stdout + done.stderr
         fd, log = tempfile.mkstemp(prefix="supplymap-neo4j-import-", suffix=".log")
         with os.fdopen(fd, "w") as out:
             out.write(output)
+        if timed_out:
+            return (
+                f"it did not finish within {limit:,.0f} s ({mib:,.1f} MiB of CSV files, "
+                f"SUPPLYMAP_NEO4J_IMPORT_SECONDS_PER_MB={self.import_seconds_per_mb:g} s a MiB, "
+                f"at least {self.import_min_seconds:,.0f} s), so it was stopped (killed, with "
+                f"every process it started); what it said until then: {log}. If the import "
+                "was slow rather than hung, raise SUPPLYMAP_NEO4J_IMPORT_SECONDS_PER_MB"
+            )
         said = [line.strip()[:300] for line in output.splitlines() if _SAYS.search(line)]
-        return f"{' / '.join(said[:6]) or f'exit code {done.returncode}'} (all it said: {log})"
+        return f"{' / '.join(said[:6]) or f'exit code {code}'} (all it said: {log})"
+
+    def _recovery(self) -> str:
+        """What to do when the store of the database is as a failed import left it."""
+        database = self.tool.database
+        return (
+            f"the database {database!r} is as neo4j-admin left it (its store may be incomplete "
+            "or unusable, and Neo4j may not start it). To recover: stop Neo4j "
+            f"(`{self.tool.control} stop`), empty the database with `{self.tool.admin} database "
+            f"import full {database} --overwrite-destination=true --nodes=<a file holding the "
+            "line :ID>`, start Neo4j, and run the same `supplymap load --bulk` command again "
+            "(it loads every file of the command; the files it had loaded before go in again "
+            "the same way)"
+        )
 
     def _control(self, action: str) -> None:
-        done = subprocess.run(
-            [str(self.tool.control), action], capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            said = (done.stderr or done.stdout).strip()[-800:]
-            raise BulkWriteError(f"`{self.tool.control} {action}` failed: {said}")
+        code, said, timed_out = _run([str(self.tool.control), action], self.start_timeout)
+        if timed_out:
+            raise BulkWriteError(
+                f"`{self.tool.control} {action}` did not finish within {self.start_timeout:.0f} s "
+                f"and was stopped; it said: {said.strip()[-800:]}"
+            )
+        if code != 0:
+            raise BulkWriteError(f"`{self.tool.control} {action}` failed: {said.strip()[-800:]}")
 
     def _wait_online(self) -> None:
         # The driver logs every failed try while the server starts: expected here.
@@ -634,6 +709,31 @@ class Neo4jImportWriter:
                         f"import: {exc}"
                     ) from exc
                 time.sleep(0.5)
+
+
+def _run(command: list[str], timeout: float) -> tuple[int, str, bool]:
+    """Run ``command`` (its output and errors together); past ``timeout`` seconds, kill it and
+    every process it started (its own process group: neo4j-admin is a script that starts
+    Java). Returns its exit code, its output, and whether it was killed."""
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+            return process.returncode, output, False
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            try:
+                output, _ = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:  # a process that left the group holds the pipe
+                process.kill()
+                output = ""
+            return process.returncode if process.returncode is not None else -9, output, True
 
 
 def _ended(load: Row, record: Row | None, failure: str | None) -> Row:

@@ -36,16 +36,50 @@ class Column:
     default: Any = None
 
 
-@dataclass(frozen=True)
 class Write:
     """Flat rows for one node or relationship type.
 
     Node rows: ``{key, <prop>...}``; relationship rows: ``{start, end, <merge key>...,
     <prop>...}``. A row carries only the properties it has a value for.
+
+    A kind's builder gives the rows as a ``frame`` (one column per row field, NaN or None
+    where a row has no value): the dicts are made from it on first use of ``rows``, and a
+    bulk load (loaders/bulk.py) folds and writes the columns without making them at all.
     """
 
-    target: NodeType | RelType
-    rows: list[dict[str, Any]]
+    __slots__ = ("_frame", "_rows", "target")
+
+    def __init__(
+        self,
+        target: NodeType | RelType,
+        rows: list[dict[str, Any]] | None = None,
+        frame: pd.DataFrame | None = None,
+    ) -> None:
+        self.target = target
+        self._rows = rows
+        self._frame = frame
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        """The rows as columns (None when the write was given as dicts)."""
+        return self._frame
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = frame_rows(self._frame) if self._frame is not None else []
+        return self._rows
+
+    def __len__(self) -> int:
+        if self._rows is None and self._frame is not None:
+            return len(self._frame)
+        return len(self.rows)
+
+    def values(self, name: str) -> list[Any]:
+        """Every row's value of ``name`` (a field each row has: key, start or end)."""
+        if self._rows is None and self._frame is not None:
+            return list(self._frame[name].tolist())
+        return [row[name] for row in self.rows]
 
 
 Builder = Callable[[pd.DataFrame], list[Write]]
@@ -80,24 +114,34 @@ class Kind:
 
 def _rows(
     df: pd.DataFrame, fields: list[tuple[str, str]], required: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """One dict per row, ``{name: cell}`` for each (name, column) with a value, built column by
-    column; rows without a value for every ``required`` name are left out."""
+) -> pd.DataFrame:
+    """The rows as a frame of one column per field (named as the rows' fields), the rows
+    without a value for every ``required`` name left out."""
     keep = np.ones(len(df), dtype=bool)
     for name, column in fields:
         if name in required:
             if column not in df.columns:
-                return []
+                return pd.DataFrame({n: [] for n, _ in fields})
             keep &= df[column].notna().to_numpy()
     chosen = np.flatnonzero(keep)
-    if not len(chosen):
-        return []
     sub = df.iloc[chosen] if len(chosen) < len(df) else df
-    rows: list[dict[str, Any]] = [{} for _ in range(len(sub))]
-    for name, column in fields:
-        if column not in sub.columns:
-            continue
-        series = sub[column]
+    # Each column keeps its dtype (from an array of objects, pandas would infer its Arrow
+    # string type, dearer to fold and to write here).
+    return pd.DataFrame(
+        {
+            name: sub[column].reset_index(drop=True)
+            for name, column in fields
+            if column in sub.columns
+        }
+    )
+
+
+def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One dict per row of a write's frame, ``{field: cell}`` for each cell with a value,
+    built column by column."""
+    rows: list[dict[str, Any]] = [{} for _ in range(len(frame))]
+    for name in frame.columns:
+        series = frame[name]
         values = series.tolist()
         present = series.notna().to_numpy()
         if present.all():
@@ -110,7 +154,7 @@ def _rows(
 
 
 def _node_rows(df: pd.DataFrame, nt: NodeType, key_col: str, props: tuple[str, ...]) -> Write:
-    return Write(nt, _rows(df, [("key", key_col), *((p, p) for p in props)], ("key",)))
+    return Write(nt, frame=_rows(df, [("key", key_col), *((p, p) for p in props)], ("key",)))
 
 
 def _rel_rows(
@@ -122,7 +166,7 @@ def _rel_rows(
 ) -> Write:
     """``props`` maps relationship property -> column; merge keys are required."""
     fields = [("start", start), ("end", end), *props.items()]
-    return Write(rt, _rows(df, fields, ("start", "end", *rt.merge_keys)))
+    return Write(rt, frame=_rows(df, fields, ("start", "end", *rt.merge_keys)))
 
 
 # ---- the kinds ----------------------------------------------------------------------------

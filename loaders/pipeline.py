@@ -495,7 +495,7 @@ class Loader:
             )
         # Every node before any relationship: a link may end at a node another output makes.
         writes.sort(key=lambda item: not isinstance(item.write.target, NodeType))
-        total = sum(len(p.write.rows) for p in writes)
+        total = sum(len(p.write) for p in writes)
         provenance = {
             "source": source,
             "load_id": load_id,
@@ -677,7 +677,7 @@ class Loader:
             ready = [pool.submit(_statements, planned) for planned in writes]
             for planned, prepared in zip(writes, ready, strict=True):
                 write = planned.write
-                if not write.rows:
+                if not len(write):
                     continue
                 target = write.target
                 params = {**provenance, "basis": basis or KINDS[planned.kind].basis}
@@ -695,9 +695,7 @@ class Loader:
                 if planned.output in per_output:
                     per_output[planned.output].written += written
                 if isinstance(target, NodeType):
-                    self._written_keys.setdefault(target, set()).update(
-                        r["key"] for r in write.rows
-                    )
+                    self._written_keys.setdefault(target, set()).update(write.values("key"))
                 elif written < len(write.rows):
                     report.written[label] -= len(write.rows) - written
                     report.notes.append(
@@ -722,8 +720,15 @@ class Loader:
         if chain and not self._lookup_keys(model.CHAIN, {chain}):
             props = {"id": chain, "name": chain, **provenance, "basis": basis or "declared"}
             seed = {model.CHAIN: {chain: props}}
+        # A write without the output's own properties goes as its columns (no dict per row).
         bulk_writes = [
-            BulkWrite(p.write.target, _rows_of(p), basis or KINDS[p.kind].basis, p.identity)
+            BulkWrite(
+                p.write.target,
+                _rows_of(p) if p.write.frame is None or p.properties is not None else [],
+                basis or KINDS[p.kind].basis,
+                p.identity,
+                p.write.frame if p.properties is None else None,
+            )
             for p in writes
         ]
         folded = fold(bulk_writes, provenance, self._lookup_keys, seed)
@@ -757,12 +762,10 @@ class Loader:
             if planned.output in per_output:
                 per_output[planned.output].written += written
             if isinstance(target, NodeType):
-                self._written_keys.setdefault(target, set()).update(
-                    r["key"] for r in planned.write.rows
-                )
-            elif written < len(planned.write.rows):
+                self._written_keys.setdefault(target, set()).update(planned.write.values("key"))
+            elif written < len(planned.write):
                 report.notes.append(
-                    f"{len(planned.write.rows) - written} {label} relationships were not "
+                    f"{len(planned.write) - written} {label} relationships were not "
                     "written: an end node is neither in the load nor in the graph"
                 )
 

@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from kg.model import CHAIN, ENTERPRISE, PRODUCT, REGION, NodeType
@@ -46,12 +48,34 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
+# What str.strip() strips: every character whose isspace() is true.
+_SPACES = pa.array(
+    list(
+        "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+        "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+    )
+)
+
+
 def _texts(raw: pd.Series) -> pd.Series:
-    """A column as stripped text with None for blanks; vectorised when it is all text."""
-    if pd.api.types.infer_dtype(raw, skipna=True) in ("string", "empty"):
-        stripped = raw.str.strip()
-        return stripped.where(stripped.notna() & (stripped != ""), None).astype(object)
-    return raw.map(text).astype(object)
+    """A column as stripped text with None for blanks; vectorised when it is all text: the
+    cells that start or end with a space (told by Arrow kernels, by str.isspace's own list)
+    are the only ones str.strip() changes, so only those are stripped one by one."""
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind == "empty":
+        return pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    if kind != "string":
+        return raw.map(text).astype(object)
+    values = raw.to_numpy(dtype=object, copy=True)
+    cells = pa.array(values, type=pa.string(), from_pandas=True)
+    ends = pc.or_(
+        pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=_SPACES),
+        pc.is_in(pc.utf8_slice_codeunits(cells, -1), value_set=_SPACES),
+    )
+    for i in np.flatnonzero(ends.fill_null(False).to_numpy(zero_copy_only=False)):
+        values[i] = values[i].strip()
+    values[pd.isna(values) | (values == "")] = None
+    return pd.Series(values, index=raw.index, dtype=object)
 
 
 def _lists(raw: pd.Series, sep: str = ";") -> list[list[str] | None]:
@@ -149,51 +173,51 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
     return out
 
 
-def _range_check(col: Column) -> list[pa.Check]:
+def _range_check(col: Column) -> list[pandera.Check]:
     checks = []
     if col.min is not None:
         lo = col.min
         if col.min_exclusive:
-            checks.append(pa.Check(lambda s, lo=lo: s > lo, name=f"must be above {lo:g}"))
+            checks.append(pandera.Check(lambda s, lo=lo: s > lo, name=f"must be above {lo:g}"))
         else:
-            checks.append(pa.Check(lambda s, lo=lo: s >= lo, name=f"must be at least {lo:g}"))
+            checks.append(pandera.Check(lambda s, lo=lo: s >= lo, name=f"must be at least {lo:g}"))
     if col.max is not None:
         hi = col.max
-        checks.append(pa.Check(lambda s, hi=hi: s <= hi, name=f"must be at most {hi:g}"))
+        checks.append(pandera.Check(lambda s, hi=hi: s <= hi, name=f"must be at most {hi:g}"))
     return checks
 
 
 @cache
-def _schema(kind: Kind) -> pa.DataFrameSchema:
-    columns: dict[str, pa.Column] = {}
+def _schema(kind: Kind) -> pandera.DataFrameSchema:
+    columns: dict[str, pandera.Column] = {}
     for col in kind.columns:
         checks = list(_range_check(col)) if col.type in ("float", "int") else []
         if col.choices:
             allowed = frozenset(col.choices)
             checks.append(
-                pa.Check(
+                pandera.Check(
                     lambda s, allowed=allowed: s.isin(allowed),
                     name=f"must be one of: {', '.join(col.choices)}",
                 )
             )
         if col.pattern:
             checks.append(
-                pa.Check(
+                pandera.Check(
                     lambda s, p=col.pattern: s.astype(str).str.fullmatch(p),
                     name=col.pattern_hint or f"must match {col.pattern}",
                 )
             )
         if col.not_future:
             checks.append(
-                pa.Check(
+                pandera.Check(
                     lambda s: s.map(lambda d: d <= _today()).astype(bool),
                     name="is in the future; give the date the figures were true",
                 )
             )
-        columns[col.name] = pa.Column(
+        columns[col.name] = pandera.Column(
             None, checks=checks, nullable=not col.required, required=False
         )
-    return pa.DataFrameSchema(columns, strict=False)
+    return pandera.DataFrameSchema(columns, strict=False)
 
 
 def _check_with_pandera(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:

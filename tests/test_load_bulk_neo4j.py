@@ -292,3 +292,52 @@ def test_one_import_for_the_files_of_a_command(
             [DATA_DIR / "regions.csv", twice], LoadOptions(bulk=True, force=True, rejects=rejects)
         )
     assert graph.query("MATCH (n:Region) RETURN count(n) AS c")[0]["c"] > 0  # the first went in
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_a_hung_import_is_stopped_and_the_graph_put_back(
+    tool: ImportTool, graph: Graph, tmp_path: Path
+) -> None:
+    """neo4j-admin that hangs (here: its first run waits on a child process) is killed, with
+    its children, after the writer's time limit; the graph is put back as it was, and the
+    error says what happened and what to do."""
+    _wipe(graph)
+    child, mark = tmp_path / "child.pid", tmp_path / "ran-once"
+    hung = tmp_path / "bin" / "neo4j-admin"
+    hung.parent.mkdir()
+    hung.write_text(
+        "#!/bin/sh\n"
+        f'if [ ! -e "{mark}" ]; then touch "{mark}"; sleep 600 & echo $! > "{child}"; wait; fi\n'
+        f'exec "{tool.admin}" "$@"\n'
+    )
+    hung.chmod(0o755)
+    writer = Neo4jImportWriter(
+        graph,
+        ImportTool(hung, tool.control, tool.database),
+        online_below=0,
+        import_seconds_per_mb=1.0,
+        import_min_seconds=60.0,  # the import that puts the graph back runs in that time too
+    )
+    folded = Folded(nodes={ENTERPRISE: {"NEW-1": {"id": "NEW-1", "name": "New"}}})
+    graph.write("CREATE (:Load {id: 'L-hangs', status: 'running'})")
+    writer.write(folded, lambda _label, _n: None)
+    assert writer.complete_later("L-hangs", {"id": "L-hangs", "status": "completed"})
+    with pytest.raises(BulkWriteError) as caught:
+        writer.finish()
+    said = str(caught.value)
+    assert "did not finish within 60 s" in said and "it was stopped (killed" in said, said
+    assert "SUPPLYMAP_NEO4J_IMPORT_SECONDS_PER_MB" in said
+    assert said.endswith("the database is as it was before this load"), said
+    assert not _running(int(child.read_text()))  # the tool's own child went with it
+    load = graph.query("MATCH (l:Load) RETURN l.status AS s, l.message AS m")
+    assert [r["s"] for r in load] == ["failed"] and "did not finish within" in load[0]["m"]
+    assert graph.query("MATCH (n) WHERE NOT n:Load RETURN count(n) AS c")[0]["c"] == 0
+    graph.write("MATCH (l:Load {id: 'L-hangs'}) DELETE l")

@@ -74,7 +74,7 @@ def bulk_writer(graph: Graph) -> BulkWriter:
         from loaders.bulk_neo4j import ImportTool, Neo4jImportWriter
 
         tool = ImportTool.check(s.neo4j_admin, s.neo4j_uri or "", graph.database)
-        return Neo4jImportWriter(graph, tool)
+        return Neo4jImportWriter(graph, tool, import_seconds_per_mb=s.neo4j_import_seconds_per_mb)
     return CypherBulkWriter(graph)
 
 

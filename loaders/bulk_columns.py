@@ -1,0 +1,294 @@
+"""A bulk load's records as columns: folded and written without a Python object per row.
+
+The usual first write of a type (each key once) is kept as the write's frame (one column per
+field, loaders/kinds.py) and the load's provenance, instead of one dict per record: a
+:class:`NodeTable` or an :class:`EdgeTable`. Both read as the ``dict`` of records the row
+fold makes (key -> props, key -> Edge), made on first use, so every writer and check takes
+them as it takes the fold's dicts; the local engine's writer instead turns the columns into
+its import's JSON lines column by column (:func:`json_lines`, Arrow compute kernels).
+tests/test_load_bulk_columns.py checks that both give the same records and the same lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders.kinds import frame_rows
+
+Row = dict[str, Any]
+
+# Lines are cut into pieces of about this many records (about a MiB of JSON) and made from
+# the columns this many rows at a time (Arrow arrays stay well under their 2 GiB offsets).
+PIECE_ROWS = 4096
+CHUNK_ROWS = 131_072
+_CONTROL = r"[\x00-\x1f]"  # JSON escapes these: such a column goes value by value (orjson)
+
+
+@dataclass(slots=True)
+class Edge:
+    start: Any
+    end: Any
+    props: Row
+
+
+class _Table(Mapping[Any, Any]):
+    """Records as columns and the provenance every record carries; a ``dict`` on demand."""
+
+    def __init__(self, frame: pd.DataFrame, stamp: Row) -> None:
+        self.frame = frame
+        self.stamp = stamp
+        self._dict: dict[Any, Any] | None = None
+        self._keys: list[Any] | None = None
+        self._set: set[Any] | None = None
+
+    def _key_list(self) -> list[Any]:
+        raise NotImplementedError
+
+    def _records(self) -> dict[Any, Any]:
+        raise NotImplementedError
+
+    def as_dict(self) -> dict[Any, Any]:
+        if self._dict is None:
+            self._dict = self._records()
+        return self._dict
+
+    def key_list(self) -> list[Any]:
+        if self._keys is None:
+            self._keys = self._key_list()
+        return self._keys
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.key_list())
+
+    def __contains__(self, key: object) -> bool:
+        if self._set is None:
+            self._set = set(self.key_list())
+        return key in self._set
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.as_dict()[key]
+
+    def keys(self) -> KeysView[Any]:
+        return KeysView(self)
+
+    def values(self) -> ValuesView[Any]:
+        return self.as_dict().values()
+
+
+class NodeTable(_Table):
+    """A node type's records: the frame's ``key`` column is the node key ``key``."""
+
+    def __init__(self, frame: pd.DataFrame, key: str, stamp: Row) -> None:
+        super().__init__(frame, stamp)
+        self.key = key
+
+    def _key_list(self) -> list[Any]:
+        return list(self.frame["key"].tolist())
+
+    def _records(self) -> dict[Any, Row]:
+        key, stamp = self.key, self.stamp
+        out: dict[Any, Row] = {}
+        for row in frame_rows(self.frame):
+            props = {key: row["key"], **row, **stamp}
+            if key != "key":
+                del props["key"]
+            out[row["key"]] = props
+        return out
+
+
+class EdgeTable(_Table):
+    """A relationship type's records (every end known), keyed as the row fold keys them."""
+
+    def __init__(self, frame: pd.DataFrame, merge_on: tuple[str, ...], stamp: Row) -> None:
+        super().__init__(frame, stamp)
+        self.merge_on = merge_on
+
+    def _key_list(self) -> list[Any]:
+        return list(self.as_dict())
+
+    def _records(self) -> dict[tuple[Any, ...], Edge]:
+        out: dict[tuple[Any, ...], Edge] = {}
+        merge_on, stamp = self.merge_on, self.stamp
+        for row in frame_rows(self.frame):
+            start, end = row["start"], row["end"]
+            props = {**row, **stamp}
+            del props["start"], props["end"]
+            out[(start, end, *[row.get(k) for k in merge_on])] = Edge(start, end, props)
+        return out
+
+    def edges_between_others(
+        self, made_a: Mapping[Any, Any], made_b: Mapping[Any, Any]
+    ) -> list[Edge]:
+        """The records whose start is not in ``made_a`` and whose end is not in ``made_b``
+        (made from the columns for those rows only)."""
+        starts, ends = self.frame["start"], self.frame["end"]
+        unmade = ~starts.isin(_key_set(made_a)) & ~ends.isin(_key_set(made_b))
+        if not unmade.any():
+            return []
+        if unmade.all():
+            return list(self.values())
+        part = EdgeTable(
+            self.frame[unmade.to_numpy()].reset_index(drop=True), self.merge_on, self.stamp
+        )
+        return list(part.values())
+
+    def ends(self, side: str) -> list[Any]:
+        """Every record's start (or end) key, in order."""
+        return list(self.frame[side].tolist())
+
+
+def _key_set(records: Mapping[Any, Any]) -> Any:
+    """The keys of a type's records, as a set or a view ``isin`` takes at once."""
+    if isinstance(records, _Table):
+        return records.key_list()
+    return list(records)
+
+
+_MISSING = object()  # a blank merge key, one value for the duplicate check (as row.get gives)
+
+
+def repeats(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether two rows share the values of ``columns`` (a blank counting as one value)."""
+    if not len(frame):
+        return False
+    keyed = pd.DataFrame(
+        {
+            c: frame[c].astype(object).where(frame[c].notna(), _MISSING)
+            if c in frame.columns
+            else _MISSING
+            for c in columns
+        },
+        index=frame.index,
+    )
+    return bool(keyed.duplicated().any())
+
+
+# ---- JSON lines from columns --------------------------------------------------------------
+
+
+def _value_json(value: Any, default: Callable[[Any], Any]) -> bytes:
+    return orjson.dumps(value, default=default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def _column_json(series: pd.Series, default: Callable[[Any], Any]) -> pa.Array:
+    """Each cell's JSON text, exactly as orjson writes it in a record's line (null where the
+    row has no value): numbers through one orjson call for the column, text through Arrow's
+    string kernels, anything else (lists, dates, mixed) value by value."""
+    present = series.notna().to_numpy()
+    values = series.to_numpy()
+    if series.dtype.kind in "fiub":
+        parts = orjson.dumps(values, option=orjson.OPT_SERIALIZE_NUMPY)[1:-1].split(b",")
+        return pa.array(parts, type=pa.binary(), mask=~present).cast(pa.string())
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred == "string":
+        quoted = _quoted(pa.array(values, type=pa.string(), from_pandas=True))
+        if quoted is not None:
+            return quoted
+    elif inferred == "mixed":  # lists of text (aliases, tags), or anything else
+        lists = _text_lists(values)
+        if lists is not None:
+            return lists
+    dumps = functools.partial(_value_json, default=default)
+    parts = [dumps(v) if p else b"" for v, p in zip(values.tolist(), present, strict=True)]
+    return pa.array(parts, type=pa.binary(), mask=~present).cast(pa.string())
+
+
+def _quoted(text: pa.Array) -> pa.Array | None:
+    """Text cells as JSON strings (as orjson writes them); None when a cell holds a control
+    character (orjson's escapes for those are left to orjson)."""
+    if pc.any(pc.match_substring_regex(text, _CONTROL)).as_py():
+        return None
+    text = pc.replace_substring(text, "\\", "\\\\")
+    text = pc.replace_substring(text, '"', '\\"')
+    return pc.binary_join_element_wise('"', text, '"', "")
+
+
+def _text_lists(values: np.ndarray) -> pa.Array | None:
+    """Cells that are lists of text (or blank) as JSON arrays; None for anything else."""
+    if not all(type(v) is list or v is None or v != v for v in values.tolist()):
+        return None  # a text cell too (Arrow would take it for a list of its characters)
+    try:
+        lists = pa.array(values, type=pa.list_(pa.string()), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    items = lists.flatten()
+    if items.null_count:
+        return None
+    quoted = _quoted(items)
+    if quoted is None:
+        return None
+    offsets = pc.subtract(lists.offsets, lists.offsets[0])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, quoted, mask=lists.is_null()), ",")
+    return pc.binary_join_element_wise("[", joined, "]", "")
+
+
+def _pieces(lines: pa.Array) -> Iterator[tuple[bytes, int]]:
+    """The lines of an Arrow string array (each ending in a newline) as bytes, a piece of
+    PIECE_ROWS lines at a time: slices of the array's data buffer, nothing per line."""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    offsets = offsets[lines.offset : lines.offset + len(lines) + 1]
+    data = memoryview(lines.buffers()[2])
+    for first in range(0, len(lines), PIECE_ROWS):
+        last = min(first + PIECE_ROWS, len(lines))
+        yield bytes(data[offsets[first] : offsets[last]]), last - first
+
+
+def json_lines(
+    frame: pd.DataFrame,
+    names: dict[str, str],
+    heads: Callable[[int, int], list[pa.Array | str]],
+    stamp: Row,
+    default: Callable[[Any], Any],
+) -> Iterator[tuple[bytes, int]]:
+    """The import's lines of ``frame``'s records, column by column: ``heads(first, last)``
+    gives each line's opening (text and string arrays, e.g. ``{"@type":"vertex",...,"@id":"``
+    and the ids, ending where the properties start); ``names`` maps the columns written to
+    their property names; ``stamp`` (the provenance) ends every line. Yields pieces of whole
+    lines with their count."""
+    tail = orjson.dumps(stamp, default=default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    tail_text = tail[1:].decode() + "\n"  # '"source":...,"basis":"..."}' and the newline
+    columns = [c for c in frame.columns if c in names]
+    for first in range(0, len(frame), CHUNK_ROWS):
+        last = min(first + CHUNK_ROWS, len(frame))
+        chunk = frame.iloc[first:last]
+        fields = [
+            pc.binary_join_element_wise(
+                orjson.dumps(names[c]).decode() + ":", _column_json(chunk[c], default), ""
+            )
+            for c in columns
+        ]
+        props = pc.binary_join_element_wise(*fields, tail_text, ",", null_handling="skip")
+        lines = pc.binary_join_element_wise(*heads(first, last), props, "")
+        yield from _pieces(lines)
+
+
+def typed_columns(frame: pd.DataFrame, names: dict[str, str]) -> dict[str, type]:
+    """The date and datetime properties of a table's records (told by each column's first
+    value, as the row path tells them): property name -> dt.date or dt.datetime."""
+    found: dict[str, type] = {}
+    for column, name in names.items():
+        if column not in frame.columns or frame[column].dtype != object:
+            continue
+        series = frame[column]
+        first = series.first_valid_index()
+        if first is None:
+            continue
+        value = series.loc[first]
+        if isinstance(value, dt.datetime):
+            found[name] = dt.datetime
+        elif isinstance(value, dt.date):
+            found[name] = dt.date
+    return found
