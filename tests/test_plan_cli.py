@@ -105,9 +105,13 @@ def test_resume_table_says_when_reach_was_not_computed(loaded: Graph, cli: CliRu
 
     cut = resume(loaded, regions=["L"], chain="plan-res", time_limit=1e-9)
     rows = [p.as_dict() for p in cut.products]
-    assert rows and all(r[k] is None for r in rows for k in REACH_FIGURES)
+    # the reach after the disruption and with everything restarted are out of time (the
+    # list's own reach is not: with every candidate listed it is the intact graph's)
+    assert rows and all(r[k] is None for r in rows for k in REACH_FIGURES[:2])
     cells = reach_cells(rows)
-    assert all(c[k] == NOT_COMPUTED for c in cells for k in REACH_FIGURES)
+    for r, c in zip(rows, cells, strict=True):
+        for k in REACH_FIGURES:
+            assert c[k] == (NOT_COMPUTED if r[k] is None else r[k])
     assert [(c["product"], c["target_per_day"]) for c in cells] == [
         (r["product"], r["target_per_day"]) for r in rows
     ]

@@ -1,4 +1,6 @@
-"""The resumption white list equals brute force on random small graphs.
+"""The resumption white list equals brute force on random small graphs, and its reach figures
+are those of their linear programmes (resume() takes some from the intact plan or the list's
+own plan instead of solving them again).
 
 Random acyclic bills of materials (with alt_groups and quantities), up to 12 enterprises with
 one or two lines each, a random set of them stopped: the mixed-integer programme's white list
@@ -22,6 +24,7 @@ from scipy.optimize import linprog
 from kg.analysis.context import Context
 from kg.analysis.projection import RawGraph, from_raw
 from kg.plan import Minimise, PlanContext, resume
+from kg.plan.resume import capacity_running, reach
 
 
 @st.composite
@@ -33,7 +36,8 @@ def cases(draw: st.DrawFn) -> tuple[RawGraph, list[str], float]:
             f"P{i}",
             None,
             "final" if i == n_p - 1 or draw(st.booleans()) else "component",
-            None,
+            # a demand of its own sometimes: the targets then weigh the products unevenly
+            draw(st.sampled_from([None, None, 4.0, 10.0, 25.0])),
             None,
             None,
         )
@@ -156,6 +160,48 @@ def test_least_capacity_is_as_small_as_brute_force(case: tuple[RawGraph, list[st
     )
     got = sum(e.capacity_per_day for e in rep.white_list)
     assert got == pytest_approx(best)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.data())
+def test_reach_figures_are_their_programmes(
+    case: tuple[RawGraph, list[str], float], data: st.DataObject
+) -> None:
+    raw, stopped, share = case
+    held = data.draw(st.lists(st.sampled_from(stopped), unique=True, max_size=len(stopped) - 1))
+    pc = PlanContext(Context(from_raw(raw)))
+    rep = resume(pc, enterprises=stopped, target_share=share, keep_stopped=held)
+    proj = pc.proj
+    targets = {proj.product(r.product): r.target_per_day for r in rep.products}
+
+    def running(*restarted: str) -> Any:
+        on = np.ones(proj.n_enterprises, dtype=bool)
+        on[[proj.enterprise(e) for e in stopped]] = False
+        on[[proj.enterprise(e) for e in restarted]] = True
+        return on
+
+    free = [e for e in stopped if e not in held]
+    listed = [e.enterprise for e in rep.white_list]
+    cases_ = [
+        ("after_disruption_per_day", running()),
+        ("reachable_per_day", running(*free)),
+        ("with_white_list_per_day", running(*listed)),
+    ]
+    for field, on in cases_:
+        # a fresh context each: the programme kept by resume() would warm-start these
+        fresh = PlanContext(Context(from_raw(raw)))
+        got = reach(fresh, capacity_running(fresh, on), targets)
+        assert got is not None
+        mine = [getattr(r, field) for r in rep.products]
+        assert all(v is not None for v in mine)
+        # the objective (each product's share of its target, added up) has one optimum; the
+        # products' own figures too when every target is met
+        said = sum(v / t for v, t in zip(mine, targets.values(), strict=True) if t > 0)
+        best = sum(got[q] / t for q, t in targets.items() if t > 0)
+        assert said == pytest_approx(best)
+        if all(got[q] >= t * (1 - 1e-6) for q, t in targets.items()):
+            for v, (q, _) in zip(mine, targets.items(), strict=True):
+                assert v == pytest_approx(got[q])
 
 
 def pytest_approx(x: float) -> Any:

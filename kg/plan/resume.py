@@ -55,7 +55,7 @@ from scipy.sparse import csr_matrix, vstack
 
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray
 from kg.plan.context import PlanContext, PlanSource, plan_context
-from kg.plan.lp import Objective, PlanError, Programme, Weights, solve, with_rows
+from kg.plan.lp import Objective, PlanError, Programme, Solution, Weights, solve, with_rows
 
 DEFAULT_SHARE = 0.8
 DEFAULT_TIME_LIMIT = 60.0
@@ -220,6 +220,37 @@ def reach_plan(
     return out, x[:nv]
 
 
+def _targets_array(pc: PlanContext, targets: dict[int, float]) -> FloatArray:
+    out = np.zeros(pc.net.n)
+    for q, t in targets.items():
+        out[q] = max(t, 0.0)
+    return out
+
+
+def _intact_reach(
+    pc: PlanContext, ub: FloatArray, targets: dict[int, float], intact: Solution
+) -> tuple[FloatArray, FloatArray] | None:
+    """``reach_plan`` without a programme when ``ub`` is the intact graph's capacity: the
+    intact plan is feasible there and meets every target (a target is a share of at most 1
+    of its output), so each product reaches its target exactly; None for other capacities."""
+    if not np.array_equal(ub, pc.producer_capacity, equal_nan=True):
+        return None
+    return _targets_array(pc, targets), np.concatenate([intact.x, intact.y])
+
+
+def _feeding_only(pc: PlanContext, plan: FloatArray, feeding: set[int]) -> FloatArray:
+    """``plan`` (outputs, then flows) with the products outside ``feeding`` (a set closed
+    upstream: every input of a member is a member) and the flows into them at 0: still
+    feasible (their inputs only get more left over), the same outputs of every member."""
+    net, proj = pc.net, pc.proj
+    member = np.zeros(net.n, dtype=bool)
+    member[list(feeding)] = True
+    out = plan.copy()
+    out[: net.n][~member] = 0.0
+    out[net.n :][~member[proj.bom_out]] = 0.0
+    return out
+
+
 def _white_list_milp(
     pc: PlanContext,
     running: BoolArray,
@@ -364,11 +395,26 @@ def resume(
     running[stopped] = False
     reach_until = started + REACH_SHARE * time_limit
 
-    def bounded_reach(ub: FloatArray) -> tuple[FloatArray, FloatArray] | None:
-        left = reach_until - time.perf_counter()
-        return reach_plan(pc, ub, targets, left) if left > 0 else None
+    # the reach of each set of capacities asked so far (one programme each, never two)
+    known: dict[bytes, tuple[FloatArray, FloatArray]] = {}
 
+    def reach_of(ub: FloatArray, limit: float) -> tuple[FloatArray, FloatArray] | None:
+        key = ub.tobytes()
+        if key not in known:
+            got = _intact_reach(pc, ub, targets, intact)
+            if got is None:
+                got = reach_plan(pc, ub, targets, limit) if limit > 0 else None
+            if got is None:
+                return None
+            known[key] = got
+        return known[key]
+
+    def bounded_reach(ub: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+        return reach_of(ub, reach_until - time.perf_counter())
+
+    t0 = time.perf_counter()
     got_after = bounded_reach(capacity_running(pc, running))
+    one_reach = time.perf_counter() - t0  # what a reach programme costs, for the checks after
     has_line = np.zeros(proj.n_enterprises, dtype=bool)
     has_line[proj.pr_ent[proj.live]] = True
     cand = np.asarray([e for e in stopped if e not in held and has_line[e]], dtype=np.int64)
@@ -385,20 +431,22 @@ def resume(
     else:
         goals = {q: min(t, float(reachable[q]) * (1 - 1e-9)) for q, t in targets.items()}
         short = {q for q, g in goals.items() if after[q] < g * (1 - 1e-7) - 1e-9}
-    # only a candidate making something up the bill of materials of a product short of its
-    # target can help it (restarting adds capacity and never takes any away)
-    upstream = pc.ctx.upstream_products(short)
+    # every goal is its whole target (each reachable with every candidate restarted)
+    full = reachable is not None and all(float(reachable[q]) >= t for q, t in targets.items())
+    # only a candidate making something up the bill of materials of a key product can help:
+    # restarting adds capacity and never takes any away, and what feeds no key product moves
+    # none (a candidate feeding only products on target can still help a short one: its
+    # output can stand in, through a substitute, for an input the short one shares)
+    feeding = pc.ctx.upstream_products({q for q, t in targets.items() if t > 0})
     useful = np.asarray(
         [
             e
             for e in cand.tolist()
-            if any(
-                live[k] and int(proj.pr_prod[k]) in upstream for k in proj.lines_of_enterprise[e]
-            )
+            if any(live[k] and int(proj.pr_prod[k]) in feeding for k in proj.lines_of_enterprise[e])
         ],
         dtype=np.int64,
     )
-    one_reach = 0.0
+    meets_goals = False  # the white list's own plan is known to meet every goal
     milp_s: float | None = None
     build_s: float | None = None
     if after is None or reachable is None:
@@ -409,49 +457,43 @@ def resume(
         white = useful[:0]
         status, gap = "nothing to restart", None
     else:
-        # every useful candidate restarted: a valid list if it meets the goals (the MILP's
-        # first incumbent), else every candidate is needed beside them
-        trial = running.copy()
-        trial[useful] = True
-        t0 = time.perf_counter()
-        # at least REACH_AFTER_AT_LEAST of the limit: a warm start from the last reach, and
-        # without it the MILP has no first incumbent
-        limit = max(reach_until - time.perf_counter(), REACH_AFTER_AT_LEAST * time_limit)
-        got_trial = reach_plan(pc, capacity_running(pc, trial), targets, limit)
-        one_reach = time.perf_counter() - t0
-        # out of time: no first incumbent for HiGHS (the MILP still runs, see below)
-        fits = got_trial is not None and all(
-            got_trial[0][q] >= g * (1 - 1e-6) for q, g in goals.items()
-        )
-        plan = got_trial[1] if got_trial is not None else None
+        # every useful candidate restarted meets the goals: the plan of every candidate
+        # restarted, less what feeds no key product, is HiGHS's first incumbent
+        assert got_all is not None
+        plan = _feeding_only(pc, got_all[1], feeding)
         # the time limit bounds the whole step: the MILP gets what is left once the list's
-        # own reach check after it is set aside (at least MILP_AT_LEAST of the limit); the
+        # own reach check after it is set aside (none when every goal is its whole target: a
+        # list meeting the goals reaches them), at least MILP_AT_LEAST of the limit; the
         # one-by-one unlock checks run only if the time left still holds them (_entries)
-        after_milp = 2 * one_reach
+        after_milp = 0.0 if full else 2 * one_reach
         left = time_limit - (time.perf_counter() - started) - after_milp
         budget = max(left, MILP_AT_LEAST * time_limit)
         t0 = time.perf_counter()
         picked, status, gap, build_s = _white_list_milp(
-            pc, running, useful, goals, minimise, t0 + budget, plan if fits else None
+            pc, running, useful, goals, minimise, t0 + budget, plan
         )
         milp_s = time.perf_counter() - t0
+        meets_goals = True  # the MILP's list, or every useful candidate (its first incumbent)
         if picked is not None:
             white = useful[picked]
-        elif fits:
+        else:
             white = useful
             status = "time limit, no list found: every candidate that can help is listed"
-        else:
-            white = cand
-            status = "time limit, no list found: every candidate is listed"
     restarted = running.copy()
     restarted[white] = True
     deadline = started + time_limit
-    with_list = reach(
-        pc,
-        capacity_running(pc, restarted),
-        targets,
-        max(deadline - time.perf_counter(), REACH_AFTER_AT_LEAST * time_limit),
-    )
+    with_ub = capacity_running(pc, restarted)
+    if with_ub.tobytes() in known:
+        with_list: FloatArray | None = known[with_ub.tobytes()][0]
+    elif full and meets_goals:
+        # the list's own plan (the MILP's, or the trial's) meets every goal, each its whole
+        # target up to the goals' 1e-9 margin: each product reaches its target
+        with_list = _targets_array(pc, targets)
+    else:
+        got_with = reach_of(
+            with_ub, max(deadline - time.perf_counter(), REACH_AFTER_AT_LEAST * time_limit)
+        )
+        with_list = None if got_with is None else got_with[0]
     entries = _entries(pc, white, restarted, targets, goals, deadline, one_reach)
     rows = [
         TargetRow(
