@@ -14,26 +14,27 @@ capacity) whose restart brings every key product back to its target share of nor
   product's capacity is its running lines' plus the lines of the candidates restarted (a line
   of unknown capacity counts as the product's single-product figure); minimise the number of
   enterprises restarted (``enterprises``) or their total live capacity (``capacity``, units as
-  recorded, added up); only candidates making something up the bill of materials of a product
-  short of its target enter it. The time limit bounds the whole step: the MILP (building its
-  matrix included) gets what is left of it once the linear programmes before it and the
-  list's own check after it are set aside (at least MILP_AT_LEAST of it). Every candidate
-  that can help restarted is HiGHS's first incumbent when it meets the goals, so when HiGHS
-  stops at the limit the best list found is given with its MIP gap; when there is none, every
-  candidate that can help is listed (a valid, not a small, list), or every candidate, and the
-  status says so;
+  recorded, added up); only candidates making something up the bill of materials of a key
+  product enter it (one feeding only products on target can still help a short one, through
+  a substitute of an input they share). The time limit bounds the whole step: the MILP
+  (building its matrix included) gets what is left of it once the linear programmes before
+  it and the list's own check after it are set aside (at least MILP_AT_LEAST of it). HiGHS's
+  first incumbent is the plan with every candidate restarted (less what feeds no key
+  product), so when HiGHS stops at the limit the best list found is given with its MIP gap;
+  when there is none, every candidate that can help is listed (a valid, not a small, list),
+  and the status says so;
 - stage 2 of the intact graph's joint plan (demand share) gets REACH_SHARE of the time limit;
   out of it, the normal outputs are stage 1's and the report's note says so;
-- the reach programmes before the MILP (nothing restarted, everything restarted, the useful
-  candidates restarted) must be done by REACH_SHARE of the time limit, counted from the start
-  (the intact graph's joint plan included). When the first two run out of it, there is no MILP:
-  every target counts as short, every candidate making something up a key product's bill of
-  materials is listed (restarting them reaches whatever restarting everything would: a valid,
-  not a small, list), the figures not computed are None, and the status says so
-  (REACH_TIMED_OUT); the third gets at least REACH_AFTER_AT_LEAST of the limit, and when it
-  runs out HiGHS gets no first incumbent. The reach of the
-  list itself gets what is left of the limit, at least REACH_AFTER_AT_LEAST of it (None when
-  it runs out);
+- the reach programmes before the MILP (nothing restarted, everything restarted) must be done
+  by REACH_SHARE of the time limit, counted from the start (the intact graph's joint plan
+  included). When they run out of it, there is no MILP: every target counts as short, every
+  candidate making something up a key product's bill of materials is listed (restarting
+  them reaches whatever restarting everything would: a valid, not a small, list), the
+  figures not computed are None, and the status says so (REACH_TIMED_OUT). A reach is not
+  solved when its capacities are the intact graph's (the intact plan meets every target
+  there) or were solved already. The reach of the list itself is each target when every
+  target is reachable (the list's own plan meets them); else it gets what is left of the
+  limit, at least REACH_AFTER_AT_LEAST of it (None when it runs out);
 - order: upstream first (by the bill-of-materials level of the products each entry makes,
   then id); what an entry unlocks: the key products that miss their target when the entry
   alone is left off the list (one programme per entry, for lists of up to 20 when the time
@@ -486,8 +487,8 @@ def resume(
     if with_ub.tobytes() in known:
         with_list: FloatArray | None = known[with_ub.tobytes()][0]
     elif full and meets_goals:
-        # the list's own plan (the MILP's, or the trial's) meets every goal, each its whole
-        # target up to the goals' 1e-9 margin: each product reaches its target
+        # the list's own plan (the MILP's, or its first incumbent) meets every goal, each its
+        # whole target up to the goals' 1e-9 margin: each product reaches its target
         with_list = _targets_array(pc, targets)
     else:
         got_with = reach_of(
