@@ -158,13 +158,17 @@ def _ends_of(
     folded: Folded, rt: RelType, starts: pd.Series, ends: pd.Series, exists: Exists
 ) -> tuple[set[Any], set[Any]]:
     """_ends of a write's start and end columns."""
-    found: list[set[Any]] = []
-    for nt, column in ((rt.start, starts), (rt.end, ends)):
-        made = folded.nodes.get(nt, {})
-        keys = set(column.dropna().unique().tolist())
-        outside = {k for k in keys if k not in made}
-        found.append((keys - outside) | (exists(nt, outside) if outside else set()))
-    return found[0], found[1]
+    return (
+        _named(folded, rt.start, set(starts.dropna().unique().tolist()), exists),
+        _named(folded, rt.end, set(ends.dropna().unique().tolist()), exists),
+    )
+
+
+def _named(folded: Folded, nt: NodeType, keys: set[Any], exists: Exists) -> set[Any]:
+    """The ``keys`` that name a node of ``nt`` made here or already in the graph."""
+    made = folded.nodes.get(nt, {})
+    outside = {k for k in keys if k not in made}
+    return (keys - outside) | (exists(nt, outside) if outside else set())
 
 
 def _fold_rel_table(
@@ -220,13 +224,10 @@ def _ends(
     folded: Folded, rt: RelType, rows: Sequence[Row], exists: Exists
 ) -> tuple[set[Any], set[Any]]:
     """The start and end keys of ``rows`` that name a node (made here, or in the graph)."""
-    found: list[set[Any]] = []
-    for nt, field_ in ((rt.start, "start"), (rt.end, "end")):
-        made = folded.nodes.get(nt, {})
-        keys = {row[field_] for row in rows}
-        outside = {k for k in keys if k not in made}
-        found.append((keys - outside) | (exists(nt, outside) if outside else set()))
-    return found[0], found[1]
+    return (
+        _named(folded, rt.start, {row["start"] for row in rows}, exists),
+        _named(folded, rt.end, {row["end"] for row in rows}, exists),
+    )
 
 
 def _fold_rels(
