@@ -112,7 +112,7 @@ class ReadOnlyGraph(Graph):
     def _query_once(self, cypher: LiteralString, params: Mapping[str, Any] | None) -> list[Row]:
         with (
             self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as s,
-            Watchdog(s, self.timeout, "a read"),
+            Watchdog(s, self.timeout, "a read", probe=self._probe()),
         ):
             # Send BEGIN together with the statement, as driver.execute_query does, rather
             # than waiting for BEGIN's answer first (one network round trip less).
@@ -171,7 +171,10 @@ class RequestGraph(ReadOnlyGraph):
         try:
             tx = self._open()
             assert self._session is not None
-            with Watchdog(self._session, self.timeout, "a read"), _server_refusal():
+            with (
+                Watchdog(self._session, self.timeout, "a read", probe=self._probe()),
+                _server_refusal(),
+            ):
                 result = tx.run(cypher, dict(params or {}))
                 keys = result.keys()
                 rows = [_row(keys, record) for record in result]

@@ -29,6 +29,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate
 from typing import Any, LiteralString, TypeVar
+from urllib.parse import urlsplit
 
 from neo4j import (
     Driver,
@@ -51,7 +52,7 @@ from neo4j.exceptions import (
 
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.settings import Settings
-from kg.watchdog import GraphTimeoutError, Watchdog
+from kg.watchdog import GraphTimeoutError, Probe, Watchdog
 
 Row = dict[str, Any]
 # Where to connect: (uri, user, password); called again to reconnect.
@@ -122,6 +123,18 @@ class GraphUnreachableError(ServiceUnavailable, GraphConnectionError):
 
     def is_retryable(self) -> bool:
         return False
+
+
+def _bolt_address(uri: str) -> tuple[tuple[str, int], bool] | None:
+    """The (host, port) a Bolt URI names and whether it uses TLS; None if it names none."""
+    parts = urlsplit(uri)
+    if not parts.hostname:
+        return None
+    try:
+        port = parts.port or 7687
+    except ValueError:
+        return None
+    return (parts.hostname, port), parts.scheme.endswith(("+s", "+ssc"))
 
 
 def _value_bytes(value: Any) -> int:
@@ -377,6 +390,11 @@ class Graph:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _probe(self) -> Probe:
+        """A Watchdog's probing: how long the server gets to answer a handshake, and the
+        address to ask while the session holds no connection yet (the URI's)."""
+        return Probe(self.unreachable_timeout, _bolt_address(self.uri))
+
     # ---- reads ---------------------------------------------------------------------------
 
     def query(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
@@ -384,7 +402,7 @@ class Graph:
         values = dict(params or {})
         with (
             self._read_session() as session,
-            Watchdog(session, self.timeout, "a read") as dog,
+            Watchdog(session, self.timeout, "a read", probe=self._probe()) as dog,
         ):
 
             @unit_of_work(timeout=self.timeout)
@@ -400,7 +418,7 @@ class Graph:
         values = dict(params or {})
         with (
             self._read_session() as session,
-            Watchdog(session, self.timeout, "a read") as dog,
+            Watchdog(session, self.timeout, "a read", probe=self._probe()) as dog,
         ):
 
             @unit_of_work(timeout=self.timeout)
@@ -417,7 +435,7 @@ class Graph:
         """Read rows one by one in a read transaction, for results too big to hold twice."""
         with (
             self._read_session() as s,
-            Watchdog(s, self.timeout, "a streamed read"),
+            Watchdog(s, self.timeout, "a streamed read", probe=self._probe()),
             s.begin_transaction(timeout=self.timeout) as tx,
         ):
             for record in tx.run(cypher, dict(params or {})):
@@ -428,7 +446,10 @@ class Graph:
     def write(self, cypher: LiteralString, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run one write statement in a managed transaction; returns its rows."""
         values = dict(params or {})
-        with self._write_session() as session, Watchdog(session, self.timeout, "a write") as dog:
+        with (
+            self._write_session() as session,
+            Watchdog(session, self.timeout, "a write", probe=self._probe()) as dog,
+        ):
 
             @unit_of_work(timeout=self.timeout)
             def work(tx: ManagedTransaction) -> list[Row]:
@@ -469,7 +490,12 @@ class Graph:
 
         with self._write_session() as session:
             for batch in _chunks(rows, batch_size, max_bytes):
-                with Watchdog(session, self.timeout, f"a write batch of {len(batch)} rows") as dog:
+                with Watchdog(
+                    session,
+                    self.timeout,
+                    f"a write batch of {len(batch)} rows",
+                    probe=self._probe(),
+                ) as dog:
 
                     @unit_of_work(timeout=self.timeout)
                     def work(tx: ManagedTransaction, batch: Sequence[Any]) -> int:
@@ -557,7 +583,10 @@ class Graph:
 
     def run_schema(self, statements: Iterable[LiteralString]) -> None:
         """Run schema statements (constraints, indexes), each in its own transaction."""
-        with self._write_session() as session, Watchdog(session, self.timeout, "a schema change"):
+        with (
+            self._write_session() as session,
+            Watchdog(session, self.timeout, "a schema change", probe=self._probe()),
+        ):
             for statement in statements:
                 session.run(Query(statement, timeout=self.timeout)).consume()
 

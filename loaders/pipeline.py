@@ -35,6 +35,7 @@ from kg.connection import Graph, GraphUnreachableError
 from kg.cypher import render
 from kg.model import NodeType, RelType
 from kg.schema import ensure_schema, merge_nodes, merge_rels, node_layout, rel_layout
+from kg.watchdog import GraphFrozenError
 from loaders.bulk import (
     BulkWrite,
     BulkWriteError,
@@ -621,7 +622,8 @@ class Loader:
         interrupted = not isinstance(exc, Exception)  # Ctrl-C, SystemExit
         report.status = "interrupted" if interrupted else "failed"
         reason = "it was interrupted" if interrupted else f"{_describe(exc)}"
-        if isinstance(exc, GraphUnreachableError):
+        frozen = isinstance(exc, GraphFrozenError)
+        if isinstance(exc, GraphUnreachableError) or frozen:
             report.message = (
                 f"the graph database stopped answering after {done} of {total} rows were "
                 f"written: {reason}. The rows written so far stay in the graph: the same load "
@@ -633,6 +635,14 @@ class Loader:
                 f"far stay in the graph; {rerun} to finish (loads are idempotent, "
                 "and a failed load is never taken for a completed one)"
             )
+        if frozen:  # the server answers nothing: asking it again would only wait once more
+            note = (
+                "the (:Load) record was not updated (the server does not answer); the next "
+                "load or `supplymap loads` marks it interrupted"
+            )
+            report.notes.append(note)
+            report.message += f" ({note})"
+            return
         try:
             self._save_load(
                 load_id,
