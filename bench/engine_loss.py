@@ -3,12 +3,15 @@
     python bench/engine_loss.py                # the local engine, kill -9 (a throw-away home)
     python .ci/neo4j/run.py --settings -- python bench/engine_loss.py   # Neo4j: stop, kill -9
 
-Loads 6,000 enterprises (12,000 records) in batches of 50, and once 200 are in, kills the
-server (local engine: kill -9; Neo4j: `neo4j stop`, then kill -9 of the whole server, which
+Loads 6,000 enterprises (12,000 records) in batches of 50, and once 200 are in, loses the
+server: first suspends it (SIGSTOP, resumed once the CLI has ended: a frozen server), then
+kills it (local engine: kill -9; Neo4j: `neo4j stop`, then kill -9 of the whole server, which
 ends the run). Prints, for each: seconds from the kill to the CLI's exit, the CLI's CPU
 seconds, its exit code, the driver retries it logged and the first words of its error, with
 the load average. Before the project's own retries (2026-12-03): 90-125 s; after: 1-2 s on
-the local engine, SUPPLYMAP_UNREACHABLE_TIMEOUT (15 s) and a little on Neo4j.
+the local engine, SUPPLYMAP_UNREACHABLE_TIMEOUT (15 s) and a little on Neo4j. A suspended
+server waited for the statement timeout (300 s) before the watchdog's probe; now the first
+probe (after 5 s) and its SUPPLYMAP_UNREACHABLE_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -40,7 +43,11 @@ def _count(graph: Graph, prefix: str) -> int:
 
 
 def run(
-    env: dict[str, str], connect: Callable[[], Graph], case: str, kill: Callable[[], None]
+    env: dict[str, str],
+    connect: Callable[[], Graph],
+    case: str,
+    kill: Callable[[], None],
+    after: Callable[[], None] | None = None,
 ) -> None:
     folder = Path(tempfile.mkdtemp(prefix=f"engine-loss-{case}-"))
     prefix = f"LOSS-{case.upper()}-"
@@ -59,7 +66,11 @@ def run(
             time.sleep(0.2)
     kill()
     killed = time.monotonic()
-    _, stderr = proc.communicate(timeout=600)
+    try:
+        _, stderr = proc.communicate(timeout=600)
+    finally:
+        if after is not None:
+            after()
     seconds = time.monotonic() - killed
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     error = next((ln for ln in stderr.splitlines() if ln.startswith("error:")), "")
@@ -68,6 +79,19 @@ def run(
         f"| {case} | {seconds:.1f} | {cpu.ru_utime + cpu.ru_stime:.1f} | {proc.returncode} | "
         f"{stderr.count('will be retried')} | {load} | {error[:110]} |",
         flush=True,
+    )
+
+
+def suspend(
+    env: dict[str, str], connect: Callable[[], Graph], case: str, pid: int
+) -> tuple[dict[str, str], Callable[[], Graph], str, Callable[[], None], Callable[[], None]]:
+    """run()'s arguments for a server suspended with SIGSTOP and resumed after the CLI ends."""
+    return (
+        env,
+        connect,
+        case,
+        lambda: os.kill(pid, signal.SIGSTOP),
+        lambda: os.kill(pid, signal.SIGCONT),
     )
 
 
@@ -93,6 +117,8 @@ def main() -> None:
         def stop() -> None:
             subprocess.run([str(control), "stop"], check=True, capture_output=True)
 
+        pid = int(os.environ["SUPPLYMAP_TEST_SERVER_PID"])
+        run(*suspend(env, connect, "neo4j-sigstop", pid))
         run(env, connect, "neo4j-stop", stop)
         subprocess.run([str(control), "start"], check=True, capture_output=True)
         pid = int(os.environ["SUPPLYMAP_TEST_SERVER_PID"])
@@ -122,6 +148,9 @@ def main() -> None:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
 
+        engine_pid = engine.status().pid
+        assert engine_pid is not None
+        run(*suspend(env, connect, "local-sigstop", engine_pid))
         run(env, connect, "local-kill9", kill9)
     finally:
         engine.stop()

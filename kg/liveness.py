@@ -1,4 +1,4 @@
-"""Is a Bolt server alive? A handshake on a new connection, answered or not in time.
+"""Is a Bolt server frozen? A handshake on a new connection, answered or not in time.
 
 A server whose process is suspended (SIGSTOP, Ctrl-Z) or frozen still has its listening
 socket: the kernel completes the TCP connection for it, and a client already waiting for an
@@ -24,12 +24,16 @@ HANDSHAKE = b"\x60\x60\xb0\x17" + struct.pack(">IIII", 0x00040405, 0x00000404, 0
 Address = tuple[str, int]
 
 
-def answers(address: Address, timeout: float, *, tls: bool = False) -> bool:
-    """Whether the Bolt server at ``address`` answers a handshake within ``timeout``
-    seconds. A refused or reset connection is no answer either."""
+def silent(address: Address, timeout: float, *, tls: bool = False) -> bool:
+    """Whether the Bolt server at ``address`` stays silent: no answer to a handshake within
+    ``timeout`` seconds (nor to the connection itself). A server that answers is not silent,
+    and neither is one that refuses or resets the connection: that one is gone, not frozen,
+    which the caller's handling of a lost server covers (it may be restarting)."""
     deadline = time.monotonic() + timeout
     try:
         raw = socket.create_connection(address, timeout=timeout)
+    except TimeoutError:
+        return True
     except OSError:
         return False
     sock: socket.socket = raw
@@ -44,14 +48,16 @@ def answers(address: Address, timeout: float, *, tls: bool = False) -> bool:
         while len(received) < 4:
             left = deadline - time.monotonic()
             if left <= 0:
-                return False
+                return True
             sock.settimeout(left)
             chunk = sock.recv(4 - len(received))
             if not chunk:
-                return False
+                return False  # closed: gone or not a Bolt server, not frozen
             received += chunk
+        return False
+    except TimeoutError:  # socket.timeout, and an SSL handshake that timed out
         return True
-    except OSError:  # socket.timeout and ssl.SSLError included
+    except OSError:
         return False
     finally:
         with contextlib.suppress(OSError):

@@ -87,7 +87,8 @@ class Settings(BaseSettings):
         gt=0,
         le=600,
         description="seconds a command keeps trying a graph database that stopped answering "
-        "before it fails (the local engine: at once when its process has ended)",
+        "before it fails (the local engine: at once when its process has ended), and how long "
+        "a server gets to answer the handshake that tells a frozen one from a busy one",
     )
 
     # The API (issue 4 adds its use).

@@ -171,7 +171,7 @@ class _Watcher:
                 if address in self._frozen:  # frozen a moment ago: a live one answers at once
                     within = min(within, FROZEN_RECHECK)
                 started = time.monotonic()
-                alive = liveness.answers(address, within, tls=tls)
+                alive = not liveness.silent(address, within, tls=tls)
                 now = time.monotonic()
                 with self._cond:
                     if alive:
@@ -229,7 +229,8 @@ class Watchdog:
                 f"{self.what} was abandoned after {time.monotonic() - self.started:.0f} s: the "
                 f"graph database at {host}:{port} did not answer a new connection within "
                 f"{waited:.0f} s, so it is frozen or suspended (a process stopped by SIGSTOP or "
-                "Ctrl-Z, or out of memory). Nothing of this transaction was committed. Resume "
+                "Ctrl-Z, or out of memory) or cut off by the network. Nothing of this "
+                "transaction was committed. Resume "
                 "or restart the server (the local engine: `supplymap db stop`, then `supplymap "
                 "db start`), then run the same command again (a load resumes where it "
                 "stopped); SUPPLYMAP_UNREACHABLE_TIMEOUT sets how long to wait for an answer"
