@@ -7,6 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# Text columns are kept in pandas' Arrow-backed string type (blank = NaN) from the reader to
+# the checks: key and reference look-ups then run on Arrow's arrays, never on one Python
+# string per cell.
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
 
 def is_missing(value: Any) -> bool:
     """True for None, NaN, NA, NaT and blank text."""

@@ -235,7 +235,7 @@ def test_texts_strip_as_str_strip_does(cells: list[Any]) -> None:
     raw = pd.Series(cells, dtype=object)
     if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
         return
-    assert _texts(raw).tolist() == _texts_one_by_one(raw)
+    assert [None if pd.isna(v) else v for v in _texts(raw).tolist()] == _texts_one_by_one(raw)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
