@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.cells import row_codes
 from loaders.kinds import frame_rows
 
 Row = dict[str, Any]
@@ -164,7 +165,7 @@ def repeats(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
     """Whether two rows share the values of ``columns`` (a blank counting as one value)."""
     if not len(frame):
         return False
-    codes = _row_codes(frame, columns)
+    codes = row_codes(frame, columns)
     if codes is not None:
         return bool(pd.Series(codes).duplicated().any())
     keyed = pd.DataFrame(
@@ -177,31 +178,6 @@ def repeats(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
         index=frame.index,
     )
     return bool(keyed.duplicated().any())
-
-
-def _row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:
-    """One whole number per row, equal for two rows exactly when their ``columns`` hold the
-    same text (a blank one value): each column's text dictionary-encoded by Arrow. None
-    when a column holds anything but text and blanks."""
-    codes = np.zeros(len(frame), dtype=np.int64)
-    for c in columns:
-        if c not in frame.columns:
-            continue
-        values = frame[c]
-        if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) not in (
-            "string",
-            "empty",
-        ):
-            return None
-        encoded = pc.dictionary_encode(
-            pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
-        )
-        size = len(encoded.dictionary) + 1
-        column = encoded.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
-        if codes.max(initial=0) >= (1 << 62) // size:
-            codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
-        codes = codes * size + column.astype(np.int64)
-    return codes
 
 
 # ---- JSON lines from columns --------------------------------------------------------------

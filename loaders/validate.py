@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from kg.model import CHAIN, ENTERPRISE, PRODUCT, REGION, NodeType
-from loaders.cells import TEXT, as_list, is_missing, text
+from loaders.cells import TEXT, as_list, is_missing, row_codes, text
 from loaders.errors import TableProblems
 from loaders.kinds import Column, Kind
 from loaders.readers import LINE
@@ -309,7 +309,13 @@ def _cell(series: pd.Series, row: int) -> Any:
 def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:
     key = list(kind.key)
     present = df[key].notna().all(axis=1).to_numpy()
-    repeats = df[key].duplicated(keep="first").to_numpy() & present
+    codes = row_codes(df, key)
+    duplicated = (
+        df[key].duplicated(keep="first").to_numpy()
+        if codes is None
+        else pd.Series(codes).duplicated(keep="first").to_numpy()
+    )
+    repeats = duplicated & present
     if not repeats.any():
         return  # the usual case, found without a loop over the rows
     keyed = list(zip(*(df[c].tolist() for c in key), strict=True))
@@ -362,6 +368,8 @@ def _reference_positions(
     skip[list(skip_rows)] = True
     if not is_list:
         present = series.notna().to_numpy()
+        if not present.any():
+            return []
         unknown = present & ~_isin(series, known) & ~skip
         return [(int(pos), str(series.iloc[pos])) for pos in np.flatnonzero(unknown)]
     out: list[tuple[int, str]] = []
