@@ -49,11 +49,9 @@ def _today() -> dt.date:
 
 
 # What str.strip() strips: every character whose isspace() is true.
-_SPACES = pa.array(
-    list(
-        "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-        "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-    )
+_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 
 
@@ -84,23 +82,13 @@ def text_series(cells: pa.Array, index: pd.Index) -> pd.Series:
 
 
 def _texts(raw: pd.Series) -> pd.Series:
-    """A column as stripped text, NaN for blanks, in pandas' Arrow-backed string type: the
-    cells that start or end with a space (told by Arrow kernels, by str.isspace's own list)
-    are the only ones str.strip() changes, so only those are stripped one by one."""
+    """A column as stripped text, NaN for blanks, in pandas' Arrow-backed string type:
+    Arrow trims the characters str.strip() strips (every one str.isspace() takes)."""
     cells = text_cells(raw)
     if cells is None:
         values = raw.map(text).astype(object).to_numpy()
         return text_series(pa.array(values, type=pa.large_string(), from_pandas=True), raw.index)
-    spaces = _SPACES.cast(cells.type)
-    ends = pc.or_(
-        pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=spaces),
-        pc.is_in(pc.utf8_slice_codeunits(cells, -1), value_set=spaces),
-    ).fill_null(False)
-    if pc.any(ends).as_py():
-        changed = pc.filter(cells, ends).to_pylist()
-        cells = pc.replace_with_mask(
-            cells, ends, pa.array([v.strip() for v in changed], type=cells.type)
-        )
+    cells = pc.utf8_trim(cells, characters=_SPACES)
     blank = pc.equal(cells, "").fill_null(False)
     if pc.any(blank).as_py():
         cells = pc.if_else(blank, pa.scalar(None, cells.type), cells)
