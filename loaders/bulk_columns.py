@@ -33,6 +33,7 @@ Row = dict[str, Any]
 PIECE_ROWS = 4096
 CHUNK_ROWS = 131_072
 _CONTROL = r"[\x00-\x1f]"  # JSON escapes these: such a column goes value by value (orjson)
+_ESCAPED = r'[\x00-\x1f"\\]'  # what JSON escapes in a string
 
 
 @dataclass(slots=True)
@@ -288,10 +289,27 @@ def _field(prefix: str, series: pd.Series, default: Callable[[Any], Any]) -> lis
         if not values.null_count:
             return [prefix, values]
         return [pc.binary_join_element_wise(prefix, values, "")]
+    plain = _plain_text(series)
+    if plain is not None:  # the usual text column: the cells as they are, within quotes
+        if not plain.null_count:
+            return [prefix + '"', plain, '",']
+        return [pc.binary_join_element_wise(prefix + '"', plain, '",', "")]
     values = _column_json(series, default)
     if not values.null_count:
         return [prefix, values, ","]
     return [pc.binary_join_element_wise(prefix, values, ",", "")]
+
+
+def _plain_text(series: pd.Series) -> pa.Array | None:
+    """A text column as Arrow text when no cell holds a character JSON escapes (a quote, a
+    backslash, a control character): orjson writes each such cell as it is, quoted. None
+    for any other column."""
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) != "string":
+        return None
+    text = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+    if pc.any(pc.match_substring_regex(text, _ESCAPED)).as_py():
+        return None
+    return text
 
 
 def _numbers_json(series: pd.Series) -> pa.Array:
