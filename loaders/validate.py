@@ -429,11 +429,13 @@ def check_references(
                     continue
                 nt = col.ref
                 is_list = col.type == "list"
-                unseen = _referenced(df[col.name], is_list) - defined.get(nt, set())
-                unseen -= checked.setdefault(nt, set())
+                outside = _referenced(df[col.name], is_list) - defined.get(nt, set())
+                unseen = outside - checked.setdefault(nt, set())
                 if unseen:
                     in_graph.setdefault(nt, set()).update(lookup(nt, unseen))
                     checked[nt] |= unseen
+                if not outside - in_graph.get(nt, set()):
+                    continue  # every value names a known key: no row to look at
                 known = defined.get(nt, set()) | in_graph.get(nt, set())
                 reported = {row for row, c in problems.bad_cells if c == col.name}
                 for pos, value in _reference_positions(df[col.name], is_list, known, reported):

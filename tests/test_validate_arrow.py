@@ -163,7 +163,7 @@ def _same(kinds: list[tuple[Kind, str]]) -> None:
     assert new[1] == old[1]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_rows(ENTERPRISES), _rows(SUPPLIES))
 def test_enterprises_and_supplies_are_checked_as_before(
     enterprises: list[list[str]], supplies: list[list[str]]
@@ -176,7 +176,7 @@ def test_enterprises_and_supplies_are_checked_as_before(
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(_rows(DEMAND))
 def test_demand_is_checked_as_before(demand: list[list[str]]) -> None:
     _same([(KINDS["demand"], _csv(list(DEMAND), demand))])
