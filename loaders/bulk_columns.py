@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders.cells import row_codes
 from loaders.kinds import frame_rows
 
 Row = dict[str, Any]
@@ -32,6 +33,7 @@ Row = dict[str, Any]
 PIECE_ROWS = 4096
 CHUNK_ROWS = 131_072
 _CONTROL = r"[\x00-\x1f]"  # JSON escapes these: such a column goes value by value (orjson)
+_ESCAPED = r'[\x00-\x1f"\\]'  # what JSON escapes in a string
 
 
 @dataclass(slots=True)
@@ -164,6 +166,9 @@ def repeats(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
     """Whether two rows share the values of ``columns`` (a blank counting as one value)."""
     if not len(frame):
         return False
+    codes = row_codes(frame, columns)
+    if codes is not None:
+        return bool(pd.Series(codes).duplicated().any())
     keyed = pd.DataFrame(
         {
             c: frame[c].astype(object).where(frame[c].notna(), _MISSING)
@@ -264,15 +269,64 @@ def json_lines(
     for first in range(0, len(frame), CHUNK_ROWS):
         last = min(first + CHUNK_ROWS, len(frame))
         chunk = frame.iloc[first:last]
-        fields = [
-            pc.binary_join_element_wise(
-                orjson.dumps(names[c]).decode() + ":", _column_json(chunk[c], default), ""
-            )
-            for c in columns
-        ]
-        props = pc.binary_join_element_wise(*fields, tail_text, ",", null_handling="skip")
-        lines = pc.binary_join_element_wise(*heads(first, last), props, "")
+        # One join for the whole line: the heads, then each property as '"name":value,'
+        # (a blank one as nothing), then the provenance closing the line.
+        parts: list[pa.Array | str] = list(heads(first, last))
+        for c in columns:
+            parts.extend(_field(orjson.dumps(names[c]).decode() + ":", chunk[c], default))
+        parts.append(tail_text)
+        lines = pc.binary_join_element_wise(
+            *parts, "", null_handling="replace", null_replacement=""
+        )
         yield from _pieces(lines)
+
+
+def _field(prefix: str, series: pd.Series, default: Callable[[Any], Any]) -> list[pa.Array | str]:
+    """The parts of a line that give one property, ``prefix`` (its name) and its JSON value
+    and a comma, or nothing where the row has no value."""
+    if series.dtype.kind in "fiub":
+        values = _numbers_json(series)  # each value with its comma
+        if not values.null_count:
+            return [prefix, values]
+        return [pc.binary_join_element_wise(prefix, values, "")]
+    plain = _plain_text(series)
+    if plain is not None:  # the usual text column: the cells as they are, within quotes
+        if not plain.null_count:
+            return [prefix + '"', plain, '",']
+        return [pc.binary_join_element_wise(prefix + '"', plain, '",', "")]
+    values = _column_json(series, default)
+    if not values.null_count:
+        return [prefix, values, ","]
+    return [pc.binary_join_element_wise(prefix, values, ",", "")]
+
+
+def _plain_text(series: pd.Series) -> pa.Array | None:
+    """A text column as Arrow text when no cell holds a character JSON escapes (a quote, a
+    backslash, a control character): orjson writes each such cell as it is, quoted. None
+    for any other column."""
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) != "string":
+        return None
+    text = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+    if pc.any(pc.match_substring_regex(text, _ESCAPED)).as_py():
+        return None
+    return text
+
+
+def _numbers_json(series: pd.Series) -> pa.Array:
+    """A column of numbers as orjson writes each, followed by a comma (null where the row
+    has no value): one orjson call, cut at its commas into an Arrow array."""
+    present = series.notna().to_numpy()
+    data = orjson.dumps(series.to_numpy(), option=orjson.OPT_SERIALIZE_NUMPY)[1:-1] + b","
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord(",")) + 1
+    offsets = np.concatenate(([0], ends)).astype(np.int32)
+    # Arrow's validity bitmap is the bits of ``present`` (an array of booleans' data).
+    mask = None if present.all() else pa.array(present).buffers()[1]
+    return pa.Array.from_buffers(
+        pa.string(),
+        len(series),
+        [mask, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data)],
+        null_count=int((~present).sum()),
+    )
 
 
 def typed_columns(frame: pd.DataFrame, names: dict[str, str]) -> dict[str, type]:

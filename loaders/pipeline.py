@@ -50,7 +50,7 @@ from loaders.errors import LoadInputError, Problems, Reject, TableProblems, writ
 from loaders.kinds import KIND_ORDER, KINDS, SLUG_HINT, SLUG_PATTERN, Column, Kind, Write
 from loaders.limits import Limits, check_cells, check_file
 from loaders.mapping import SINGLE_INPUT, Mapping, load_mapping
-from loaders.readers import LINE, ReadOptions, Table, as_frame, detect_format, read_input
+from loaders.readers import LINE, ReadOptions, Table, detect_format, read_input, text_frame
 from loaders.transform import OutputTable, Transform
 from loaders.validate import check_references, validate_kind
 
@@ -340,7 +340,7 @@ class Loader:
         chain: str | None,
     ) -> list[OutputTable]:
         if mapping is None:
-            frame = as_frame(raw[SINGLE_INPUT])
+            frame = text_frame(raw[SINGLE_INPUT])
             assert isinstance(spec, Kind)
             return [OutputTable(0, spec.name, frame, [], [], SINGLE_INPUT, rows_in=len(frame))]
         first = named[mapping.input_names()[0]]

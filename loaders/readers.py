@@ -21,6 +21,7 @@ from typing import Any, TypeAlias
 import pandas as pd
 import pyarrow as pa
 
+from loaders.cells import TEXT
 from loaders.errors import LoadInputError, Problems
 from loaders.fastcsv import read_csv_fast
 
@@ -355,6 +356,22 @@ def as_frame(table: Table) -> pd.DataFrame:
             name: pd.Series(
                 column.to_numpy(zero_copy_only=False), dtype="int64" if name == LINE else object
             )
+            for name, column in zip(table.column_names, table.columns, strict=True)
+        }
+    )
+
+
+def text_frame(table: Table) -> pd.DataFrame:
+    """A table as a DataFrame, an Arrow table's text cells kept in Arrow (pandas' Arrow-backed
+    string type, loaders/cells.py TEXT): what validation takes without a Python string per
+    cell."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    return pd.DataFrame(
+        {
+            name: pd.Series(column.to_numpy(), dtype="int64")
+            if name == LINE
+            else pd.Series(pd.array(column.combine_chunks(), dtype=TEXT))
             for name, column in zip(table.column_names, table.columns, strict=True)
         }
     )

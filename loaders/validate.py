@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from kg.model import CHAIN, ENTERPRISE, PRODUCT, REGION, NodeType
-from loaders.cells import as_list, is_missing, text
+from loaders.cells import TEXT, as_list, is_missing, row_codes, text
 from loaders.errors import TableProblems
 from loaders.kinds import Column, Kind
 from loaders.readers import LINE
@@ -49,33 +49,68 @@ def _today() -> dt.date:
 
 
 # What str.strip() strips: every character whose isspace() is true.
-_SPACES = pa.array(
-    list(
-        "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-        "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-    )
+_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 
 
-def _texts(raw: pd.Series) -> pd.Series:
-    """A column as stripped text with None for blanks; vectorised when it is all text: the
-    cells that start or end with a space (told by Arrow kernels, by str.isspace's own list)
-    are the only ones str.strip() changes, so only those are stripped one by one."""
+# A number Arrow reads exactly as pandas.to_numeric does: plain decimal digits, at most 16
+# characters (longer ones pandas rounds in its own way; tests/test_validate_arrow.py).
+_PLAIN_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
+_NEGATIVE_ZERO = r"^-0*\.?0*$"  # pandas reads '-0' in a column of whole numbers as 0
+_PLAIN_LENGTH = 16
+
+
+def text_cells(raw: pd.Series) -> pa.Array | None:
+    """A column's cells as one Arrow string array (null where missing) when every cell is
+    text or missing; None otherwise."""
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
+        cells = pa.chunked_array(pa.array(raw.array)).combine_chunks()
+        return cells if len(cells) == len(raw) else None
     kind = pd.api.types.infer_dtype(raw, skipna=True)
     if kind == "empty":
-        return pd.Series([None] * len(raw), index=raw.index, dtype=object)
+        return pa.nulls(len(raw), pa.large_string())
     if kind != "string":
-        return raw.map(text).astype(object)
-    values = raw.to_numpy(dtype=object, copy=True)
-    cells = pa.array(values, type=pa.string(), from_pandas=True)
-    ends = pc.or_(
-        pc.is_in(pc.utf8_slice_codeunits(cells, 0, 1), value_set=_SPACES),
-        pc.is_in(pc.utf8_slice_codeunits(cells, -1), value_set=_SPACES),
-    )
-    for i in np.flatnonzero(ends.fill_null(False).to_numpy(zero_copy_only=False)):
-        values[i] = values[i].strip()
-    values[pd.isna(values) | (values == "")] = None
-    return pd.Series(values, index=raw.index, dtype=object)
+        return None
+    return pa.array(raw.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def text_series(cells: pa.Array, index: pd.Index) -> pd.Series:
+    """Arrow text cells as a column of pandas' Arrow-backed string type (nulls NaN)."""
+    return pd.Series(pd.array(cells, dtype=TEXT), index=index)
+
+
+def _texts(raw: pd.Series) -> pd.Series:
+    """A column as stripped text, NaN for blanks, in pandas' Arrow-backed string type:
+    Arrow trims the characters str.strip() strips (every one str.isspace() takes)."""
+    cells = text_cells(raw)
+    if cells is None:
+        values = raw.map(text).astype(object).to_numpy()
+        return text_series(pa.array(values, type=pa.large_string(), from_pandas=True), raw.index)
+    cells = pc.utf8_trim(cells, characters=_SPACES)
+    blank = pc.equal(cells, "").fill_null(False)
+    if pc.any(blank).as_py():
+        cells = pc.if_else(blank, pa.scalar(None, cells.type), cells)
+    return text_series(cells, raw.index)
+
+
+def _numbers(texts: pd.Series) -> pd.Series:
+    """pd.to_numeric(texts, errors="coerce") as floats: through Arrow's cast when every
+    cell is a plain decimal number (the usual column), else through pandas."""
+    cells = text_cells(texts)
+    if cells is not None and len(cells):
+        present = cells.is_valid()
+        plain = pc.and_(
+            pc.match_substring_regex(cells, _PLAIN_NUMBER),
+            pc.less_equal(pc.binary_length(cells), _PLAIN_LENGTH),
+        )
+        plain = pc.and_(plain, pc.invert(pc.match_substring_regex(cells, _NEGATIVE_ZERO)))
+        if pc.all(pc.or_(pc.invert(present), plain.fill_null(False))).as_py():
+            nums = pc.cast(cells, pa.float64()).to_numpy(zero_copy_only=False)
+            return pd.Series(nums, index=texts.index, dtype=float)
+    values = texts.astype(object).where(texts.notna(), None)
+    return pd.to_numeric(values, errors="coerce").astype(float)
 
 
 def _lists(raw: pd.Series, sep: str = ";") -> list[list[str] | None]:
@@ -107,7 +142,7 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
             out[col.name] = pd.Series(_lists(raw), dtype=object)
         elif col.type in ("float", "int"):
             texts = _texts(raw)
-            nums = pd.to_numeric(texts, errors="coerce").astype(float)
+            nums = _numbers(texts)
             bad = texts.notna() & (nums.isna() | ~np.isfinite(nums))
             if col.type == "int":
                 bad |= nums.notna() & (nums % 1 != 0)
@@ -165,11 +200,10 @@ def _coerce(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.DataFra
             texts = _texts(raw)
             if col.default is not None:
                 texts = texts.fillna(col.default)
-            out[col.name] = texts.astype(object)
+            out[col.name] = texts
     if "hs_code" in out.columns:
-        out["hs_code"] = out["hs_code"].map(
-            lambda v: v.replace(".", "").replace(" ", "") if isinstance(v, str) else v
-        )
+        hs = out["hs_code"].str.replace(".", "", regex=False).str.replace(" ", "", regex=False)
+        out["hs_code"] = hs
     return out
 
 
@@ -251,10 +285,25 @@ def _check_uscc(df: pd.DataFrame, column: str, problems: TableProblems) -> None:
             problems.error(int(row), column, value, reason)
 
 
+def _cell(series: pd.Series, row: int) -> Any:
+    """A cell as a message shows it: a blank text cell is None, as before text columns were
+    Arrow-backed."""
+    value = series.iloc[row]
+    if isinstance(series.dtype, pd.StringDtype) and not isinstance(value, str):
+        return None
+    return value
+
+
 def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:
     key = list(kind.key)
     present = df[key].notna().all(axis=1).to_numpy()
-    repeats = df[key].duplicated(keep="first").to_numpy() & present
+    codes = row_codes(df, key)
+    duplicated = (
+        df[key].duplicated(keep="first").to_numpy()
+        if codes is None
+        else pd.Series(codes).duplicated(keep="first").to_numpy()
+    )
+    repeats = duplicated & present
     if not repeats.any():
         return  # the usual case, found without a loop over the rows
     keyed = list(zip(*(df[c].tolist() for c in key), strict=True))
@@ -262,7 +311,7 @@ def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> 
     for row in np.flatnonzero(present):
         k = keyed[row]
         if k in first:
-            values = "/".join(str(df[c].iloc[row]) for c in key)
+            values = "/".join(str(_cell(df[c], int(row))) for c in key)
             problems.error(
                 int(row),
                 ",".join(key),
@@ -293,7 +342,7 @@ def validate_kind(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> pd.D
         for i in np.flatnonzero(bad.to_numpy()):
             if problems.cell_is_bad(int(i), *columns):
                 continue  # already reported for one of its cells
-            value = "/".join(str(typed[c].iloc[i]) for c in columns)
+            value = "/".join(str(_cell(typed[c], int(i))) for c in columns)
             problems.error(int(i), ",".join(columns), value, reason)
     _check_duplicates(typed, kind, problems)
     return typed
@@ -307,7 +356,9 @@ def _reference_positions(
     skip[list(skip_rows)] = True
     if not is_list:
         present = series.notna().to_numpy()
-        unknown = present & ~series.isin(known).to_numpy() & ~skip
+        if not present.any():
+            return []
+        unknown = present & ~_isin(series, known) & ~skip
         return [(int(pos), str(series.iloc[pos])) for pos in np.flatnonzero(unknown)]
     out: list[tuple[int, str]] = []
     for pos, items in enumerate(series):
@@ -316,9 +367,28 @@ def _reference_positions(
     return out
 
 
+def _isin(series: pd.Series, known: set[str]) -> np.ndarray:
+    """series.isin(known), by Arrow's hash look-up for a text column (pandas would make an
+    Arrow scalar of every known key)."""
+    cells = text_cells(series) if isinstance(series.dtype, pd.StringDtype) else None
+    if cells is not None and all(type(k) is str for k in known):
+        value_set = pa.array(list(known), type=cells.type)
+        found = pc.is_in(cells, value_set=value_set).fill_null(False)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(series.isin(known).to_numpy(), dtype=bool)
+
+
+def _distinct(series: pd.Series) -> set[Any]:
+    """The distinct values of a column (blanks left out)."""
+    cells = text_cells(series) if isinstance(series.dtype, pd.StringDtype) else None
+    if cells is not None:
+        return set(pc.unique(cells.drop_null()).to_pylist())
+    return set(series.dropna())
+
+
 def _referenced(series: pd.Series, is_list: bool) -> set[str]:
     if not is_list:
-        return {str(v) for v in series.dropna().unique()}
+        return {str(v) for v in _distinct(series)}
     return {item for items in series if isinstance(items, list) for item in items}
 
 
@@ -339,7 +409,7 @@ def check_references(
     for kind, df, _ in frames.values():
         nt = DEFINERS.get(kind.name)
         if nt is not None and not df.empty and nt.key in df.columns:
-            in_file.setdefault(nt, set()).update(df[nt.key].dropna())
+            in_file.setdefault(nt, set()).update(_distinct(df[nt.key]))
     while True:
         defined: dict[NodeType, set[str]] = {nt: set(v) for nt, v in (extra_keys or {}).items()}
         for kind, df, problems in frames.values():
@@ -348,7 +418,8 @@ def check_references(
                 continue
             good = np.ones(len(df), dtype=bool)
             good[list(problems.bad_rows)] = False
-            defined.setdefault(nt, set()).update(df.loc[good, nt.key].dropna())
+            keys = df[nt.key] if good.all() else df.loc[good, nt.key]
+            defined.setdefault(nt, set()).update(_distinct(keys))
         changed = False
         for kind, df, problems in frames.values():
             if problems.file_level or df.empty:
@@ -358,11 +429,13 @@ def check_references(
                     continue
                 nt = col.ref
                 is_list = col.type == "list"
-                unseen = _referenced(df[col.name], is_list) - defined.get(nt, set())
-                unseen -= checked.setdefault(nt, set())
+                outside = _referenced(df[col.name], is_list) - defined.get(nt, set())
+                unseen = outside - checked.setdefault(nt, set())
                 if unseen:
                     in_graph.setdefault(nt, set()).update(lookup(nt, unseen))
                     checked[nt] |= unseen
+                if not outside - in_graph.get(nt, set()):
+                    continue  # every value names a known key: no row to look at
                 known = defined.get(nt, set()) | in_graph.get(nt, set())
                 reported = {row for row, c in problems.bad_cells if c == col.name}
                 for pos, value in _reference_positions(df[col.name], is_list, known, reported):

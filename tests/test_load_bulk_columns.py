@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from kg import model
 from loaders.bulk import BulkWrite, Folded, _dumps, _edge_lines, _vertex_lines, fold
-from loaders.bulk_columns import EdgeTable, NodeTable
+from loaders.bulk_columns import EdgeTable, NodeTable, repeats
 from loaders.bulk_neo4j import Unsupported, write_files
 from loaders.kinds import KINDS, frame_rows
 from loaders.validate import _texts
@@ -235,7 +235,7 @@ def test_texts_strip_as_str_strip_does(cells: list[Any]) -> None:
     raw = pd.Series(cells, dtype=object)
     if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
         return
-    assert _texts(raw).tolist() == _texts_one_by_one(raw)
+    assert [None if pd.isna(v) else v for v in _texts(raw).tolist()] == _texts_one_by_one(raw)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -260,3 +260,29 @@ def test_neo4j_import_files_from_columns_are_the_rows_files(
             assert a.replace("/columns/", "/rows/") == b
             path_a, path_b = Path(a.rsplit("=", 1)[-1]), Path(b.rsplit("=", 1)[-1])
             assert path_a.read_bytes() == path_b.read_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "", "é", None, np.nan]),
+            st.sampled_from(["x", "y", None]),
+            st.sampled_from(["1", "2"]),
+        ),
+        max_size=12,
+    )
+)
+def test_repeats_finds_the_rows_pandas_finds(rows: list[tuple[Any, Any, Any]]) -> None:
+    """bulk_columns.repeats (rows coded by Arrow's dictionaries) says what DataFrame.duplicated
+    says, a blank counting as one value, a missing column as blank."""
+    frame = pd.DataFrame(rows, columns=["s", "e", "p"], dtype=object)
+    for columns in (["s"], ["s", "e"], ["s", "e", "p"], ["s", "missing"]):
+        keyed = pd.DataFrame(
+            {
+                c: frame[c].where(frame[c].notna(), "\0blank") if c in frame else "\0blank"
+                for c in columns
+            },
+            index=frame.index,
+        )
+        assert repeats(frame, columns) == bool(len(frame) and keyed.duplicated().any())
