@@ -453,6 +453,7 @@ class Neo4jImportWriter:
         # Seconds in each step of the imports so far: CSV files, stop, import, start (with the
         # schema and the (:Load) records put back).
         self.steps: dict[str, float] = defaultdict(float)
+        self.output = ""
 
     def __del__(self) -> None:
         shutil.rmtree(getattr(self, "_folder", ""), ignore_errors=True)
@@ -647,6 +648,7 @@ class Neo4jImportWriter:
         mib = sum(files.size() for files in groups) / (1 << 20)
         limit = max(self.import_min_seconds, self.import_seconds_per_mb * mib)
         code, output, timed_out = _run(command, limit)
+        self.output = output  # what the last import said (its stages and their times)
         if code == 0 and not timed_out:
             return None
         fd, log = tempfile.mkstemp(prefix="supplymap-neo4j-import-", suffix=".log")
