@@ -41,7 +41,13 @@ bulk, folding the rows into records),
 CPU seconds of each as this process + the server's process (the local engine's, or the Neo4j
 that .ci/neo4j/run.py started), this process's peak memory and the server's resident
 high-water mark, the load average before and after each size, and how each time grew from
-one size to the next.
+one size to the next. Each run's line also says where the seconds went: the client's
+read+validate, fold and writer (seconds, and `writer cpu`: this process's CPU in it), the
+local engine's vertices and edges requests and its own `engine import` time, or Neo4j's
+csv, stop, import (its stages' times are printed from neo4j-admin's output; `finish cpu`:
+neo4j-admin's CPU) and start; and a second line splits the server's CPU by thread kind:
+work, JIT (the C1/C2 compiler threads: a fresh engine compiles for about 20 s at 1M rows),
+GC, and threads that ended during the run (the import's flush workers).
 
     python bench/load.py --bulk --cases client --sizes 1000000
 
@@ -676,13 +682,15 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                     threads = engine_threads(settings)
                     with scratch_graph(settings, base, "bench") as graph:
                         times = run(graph, files, args.batch_size)
+                        # Before the scratch database is wiped (on Neo4j, a delete of it all).
+                        after = engine_cpu(settings)
+                        live = engine_threads(settings)
                     seconds[who] = sum(v for k, v in times.items() if not k.startswith("_"))
                     writes[who] = times.get("_write", seconds[who])
-                    after = engine_cpu(settings)
                     engine_s = after - server if server is not None and after is not None else nan
                     # Children too: neo4j-admin runs in a process of its own.
                     cpu[who] = (time.process_time() - own + children_cpu() - kids, engine_s)
-                    kinds = {k: v - threads[k] for k, v in engine_threads(settings).items()}
+                    kinds = {k: v - threads[k] for k, v in live.items()}
                     if kinds:
                         # Threads that ended during the run (the import's flush workers).
                         kinds["ended threads"] = engine_s - sum(kinds.values())
