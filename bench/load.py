@@ -41,7 +41,13 @@ bulk, folding the rows into records),
 CPU seconds of each as this process + the server's process (the local engine's, or the Neo4j
 that .ci/neo4j/run.py started), this process's peak memory and the server's resident
 high-water mark, the load average before and after each size, and how each time grew from
-one size to the next.
+one size to the next. Each run's line also says where the seconds went: the client's
+read+validate, fold and writer (seconds, and `writer cpu`: this process's CPU in it), the
+local engine's vertices and edges requests and its own `engine import` time, or Neo4j's
+csv, stop, import (its stages' times are printed from neo4j-admin's output; `finish cpu`:
+neo4j-admin's CPU) and start; and a second line splits the server's CPU by thread kind:
+work, JIT (the C1/C2 compiler threads: a fresh engine compiles for about 20 s at 1M rows),
+GC, and threads that ended during the run (the import's flush workers).
 
     python bench/load.py --bulk --cases client --sizes 1000000
 
@@ -62,6 +68,7 @@ import functools
 import itertools
 import os
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -446,6 +453,36 @@ def engine_cpu(settings: Settings) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _thread_kind(name: str) -> str:
+    """What a JVM thread of the server does, by its name: JIT compilation, garbage
+    collection, or the rest (the work: requests, imports, queries)."""
+    if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):
+        return "JIT"
+    if name.startswith(("GC Thread", "G1 ", "VM Thread")):
+        return "GC"
+    return "work"
+
+
+def engine_threads(settings: Settings) -> dict[str, float]:
+    """CPU seconds used so far by the server's live threads, by _thread_kind ({} when the
+    server's process is not known)."""
+    pid = engine_pid(settings)
+    spent: dict[str, float] = {"work": 0.0, "JIT": 0.0, "GC": 0.0}
+    if pid is None:
+        return {}
+    tasks = Path(f"/proc/{pid}/task")
+    with contextlib.suppress(OSError):
+        for task in tasks.iterdir():
+            try:
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the thread ended meanwhile
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            spent[_thread_kind(name)] += seconds
+    return spent
+
+
 def engine_peak_mib(settings: Settings) -> float | None:
     """The server process's peak resident memory since it started (VmHWM), in MiB."""
     pid = engine_pid(settings)
@@ -497,6 +534,7 @@ def run_bulk(
         )
     else:
         writer = CypherBulkWriter(graph)
+    spent = _timed(writer, "write", "finish")
     options = LoadOptions(batch_size=batch, force=True, bulk=True)
     # One command for the three files, as `supplymap load --bulk products.csv enterprises.csv
     # supplies.csv`: Neo4j's writer imports them all at its end.
@@ -505,11 +543,56 @@ def run_bulk(
     total = time.perf_counter() - clock
     assert [r.status for r in reports] == ["completed"] * 3, [r.message for r in reports]
     out = {"_write": sum(r.timings.get("write", 0.0) for r in reports), "command": total}
+    steps = getattr(writer, "steps", {})
+    out |= {f"_{step}": seconds for step, seconds in steps.items()}
+    read = sum(r.timings.get(k, 0.0) for r in reports for k in ("read", "transform", "validate"))
+    # The pipeline's write step is the fold, then the writer's write (finish(): Neo4j's import
+    # at the command's end, outside the pipeline's write step).
+    out |= {
+        "_read+validate": read,
+        "_fold": out["_write"] - spent["write"][0],
+        "_writer": spent["write"][0],
+        "_writer cpu": spent["write"][1],
+        "_finish cpu": spent["finish"][1],
+    }
     if isinstance(writer, Neo4jImportWriter):  # where the offline import's time went
-        out |= {f"_{step}": seconds for step, seconds in writer.steps.items()}
         # The import at the command's end is part of the write.
-        out["_write"] += sum(writer.steps.get(k, 0.0) for k in ("stop", "import", "start"))
+        out["_write"] += sum(steps.get(k, 0.0) for k in ("stop", "import", "start"))
+        fd, log = tempfile.mkstemp(prefix="bench-neo4j-import-", suffix=".log")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(writer.output)
+        stages = [line.strip() for line in writer.output.splitlines() if _STAGE.search(line)]
+        print(f"neo4j-admin import (all it said: {log}):", *stages, sep="\n  ", file=sys.stderr)
     return out
+
+
+# The lines of neo4j-admin import's --verbose output that time its stages.
+_STAGE = re.compile(
+    r"(?i)(done in|took|completed in|IMPORT DONE|Peak memory|\bin \d+(\.\d+)?m?s\b)"
+)
+
+
+def _timed(writer: object, *methods: str) -> dict[str, list[float]]:
+    """Wrap ``methods`` of ``writer`` (those it has) to add up their seconds and CPU seconds
+    (this process and its finished children: neo4j-admin)."""
+    spent = {name: [0.0, 0.0] for name in methods}
+
+    def wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any) -> Any:
+            clock, cpu = time.perf_counter(), time.process_time() + children_cpu()
+            try:
+                return method(*args)
+            finally:
+                spent[name][0] += time.perf_counter() - clock
+                spent[name][1] += time.process_time() + children_cpu() - cpu
+
+        return timed
+
+    for name in methods:
+        method = getattr(writer, name, None)
+        if method is not None:
+            setattr(writer, name, wrap(name, method))
+    return spent
 
 
 class LinesDropped(ArcadeBulkWriter):
@@ -590,19 +673,31 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                 seconds: dict[str, float] = {}
                 cpu: dict[str, tuple[float, float]] = {}
                 writes: dict[str, float] = {}
+                phases: list[str] = []
                 peak = 0.0
                 for who, run in runners.items():
                     clock, own = time.perf_counter(), time.process_time()
                     kids = children_cpu()
                     server = engine_cpu(settings)
+                    threads = engine_threads(settings)
                     with scratch_graph(settings, base, "bench") as graph:
                         times = run(graph, files, args.batch_size)
+                        # Before the scratch database is wiped (on Neo4j, a delete of it all).
+                        after = engine_cpu(settings)
+                        live = engine_threads(settings)
                     seconds[who] = sum(v for k, v in times.items() if not k.startswith("_"))
                     writes[who] = times.get("_write", seconds[who])
-                    after = engine_cpu(settings)
                     engine_s = after - server if server is not None and after is not None else nan
                     # Children too: neo4j-admin runs in a process of its own.
                     cpu[who] = (time.process_time() - own + children_cpu() - kids, engine_s)
+                    kinds = {k: v - threads[k] for k, v in live.items()}
+                    if kinds:
+                        # Threads that ended during the run (the import's flush workers).
+                        kinds["ended threads"] = engine_s - sum(kinds.values())
+                        phases.append(
+                            f"{size:,} rows: {who}: engine CPU "
+                            + ", ".join(f"{k} {v:.1f} s" for k, v in kinds.items())
+                        )
                     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                     console.print(
                         f"{size:,} rows: {who} {seconds[who]:.1f} s "
@@ -614,6 +709,8 @@ def main_bulk(args: argparse.Namespace, settings: Settings, console: Console) ->
                         highlight=False,
                     )
                 loads.append(Path("/proc/loadavg").read_text().split()[0])
+                for line in phases:
+                    console.print(line, highlight=False)
             t = {who: seconds.get(who, nan) for who in ("ordinary", "bulk", "bare")}
             w = {who: writes.get(who, nan) for who in ("ordinary", "bulk", "bare")}
             totals[size] = t

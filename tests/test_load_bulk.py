@@ -9,7 +9,11 @@ with their ends, types and properties, and the (:Load) records.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import signal
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ import pytest
 from conftest import Server, _wipe
 
 from kg.connection import Graph
+from kg.engine import ENGINE_USER, LocalEngine
 from loaders.bulk import ArcadeBulkWriter, BulkRefused, BulkWriter, CypherBulkWriter
 from loaders.pipeline import Loader, LoadOptions, LoadReport, LoadWriteError
 from loaders.sample import CANONICAL_FILES, DATA_DIR, MONITORING_FILES
@@ -320,3 +325,42 @@ def test_bulk_records_carry_their_load_time_exactly(both: Both) -> None:
 
 def _native(value: Any) -> Any:
     return value.to_native() if hasattr(value, "to_native") else value
+
+
+NAMES = ("regions", "chains", "products", "enterprises", "supplies")
+
+
+def test_a_bulk_load_outlives_a_killed_engine(server: Server, tmp_path: Path) -> None:
+    """The import journals its pages (wal=true): the records of a load that reported success
+    are there after the engine's process is killed (kill -9) and started again."""
+    if server.engine is None:
+        pytest.skip("the local engine's batch import; Neo4j's import writes its store offline")
+    engine = LocalEngine(tmp_path / "home", database="killed", heap="1g", start_timeout=120)
+    status = engine.start()
+    assert status.uri is not None and status.pid is not None
+
+    def counts() -> tuple[int, int]:
+        with Graph.connect(status.uri, ENGINE_USER, engine.password(), "killed") as graph:
+            nodes = graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"]
+            rels = graph.query("MATCH ()-[x]->() RETURN count(x) AS c")[0]["c"]
+        return nodes, rels
+
+    try:
+        with Graph.connect(status.uri, ENGINE_USER, engine.password(), "killed") as graph:
+            reports = Loader(graph, bulk=ArcadeBulkWriter(engine, "killed")).load_files(
+                [DATA_DIR / f"{name}.csv" for name in NAMES],
+                LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv"),
+            )
+        assert [r.status for r in reports] == ["completed"] * len(NAMES)
+        before = counts()
+        assert before[0] > 500 and before[1] > 1000
+        os.kill(status.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(status.pid, 0)  # started by this process: reaped here
+        deadline = time.monotonic() + 30
+        while engine.status().pid is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        status = engine.start()
+        assert counts() == before
+    finally:
+        engine.stop()

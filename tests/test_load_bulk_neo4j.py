@@ -244,10 +244,12 @@ def test_column_wise_files_read_as_the_row_wise_ones(
     rows = write_files(folded, tmp_path / "rows")
     assert len(columns.args) == len(rows.args) == 2
     assert _cells(tmp_path / "columns") == _cells(tmp_path / "rows")
+    # "line\nbreak": the import must read these files with --multiline-fields.
+    assert columns.multiline and rows.multiline
     monkeypatch.undo()
     # A property with two types: split into one file per type, as row-wise.
     split = write_files(Folded(nodes={ENTERPRISE: mixed}, rels={}), tmp_path / "mixed")
-    assert len(split.args) == 2
+    assert len(split.args) == 2 and not split.multiline
     with pytest.raises(Unsupported, match="empty text"):
         write_files(
             Folded(nodes={ENTERPRISE: {"E": {"id": "E", "name": ""}}}, rels={}), tmp_path / "e"
@@ -292,6 +294,20 @@ def test_one_import_for_the_files_of_a_command(
             [DATA_DIR / "regions.csv", twice], LoadOptions(bulk=True, force=True, rejects=rejects)
         )
     assert graph.query("MATCH (n:Region) RETURN count(n) AS c")[0]["c"] > 0  # the first went in
+
+
+def test_a_text_with_a_line_break_is_imported_whole(tool: ImportTool, graph: Graph) -> None:
+    """Files without a line break in a field are imported without --multiline-fields (which
+    parses on one thread); a file with one is imported with it, and the text comes back."""
+    _wipe(graph)
+    writer = Neo4jImportWriter(graph, tool, online_below=0)
+    texts = {"E-1": "line\nbreak", "E-2": "carriage\r\nreturn", "E-3": "plain"}
+    nodes: dict[Any, Row] = {k: {"id": k, "name": v} for k, v in texts.items()}
+    writer.write(Folded(nodes={ENTERPRISE: nodes}, rels={}), lambda _what, _n: None)
+    writer.finish()
+    assert writer.imported[-1].multiline
+    rows = graph.query("MATCH (n:Enterprise) RETURN n.id AS id, n.name AS name")
+    assert {r["id"]: r["name"] for r in rows} == texts
 
 
 def _running(pid: int) -> bool:
