@@ -17,6 +17,7 @@ recomputing candidate by candidate (CapacityModel.propagate / solve).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -118,42 +119,43 @@ def removal_effects(model: CapacityModel) -> Effects | None:
 
     # the growing effects table, sorted by product within each level: candidates and values
     # in buffers that double when full (the entries of the levels below, for lookups)
-    table = _Table(4 * n + 1024)
+    table = _Table(32 * n + 1024)
     ptr_start = np.zeros(n, dtype=np.int64)
     ptr_len = np.zeros(n, dtype=np.int64)
     for lvl in range(n_levels):
         terms_p: list[IntArray] = []
         terms_c: list[IntArray] = []
         terms_v: list[FloatArray] = []
-        # input changes reaching this level's groups: one-input groups, then alt_groups
+        # input changes reaching this level's groups: one-input groups, then alt_groups,
+        # a slice of whole groups at a time (small temporaries, most of the terms dropped)
         for part in (0, 1):
-            ks = by_level[e_bounds[2 * lvl + part] : e_bounds[2 * lvl + part + 1]]
-            ins = proj.bom_in[ks]
-            lens = ptr_len[ins]
-            if not len(ks) or not lens.any():
-                continue
-            idx = expand_ranges(ptr_start[ins], lens)
-            g = np.repeat(group_of[ks], lens)
-            cand = table.cand[idx]
-            d_fin, d_inf = _input_changes(
-                np.repeat(ach[ins], lens), table.new[idx], np.repeat(proj.bom_qty[ks], lens)
-            )
-            if part == 1:  # several inputs: add up the changes per (group, candidate)
-                rank = np.repeat(np.cumsum(np.r_[0, group_of[ks][1:] != group_of[ks][:-1]]), lens)
-                order, first = pair_runs(rank, cand, int(rank[-1]), n_nodes - 1)
-                at = order[first]
-                g, cand = g[at], cand[at]
-                d_fin = np.add.reduceat(d_fin[order], first)
-                d_inf = None if d_inf is None else np.add.reduceat(d_inf[order], first)
-            if d_inf is None:
-                g_new = np.where(sninf[g] > 0, np.inf, sfin[g] + d_fin)
-            else:
-                g_new = np.where(sninf[g] + d_inf > 0, np.inf, sfin[g] + d_fin)
-            gp = group_prod[g]
-            lower = g_new < bar[gp]  # the other terms cannot lower it
-            terms_p.append(gp[lower])
-            terms_c.append(cand[lower])
-            terms_v.append(g_new[lower])
+            edges = by_level[e_bounds[2 * lvl + part] : e_bounds[2 * lvl + part + 1]]
+            lens = ptr_len[proj.bom_in[edges]]
+            for a, b in _slices(lens, group_of[edges] if part else None):
+                ks, kl = edges[a:b], lens[a:b]
+                ins = proj.bom_in[ks]
+                idx = expand_ranges(ptr_start[ins], kl)
+                g = np.repeat(group_of[ks], kl)
+                cand = table.cand[idx]
+                d_fin, d_inf = _input_changes(
+                    np.repeat(ach[ins], kl), table.new[idx], np.repeat(proj.bom_qty[ks], kl)
+                )
+                if part == 1:  # several inputs: add up the changes per (group, candidate)
+                    rank = np.repeat(np.cumsum(np.r_[0, group_of[ks][1:] != group_of[ks][:-1]]), kl)
+                    order, first = pair_runs(rank, cand, int(rank[-1]), n_nodes - 1)
+                    at = order[first]
+                    g, cand = g[at], cand[at]
+                    d_fin = np.add.reduceat(d_fin[order], first)
+                    d_inf = None if d_inf is None else np.add.reduceat(d_inf[order], first)
+                if d_inf is None:
+                    g_new = np.where(sninf[g] > 0, np.inf, sfin[g] + d_fin)
+                else:
+                    g_new = np.where(sninf[g] + d_inf > 0, np.inf, sfin[g] + d_fin)
+                gp = group_prod[g]
+                lower = g_new < bar[gp]  # the other terms cannot lower it
+                terms_p.append(gp[lower])
+                terms_c.append(cand[lower])
+                terms_v.append(g_new[lower])
         # own capacity changes at this level
         sel = own_by_level[o_bounds[lvl] : o_bounds[lvl + 1]]
         op = own_p[sel]
@@ -189,6 +191,27 @@ def removal_effects(model: CapacityModel) -> Effects | None:
             ptr_len[up[first]] = lengths
             table.append(up, uc, value)
     return Effects(table.prod, table.cand, table.new)
+
+
+_SLICE = 1 << 18  # input changes handled at a time
+
+
+def _slices(lens: IntArray, groups: IntArray | None) -> list[tuple[int, int]]:
+    """Consecutive [a, b) ranges of edges with about _SLICE changes each (and some), never
+    splitting a run of equal ``groups``; none for edges without changes."""
+    total = int(lens.sum())
+    if total == 0:
+        return []
+    if total <= _SLICE:
+        return [(0, len(lens))]
+    ends = np.cumsum(lens)
+    cuts = np.searchsorted(ends, np.arange(_SLICE, total, _SLICE), side="right")
+    if groups is not None:  # move each cut forward to the start of a group
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        at = np.searchsorted(starts, cuts)
+        cuts = np.where(at < len(starts), starts[np.minimum(at, len(starts) - 1)], len(lens))
+    bounds = np.unique(np.r_[0, cuts, len(lens)]).tolist()
+    return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
 
 
 def _input_changes(
