@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import rustworkx as rx
 
-from kg.analysis.arrays import IntArray
+from kg.analysis.arrays import BoolArray, IntArray
 from kg.analysis.context import Context, Source, ensure_context
 
 BETWEENNESS_MAX_NODES = 20_000
@@ -49,16 +49,23 @@ class BottleneckRow:
         }
 
 
-def spof_pairs(ctx: Context, chain: str | None = None) -> tuple[IntArray, IntArray]:
-    """(circuit node, key position) of every SPOF link of the key products, key product by
-    key product (positions index ``ctx.keys(chain).indices``, which are in id order)."""
+def spof_pairs(ctx: Context, chain: str | None = None) -> tuple[IntArray, IntArray, BoolArray]:
+    """(circuit node, key position, hidden) of every SPOF link of the key products, key
+    product by key product (positions index ``ctx.keys(chain).indices``, which are in id
+    order; hidden: the link reaches the key product through its inputs)."""
     xs: list[int] = []
     ks: list[int] = []
+    hidden: list[bool] = []
     for i, k in enumerate(ctx.keys(chain).indices):
         nodes = ctx.spof_nodes(k)
         xs.extend(nodes)
         ks.extend([i] * len(nodes))
-    return np.asarray(xs, dtype=np.int64), np.asarray(ks, dtype=np.int64)
+        hidden.extend([link.hidden for link in ctx.links(k)])
+    return (
+        np.asarray(xs, dtype=np.int64),
+        np.asarray(ks, dtype=np.int64),
+        np.asarray(hidden, dtype=bool),
+    )
 
 
 def spof_scores(ctx: Context, chain: str | None = None) -> dict[int, tuple[float, list[int]]]:
@@ -100,7 +107,7 @@ def bottleneck_rows(ctx: Context, chain: str | None = None) -> list[BottleneckRo
     ``spof_scores`` adds them, so they are the same floats."""
     c = ctx.circuit
     keys = ctx.keys(chain)
-    x, kpos = spof_pairs(ctx, chain)
+    x, kpos, _ = spof_pairs(ctx, chain)
     weight = np.asarray([keys.weights[k] for k in keys.indices], dtype=np.float64)
     score = np.bincount(x, weights=weight[kpos], minlength=c.n_nodes)
     is_spof = np.bincount(x, minlength=c.n_nodes) > 0

@@ -5,7 +5,9 @@ product, enterprise and region) at the same time, level by level through the bil
 materials, carrying only the products whose value changes: a sparse table of
 (product, candidate, new achievable output). Per level everything is a handful of numpy
 operations, so the cost grows with the number of changed (product, candidate) pairs, not with
-products x candidates.
+products x candidates. A lowered group supply or producer capacity that stays at or above the
+product's baseline output cannot lower it and is dropped before the terms of each (product,
+candidate) are combined; the pairs are ordered by sorting packed keys (arrays.pair_runs).
 
 Producer capacity and group supplies are kept as a finite part plus a count of unbounded
 terms (an unknown capacity, an input nothing bounds), so "unbounded minus something" stays
@@ -15,12 +17,13 @@ recomputing candidate by candidate (CapacityModel.propagate / solve).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from kg.analysis.arrays import FloatArray, IntArray, expand_ranges, group_sum
+from kg.analysis.arrays import FloatArray, IntArray, expand_ranges, group_sum, pair_runs
 from kg.analysis.capacity import CapacityModel
 
 _REL_TOL = 1e-9
@@ -60,7 +63,7 @@ def removal_effects(model: CapacityModel) -> Effects | None:
     proj, circuit = model.proj, model.circuit
     n = proj.n_products
     ach = model.ach
-    e0, r0 = circuit.e0, circuit.r0
+    n_nodes = circuit.n_nodes
 
     # producer capacity as finite part + number of unknown (unbounded) capacities
     live = proj.live
@@ -68,28 +71,19 @@ def removal_effects(model: CapacityModel) -> Effects | None:
     le = proj.pr_ent[live]
     lcap = proj.pr_cap[live]
     unknown = np.isnan(lcap)
-    pfin = np.bincount(lp, weights=np.where(unknown, 0.0, lcap), minlength=n)
-    pninf = np.bincount(lp, weights=unknown.astype(float), minlength=n)
-    on_record = model.on_record
+    lfin = np.where(unknown, 0.0, lcap)
+    linf = unknown.astype(float)
+    pfin = np.bincount(lp, weights=lfin, minlength=n)
+    pninf = np.bincount(lp, weights=linf, minlength=n)
 
     # who takes a producer line down: the enterprise and every region around it
-    takers: list[list[int]] = []
-    for e in range(proj.n_enterprises):
-        around: set[int] = set()
-        for r in proj.ent_regions[e]:
-            around.update(proj.region_ancestors[r])
-        takers.append([e0 + e] + [r0 + r for r in sorted(around)])
-    t_count = np.asarray([len(t) for t in takers], dtype=np.int64)
-    t_start = np.zeros(len(takers) + 1, dtype=np.int64)
-    np.cumsum(t_count, out=t_start[1:])
-    t_flat = np.asarray([x for t in takers for x in t], dtype=np.int64)
-    counts = t_count[le]
+    t_start, t_flat = _takers(model)
+    counts = t_start[le + 1] - t_start[le]
     flat = t_flat[expand_ranges(t_start[le], counts)]
     own_p, own_c, (own_fin, own_inf) = group_sum(
-        (np.repeat(lp, counts), flat),
-        np.repeat(np.where(unknown, 0.0, lcap), counts),
-        np.repeat(unknown.astype(float), counts),
+        (np.repeat(lp, counts), flat), np.repeat(lfin, counts), np.repeat(linf, counts)
     )
+    own_new = np.where(pninf[own_p] - own_inf > 0, np.inf, pfin[own_p] - own_fin)
 
     # requirement groups: supply as a finite part + a count of unbounded terms
     groups = proj.groups
@@ -105,72 +99,88 @@ def removal_effects(model: CapacityModel) -> Effects | None:
     supply = np.where(sninf > 0, np.inf, sfin)
     mgroup = np.full(n, np.inf)
     np.minimum.at(mgroup, group_prod, supply)
-    pcap = np.where(on_record, np.where(pninf > 0, np.inf, pfin), np.inf)
+    pcap = np.where(model.on_record, np.where(pninf > 0, np.inf, pfin), np.inf)
+    floor = np.minimum(pcap, mgroup)  # what the untouched groups and producers allow
+    bar = np.where(ach > 0, ach, -np.inf)  # a term below it lowers the product's output
 
     # levels of the circuit order every input below the products it goes into
     level = circuit.level[:n]
     n_levels = int(level.max()) + 1 if n else 0
-    own_level = level[own_p]
-    edge_level = level[proj.bom_out]
     ok = ach > 0  # unavailable products have nothing to lose
+    alt = (np.bincount(group_of, minlength=n_groups) > 1)[group_of]
+    # per level: the edges of one-input groups, then those of alt_groups by group then edge
+    part_key = level[proj.bom_out] * 2 + alt
+    by_level = np.lexsort((np.arange(len(group_of)), group_of, part_key))
+    e_bounds = np.searchsorted(part_key[by_level], np.arange(2 * n_levels + 1))
+    own_by_level = np.argsort(level[own_p], kind="stable")
+    o_bounds = np.searchsorted(level[own_p][own_by_level], np.arange(n_levels + 1))
+    by_product_level = np.argsort(level, kind="stable")
+    p_bounds = np.searchsorted(level[by_product_level], np.arange(n_levels + 1))
 
     # the growing effects table, sorted by product within each level: candidates and values
     # in buffers that double when full (the entries of the levels below, for lookups)
-    eff_p: list[IntArray] = []
-    table = _Table()
+    table = _Table(32 * n + 1024)
     ptr_start = np.zeros(n, dtype=np.int64)
     ptr_len = np.zeros(n, dtype=np.int64)
     for lvl in range(n_levels):
-        all_c, all_v = table.cand, table.new
-        # input changes reaching this level's groups
-        ks = np.flatnonzero(edge_level == lvl)
-        ins = proj.bom_in[ks]
-        lens = ptr_len[ins]
-        idx = expand_ranges(ptr_start[ins], lens)
-        k_rep = np.repeat(ks, lens)
-        new_a = all_v[idx]
-        base_a = ach[proj.bom_in[k_rep]]
-        qty = proj.bom_qty[k_rep]
-        was_inf = np.isinf(base_a)
-        now_inf = np.isinf(new_a)
-        dfin = np.where(
-            was_inf,
-            np.where(now_inf, 0.0, new_a / qty),
-            -(base_a - new_a) / qty,
-        )
-        dinf = np.where(was_inf & ~now_inf, -1.0, 0.0)
-        g_u, c_u, (g_fin, g_inf) = group_sum((group_of[k_rep], all_c[idx]), dfin, dinf)
-        g_new = np.where(sninf[g_u] + g_inf > 0, np.inf, sfin[g_u] + g_fin)
-        gp = group_prod[g_u]
+        terms_p: list[IntArray] = []
+        terms_c: list[IntArray] = []
+        terms_v: list[FloatArray] = []
+        # input changes reaching this level's groups: one-input groups, then alt_groups,
+        # a slice of whole groups at a time (small temporaries, most of the terms dropped)
+        for part in (0, 1):
+            edges = by_level[e_bounds[2 * lvl + part] : e_bounds[2 * lvl + part + 1]]
+            lens = ptr_len[proj.bom_in[edges]]
+            for a, b in _slices(lens, group_of[edges] if part else None):
+                ks, kl = edges[a:b], lens[a:b]
+                ins = proj.bom_in[ks]
+                idx = expand_ranges(ptr_start[ins], kl)
+                g = np.repeat(group_of[ks], kl)
+                cand = table.cand[idx]
+                d_fin, d_inf = _input_changes(
+                    np.repeat(ach[ins], kl), table.new[idx], np.repeat(proj.bom_qty[ks], kl)
+                )
+                if part == 1:  # several inputs: add up the changes per (group, candidate)
+                    rank = np.repeat(np.cumsum(np.r_[0, group_of[ks][1:] != group_of[ks][:-1]]), kl)
+                    order, first = pair_runs(rank, cand, int(rank[-1]), n_nodes - 1)
+                    at = order[first]
+                    g, cand = g[at], cand[at]
+                    d_fin = np.add.reduceat(d_fin[order], first)
+                    d_inf = None if d_inf is None else np.add.reduceat(d_inf[order], first)
+                if d_inf is None:
+                    g_new = np.where(sninf[g] > 0, np.inf, sfin[g] + d_fin)
+                else:
+                    g_new = np.where(sninf[g] + d_inf > 0, np.inf, sfin[g] + d_fin)
+                gp = group_prod[g]
+                lower = g_new < bar[gp]  # the other terms cannot lower it
+                terms_p.append(gp[lower])
+                terms_c.append(cand[lower])
+                terms_v.append(g_new[lower])
         # own capacity changes at this level
-        sel = own_level == lvl
-        op, oc = own_p[sel], own_c[sel]
-        o_new = np.where(pninf[op] - own_inf[sel] > 0, np.inf, pfin[op] - own_fin[sel])
+        sel = own_by_level[o_bounds[lvl] : o_bounds[lvl + 1]]
+        op = own_p[sel]
+        lower = own_new[sel] < bar[op]
+        terms_p.append(op[lower])
+        terms_c.append(own_c[sel][lower])
+        terms_v.append(own_new[sel][lower])
         # removing the product itself
-        mine = np.flatnonzero((level == lvl) & ok)
-        # combine per (product, candidate): min of new group values, new capacity, the rest
-        cp = np.concatenate([gp, op, mine])
-        cc = np.concatenate([c_u, oc, mine])
-        cv = np.concatenate([g_new, np.full(len(op), np.inf), np.zeros(len(mine))])
-        ccap = np.concatenate([np.full(len(gp), np.nan), o_new, np.full(len(mine), np.nan)])
+        mine = by_product_level[p_bounds[lvl] : p_bounds[lvl + 1]]
+        mine = mine[ok[mine]]
+        terms_p.append(mine)
+        terms_c.append(mine)
+        terms_v.append(np.zeros(len(mine)))
+        cp = np.concatenate(terms_p)
         if len(cp) == 0:
             continue
-        combined = (cp << 32) | cc
-        order = np.argsort(combined)  # min and fmin per pair: the order within it is moot
-        cp, cc, cv, ccap = cp[order], cc[order], cv[order], ccap[order]
-        combined = combined[order]
-        start = np.flatnonzero(np.r_[True, combined[1:] != combined[:-1]])
-        up, uc = cp[start], cc[start]
-        vmin = np.minimum.reduceat(cv, start)
-        cap_new = np.fmin.reduceat(ccap, start)  # NaN where the capacity did not change
-        cap_new = np.where(np.isnan(cap_new), pcap[up], cap_new)
-        value = np.minimum(np.minimum(vmin, cap_new), mgroup[up])
-        is_self = up == uc
-        value = np.where(is_self, 0.0, value)
+        cc = np.concatenate(terms_c)
+        # per (product, candidate): the least of its terms and of what the rest allows
+        order, first = pair_runs(cp, cc, n - 1, n_nodes - 1)
+        at = order[first]
+        up, uc = cp[at], cc[at]
+        value = np.minimum(np.minimum.reduceat(np.concatenate(terms_v)[order], first), floor[up])
+        value[up == uc] = 0.0
         base = ach[up]
-        keep = ok[up] & (
-            value < base - _REL_TOL * np.maximum(1.0, np.where(np.isinf(base), 1.0, base))
-        )
+        keep = value < base - _REL_TOL * np.maximum(1.0, np.where(np.isinf(base), 1.0, base))
         up, uc, value = up[keep], uc[keep], value[keep]
         # ``up`` is sorted: record where each product's entries sit in the global table
         if len(up):
@@ -179,22 +189,88 @@ def removal_effects(model: CapacityModel) -> Effects | None:
             lengths = np.diff(np.r_[first, len(up)])
             ptr_start[up[first]] = offset + first
             ptr_len[up[first]] = lengths
-            eff_p.append(up)
-            table.append(uc, value)
-    if not eff_p:
-        z = np.zeros(0, dtype=np.int64)
-        return Effects(z, z.copy(), np.zeros(0))
-    return Effects(np.concatenate(eff_p), table.cand.copy(), table.new.copy())
+            table.append(up, uc, value)
+    return Effects(table.prod, table.cand, table.new)
+
+
+_SLICE = 1 << 18  # input changes handled at a time
+
+
+def _slices(lens: IntArray, groups: IntArray | None) -> list[tuple[int, int]]:
+    """Consecutive [a, b) ranges of edges with about _SLICE changes each (and some), never
+    splitting a run of equal ``groups``; none for edges without changes."""
+    total = int(lens.sum())
+    if total == 0:
+        return []
+    if total <= _SLICE:
+        return [(0, len(lens))]
+    ends = np.cumsum(lens)
+    cuts = np.searchsorted(ends, np.arange(_SLICE, total, _SLICE), side="right")
+    if groups is not None:  # move each cut forward to the start of a group
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        at = np.searchsorted(starts, cuts)
+        cuts = np.where(at < len(starts), starts[np.minimum(at, len(starts) - 1)], len(lens))
+    bounds = np.unique(np.r_[0, cuts, len(lens)]).tolist()
+    return [(a, b) for a, b in itertools.pairwise(bounds) if a < b]
+
+
+def _input_changes(
+    base: FloatArray, new: FloatArray, qty: FloatArray
+) -> tuple[FloatArray, FloatArray | None]:
+    """Change of an input's contribution to its group's supply, as a finite part and a change
+    in the count of unbounded terms (None: no input was unbounded)."""
+    was_inf = np.isinf(base)
+    if not was_inf.any():
+        return -(base - new) / qty, None
+    now_inf = np.isinf(new)
+    d_fin = np.where(was_inf, np.where(now_inf, 0.0, new / qty), -(base - new) / qty)
+    return d_fin, np.where(was_inf & ~now_inf, -1.0, 0.0)
+
+
+def _takers(model: CapacityModel) -> tuple[IntArray, IntArray]:
+    """CSR (start, circuit nodes) of what takes each enterprise's lines down: the
+    enterprise, then every region around it (itself or enclosing), in index order."""
+    proj, circuit = model.proj, model.circuit
+    n_e, n_r = proj.n_enterprises, proj.n_regions
+    ent_regions = proj.ent_regions
+    sizes = np.fromiter((len(rs) for rs in ent_regions), dtype=np.int64, count=n_e)
+    ents = np.repeat(np.arange(n_e, dtype=np.int64), sizes)
+    regs = np.fromiter((r for rs in ent_regions for r in rs), dtype=np.int64, count=len(ents))
+    ancestors = proj.region_ancestors
+    a_len = np.asarray([len(a) for a in ancestors], dtype=np.int64)
+    a_start = np.zeros(n_r + 1, dtype=np.int64)
+    np.cumsum(a_len, out=a_start[1:])
+    a_flat = np.asarray([x for a in ancestors for x in a], dtype=np.int64)
+    lens = a_len[regs]
+    pairs = np.unique(
+        np.repeat(ents, lens) * max(n_r, 1) + a_flat[expand_ranges(a_start[regs], lens)]
+    )
+    around_e, around_r = pairs // max(n_r, 1), pairs % max(n_r, 1)
+    count = np.bincount(around_e, minlength=n_e) + 1
+    start = np.zeros(n_e + 1, dtype=np.int64)
+    np.cumsum(count, out=start[1:])
+    flat = np.empty(int(start[-1]), dtype=np.int64)
+    flat[start[:-1]] = circuit.e0 + np.arange(n_e, dtype=np.int64)
+    rest = np.ones(len(flat), dtype=bool)
+    rest[start[:-1]] = False
+    flat[rest] = circuit.r0 + around_r
+    return start, flat
 
 
 class _Table:
-    """Candidates and new values of the effects found so far, appended level by level into
-    buffers that double when full (one copy per doubling, not one of everything per level)."""
+    """Products, candidates and new values of the effects found so far, appended level by
+    level into buffers that grow by doubling. The buffers are allocated, not zeroed, so
+    memory is touched only as it fills; the columns are views of them."""
 
-    def __init__(self) -> None:
-        self._c = np.zeros(1024, dtype=np.int64)
-        self._v = np.zeros(1024)
+    def __init__(self, size: int) -> None:
+        self._p = np.empty(size, dtype=np.int64)
+        self._c = np.empty(size, dtype=np.int64)
+        self._v = np.empty(size)
         self.used = 0
+
+    @property
+    def prod(self) -> IntArray:
+        return self._p[: self.used]
 
     @property
     def cand(self) -> IntArray:
@@ -204,12 +280,20 @@ class _Table:
     def new(self) -> FloatArray:
         return self._v[: self.used]
 
-    def append(self, cand: IntArray, new: FloatArray) -> None:
+    def append(self, prod: IntArray, cand: IntArray, new: FloatArray) -> None:
         end = self.used + len(cand)
         if end > len(self._c):
             size = max(end, 2 * len(self._c))
-            self._c = np.concatenate([self._c[: self.used], np.zeros(size - self.used, np.int64)])
-            self._v = np.concatenate([self._v[: self.used], np.zeros(size - self.used)])
+            self._p = _grown(self._p, self.used, size)
+            self._c = _grown(self._c, self.used, size)
+            self._v = _grown(self._v, self.used, size)
+        self._p[self.used : end] = prod
         self._c[self.used : end] = cand
         self._v[self.used : end] = new
         self.used = end
+
+
+def _grown(buffer: np.ndarray, used: int, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=buffer.dtype)
+    out[:used] = buffer[:used]
+    return out

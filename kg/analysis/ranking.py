@@ -32,6 +32,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from kg.analysis.arrays import IntArray, expand_ranges, group_sum
+from kg.analysis.bottleneck import spof_pairs
 from kg.analysis.context import Context, Source, ensure_context
 from kg.analysis.single_source import AnalysisOptionError
 from kg.model import DEFAULT_REGION_LEVEL, REGION_LEVELS
@@ -123,26 +124,16 @@ def _binding_pairs(ctx: Context, keys: tuple[int, ...]) -> tuple[IntArray, IntAr
     return coo.col.astype(np.int64), coo.row.astype(np.int64)
 
 
-def _spof_pairs(ctx: Context, keys: tuple[int, ...], region_level: str) -> tuple[IntArray, ...]:
+def _spof_pairs(ctx: Context, chain: str | None, region_level: str) -> tuple[IntArray, ...]:
     """(circuit node, key position) of every single point of failure counted in the ranking:
     a region only at ``region_level`` and only when hidden (not the product's own regional
     single source)."""
     proj, c = ctx.proj, ctx.circuit
-    xs: list[int] = []
-    ks: list[int] = []
-    hidden: list[bool] = []
-    for i, k in enumerate(keys):
-        nodes = ctx.spof_nodes(k)
-        xs.extend(nodes)
-        ks.extend([i] * len(nodes))
-        hidden.extend([link.hidden for link in ctx.links(k)])
-    x = np.asarray(xs, dtype=np.int64)
+    x, k, hidden = spof_pairs(ctx, chain)
     at_level = np.asarray([lv == region_level for lv in proj.region_level] + [False], dtype=bool)
     region = x >= c.r0
-    keep = ~region | (
-        at_level[np.where(region, x - c.r0, proj.n_regions)] & np.asarray(hidden, dtype=bool)
-    )
-    return x[keep], np.asarray(ks, dtype=np.int64)[keep]
+    keep = ~region | (at_level[np.where(region, x - c.r0, proj.n_regions)] & hidden)
+    return x[keep], k[keep]
 
 
 def _pair_sets(x: IntArray, k: IntArray) -> tuple[IntArray, dict[int, tuple[int, int]]]:
@@ -180,7 +171,7 @@ def rank_bottlenecks(
     live = proj.live
 
     # single points of failure: (node, key) pairs
-    sx, sk = _spof_pairs(ctx, key_list, region_level)
+    sx, sk = _spof_pairs(ctx, chain, region_level)
 
     # capacity bottlenecks: (node, key, share) for products, their producers, their regions
     bp, bk = _binding_pairs(ctx, key_list)

@@ -327,43 +327,65 @@ def _reason(circuit: Circuit, chain: list[int]) -> str:
 
 def links_for(reqs: Requirements, target: int) -> tuple[list[SpofLink], list[int]]:
     """Every SPOF of one product, with a shortest explaining path each; and their circuit
-    indices (same order)."""
-    circuit = reqs.circuit
-    tree = reqs.search(target)
-    if not tree:
+    indices (same order).
+
+    One breadth-first search over req(target) (as ``Requirements.search``); a node's path
+    and the input of the product it comes through are built when the search first reaches
+    it, from those of the node that needs it."""
+    if not reqs.available[target]:
         return [], []
+    circuit = reqs.circuit
+    ptr, ch = circuit.lists
     v0 = circuit.v0
+    gens = reqs.gens
     ids = circuit.real_ids
     kinds = circuit.kinds
     names = circuit.real_names
     pid = ids[target]
-    # in BFS order a node's parent comes first: build paths and "which input" incrementally
+    tree = {target: -1}
     path: dict[int, tuple[str, ...]] = {target: (pid,)}
     top: dict[int, int] = {target: target}
-    links: list[tuple[SpofLink, int]] = []
-    for x, up in tree.items():
-        if x == target:
-            continue
-        path[x] = path[up] if x >= v0 else (ids[x], *path[up])
-        top[x] = x if up == target else top[up]
-        if x >= v0:
-            continue
-        chain = [x]
-        while chain[-1] != target and len(chain) < 12:
-            chain.append(tree[chain[-1]])
+    found: list[int] = []
+    queue = [target]
+    for n in queue:  # the queue grows while it is walked
+        up_path = path[n]
+        up_top = top[n]
+        for c in gens.get(n, ()) if n >= v0 else ch[ptr[n] : ptr[n + 1]]:
+            if c in tree:
+                continue
+            tree[c] = n
+            queue.append(c)
+            top[c] = c if n == target else up_top
+            if c >= v0:
+                path[c] = up_path
+            else:
+                path[c] = (ids[c], *up_path)
+                found.append(c)
+    links: list[tuple[tuple[int, int, str], SpofLink, int]] = []
+    for x in found:
+        kind = kinds[x]
+        # the reason reads the failing node, the node that needs it and, for a region, the
+        # regions and the enterprise between (at most 12 nodes)
+        chain = [x, tree[x]]
+        if kind == REGION:
+            while chain[-1] != target and len(chain) < 12:
+                chain.append(tree[chain[-1]])
+        node, link_path = ids[x], path[x]
         link = SpofLink(
             product=pid,
-            node=ids[x],
-            kind=KIND_NAMES[kinds[x]],
+            node=node,
+            kind=KIND_NAMES[kind],
             name=names[x],
-            path=path[x],
+            path=link_path,
             reason=_reason(circuit, chain),
             hidden=kinds[top[x]] not in (PRODUCERS, ENTERPRISE),
         )
-        links.append((link, x))
-    order = {"enterprise": 0, "region": 1, "product": 2}
-    links.sort(key=lambda item: (len(item[0].path), order[item[0].kind], item[0].node))
-    return [link for link, _ in links], [x for _, x in links]
+        links.append(((len(link_path), _KIND_ORDER[kind], node), link, x))
+    links.sort(key=lambda item: item[0])
+    return [link for _, link, _ in links], [x for _, _, x in links]
+
+
+_KIND_ORDER = {ENTERPRISE: 0, REGION: 1, PRODUCT: 2}
 
 
 # ---- brute force (the definition, for tests) -----------------------------------------------
