@@ -44,10 +44,14 @@ def _number_hashes(values: Sequence[Any]) -> U64:
     return hashed
 
 
-def _text_hashes(values: Sequence[Any]) -> U64:
-    """Strings as they are, None as ``_NONE``, anything else as a marked ``repr``."""
+def _text_hashes(values: Sequence[Any], plain: bool = False) -> U64:
+    """Strings as they are, None as ``_NONE``, anything else as a marked ``repr``
+    (``plain``: the values are known to be strings and None only)."""
     text = np.array(
-        [v if v is None or type(v) is str else _OTHER + repr(v) for v in values], dtype=object
+        values
+        if plain
+        else [v if v is None or type(v) is str else _OTHER + repr(v) for v in values],
+        dtype=object,
     )
     hashed: U64 = pd.util.hash_array(text, categorize=False)
     hashed[pd.isna(text)] = _NONE  # None only: a NaN is a number
@@ -62,7 +66,7 @@ def column_hashes(values: Sequence[Any]) -> U64:
     if kinds <= _NUMBERS:
         return _number_hashes(values)
     if not kinds & _NUMBERS - {type(None)}:
-        return _text_hashes(values)
+        return _text_hashes(values, plain=kinds <= {str, type(None)})
     number = np.fromiter(
         (type(v) in _NUMBERS and v is not None for v in values), dtype=bool, count=len(values)
     )
