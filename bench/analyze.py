@@ -206,6 +206,10 @@ _CLEAR_RELS = [
         "MATCH ()-[x:{T}]->() WITH x LIMIT 5000 DELETE x RETURN count(*) AS n",
         T=model.KEY_RANK_IN.type,
     ),
+    render(  # the run records too: a first run finds no record of parts
+        "MATCH (a:{L}) WITH a LIMIT 5000 DELETE a RETURN count(*) AS n",
+        L=model.ANALYSIS_RUN_NODE.label,
+    ),
     render(
         "MATCH ()-[x:{T}]->() WHERE x.{run} IS NOT NULL WITH x LIMIT 5000 REMOVE "
         + ", ".join("x." + ident(p) for p in [*FLAG_PROPS, *STAMP_PROPS])

@@ -430,6 +430,12 @@ ANALYSIS_RUN_NODE = NodeType(
         Prop("spof_links", "int"),
         Prop("seconds", "str", "seconds per step as JSON"),
         Prop("written", "str", "rows each part wrote (created or changed) or removed, as JSON"),
+        Prop(
+            "parts",
+            "str",
+            "rows and part digest of each SPOF_FOR and KEY_RANK_IN part after the run, as "
+            "JSON (absent on a run that did not finish: the next run then reads them all)",
+        ),
     ),
     "One run of the analyses that wrote results into the graph.",
 )

@@ -44,10 +44,14 @@ def _number_hashes(values: Sequence[Any]) -> U64:
     return hashed
 
 
-def _text_hashes(values: Sequence[Any]) -> U64:
-    """Strings as they are, None as ``_NONE``, anything else as a marked ``repr``."""
+def _text_hashes(values: Sequence[Any], plain: bool = False) -> U64:
+    """Strings as they are, None as ``_NONE``, anything else as a marked ``repr``
+    (``plain``: the values are known to be strings and None only)."""
     text = np.array(
-        [v if v is None or type(v) is str else _OTHER + repr(v) for v in values], dtype=object
+        values
+        if plain
+        else [v if v is None or type(v) is str else _OTHER + repr(v) for v in values],
+        dtype=object,
     )
     hashed: U64 = pd.util.hash_array(text, categorize=False)
     hashed[pd.isna(text)] = _NONE  # None only: a NaN is a number
@@ -62,7 +66,7 @@ def column_hashes(values: Sequence[Any]) -> U64:
     if kinds <= _NUMBERS:
         return _number_hashes(values)
     if not kinds & _NUMBERS - {type(None)}:
-        return _text_hashes(values)
+        return _text_hashes(values, plain=kinds <= {str, type(None)})
     number = np.fromiter(
         (type(v) in _NUMBERS and v is not None for v in values), dtype=bool, count=len(values)
     )
@@ -99,3 +103,27 @@ def stored_array(values: Sequence[Any]) -> tuple[NDArray[np.int64], NDArray[np.b
     if has.any():
         out[has] = np.array([v for v in values if v is not None], dtype=np.int64)
     return out, has
+
+
+def _mix(h: U64) -> U64:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    with np.errstate(over="ignore"):
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        out: U64 = h ^ (h >> np.uint64(31))
+    return out
+
+
+def part_digest(identity: Sequence[Sequence[Any]], digests: Sequence[int]) -> int:
+    """One 64-bit digest of a whole part: its rows' identities (``identity``, one sequence per
+    identity column) with their row digests, in any order (a sum of mixed row hashes), as a
+    signed 64-bit integer. Two parts with the same rows have the same digest whatever their
+    order; a row added, removed, re-keyed or changed changes it."""
+    n = len(digests)
+    h = np.full(n, _seed(["part"]), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col in identity:
+            h = _mix(h * _MULT ^ column_hashes(col))
+        h = _mix(h ^ np.asarray(digests, dtype=np.int64).view(np.uint64))
+        total = np.uint64(h.sum(dtype=np.uint64)) if n else np.uint64(0)
+    return int(np.array([total], dtype=np.uint64).view(np.int64)[0])

@@ -21,18 +21,34 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, LiteralString
 
 import numpy as np
 import pandas as pd
 
 from kg import model
 from kg.analysis.arrays import BoolArray, FloatArray, IntArray, positions_by
-from kg.analysis.reads import READ_WORKERS, KeyRangeRead, read_rows
+from kg.analysis.reads import READ_WORKERS, ColumnRead, read_columns
 from kg.connection import Graph
+
+if TYPE_CHECKING:
+    from kg.analysis.stored import Stored
+
+
+@dataclass
+class Columns:
+    """Rows given as columns (one list per column), as ``read_raw`` reads them."""
+
+    cols: list[list[Any]]
+
+    def __len__(self) -> int:  # rows, not columns
+        return len(self.cols[0]) if self.cols else 0
+
+
+Rows = list[Sequence[Any]] | Columns
 
 
 @dataclass
@@ -40,164 +56,172 @@ class RawGraph:
     """The rows an analysis needs, as read from the graph (or written by hand in tests)."""
 
     # id, name, category, demand_per_day, lead_time_days, unit
-    products: list[Sequence[Any]] = field(default_factory=list)
+    products: Rows = field(default_factory=list)
     # id, name
-    enterprises: list[Sequence[Any]] = field(default_factory=list)
+    enterprises: Rows = field(default_factory=list)
     # code, name, level
-    regions: list[Sequence[Any]] = field(default_factory=list)
+    regions: Rows = field(default_factory=list)
     # id, name
-    chains: list[Sequence[Any]] = field(default_factory=list)
+    chains: Rows = field(default_factory=list)
     # input, output, qty_per_unit, alt_group
-    bom: list[Sequence[Any]] = field(default_factory=list)
+    bom: Rows = field(default_factory=list)
     # enterprise, product, capacity_per_day, output_per_day
-    produces: list[Sequence[Any]] = field(default_factory=list)
+    produces: Rows = field(default_factory=list)
     # enterprise, region
-    located: list[Sequence[Any]] = field(default_factory=list)
+    located: Rows = field(default_factory=list)
     # region, parent
-    part_of: list[Sequence[Any]] = field(default_factory=list)
+    part_of: Rows = field(default_factory=list)
     # enterprise, parent, share
-    owned: list[Sequence[Any]] = field(default_factory=list)
+    owned: Rows = field(default_factory=list)
     # product, chain, stage
-    in_chain: list[Sequence[Any]] = field(default_factory=list)
+    in_chain: Rows = field(default_factory=list)
     # supplier, customer, product, share, volume[, basis]
-    supplies: list[Sequence[Any]] = field(default_factory=list)
+    supplies: Rows = field(default_factory=list)
     # holder, product, as_of, stock, daily_use
-    holds: list[Sequence[Any]] = field(default_factory=list)
+    holds: Rows = field(default_factory=list)
     # enterprise, chain, reason
-    listed: list[Sequence[Any]] = field(default_factory=list)
+    listed: Rows = field(default_factory=list)
     # region, product, share (SHARE_OF_OUTPUT: a region's published share of world output)
-    region_shares: list[Sequence[Any]] = field(default_factory=list)
-    # what earlier analysis runs stored, per part (kg/analysis/stored.py); None: not read
-    stored: dict[str, list[Sequence[Any]]] | None = None
+    region_shares: Rows = field(default_factory=list)
+    # what earlier analysis runs stored (kg/analysis/stored.py); None: not read
+    stored: Stored | None = None
+    # per label: the element id of each node row, when relationship rows name their ends by
+    # element id (as read_raw reads them) rather than by key (rows written by hand)
+    element_ids: dict[str, list[Any]] | None = None
 
 
 P, E, R, C = model.PRODUCT, model.ENTERPRISE, model.REGION, model.CHAIN
 
 
-# Every identifier comes from the model; values travel as parameters.
-READS: dict[str, KeyRangeRead] = {
-    "products": KeyRangeRead(
+def _text(prop: LiteralString) -> LiteralString:
+    return "coalesce(" + prop + ", $blank)"
+
+
+def _num(prop: LiteralString) -> LiteralString:
+    return "coalesce(" + prop + ", $nan)"
+
+
+Props = tuple[tuple[LiteralString, str, bool], ...]  # (template slot, property, numeric)
+
+
+def _node_read(nt: model.NodeType, props: Props) -> ColumnRead:
+    """elementId, key, then each (slot, property, numeric) of ``props``."""
+    cols: tuple[LiteralString, ...] = (
+        "elementId(s)",
+        "s.{key}",
+        *(
+            _num("s.{" + slot + "}") if numeric else _text("s.{" + slot + "}")
+            for slot, _, numeric in props
+        ),
+    )
+    return ColumnRead(
+        "MATCH (s:{S}) WHERE s.{key} IS NOT NULL",
+        cols,
+        (("S", nt.label), ("key", nt.key), *((slot, name) for slot, name, _ in props)),
+    )
+
+
+def _rel_read(start: model.NodeType, rel: str, end: model.NodeType, props: Props) -> ColumnRead:
+    """elementId of both ends, then each (slot, property, numeric) of ``props``."""
+    cols: tuple[LiteralString, ...] = (
+        "elementId(s)",
+        "elementId(b)",
+        *(
+            _num("r.{" + slot + "}") if numeric else _text("r.{" + slot + "}")
+            for slot, _, numeric in props
+        ),
+    )
+    return ColumnRead(
+        "MATCH (s:{S})-[r:{T}]->(b:{B})",
+        cols,
+        (
+            ("S", start.label),
+            ("T", rel),
+            ("B", end.label),
+            *((slot, name) for slot, name, _ in props),
+        ),
+    )
+
+
+NODE_READS = {"products": P, "enterprises": E, "regions": R, "chains": C}
+# Every identifier comes from the model; values travel as parameters. Largest first (they
+# run on a few connections at once). Text columns read "" for null, numbers NaN.
+READS: dict[str, ColumnRead] = {
+    "bom": _rel_read(
+        P, model.INPUT_TO.type, P, (("qty", "qty_per_unit", True), ("alt", "alt_group", False))
+    ),
+    "produces": _rel_read(
+        E,
+        model.PRODUCES.type,
         P,
-        "",
-        "s.{key}, s.{name}, s.{category}, s.{demand}, s.{lead}, s.{unit}",
+        (("cap", "capacity_per_day", True), ("out", "output_per_day", True)),
+    ),
+    "supplies": _rel_read(
+        E,
+        model.SUPPLIES.type,
+        E,
         (
-            ("name", "name"),
-            ("category", "category"),
-            ("demand", "demand_per_day"),
-            ("lead", "lead_time_days"),
-            ("unit", "unit"),
+            ("product", "product", False),
+            ("share", "share", True),
+            ("vol", "volume", True),
+            ("basis", "basis", False),
         ),
     ),
-    "enterprises": KeyRangeRead(E, "", "s.{key}, s.{name}", (("name", "name"),)),
-    "regions": KeyRangeRead(
-        R, "", "s.{key}, s.{name}, s.{level}", (("name", "name"), ("level", "level"))
-    ),
-    "chains": KeyRangeRead(C, "", "s.{key}, s.{name}", (("name", "name"),)),
-    "bom": KeyRangeRead(
+    "products": _node_read(
         P,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{key}, r.{qty}, r.{alt}",
-        (("T", model.INPUT_TO.type), ("B", P.label), ("qty", "qty_per_unit"), ("alt", "alt_group")),
-    ),
-    "produces": KeyRangeRead(
-        E,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{bkey}, r.{cap}, r.{out}",
         (
-            ("T", model.PRODUCES.type),
-            ("B", P.label),
-            ("bkey", P.key),
-            ("cap", "capacity_per_day"),
-            ("out", "output_per_day"),
+            ("name", "name", False),
+            ("category", "category", False),
+            ("demand", "demand_per_day", True),
+            ("lead", "lead_time_days", True),
+            ("unit", "unit", False),
         ),
     ),
-    "located": KeyRangeRead(
+    "in_chain": _rel_read(P, model.IN_CHAIN.type, C, (("stage", "stage", False),)),
+    "enterprises": _node_read(E, (("name", "name", False),)),
+    "located": _rel_read(E, model.LOCATED_IN.type, R, ()),
+    "holds": _rel_read(
         E,
-        "MATCH (s)-[:{T}]->(b:{B})",
-        "s.{key}, b.{bkey}",
-        (("T", model.LOCATED_IN.type), ("B", R.label), ("bkey", R.key)),
-    ),
-    "part_of": KeyRangeRead(
-        R,
-        "MATCH (s)-[:{T}]->(b:{B})",
-        "s.{key}, b.{key}",
-        (("T", model.PART_OF.type), ("B", R.label)),
-    ),
-    "owned": KeyRangeRead(
-        E,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{key}, r.{share}",
-        (("T", model.OWNED_BY.type), ("B", E.label), ("share", "share")),
-    ),
-    "in_chain": KeyRangeRead(
+        model.HOLDS.type,
         P,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{bkey}, r.{stage}",
-        (("T", model.IN_CHAIN.type), ("B", C.label), ("bkey", C.key), ("stage", "stage")),
+        (("asof", "as_of", False), ("stock", "stock", True), ("use", "daily_use", True)),
     ),
-    "supplies": KeyRangeRead(
-        E,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{key}, r.{product}, r.{share}, r.{vol}, r.{basis}",
-        (
-            ("T", model.SUPPLIES.type),
-            ("B", E.label),
-            ("product", "product"),
-            ("share", "share"),
-            ("vol", "volume"),
-            ("basis", "basis"),
-        ),
-    ),
-    "holds": KeyRangeRead(
-        E,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{bkey}, r.{asof}, r.{stock}, r.{use}",
-        (
-            ("T", model.HOLDS.type),
-            ("B", P.label),
-            ("bkey", P.key),
-            ("asof", "as_of"),
-            ("stock", "stock"),
-            ("use", "daily_use"),
-        ),
-    ),
-    "region_shares": KeyRangeRead(
-        R,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{bkey}, r.{share}",
-        (("T", model.REGION_SHARE.type), ("B", P.label), ("bkey", P.key), ("share", "share")),
-    ),
-    "listed": KeyRangeRead(
-        E,
-        "MATCH (s)-[r:{T}]->(b:{B})",
-        "s.{key}, b.{bkey}, r.{reason}",
-        (
-            ("T", model.KEY_ENTERPRISE_OF.type),
-            ("B", C.label),
-            ("bkey", C.key),
-            ("reason", "reason"),
-        ),
-    ),
+    "owned": _rel_read(E, model.OWNED_BY.type, E, (("share", "share", True),)),
+    "regions": _node_read(R, (("name", "name", False), ("level", "level", False))),
+    "part_of": _rel_read(R, model.PART_OF.type, R, ()),
+    "region_shares": _rel_read(R, model.REGION_SHARE.type, P, (("share", "share", True),)),
+    "listed": _rel_read(E, model.KEY_ENTERPRISE_OF.type, C, (("reason", "reason", False),)),
+    "chains": _node_read(C, (("name", "name", False),)),
 }
 
 
 def read_raw(
     graph: Graph, workers: int = READ_WORKERS, stored: bool = False, verify: bool = False
 ) -> RawGraph:
-    """Read everything the analyses need (``READS``), and with ``stored`` the digests of
-    what earlier runs wrote back (kg/analysis/stored.py; with ``verify`` every stored value,
-    hashed here), all in one pass of key-range queries."""
-    from kg.analysis.stored import STORED_READS, STORED_VALUE_READS, digests_of_values
+    """Read everything the analyses need (``READS``), and with ``stored`` what earlier runs
+    wrote back (kg/analysis/stored.py: the digests of node results and SUPPLIES flags as
+    columns of the same reads, the latest run's record; with ``verify`` every stored value,
+    hashed here), all in one pass on ``workers`` connections."""
+    from kg.analysis.stored import stored_from_reads, with_stored_columns
 
-    extra = (STORED_VALUE_READS if verify else STORED_READS) if stored else {}
-    rows = read_rows(graph, {**READS, **extra}, workers)
-    raw = RawGraph()
-    for name in READS:
-        setattr(raw, name, rows[name])
+    reads = with_stored_columns(READS) if stored else READS
+    extra: dict[str, tuple[LiteralString, Mapping[str, Any]]] = {}
     if stored:
-        raw.stored = {name: rows[name] for name in extra}
-        if verify:
-            raw.stored = digests_of_values(raw.stored)
+        from kg.analysis.stored import record_reads
+
+        extra = record_reads()
+    columns, values = read_columns(graph, reads, workers, extra)
+    raw = RawGraph(element_ids={})
+    for name, read in READS.items():
+        cols = columns[name]
+        if name in NODE_READS:
+            assert raw.element_ids is not None
+            raw.element_ids[NODE_READS[name].label] = cols[0]
+            cols = cols[1:]
+        width = len(read.columns) - (1 if name in NODE_READS else 0)
+        setattr(raw, name, Columns(cols[:width]))
+    if stored:
+        raw.stored = stored_from_reads(graph, raw, columns, values, verify)
     return raw
 
 
@@ -286,7 +310,7 @@ class Projection:
     rs_prod: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     rs_share: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     # what earlier analysis runs stored (RawGraph.stored), for the write-back's comparison
-    stored: dict[str, list[Sequence[Any]]] | None = None
+    stored: Stored | None = None
 
     # ---- sizes --------------------------------------------------------------------------
 
@@ -599,8 +623,12 @@ def _top_parents(n: int, owned: list[tuple[int, int, float]]) -> IntArray:
     return top
 
 
-def _frame(rows: list[Sequence[Any]], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Rows, columns: list[str]) -> pd.DataFrame:
     """Rows as a DataFrame with exactly ``columns`` (short rows padded with None)."""
+    if isinstance(rows, Columns):
+        if not len(rows):
+            return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+        return pd.DataFrame(dict(zip(columns, rows.cols, strict=True)))
     width = len(columns)
     if rows and any(len(r) != width for r in rows):
         rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
@@ -632,6 +660,31 @@ def _lookup(index: pd.Index, df: pd.DataFrame, col: str) -> IntArray:
     return out
 
 
+class _Ends:
+    """Positions of the nodes of one label that a relationship column names: by key (rows
+    written by hand), or by element id (``RawGraph.element_ids``, as read_raw reads them)."""
+
+    def __init__(self, index: pd.Index, read_keys: pd.Series, eids: Sequence[Any] | None):
+        self.index = index  # the nodes' keys, by position
+        self.by_eid: pd.Index | None = None
+        if eids is not None:
+            self.by_eid = pd.Index(eids, dtype=object)
+            # element id (in read order) -> position of its key (duplicates keep the first)
+            self.eid_pos: IntArray = index.get_indexer(pd.Index(read_keys)).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __call__(self, df: pd.DataFrame, col: str) -> IntArray:
+        if self.by_eid is None:
+            return _lookup(self.index, df, col)
+        if not len(df):
+            return np.zeros(0, dtype=np.int64)
+        rows = self.by_eid.get_indexer(pd.Index(df[col], dtype=object))
+        out: IntArray = np.where(rows >= 0, self.eid_pos[np.maximum(rows, 0)], -1)
+        return out
+
+
 def _first_pairs(a: IntArray, b: IntArray, keep: BoolArray) -> IntArray:
     """Row numbers of the first occurrence of each (a, b) pair among rows where ``keep``."""
     rows = np.flatnonzero(keep)
@@ -652,20 +705,23 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         if n:
             skipped[what] = skipped.get(what, 0) + n
 
-    def nodes(rows: list[Sequence[Any]], cols: list[str]) -> tuple[pd.DataFrame, pd.Index]:
+    def nodes(nt: model.NodeType, rows: Rows, cols: list[str]) -> tuple[pd.DataFrame, _Ends]:
         df = _frame(rows, cols)
         df[cols[0]] = df[cols[0]].astype(str)
+        read_keys = df[cols[0]]
         df = df.drop_duplicates(cols[0], keep="first").reset_index(drop=True)
-        return df, pd.Index(df[cols[0]])
+        index = pd.Index(df[cols[0]])
+        eids = None if raw.element_ids is None else raw.element_ids.get(nt.label)
+        return df, _Ends(index, read_keys, eids)
 
-    products, prod = nodes(raw.products, ["id", "name", "category", "demand", "lead", "unit"])
-    ents, ent = nodes(raw.enterprises, ["id", "name"])
-    regions, reg = nodes(raw.regions, ["code", "name", "level"])
-    chains, chn = nodes(raw.chains, ["id", "name"])
+    products, prod = nodes(P, raw.products, ["id", "name", "category", "demand", "lead", "unit"])
+    ents, ent = nodes(E, raw.enterprises, ["id", "name"])
+    regions, reg = nodes(R, raw.regions, ["code", "name", "level"])
+    chains, chn = nodes(C, raw.chains, ["id", "name"])
 
     # bill of materials: one edge per (input, output), never a product into itself
     bom = _frame(raw.bom, ["a", "b", "qty", "group"])
-    ba, bb = _lookup(prod, bom, "a"), _lookup(prod, bom, "b")
+    ba, bb = prod(bom, "a"), prod(bom, "b")
     rows = _first_pairs(ba, bb, (ba >= 0) & (bb >= 0) & (ba != bb))
     skip("INPUT_TO", len(bom) - len(rows))
     qty = _nums(bom, "qty")[rows]
@@ -673,14 +729,14 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     bom_group = [all_groups[i] for i in rows.tolist()]
 
     pr = _frame(raw.produces, ["e", "p", "cap", "out"])
-    pe, pp = _lookup(ent, pr, "e"), _lookup(prod, pr, "p")
+    pe, pp = ent(pr, "e"), prod(pr, "p")
     prow = _first_pairs(pe, pp, (pe >= 0) & (pp >= 0))
     skip("PRODUCES", len(pr) - len(prow))
     cap = _nums(pr, "cap")
     cap = np.where(np.isnan(cap), _nums(pr, "out"), cap)[prow]
 
     loc = _frame(raw.located, ["e", "r"])
-    le, lr = _lookup(ent, loc, "e"), _lookup(reg, loc, "r")
+    le, lr = ent(loc, "e"), reg(loc, "r")
     lrow = _first_pairs(le, lr, (le >= 0) & (lr >= 0))
     skip("LOCATED_IN", len(loc) - len(lrow))
     ent_regions: list[list[int]] = [[] for _ in range(len(ent))]
@@ -688,7 +744,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         ent_regions[e].append(r)
 
     part = _frame(raw.part_of, ["a", "b"])
-    pa, pb = _lookup(reg, part, "a"), _lookup(reg, part, "b")
+    pa, pb = reg(part, "a"), reg(part, "b")
     ok = (pa >= 0) & (pb >= 0)
     skip("PART_OF", int((~ok).sum()))
     region_parents, dropped = _drop_cycles(
@@ -698,7 +754,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         warnings.append(f"{dropped} PART_OF relationship(s) closing a cycle of regions ignored")
 
     own = _frame(raw.owned, ["a", "b", "share"])
-    oa, ob = _lookup(ent, own, "a"), _lookup(ent, own, "b")
+    oa, ob = ent(own, "a"), ent(own, "b")
     ok = (oa >= 0) & (ob >= 0)
     skip("OWNED_BY", int((~ok).sum()))
     owned = list(
@@ -706,13 +762,13 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     )
 
     ic = _frame(raw.in_chain, ["p", "c", "stage"])
-    ip, icc = _lookup(prod, ic, "p"), _lookup(chn, ic, "c")
+    ip, icc = prod(ic, "p"), chn(ic, "c")
     ok = (ip >= 0) & (icc >= 0)
     skip("IN_CHAIN", int((~ok).sum()))
     stages = _strs(ic, "stage")
 
     sup = _frame(raw.supplies, ["a", "b", "product", "share", "volume", "basis"])
-    sa, sb = _lookup(ent, sup, "a"), _lookup(ent, sup, "b")
+    sa, sb = ent(sup, "a"), ent(sup, "b")
     sok = (sa >= 0) & (sb >= 0)
     skip("SUPPLIES", int((~sok).sum()))
     # Declared links only: inferred ones (written by `supplymap infer`) are candidates, not
@@ -727,7 +783,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     sup_products = _strs(sup, "product")
 
     hold = _frame(raw.holds, ["e", "p", "as_of", "stock", "use"])
-    he, hp = _lookup(ent, hold, "e"), _lookup(prod, hold, "p")
+    he, hp = ent(hold, "e"), prod(hold, "p")
     hok = (he >= 0) & (hp >= 0)
     skip("HOLDS", int((~hok).sum()))
     latest: dict[tuple[int, int], tuple[dt.date | None, float, float]] = {}
@@ -741,7 +797,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     hold_keys = sorted(latest)
 
     lst = _frame(raw.listed, ["e", "c", "reason"])
-    lse, lsc = _lookup(ent, lst, "e"), _lookup(chn, lst, "c")
+    lse, lsc = ent(lst, "e"), chn(lst, "c")
     reasons = _strs(lst, "reason")
     listed = [
         (int(lse[i]), int(lsc[i]), reasons[i])
@@ -751,7 +807,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
     skip("KEY_ENTERPRISE_OF", len(lst) - len(listed))
 
     rsh = _frame(raw.region_shares, ["r", "p", "share"])
-    rr, rp = _lookup(reg, rsh, "r"), _lookup(prod, rsh, "p")
+    rr, rp = reg(rsh, "r"), prod(rsh, "p")
     rshare = _nums(rsh, "share")
     rok = (rr >= 0) & (rp >= 0) & ~np.isnan(rshare)
     skip("SHARE_OF_OUTPUT", int((~rok).sum()))

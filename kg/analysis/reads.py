@@ -1,4 +1,17 @@
-"""Reading the graph in key ranges: the one way the analyses fetch their rows.
+"""Reading the graph: whole reads returned as columns, and reads in key ranges.
+
+The projection (kg/analysis/projection.py) is read with ``ColumnRead``s: one statement per
+label or relationship type, ``MATCH ... RETURN [collect(c0), collect(c1), ...]``, so each
+read comes back as one record of a few long lists of plain values (decoding columns cost the
+client a quarter of what rows of lists did, 0.18 against 0.67 s of CPU for 334k INPUT_TO
+rows at 1M). ``collect`` drops nulls, so every column is an expression that never is null:
+an element id, a key (nodes without one are not read), ``coalesce(prop, $nan)`` for a
+number and ``coalesce(prop, $blank)`` for text (``COLUMN_PARAMS``; the projection reads
+NaN and "" as unknown, as it did nulls), or a test (``x IS NOT NULL``). Relationship ends are
+returned as ``elementId``: the engine need not load the end node to give its key (on the
+local engine 2.2-2.6 s of CPU against 3.5-4.2 for INPUT_TO's keys), and the projection maps
+them to the nodes it read, within one run (element ids are opaque handles, never stored).
+``read_columns`` runs the reads on a few connections at once, largest first.
 
 A ``KeyRangeRead`` is a statement over the nodes of one label whose keys fall in a range:
 ``MATCH (s:Label) WHERE s.key >= $lo AND s.key < $hi <pattern> RETURN collect([<row>])``.
@@ -21,6 +34,46 @@ from kg.model import NodeType
 
 CHUNK = 20_000  # start nodes per read query
 READ_WORKERS = 2  # read queries under way at once (connections)
+NO_DIGEST = 0  # what a digest column holds where none is stored (its IS NOT NULL says so)
+COLUMN_PARAMS: dict[str, Any] = {"nan": float("nan"), "blank": "", "nodigest": NO_DIGEST}
+
+
+@dataclass(frozen=True)
+class ColumnRead:
+    """``match`` then one column per expression of ``columns`` (never null, see above)."""
+
+    match: LiteralString  # e.g. "MATCH (s:{S})-[r:{T}]->(b:{B})"
+    columns: tuple[LiteralString, ...]  # e.g. ("elementId(s)", "coalesce(r.{qty}, $nan)")
+    ids: tuple[tuple[str, str], ...]  # identifiers for the templates
+
+    def statement(self) -> LiteralString:
+        cols: LiteralString = ", ".join("collect(" + c + ")" for c in self.columns)
+        return render(self.match + " RETURN [" + cols + "] AS cols", **dict(self.ids))
+
+
+def read_columns(
+    graph: Graph,
+    reads: Mapping[str, ColumnRead],
+    workers: int = READ_WORKERS,
+    values: Mapping[str, tuple[LiteralString, Mapping[str, Any]]] | None = None,
+) -> tuple[dict[str, list[list[Any]]], dict[str, Any]]:
+    """The columns of every read (in the order given: put the largest first), and the value
+    of each statement of ``values`` (``Graph.value``), all on ``workers`` connections."""
+    jobs: list[tuple[str, LiteralString, Mapping[str, Any]]] = [
+        (name, read.statement(), COLUMN_PARAMS) for name, read in reads.items()
+    ]
+    jobs += [(name, cypher, params) for name, (cypher, params) in (values or {}).items()]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        found = list(pool.map(lambda job: graph.value(job[1], job[2]), jobs))
+    columns: dict[str, list[list[Any]]] = {}
+    for (name, _, _), value in zip(jobs[: len(reads)], found[: len(reads)], strict=True):
+        width = len(reads[name].columns)
+        columns[name] = list(value) if value else [[] for _ in range(width)]
+    rest = {
+        name: value
+        for (name, _, _), value in zip(jobs[len(reads) :], found[len(reads) :], strict=True)
+    }
+    return columns, rest
 
 
 @dataclass(frozen=True)

@@ -43,20 +43,23 @@ import numpy as np
 import pandas as pd
 
 from kg import model
-from kg.analysis.digest import row_digests, stored_array
+from kg.analysis.digest import part_digest, row_digests
 from kg.analysis.stored import (
     AT,
     DIGEST,
     FLAG_PROPS,
     FLAGS,
     NODE_PROPS,
+    PARTS_PROP,
     PRODUCT_PROPS,
     RANK_PROPS,
+    RECORDED,
     RUN,
     SPOF_PROPS,
     SPOF_STARTS,
     STAMP_PROPS,
-    StoredRows,
+    Stored,
+    StoredPart,
     node_part,
     spof_part,
 )
@@ -158,6 +161,11 @@ _RUN_CONSTRAINT: LiteralString = render(
     label=model.ANALYSIS_RUN_NODE.label,
     key=model.ANALYSIS_RUN_NODE.key,
 )
+_START_RUN: LiteralString = render(
+    "MERGE (a:{label} {{{key}: $run}}) SET a.started_at = $at",
+    label=model.ANALYSIS_RUN_NODE.label,
+    key=model.ANALYSIS_RUN_NODE.key,
+)
 _SAVE_RUN: LiteralString = render(
     "MERGE (a:{label} {{{key}: $run}}) SET a += $props",
     label=model.ANALYSIS_RUN_NODE.label,
@@ -170,37 +178,30 @@ def _index(keys: Sequence[Key]) -> pd.Index:
 
 
 class _Diff:
-    """New rows' digests against stored ones, by identity: what to create, change, remove.
+    """New rows' digests against stored ones, by identity: what to create, change, remove."""
 
-    ``stored``: rows of [identity (``width`` items)..., digest or None]."""
-
-    def __init__(
-        self,
-        keys: Sequence[Key],
-        digests: Sequence[int],
-        stored: Sequence[Sequence[Any]],
-        width: int,
-    ):
-        ident_of = (lambda r: r[0]) if width == 1 else (lambda r: tuple(r[:width]))
-        old = _index([ident_of(r) for r in stored])
-        old_digest, has = stored_array([r[width] for r in stored])
+    def __init__(self, keys: Sequence[Key], digests: Sequence[int], stored: StoredPart):
+        width = len(stored.identity)
+        ids = stored.identity[0] if width == 1 else list(zip(*stored.identity, strict=True))
+        old = _index(ids)
+        old_digest, has = stored.digest, stored.has
         dup = np.asarray(old.duplicated(keep=False), dtype=bool)
         # a relationship stored twice is removed and created again, once
-        self.twice: list[Key] = sorted(set(old[dup]), key=repr)
-        once = old[~dup]
+        self.twice: list[Key] = sorted(set(old[dup]), key=repr) if dup.any() else []
+        once = old[~dup] if dup.any() else old
         new = _index(keys)
         pos = once.get_indexer(new) if len(once) else np.full(len(new), -1)
         found = pos >= 0
         at = pos[found]
+        if dup.any():
+            has, old_digest = has[~dup], old_digest[~dup]
         same = np.zeros(len(new), dtype=bool)
-        same[found] = has[~dup][at] & (
-            old_digest[~dup][at] == np.asarray(digests, dtype=np.int64)[found]
-        )
+        same[found] = has[at] & (old_digest[at] == np.asarray(digests, dtype=np.int64)[found])
         self.created_at: list[int] = np.flatnonzero(~found).tolist()  # positions in keys
         self.changed_at: list[int] = np.flatnonzero(found & ~same).tolist()
         self.created: list[Key] = [keys[i] for i in self.created_at]
         self.changed: list[Key] = [keys[i] for i in self.changed_at]
-        unique = old.unique()
+        unique = old.unique() if dup.any() else old
         self.removed: list[Key] = unique[~unique.isin(new)].tolist() if len(unique) else []
 
 
@@ -216,8 +217,14 @@ class _Digested:
         self.values = list(rows.values())
         self.digests = row_digests(self.values, props)
 
-    def diff(self, stored: Sequence[Sequence[Any]], width: int) -> _Diff:
-        return _Diff(self.keys, self.digests, stored, width)
+    def diff(self, stored: StoredPart) -> _Diff:
+        return _Diff(self.keys, self.digests, stored)
+
+    def part_digest(self) -> tuple[int, int]:
+        """(rows, part digest): what a run record says of this part once it is written."""
+        width = len(self.keys[0]) if self.keys and isinstance(self.keys[0], tuple) else 1
+        identity = [self.keys] if width == 1 else [list(c) for c in zip(*self.keys, strict=True)]
+        return len(self.keys), part_digest(identity, self.digests)
 
     def rows(self, positions: Sequence[int]) -> list[list[Any]]:
         """[key..., values..., digest] of the rows at ``positions``, as written."""
@@ -228,32 +235,37 @@ class Writer:
     """Writes one run's results where they differ from ``stored``; ``counts`` says how many
     rows each part wrote (created or changed) and removed.
 
-    Inside ``with writer.lane(name):`` the rows are compared at once but written on a
-    background thread of that name (one connection, parts in the order given), so the engine
-    writes while the analyses go on; ``wait(name)`` waits for a lane, ``close()`` for all of
-    them and raises the first failure. Lanes write without progress bars."""
+    Inside ``with writer.lane(name):`` the parts are written on a background thread of that
+    name (one connection, parts in the order given; a recorded part that must be compared
+    row by row is read there too), so the engine works while the analyses go on;
+    ``wait(name)`` waits for a lane, ``close()`` for all of them and raises the first
+    failure. Lanes write without progress bars. ``record`` is what the run record says of
+    the ``RECORDED`` parts (kg/analysis/stored.py)."""
 
     def __init__(
         self,
         graph: Graph,
         run_id: str,
         analysed_at: dt.datetime,
-        stored: StoredRows,
+        stored: Stored | None,
         progress: Progress | None = None,
         batch_size: int = BATCH,
         workers: int = WRITE_WORKERS,
     ) -> None:
         self.graph = graph
         self.params = {"run": run_id, "at": analysed_at}
-        self.stored = stored
+        self.stored = stored or Stored()
         self.progress = progress
         self.batch_size = batch_size
         self.workers = workers
         self.counts: dict[str, int] = {}
         self.seconds: dict[str, float] = {}  # per part, for benchmarks
+        self.record: dict[str, tuple[int, int]] = {}
         self._lanes: dict[str, ThreadPoolExecutor] = {}
         self._queued: dict[str, list[Future[None]]] = {}
         self._into: str | None = None  # the lane parts go to now (None: write at once)
+        self._started = False  # the run's node written (before its first row)
+        self._lock = threading.Lock()
 
     @contextmanager
     def lane(self, name: str) -> Iterator[None]:
@@ -288,17 +300,37 @@ class Writer:
         if failure is not None:
             raise failure
 
+    def _part(self, whats: Sequence[str], job: Callable[[Progress | None], None]) -> None:
+        """Run ``job`` (compare and write one part) now, or on the current lane."""
+        for what in whats:
+            self.counts.setdefault(what, 0)  # never a reset: a lane may be adding to it
+        if self._into is None:
+            job(self.progress)
+            return
+        self._queued[self._into].append(self._lanes[self._into].submit(job, None))
+
+    def _start(self) -> None:
+        """Write the run's node, without a record, before its first row: until the run ends
+        and records its parts, the latest record is not trusted (a run that fails half-way
+        leaves the graph unlike any record)."""
+        with self._lock:
+            if not self._started:
+                self.graph.run_schema([_RUN_CONSTRAINT])
+                self.graph.write(_START_RUN, {"run": self.params["run"], "at": self.params["at"]})
+                self._started = True
+
     def _batches(
-        self, what: str, cypher: LiteralString, rows: list[list[Any]], parallel: bool = False
+        self,
+        what: str,
+        cypher: LiteralString,
+        rows: list[list[Any]],
+        progress: Progress | None,
+        parallel: bool = False,
     ) -> None:
-        self.counts.setdefault(what, 0)  # never a reset: a lane may be adding to it
         if not rows:
             return
-        if self._into is None:
-            self._write(what, cypher, rows, parallel, self.progress)
-            return
-        job = self._lanes[self._into].submit(self._write, what, cypher, rows, parallel, None)
-        self._queued[self._into].append(job)
+        self._start()
+        self._write(what, cypher, rows, parallel, progress)
 
     def _write(
         self,
@@ -335,9 +367,11 @@ class Writer:
                     done = sum(pool.map(write, parts))
             else:
                 done = write(rows)
-            self.counts[what] += done
+            with self._lock:
+                self.counts[what] += done
         finally:
-            self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
+            with self._lock:
+                self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
             if progress is not None:
                 progress.stop()
 
@@ -345,10 +379,15 @@ class Writer:
         """``rows``: key -> values of ``props``; every analysed node of the label."""
         part = node_part(nt)
         new = _Digested(rows, props)
-        diff = new.diff(self.stored.get(part, []), 1)
-        written = new.rows(diff.created_at + diff.changed_at)
-        self._batches(part, _set_nodes(nt, props), written, True)
-        self._batches(f"{part} cleared", _clear_nodes(nt, props), [[k] for k in diff.removed])
+
+        def job(progress: Progress | None) -> None:
+            diff = new.diff(self.stored.part(part))
+            written = new.rows(diff.created_at + diff.changed_at)
+            self._batches(part, _set_nodes(nt, props), written, progress, True)
+            cleared = [[k] for k in diff.removed]
+            self._batches(f"{part} cleared", _clear_nodes(nt, props), cleared, progress)
+
+        self._part([part, f"{part} cleared"], job)
 
     def _relationships(
         self,
@@ -359,12 +398,23 @@ class Writer:
         props: Sequence[str],
     ) -> None:
         new = _Digested(rows, props)
-        diff = new.diff(self.stored.get(part, []), 2)
+        if part in RECORDED:
+            count, digest = new.part_digest()
+            self.record[part] = (count, digest)
+            if self.stored.holds(part, count, digest):
+                self._part([what, f"{what} removed"], lambda _: None)
+                return
         create, update, delete = statements
-        self._batches(f"{what} removed", delete, [list(k) for k in diff.twice])
-        self._batches(what, create, new.rows(diff.created_at))
-        self._batches(what, update, new.rows(diff.changed_at))
-        self._batches(f"{what} removed", delete, [list(k) for k in diff.removed])
+
+        def job(progress: Progress | None) -> None:
+            diff = new.diff(self.stored.part(part))
+            removed = f"{what} removed"
+            self._batches(removed, delete, [list(k) for k in diff.twice], progress)
+            self._batches(what, create, new.rows(diff.created_at), progress)
+            self._batches(what, update, new.rows(diff.changed_at), progress)
+            self._batches(removed, delete, [list(k) for k in diff.removed], progress)
+
+        self._part([what, f"{what} removed"], job)
 
     def spof(self, rows_by_kind: dict[str, dict[Key, list[Any]]]) -> None:
         """Per failing-node kind: (node, product) -> [path, reason]."""
@@ -385,26 +435,39 @@ class Writer:
         declared single sources; every SUPPLIES relationship of such a triple gets the flags,
         every other one none."""
         new = _Digested(flags, FLAG_PROPS)
-        digest = dict(zip(new.keys, new.digests, strict=True))
-        changed: set[Key] = set()
-        seen: set[Key] = set()
-        for row in self.stored.get(FLAGS, []):
-            triple = tuple(row[:3])
-            seen.add(triple)
-            if row[3] is None or digest.get(triple) != row[3]:
-                changed.add(triple)
-        changed.update(t for t in flags if t not in seen)
-        order = sorted(changed, key=repr)
-        self._batches(
-            FLAGS, _SET_FLAGS, [_row(t, [*flags[t], digest[t]]) for t in order if t in flags]
-        )
-        self._batches(f"{FLAGS} cleared", _CLEAR_FLAGS, [list(t) for t in order if t not in flags])
+
+        def job(progress: Progress | None) -> None:
+            digest = dict(zip(new.keys, new.digests, strict=True))
+            stored = self.stored.part(FLAGS)
+            changed: set[Key] = set()
+            seen: set[Key] = set()
+            for triple, old, has in zip(
+                zip(*stored.identity, strict=True),
+                stored.digest.tolist(),
+                stored.has.tolist(),
+                strict=True,
+            ):
+                seen.add(triple)
+                if not has or digest.get(triple) != old:
+                    changed.add(triple)
+            changed.update(t for t in flags if t not in seen)
+            order = sorted(changed, key=repr)
+            rows = [_row(t, [*flags[t], digest[t]]) for t in order if t in flags]
+            self._batches(FLAGS, _SET_FLAGS, rows, progress)
+            cleared = [list(t) for t in order if t not in flags]
+            self._batches(f"{FLAGS} cleared", _CLEAR_FLAGS, cleared, progress)
+
+        self._part([FLAGS, f"{FLAGS} cleared"], job)
 
     def run_record(self, props: dict[str, Any]) -> None:
+        """The run's node with ``props`` and the record of its ``RECORDED`` parts (call once
+        every part is written)."""
         self.graph.run_schema([_RUN_CONSTRAINT])
         clean = {
             k: (json.dumps(v, sort_keys=True) if isinstance(v, dict) else v)
             for k, v in props.items()
             if v is not None
         }
+        if set(self.record) == set(RECORDED):
+            clean[PARTS_PROP] = json.dumps({k: list(v) for k, v in sorted(self.record.items())})
         self.graph.write(_SAVE_RUN, {"run": self.params["run"], "props": clean})
