@@ -692,8 +692,17 @@ def _first_pairs(a: IntArray, b: IntArray, keep: BoolArray) -> IntArray:
         return rows
     key = a[rows] * (int(b.max()) + 1 if len(b) else 1) + b[rows]
     _, first = np.unique(key, return_index=True)
-    out: IntArray = rows[np.sort(first)]
+    out: IntArray = rows[first]  # in (a, b) order, not the engine's read order
     return out
+
+
+def _in_order(df: pd.DataFrame, *keys: IntArray) -> tuple[pd.DataFrame, list[IntArray]]:
+    """The rows of a relationship frame, and their end positions, ordered by those positions
+    (stably), so what follows does not depend on the order the engine returned them in."""
+    if len(df) < 2:
+        return df, list(keys)
+    order = np.lexsort(tuple(reversed(keys)))
+    return df.iloc[order].reset_index(drop=True), [k[order] for k in keys]
 
 
 def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
@@ -709,6 +718,9 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
         df = _frame(rows, cols)
         df[cols[0]] = df[cols[0]].astype(str)
         read_keys = df[cols[0]]
+        # Positions in key order, whatever order the engine returned the nodes in, so the
+        # results (ties, the order of float sums) do not depend on the engine or on writes.
+        df = df.sort_values(cols[0], kind="stable")
         df = df.drop_duplicates(cols[0], keep="first").reset_index(drop=True)
         index = pd.Index(df[cols[0]])
         eids = None if raw.element_ids is None else raw.element_ids.get(nt.label)
@@ -745,6 +757,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
 
     part = _frame(raw.part_of, ["a", "b"])
     pa, pb = reg(part, "a"), reg(part, "b")
+    part, (pa, pb) = _in_order(part, pa, pb)
     ok = (pa >= 0) & (pb >= 0)
     skip("PART_OF", int((~ok).sum()))
     region_parents, dropped = _drop_cycles(
@@ -755,6 +768,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
 
     own = _frame(raw.owned, ["a", "b", "share"])
     oa, ob = ent(own, "a"), ent(own, "b")
+    own, (oa, ob) = _in_order(own, oa, ob)
     ok = (oa >= 0) & (ob >= 0)
     skip("OWNED_BY", int((~ok).sum()))
     owned = list(
@@ -763,12 +777,16 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
 
     ic = _frame(raw.in_chain, ["p", "c", "stage"])
     ip, icc = prod(ic, "p"), chn(ic, "c")
+    ic, (ip, icc) = _in_order(ic, ip, icc)
     ok = (ip >= 0) & (icc >= 0)
     skip("IN_CHAIN", int((~ok).sum()))
     stages = _strs(ic, "stage")
 
     sup = _frame(raw.supplies, ["a", "b", "product", "share", "volume", "basis"])
     sa, sb = ent(sup, "a"), ent(sup, "b")
+    sup_text = pd.Index(sup["product"].astype(str))
+    sp = pd.Index(sorted(set(sup_text.tolist()))).get_indexer(sup_text)
+    sup, (sa, sb, sp) = _in_order(sup, sa, sb, np.asarray(sp, dtype=np.int64))
     sok = (sa >= 0) & (sb >= 0)
     skip("SUPPLIES", int((~sok).sum()))
     # Declared links only: inferred ones (written by `supplymap infer`) are candidates, not
@@ -784,6 +802,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
 
     hold = _frame(raw.holds, ["e", "p", "as_of", "stock", "use"])
     he, hp = ent(hold, "e"), prod(hold, "p")
+    hold, (he, hp) = _in_order(hold, he, hp)
     hok = (he >= 0) & (hp >= 0)
     skip("HOLDS", int((~hok).sum()))
     latest: dict[tuple[int, int], tuple[dt.date | None, float, float]] = {}
@@ -798,6 +817,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
 
     lst = _frame(raw.listed, ["e", "c", "reason"])
     lse, lsc = ent(lst, "e"), chn(lst, "c")
+    lst, (lse, lsc) = _in_order(lst, lse, lsc)
     reasons = _strs(lst, "reason")
     listed = [
         (int(lse[i]), int(lsc[i]), reasons[i])
@@ -808,6 +828,7 @@ def from_raw(raw: RawGraph, read_seconds: float = 0.0) -> Projection:
 
     rsh = _frame(raw.region_shares, ["r", "p", "share"])
     rr, rp = reg(rsh, "r"), prod(rsh, "p")
+    rsh, (rr, rp) = _in_order(rsh, rr, rp)
     rshare = _nums(rsh, "share")
     rok = (rr >= 0) & (rp >= 0) & ~np.isnan(rshare)
     skip("SHARE_OF_OUTPUT", int((~rok).sum()))
