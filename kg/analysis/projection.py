@@ -104,16 +104,17 @@ def _num(prop: LiteralString) -> LiteralString:
 Props = tuple[tuple[LiteralString, str, bool], ...]  # (template slot, property, numeric)
 
 
+def _prop_cols(var: LiteralString, props: Props) -> tuple[LiteralString, ...]:
+    """One column per (slot, property, numeric) of ``props`` on ``var``, never null."""
+    return tuple(
+        _num(var + ".{" + slot + "}") if numeric else _text(var + ".{" + slot + "}")
+        for slot, _, numeric in props
+    )
+
+
 def _node_read(nt: model.NodeType, props: Props) -> ColumnRead:
     """elementId, key, then each (slot, property, numeric) of ``props``."""
-    cols: tuple[LiteralString, ...] = (
-        "elementId(s)",
-        "s.{key}",
-        *(
-            _num("s.{" + slot + "}") if numeric else _text("s.{" + slot + "}")
-            for slot, _, numeric in props
-        ),
-    )
+    cols: tuple[LiteralString, ...] = ("elementId(s)", "s.{key}", *_prop_cols("s", props))
     return ColumnRead(
         "MATCH (s:{S}) WHERE s.{key} IS NOT NULL",
         cols,
@@ -123,14 +124,7 @@ def _node_read(nt: model.NodeType, props: Props) -> ColumnRead:
 
 def _rel_read(start: model.NodeType, rel: str, end: model.NodeType, props: Props) -> ColumnRead:
     """elementId of both ends, then each (slot, property, numeric) of ``props``."""
-    cols: tuple[LiteralString, ...] = (
-        "elementId(s)",
-        "elementId(b)",
-        *(
-            _num("r.{" + slot + "}") if numeric else _text("r.{" + slot + "}")
-            for slot, _, numeric in props
-        ),
-    )
+    cols: tuple[LiteralString, ...] = ("elementId(s)", "elementId(b)", *_prop_cols("r", props))
     return ColumnRead(
         "MATCH (s:{S})-[r:{T}]->(b:{B})",
         cols,
