@@ -46,7 +46,15 @@ from kg.connection import Graph
 from kg.cypher import render
 from kg.engine import ENGINE_USER, LocalEngine
 from kg.model import NodeType, RelType
-from loaders.bulk_columns import Edge, EdgeTable, NodeTable, json_lines, repeats, typed_columns
+from loaders.bulk_columns import (
+    Edge,
+    EdgeTable,
+    Factorised,
+    NodeTable,
+    json_lines,
+    repeats,
+    typed_columns,
+)
 from loaders.errors import LoadInputError
 from loaders.kinds import frame_rows
 
@@ -123,9 +131,10 @@ def fold(
             folded.written.append(_fold_nodes(folded, target, write.dicts(), stamp))
             continue
         if frame is not None:
-            known = _ends_of(folded, target, frame["start"], frame["end"], exists)
+            ends = {side: Factorised.of(frame[side]) for side in ("start", "end")}
+            known = _ends_of(folded, target, ends, exists)
             if not folded.rels.get(target):
-                written = _fold_rel_table(folded, target, frame, write.identity, stamp, known)
+                written = _fold_rel_table(folded, target, frame, write.identity, stamp, known, ends)
                 if written >= 0:
                     folded.written.append(written)
                     continue
@@ -157,12 +166,12 @@ def _rel_dict(folded: Folded, rt: RelType) -> dict[tuple[Any, ...], Edge]:
 
 
 def _ends_of(
-    folded: Folded, rt: RelType, starts: pd.Series, ends: pd.Series, exists: Exists
+    folded: Folded, rt: RelType, ends: dict[str, Factorised], exists: Exists
 ) -> tuple[set[Any], set[Any]]:
-    """_ends of a write's start and end columns."""
+    """_ends of a write's start and end columns (factorised: each distinct key once)."""
     return (
-        _named(folded, rt.start, set(starts.dropna().unique().tolist()), exists),
-        _named(folded, rt.end, set(ends.dropna().unique().tolist()), exists),
+        _named(folded, rt.start, set(ends["start"].uniques.tolist()), exists),
+        _named(folded, rt.end, set(ends["end"].uniques.tolist()), exists),
     )
 
 
@@ -180,15 +189,21 @@ def _fold_rel_table(
     identity: tuple[str, ...],
     stamp: Row,
     known: tuple[set[Any], set[Any]],
+    ends: dict[str, Factorised],
 ) -> int:
     """_fold_new_rels on columns: the rows whose ends are known, kept as an EdgeTable; -1
-    when a link repeats (the general fold merges those)."""
+    when a link repeats (the general fold merges those). ``ends``: the start and end columns
+    factorised, carried to the writers (each key hashed once)."""
     merge_on = (*rt.merge_keys, *identity)
-    keep = (frame["start"].isin(known[0]) & frame["end"].isin(known[1])).to_numpy()
-    table = frame if keep.all() else frame[keep].reset_index(drop=True)
-    if repeats(table, ["start", "end", *merge_on]):
+    keep = ends["start"].isin(known[0]) & ends["end"].isin(known[1])
+    if keep.all():
+        table = frame
+    else:
+        table = frame[keep].reset_index(drop=True)
+        ends = {side: codes.take(keep) for side, codes in ends.items()}
+    if repeats(table, ["start", "end", *merge_on], ends):
         return -1
-    folded.rels[rt] = EdgeTable(table, merge_on, stamp)
+    folded.rels[rt] = EdgeTable(table, merge_on, stamp, ends)
     return len(table)
 
 
@@ -728,7 +743,7 @@ class ArcadeBulkWriter:
             for nt, side in ((rt.start, "start"), (rt.end, "end")):
                 made = rids.setdefault(nt, {})
                 if isinstance(rels, EdgeTable):
-                    outside = set(rels.ends(side)) - made.keys()
+                    outside = set(rels.end_keys(side)) - made.keys()
                 else:
                     outside = {getattr(e, side) for e in rels.values()} - made.keys()
                 if outside:
@@ -784,11 +799,14 @@ def _edge_lines(
     head: str, rels: EdgeTable, starts: dict[Any, str], ends: dict[Any, str]
 ) -> Iterator[tuple[bytes, int]]:
     frame = rels.frame
-    # Each end's record id by a hash look-up of the whole column (pandas), then Arrow's take.
+    # Each end's record id by a hash look-up of its distinct keys (the fold factorised the
+    # column), then each row's by its code, and Arrow's take.
     sides = []
     for side, known in (("start", starts), ("end", ends)):
+        column = rels.factorised(side)
         index = pd.Index(list(known), dtype=object)
-        at = index.get_indexer(frame[side].astype(object))
+        found = index.get_indexer(pd.Index(column.uniques, dtype=object))
+        at = np.append(found, -1)[column.codes]  # a blank end (-1) has no record id
         if (at < 0).any():
             missing = frame[side].iloc[int(np.flatnonzero(at < 0)[0])]
             raise BulkWriteError(f"no record id for the node {missing!r} a link ends at")

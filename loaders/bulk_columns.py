@@ -111,12 +111,63 @@ class NodeTable(_Table):
         return out
 
 
-class EdgeTable(_Table):
-    """A relationship type's records (every end known), keyed as the row fold keys them."""
+class Factorised:
+    """A column as codes into its distinct values (``pd.factorize``): each value hashed once,
+    then looked up, checked and joined by its code. A blank is code -1."""
 
-    def __init__(self, frame: pd.DataFrame, merge_on: tuple[str, ...], stamp: Row) -> None:
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, codes: np.ndarray, uniques: np.ndarray) -> None:
+        self.codes = codes
+        self.uniques = uniques
+
+    @classmethod
+    def of(cls, series: pd.Series) -> Factorised:
+        codes, uniques = pd.factorize(series)
+        return cls(np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object))
+
+    def isin(self, known: Any) -> np.ndarray:
+        """Which cells are in ``known`` (a set): each distinct value looked up once."""
+        found = np.fromiter((u in known for u in self.uniques.tolist()), bool, len(self.uniques))
+        return np.append(found, False)[self.codes]  # a blank (-1) is never known
+
+    def take(self, rows: np.ndarray) -> Factorised:
+        """The cells of the rows where ``rows`` (booleans) is true, the same distinct values."""
+        return Factorised(self.codes[rows], self.uniques)
+
+    def used(self) -> np.ndarray:
+        """The distinct values some cell holds, in order of first appearance among uniques."""
+        counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self.uniques))
+        return self.uniques[counts > 0]
+
+
+class EdgeTable(_Table):
+    """A relationship type's records (every end known), keyed as the row fold keys them.
+
+    ``ends``: the start and end columns factorised (by the fold, which looked them up), or
+    None to factorise them on first use."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        merge_on: tuple[str, ...],
+        stamp: Row,
+        ends: dict[str, Factorised] | None = None,
+    ) -> None:
         super().__init__(frame, stamp)
         self.merge_on = merge_on
+        self._ends = dict(ends or {})
+
+    def factorised(self, side: str) -> Factorised:
+        """The start (or end) column as codes into its distinct keys."""
+        made = self._ends.get(side)
+        if made is None:
+            made = self._ends[side] = Factorised.of(self.frame[side])
+        return made
+
+    def end_keys(self, side: str) -> list[Any]:
+        """The distinct start (or end) keys of the records."""
+        return list(self.factorised(side).used().tolist())
 
     def _key_list(self) -> list[Any]:
         return list(self.as_dict())
@@ -162,10 +213,15 @@ def _key_set(records: Mapping[Any, Any]) -> Any:
 _MISSING = object()  # a blank merge key, one value for the duplicate check (as row.get gives)
 
 
-def repeats(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
-    """Whether two rows share the values of ``columns`` (a blank counting as one value)."""
+def repeats(
+    frame: pd.DataFrame, columns: Sequence[str], known: Mapping[str, Factorised] | None = None
+) -> bool:
+    """Whether two rows share the values of ``columns`` (a blank counting as one value).
+    ``known``: columns factorised already (their codes are used as they are)."""
     if not len(frame):
         return False
+    if known:
+        return _repeats_by_codes(frame, columns, known)
     codes = row_codes(frame, columns)
     if codes is not None:
         return bool(pd.Series(codes).duplicated().any())
@@ -179,6 +235,27 @@ def repeats(frame: pd.DataFrame, columns: Sequence[str]) -> bool:
         index=frame.index,
     )
     return bool(keyed.duplicated().any())
+
+
+def _repeats_by_codes(
+    frame: pd.DataFrame, columns: Sequence[str], known: Mapping[str, Factorised]
+) -> bool:
+    """repeats() from each column's factorisation (as DataFrame.duplicated makes them): the
+    columns not in ``known`` are factorised here; a blank, or a column the frame lacks, is one
+    value."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for c in columns:
+        if c in known:
+            column = known[c]
+        elif c in frame.columns:
+            column = Factorised.of(frame[c])
+        else:
+            continue
+        size = len(column.uniques) + 1
+        if codes.max(initial=0) >= (1 << 62) // size:
+            codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
+        codes = codes * size + (column.codes + 1)
+    return bool(pd.Series(codes).duplicated().any())
 
 
 # ---- JSON lines from columns --------------------------------------------------------------
