@@ -413,13 +413,16 @@ def typed_columns(frame: pd.DataFrame, names: dict[str, str]) -> dict[str, type]
     for column, name in names.items():
         if column not in frame.columns or frame[column].dtype != object:
             continue
-        series = frame[column]
-        first = series.first_valid_index()
-        if first is None:
-            continue
-        value = series.loc[first]
+        # The first value that is not blank, found by looking at the cells from the top
+        # (first_valid_index() would test every cell of the column first).
+        value = next((v for v in frame[column].to_numpy() if not _blank(v)), None)
         if isinstance(value, dt.datetime):
             found[name] = dt.datetime
         elif isinstance(value, dt.date):
             found[name] = dt.date
     return found
+
+
+def _blank(value: Any) -> bool:
+    """A cell pandas counts as missing (None, NaN, NaT, NA); a list never is."""
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))

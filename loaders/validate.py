@@ -294,8 +294,35 @@ def _cell(series: pd.Series, row: int) -> Any:
     return value
 
 
+def _all_distinct(df: pd.DataFrame, key: list[str]) -> bool:
+    """True when no two rows with every ``key`` column present share their key, told by one
+    hash of each row's key cells joined into one text (Arrow): two rows with the same key join
+    the same, so all joined texts distinct means all keys distinct. False when that does not
+    tell (a column of other values than text, or two joined texts alike)."""
+    cells = []
+    for c in key:
+        column = text_cells(df[c])
+        if column is None:
+            return False
+        cells.append(column if column.type == pa.large_string() else column.cast(pa.large_string()))
+    if not cells or not len(df):
+        return not len(df)
+    # Null where a key cell is blank: those rows are never a repeat.
+    joined = (
+        cells[0]
+        if len(cells) == 1
+        else pc.binary_join_element_wise(*cells, pa.scalar("\x00", pa.large_string()))
+    )
+    present = len(joined) - joined.null_count
+    # pc.unique, not pc.count_distinct: four times as fast on text (pyarrow 26, 750k rows).
+    distinct = len(pc.unique(joined)) - (1 if joined.null_count else 0)
+    return distinct == present
+
+
 def _check_duplicates(df: pd.DataFrame, kind: Kind, problems: TableProblems) -> None:
     key = list(kind.key)
+    if _all_distinct(df, key):
+        return  # the usual case: one hash of each row's key
     present = df[key].notna().all(axis=1).to_numpy()
     codes = row_codes(df, key)
     duplicated = (
@@ -388,7 +415,10 @@ def _distinct(series: pd.Series) -> set[Any]:
 
 def _referenced(series: pd.Series, is_list: bool) -> set[str]:
     if not is_list:
-        return {str(v) for v in _distinct(series)}
+        values = _distinct(series)
+        if all(type(v) is str for v in values):
+            return values  # text cells: each is its own str()
+        return {str(v) for v in values}
     return {item for items in series if isinstance(items, list) for item in items}
 
 
@@ -406,15 +436,20 @@ def check_references(
     in_graph: dict[NodeType, set[str]] = {}
     checked: dict[NodeType, set[str]] = {}
     in_file: dict[NodeType, set[str]] = {}  # every key the tables define, rejected or not
+    every: dict[int, set[Any]] = {}  # each defining table's keys, rejected or not
     for kind, df, _ in frames.values():
         nt = DEFINERS.get(kind.name)
         if nt is not None and not df.empty and nt.key in df.columns:
-            in_file.setdefault(nt, set()).update(_distinct(df[nt.key]))
+            every[id(df)] = _distinct(df[nt.key])
+            in_file.setdefault(nt, set()).update(every[id(df)])
     while True:
         defined: dict[NodeType, set[str]] = {nt: set(v) for nt, v in (extra_keys or {}).items()}
         for kind, df, problems in frames.values():
             nt = DEFINERS.get(kind.name)
             if nt is None or problems.file_level or df.empty:
+                continue
+            if not problems.bad_rows and id(df) in every:
+                defined.setdefault(nt, set()).update(every[id(df)])  # no row rejected
                 continue
             good = np.ones(len(df), dtype=bool)
             good[list(problems.bad_rows)] = False
