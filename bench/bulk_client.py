@@ -173,13 +173,13 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     if args.digest:
-        pipeline._now = lambda: CLOCK  # type: ignore[attr-defined]
+        pipeline._now = lambda: CLOCK
         pipeline.uuid = _Ids()  # type: ignore[attr-defined,assignment]
     with Graph.from_settings(settings) as base:
         for size in args.sizes:
             folder = args.files / f"{size}{'-dirty' if args.dirty else ''}"
             names = ("enterprises.csv", "products.csv", "supplies.csv")
-            files: tuple[Path, Path, Path] = tuple(folder / n for n in names)  # type: ignore[assignment]
+            files: tuple[Path, Path, Path] = tuple(folder / n for n in names)
             if not all(f.exists() for f in files):
                 folder.mkdir(parents=True, exist_ok=True)
                 n = max(size // 4, 2)

@@ -124,7 +124,11 @@ def fold(
         stamp = {**provenance, "basis": write.basis}
         target, frame = write.target, write.frame
         if isinstance(target, NodeType):
-            if frame is not None and not folded.nodes.get(target) and not repeats(frame, ["key"]):
+            if (
+                frame is not None
+                and not folded.nodes.get(target)
+                and not repeats(frame, ["key"], {"key": Factorised.of(frame["key"])})
+            ):
                 folded.nodes[target] = NodeTable(frame, target.key, stamp)
                 folded.written.append(len(frame))
                 continue

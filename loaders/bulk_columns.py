@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.cells import row_codes
+from loaders.cells import codes_duplicated, factorised, row_codes
 from loaders.kinds import frame_rows
 
 Row = dict[str, Any]
@@ -123,13 +123,13 @@ class Factorised:
 
     @classmethod
     def of(cls, series: pd.Series) -> Factorised:
-        codes, uniques = pd.factorize(series)
-        return cls(np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object))
+        return cls(*factorised(series))
 
     def isin(self, known: Any) -> np.ndarray:
         """Which cells are in ``known`` (a set): each distinct value looked up once."""
         found = np.fromiter((u in known for u in self.uniques.tolist()), bool, len(self.uniques))
-        return np.append(found, False)[self.codes]  # a blank (-1) is never known
+        # A blank (-1) takes the False appended: it is never known.
+        return np.asarray(np.append(found, False)[self.codes], dtype=bool)
 
     def take(self, rows: np.ndarray) -> Factorised:
         """The cells of the rows where ``rows`` (booleans) is true, the same distinct values."""
@@ -243,19 +243,13 @@ def _repeats_by_codes(
     """repeats() from each column's factorisation (as DataFrame.duplicated makes them): the
     columns not in ``known`` are factorised here; a blank, or a column the frame lacks, is one
     value."""
-    codes = np.zeros(len(frame), dtype=np.int64)
-    for c in columns:
-        if c in known:
-            column = known[c]
-        elif c in frame.columns:
-            column = Factorised.of(frame[c])
-        else:
-            continue
-        size = len(column.uniques) + 1
-        if codes.max(initial=0) >= (1 << 62) // size:
-            codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
-        codes = codes * size + (column.codes + 1)
-    return bool(pd.Series(codes).duplicated().any())
+    factors = [
+        known[c] if c in known else Factorised.of(frame[c])
+        for c in columns
+        if c in known or c in frame.columns
+    ]
+    codes = [(f.codes, len(f.uniques)) for f in factors]
+    return bool(codes_duplicated(codes, len(frame)).any())
 
 
 # ---- JSON lines from columns --------------------------------------------------------------
@@ -381,9 +375,13 @@ def _plain_text(series: pd.Series) -> pa.Array | None:
     """A text column as Arrow text when no cell holds a character JSON escapes (a quote, a
     backslash, a control character): orjson writes each such cell as it is, quoted. None
     for any other column."""
-    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) != "string":
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        # Validated text (loaders/cells.py TEXT): its Arrow array as it is.
+        text = pa.chunked_array(pa.array(series.array)).combine_chunks().cast(pa.string())
+    elif series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) != "string":
         return None
-    text = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+    else:
+        text = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
     if pc.any(pc.match_substring_regex(text, _ESCAPED)).as_py():
         return None
     return text
@@ -413,9 +411,13 @@ def typed_columns(frame: pd.DataFrame, names: dict[str, str]) -> dict[str, type]
     for column, name in names.items():
         if column not in frame.columns or frame[column].dtype != object:
             continue
-        # The first value that is not blank, found by looking at the cells from the top
-        # (first_valid_index() would test every cell of the column first).
-        value = next((v for v in frame[column].to_numpy() if not _blank(v)), None)
+        # The first value that is not blank, looked for in the top cells first
+        # (first_valid_index() tests every cell of the column).
+        series = frame[column]
+        value = next((v for v in series.to_numpy()[:64] if not _blank(v)), None)
+        if value is None and len(series) > 64:
+            first = series.first_valid_index()
+            value = None if first is None else series.loc[first]
         if isinstance(value, dt.datetime):
             found[name] = dt.datetime
         elif isinstance(value, dt.date):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,3 +78,43 @@ def _text_array(values: pd.Series) -> pa.Array | None:
     ):
         return None
     return pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
+
+
+# Each validated text column's factorisation, by its Arrow data (immutable): validation's key
+# and reference checks and a bulk load's fold and writer hash each key column once.
+_FACTORISED: dict[int, tuple[weakref.ref[Any], tuple[np.ndarray, np.ndarray]]] = {}
+
+
+def factorised(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(series)``: each row's code (int64; -1 for a blank) and the distinct
+    values (an object array, in order of first appearance). Remembered for a column of
+    pandas' Arrow string type while its Arrow data lives, so the checks and the bulk fold of
+    one load factorise a key column once (a column made of its rows, all of them, shares the
+    data)."""
+    data = getattr(series.array, "_pa_array", None) if _is_text(series) else None
+    if data is not None:
+        known = _FACTORISED.get(id(data))
+        if known is not None and known[0]() is data:
+            return known[1]
+    codes, uniques = pd.factorize(series)
+    made = (np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object))
+    if data is not None:
+        _FACTORISED[id(data)] = (weakref.ref(data), made)
+        weakref.finalize(data, _FACTORISED.pop, id(data), None)
+    return made
+
+
+def _is_text(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
+
+
+def codes_duplicated(columns: Sequence[tuple[np.ndarray, int]], rows: int) -> np.ndarray:
+    """Which rows repeat an earlier row, from each column's codes (-1 for a blank, one value)
+    and number of distinct values: DataFrame.duplicated() from the columns' factorisations."""
+    codes = np.zeros(rows, dtype=np.int64)
+    for column, distinct in columns:
+        size = distinct + 1
+        if codes.max(initial=0) >= (1 << 62) // size:
+            codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
+        codes = codes * size + (column + 1)
+    return np.asarray(pd.Series(codes).duplicated().to_numpy(), dtype=bool)

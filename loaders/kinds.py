@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from kg import model
 from kg.model import NodeType, RelType
@@ -126,23 +125,16 @@ def _rows(
             keep &= df[column].notna().to_numpy()
     chosen = np.flatnonzero(keep)
     sub = df.iloc[chosen] if len(chosen) < len(df) else df
-    # Each column keeps its dtype, but text, validated in pandas' Arrow string type, comes
-    # back as Python objects (None when blank): the fold and the writers hash them as such.
+    # Each column keeps its dtype: text stays in pandas' Arrow string type (NaN when blank),
+    # as validated, so a bulk load hashes and writes it from Arrow's arrays (the rows made
+    # from the frame hold the same Python strings).
     return pd.DataFrame(
         {
-            name: _objects(sub[column].reset_index(drop=True))
+            name: sub[column].reset_index(drop=True)
             for name, column in fields
             if column in sub.columns
         }
     )
-
-
-def _objects(series: pd.Series) -> pd.Series:
-    """A column of pandas' Arrow string type as Python objects, None where blank."""
-    if not (isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"):
-        return series
-    cells = pa.chunked_array(pa.array(series.array))
-    return pd.Series(cells.to_numpy(zero_copy_only=False), index=series.index, dtype=object)
 
 
 def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
