@@ -806,15 +806,21 @@ def _edge_lines(
     # Each end's record id by a hash look-up of its distinct keys (the fold factorised the
     # column), then each row's by its code, and Arrow's take.
     sides = []
+    made: dict[int, tuple[pd.Index, pa.Array]] = {}  # both ends of one node type: made once
     for side, known in (("start", starts), ("end", ends)):
+        if id(known) not in made:
+            made[id(known)] = (
+                pd.Index(list(known), dtype=object),
+                pa.array(list(known.values()), type=pa.string()),
+            )
+        index, rids = made[id(known)]
         column = rels.factorised(side)
-        index = pd.Index(list(known), dtype=object)
         found = index.get_indexer(pd.Index(column.uniques, dtype=object))
         at = np.append(found, -1)[column.codes]  # a blank end (-1) has no record id
         if (at < 0).any():
             missing = frame[side].iloc[int(np.flatnonzero(at < 0)[0])]
             raise BulkWriteError(f"no record id for the node {missing!r} a link ends at")
-        sides.append((pa.array(list(known.values()), type=pa.string()), pa.array(at)))
+        sides.append((rids, pa.array(at)))
 
     def heads(first: int, last: int) -> list[pa.Array | str]:
         rids = [ids.take(at[first:last]) for ids, at in sides]
