@@ -59,7 +59,7 @@ def test_flags_land_on_exactly_the_flagged_relationships(graph: Graph, keys: str
         ("S1", "C2", "P3"): [False, True],
         ("S2", "C2", "P2"): [True, False],
     }
-    writer = Writer(graph, "A1", AT, Stored(), batch_size=2)  # batches split a supplier's rows
+    writer = Writer(graph, "A1", AT, Stored(), batch_size=2)  # one supplier a batch
     writer.supplies({(ids[a], ids[b], p): v for (a, b, p), v in flagged.items()})
     writer.close()
     assert writer.counts["SUPPLIES flags"] == 3

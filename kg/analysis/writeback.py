@@ -284,6 +284,12 @@ class Writer:
         self._into: str | None = None  # the lane parts go to now (None: write at once)
         self._started = False  # the run's node written (before its first row)
         self._lock = threading.Lock()
+        # the lane of the SUPPLIES flags: on the local engine a lane of their own, beside the
+        # SPOF_FOR lane and the node writes (they touch other pages than a new SPOF_FOR or a
+        # node's properties); on Neo4j the SPOF_FOR lane ("relationships"): there a new
+        # relationship locks its nodes' relationship chains, and the two parts deadlocked
+        agent = graph.driver.get_server_info().agent or ""
+        self.flags_lane = "flags" if "ArcadeDB" in agent else "relationships"
 
     @contextmanager
     def lane(self, name: str) -> Iterator[None]:
