@@ -435,8 +435,9 @@ def print_size(res: dict[str, Any]) -> None:
             )
         if run["parts"]:
             print(
-                "  write-back parts, wall s each (flags and SPOF_FOR go to one background "
-                "connection while the later analyses run): "
+                "  write-back parts, wall s each (flags and SPOF_FOR are written in the "
+                "background while the later analyses run; on the local engine on two connections, "
+                "on Neo4j on one): "
                 + "; ".join(f"{what} {n:,} rows {sec:.2f} s" for what, n, sec in run["parts"])
             )
     size = res["size"]

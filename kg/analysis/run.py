@@ -106,12 +106,14 @@ def run_all(
     """Read the graph once, run every analysis, write the results back (unless ``write`` is
     false) and return them, narrowed to ``chain`` when one is given.
 
-    The write-back overlaps the analyses: on one background connection, the SUPPLIES flags
-    are written as soon as the single-source step is done and the SPOF_FOR relationships as
-    soon as the SPOF step is, while the later steps run (one connection, not two: on Neo4j a
-    new relationship locks its nodes' relationship chains, and the two parts deadlocked);
-    the node results and key ranks follow at the end. The "write back" step's seconds are
-    what is left to wait for after the last analysis.
+    The write-back overlaps the analyses: the SUPPLIES flags are written on a background
+    connection as soon as the single-source step is done and the SPOF_FOR relationships as
+    soon as the SPOF step is, while the later steps run; the node results and key ranks
+    follow at the end, once the SPOF_FOR are in (a new SPOF_FOR touches its end nodes). On
+    Neo4j the flags and SPOF_FOR share one connection (a new relationship locks its nodes'
+    relationship chains, and the two parts deadlocked); on the local engine the flags have
+    one of their own and go on beside the SPOF_FOR and node writes (``Writer.flags_lane``).
+    The "write back" step's seconds are what is left to wait for after the last analysis.
 
     What is stored is compared by digest (kg/analysis/digest.py); with ``verify`` every
     stored value is read and hashed instead, so results edited by hand are repaired too."""
@@ -186,7 +188,7 @@ def _analyse(
     sourcing = _timed(seconds, "single source", lambda: ctx.sourcing(region_level))
     declared = _timed(seconds, "single source", lambda: declared_sources(proj))
     if writer is not None:
-        with writer.lane("relationships"):
+        with writer.lane(writer.flags_lane):
             writer.supplies(flag_rows(declared))
 
     step("spof")

@@ -11,7 +11,12 @@ of plain lists (``[key, value, ...]``, the cheapest shape to send) in managed tr
 parameters. Properties go in as one map literal (``SET x += {p: r[1], ...}``, or inside
 CREATE for a new relationship): the local engine pays per SET item, and at 1M the map cut
 its CPU per Product row from 122 to 42 microseconds, per new SPOF_FOR from 58-67 to 24-40.
-A relationship known from the read not to exist is CREATEd, not MERGEd.
+A relationship known from the read not to exist is CREATEd, not MERGEd. The SUPPLIES flags
+go per supplier (``[supplier, {product: {customer: values}}]``, when every key is a string):
+the supplier is looked up once and its SUPPLIES walked once, each taking its values by
+product and customer; matched per triple, each triple walked all of its supplier's SUPPLIES
+again (1M, first write, all 191,341 flags: 44-56 microseconds of engine CPU a flag against
+74-87, load 8-19).
 
 What the graph holds afterwards is exactly the new run's results:
 - every Product: PRODUCT_RESULTS and PRODUCT_ANALYSIS_RESULTS, and NODE_RESULTS (a product
@@ -81,13 +86,13 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
-def _values(props: Sequence[str], first: int) -> LiteralString:
+def _values(props: Sequence[str], first: int, var: LiteralString = "r") -> LiteralString:
     """``{p: r[first], q: r[first + 1], ..., analysis_digest: r[first + len(props)],
     analysis_run: $run, analysed_at: $at}``: one
     map literal, written with ``SET x += <map>`` or inside CREATE (a null value removes the
     property, as ``SET x.p = null`` does). The local engine pays per SET item: a map costs a
     third of the CPU of one item per property (measured in bench/analyze.py)."""
-    items = [f"{ident(p)}: r[{first + i}]" for i, p in enumerate([*props, DIGEST])]
+    items = [f"{ident(p)}: {var}[{first + i}]" for i, p in enumerate([*props, DIGEST])]
     items += [f"{RUN}: $run", f"{AT}: $at"]
     return "{" + ", ".join(items) + "}"  # model identifiers only
 
@@ -154,6 +159,19 @@ _FLAGS: LiteralString = render(
     product="product",
 )
 _SET_FLAGS: LiteralString = _FLAGS + "SET x += " + _values(FLAG_PROPS, 3)
+# Per supplier: [supplier, {product: {customer: [flags..., digest]}}]. The supplier is looked
+# up once and its SUPPLIES walked once, each picking its values by product and customer; the
+# per-triple statement looks the supplier up and walks all its SUPPLIES again for every triple
+# (at 1M, a supplier of a flagged triple has 5.7 SUPPLIES on average).
+_SET_FLAGS_GROUPED: LiteralString = render(
+    "UNWIND $rows AS r MATCH (a:{E} {{{key}: r[0]}})-[x:{T}]->(b:{E}) "
+    "WITH x, r[1][x.{product}][b.{key}] AS v WHERE v IS NOT NULL "
+    "SET x += ",
+    E=model.ENTERPRISE.label,
+    key=model.ENTERPRISE.key,
+    T=model.SUPPLIES.type,
+    product="product",
+) + _values(FLAG_PROPS, 0, "v")
 _CLEAR_FLAGS: LiteralString = _FLAGS + "REMOVE " + _removals("x", FLAG_PROPS)
 _RUN_CONSTRAINT: LiteralString = render(
     "CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{key} IS UNIQUE",
@@ -266,6 +284,12 @@ class Writer:
         self._into: str | None = None  # the lane parts go to now (None: write at once)
         self._started = False  # the run's node written (before its first row)
         self._lock = threading.Lock()
+        # the lane of the SUPPLIES flags: on the local engine a lane of their own, beside the
+        # SPOF_FOR lane and the node writes (they touch other pages than a new SPOF_FOR or a
+        # node's properties); on Neo4j the SPOF_FOR lane ("relationships"): there a new
+        # relationship locks its nodes' relationship chains, and the two parts deadlocked
+        agent = graph.driver.get_server_info().agent or ""
+        self.flags_lane = "flags" if "ArcadeDB" in agent else "relationships"
 
     @contextmanager
     def lane(self, name: str) -> Iterator[None]:
@@ -326,11 +350,12 @@ class Writer:
         rows: list[list[Any]],
         progress: Progress | None,
         parallel: bool = False,
+        weights: list[int] | None = None,
     ) -> None:
         if not rows:
             return
         self._start()
-        self._write(what, cypher, rows, parallel, progress)
+        self._write(what, cypher, rows, parallel, progress, weights)
 
     def _write(
         self,
@@ -339,10 +364,16 @@ class Writer:
         rows: list[list[Any]],
         parallel: bool,
         progress: Progress | None,
+        weights: list[int] | None = None,
     ) -> None:
         """Write ``rows`` in batches; with ``parallel`` over ``workers`` connections at once
         (node properties only: on the local engine, relationship writes in parallel collide
-        on the same pages and are retried more often than they gain)."""
+        on the same pages and are retried more often than they gain). With ``weights`` (how
+        many result rows each row carries; not with ``parallel``) a batch holds about
+        ``batch_size`` result rows, and counts and progress are in result rows."""
+        if weights is not None:
+            self._write_weighted(what, cypher, rows, weights, progress)
+            return
         tick: Callable[[int], None] | None = None
         if progress is not None:
             progress.start(f"writing {what}", len(rows))
@@ -369,6 +400,40 @@ class Writer:
                 done = write(rows)
             with self._lock:
                 self.counts[what] += done
+        finally:
+            with self._lock:
+                self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
+            if progress is not None:
+                progress.stop()
+
+    def _write_weighted(
+        self,
+        what: str,
+        cypher: LiteralString,
+        rows: list[list[Any]],
+        weights: list[int],
+        progress: Progress | None,
+    ) -> None:
+        """``_write`` of rows that each carry ``weights[i]`` result rows, one connection."""
+        total = sum(weights)
+        if progress is not None:
+            progress.start(f"writing {what}", total)
+        started = time.perf_counter()
+        try:
+            at = 0
+            while at < len(rows):
+                end, carried = at, 0
+                while end < len(rows) and (end == at or carried + weights[end] <= self.batch_size):
+                    carried += weights[end]
+                    end += 1
+                self.graph.write_batches(
+                    cypher, rows[at:end], batch_size=end - at, params=self.params
+                )
+                with self._lock:
+                    self.counts[what] += carried
+                if progress is not None:
+                    progress.advance(carried)
+                at = end
         finally:
             with self._lock:
                 self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
@@ -452,8 +517,20 @@ class Writer:
                     changed.add(triple)
             changed.update(t for t in flags if t not in seen)
             order = sorted(changed, key=repr)
-            rows = [_row(t, [*flags[t], digest[t]]) for t in order if t in flags]
-            self._batches(FLAGS, _SET_FLAGS, rows, progress)
+            written = [t for t in order if t in flags]
+            if all(isinstance(k, str) for t in written for k in t):  # map keys: strings only
+                grouped: dict[str, dict[str, dict[str, list[Any]]]] = {}
+                for s, c, p in written:
+                    grouped.setdefault(s, {}).setdefault(p, {})[c] = [
+                        *flags[s, c, p],
+                        digest[s, c, p],
+                    ]
+                rows = [[s, by_product] for s, by_product in grouped.items()]
+                weights = [sum(map(len, g.values())) for g in grouped.values()]
+                self._batches(FLAGS, _SET_FLAGS_GROUPED, rows, progress, weights=weights)
+            else:
+                rows = [_row(t, [*flags[t], digest[t]]) for t in written]
+                self._batches(FLAGS, _SET_FLAGS, rows, progress)
             cleared = [list(t) for t in order if t not in flags]
             self._batches(f"{FLAGS} cleared", _CLEAR_FLAGS, cleared, progress)
 
