@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.engine import HTTP_BODY_LIMIT, EngineError, LocalEngine
+from kg.engine import HTTP_BODY_LIMIT, JVM_OPTIONS, EngineError, LocalEngine, _cmdline
 from kg.settings import Settings, get_settings
 
 pytestmark = pytest.mark.integration
@@ -37,6 +37,11 @@ def test_start_status_reuse_and_stop(engine: LocalEngine) -> None:
     assert again.pid == first.pid and again.uri == first.uri  # reused, not a second server
     # Started to take a bulk load's links in one import request (loaders/bulk.py).
     assert engine.http_body_limit() == HTTP_BODY_LIMIT > 100 * 1024 * 1024
+    # Started with the JVM options chosen for a 2-core machine (a JVM refusing one of them
+    # would not have started at all).
+    assert first.pid is not None
+    args = _cmdline(first.pid) or []
+    assert all(option in args for option in JVM_OPTIONS)
     mode = stat.S_IMODE(Path(first.password_file).stat().st_mode)
     assert mode == 0o600
     assert engine.stop() is True
