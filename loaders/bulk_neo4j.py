@@ -273,8 +273,9 @@ class NodeIds:
     """The node ids of the import (``--id-type=actual``): every node of the files gets the next
     integer, the store's own node id, so the tool needs no id map (a sort of every key, then a
     look-up of each link's two ends). A link's ends are found here, by key, with one Arrow
-    hash look-up per column. A key twice in a type, or an end no node of the files has, is
-    Unsupported: such a load goes online (the client's checks leave neither)."""
+    hash look-up per column. A key an earlier file made too, or an end no node of the files
+    has, is Unsupported: such a load goes online (the client's checks leave neither; the keys
+    of one load's type are distinct, as those of a dict or of the fold's one-row-a-key frame)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -289,16 +290,16 @@ class NodeIds:
         for label in list(self.keys):
             del self.keys[label][lengths.get(label, 0) :]
 
-    def assign(self, label: str, keys: Sequence[str]) -> pa.Array:
-        """Ids for the new nodes of ``label`` with ``keys`` (texts), in their order."""
+    def assign(self, label: str, keys: Sequence[str]) -> tuple[pa.Array, pa.Array]:
+        """Ids for the new nodes of ``label`` with ``keys`` (distinct texts), in their order,
+        and the keys as an Arrow column."""
         array = pa.array(keys, pa.string())
-        held = self.find(label, array)
-        if held.null_count < len(array) or pa_compute.count_distinct(array).as_py() < len(array):
+        if self.find(label, array).null_count < len(array):
             raise Unsupported(f"a {label} key twice among the files of the import")
         ids = pa.array(np.arange(self.count, self.count + len(array), dtype=np.int64))
         self.keys[label].append((array, self.count))
         self.count += len(array)
-        return ids
+        return ids, array
 
     def find(self, label: str, keys: pa.Array) -> pa.Array:
         """The ids of ``keys`` (null where no node of ``label`` has the key)."""
@@ -345,10 +346,10 @@ def _write_files(folded: Folded, folder: Path, ids: NodeIds) -> Files:
         if not all(isinstance(k, str) and k for k in keys):
             raise Unsupported(f"a {nt.label} key that is not a text")
         key = nt.key
-        numbers = ids.assign(nt.label, keys)
+        numbers, texts = ids.assign(nt.label, keys)
         path = folder / f"nodes-{nt.label}-0.csv"
         head = [":ID", f"{key}:string"]  # the key: a property like the others
-        id_columns = [numbers, pa.array(keys, pa.string())]
+        id_columns = [numbers, texts]
         if isinstance(nodes, NodeTable):
             named = {key if c == "key" else c: c for c in nodes.frame.columns}
             if _write_columns(path, head, id_columns, _table_values(nodes, named), key):
