@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from conftest import Server, _wipe
 from test_load_bulk import Snapshot, files, load_all, snapshot
@@ -137,14 +138,15 @@ def test_a_failed_import_puts_the_graph_back(
     _wipe(graph)
     writer = Neo4jImportWriter(graph, tool, online_below=0)
     options = LoadOptions(bulk=True, rejects=tmp_path / "rejects.csv")
-    # A link to an enterprise no file holds: the import tool stops on it (bad tolerance 0)
-    # and leaves the store unusable; the writer rebuilds it: empty, the first time.
+    # A line the import tool refuses (a column its header does not have): it stops on it (bad
+    # tolerance 0) and leaves the store unusable; the writer rebuilds it: empty, the first time.
     folded = Folded(
         nodes={ENTERPRISE: {"NEW-1": {"id": "NEW-1", "name": "New"}}},
-        rels={SUPPLIES: {("NEW-1", "NOWHERE"): Edge("NEW-1", "NOWHERE", {"volume": 1.0})}},
+        rels={SUPPLIES: {("NEW-1", "NEW-1"): Edge("NEW-1", "NEW-1", {"volume": 1.0})}},
     )
     graph.write("CREATE (:Load {id: 'L-waits', status: 'running'})")
     writer.write(folded, lambda _label, _n: None)  # waits for the import of finish()
+    _spoil(writer)
     assert writer.complete_later("L-waits", {"id": "L-waits", "status": "completed"})
     assert writer.pending and graph.query("MATCH (n) RETURN count(n) AS c")[0]["c"] == 1
     with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
@@ -159,6 +161,7 @@ def test_a_failed_import_puts_the_graph_back(
     before = snapshot(graph), _types(graph)
     # Then from the files imported before.
     writer.write(folded, lambda _label, _n: None)
+    _spoil(writer)
     with pytest.raises(BulkWriteError, match=r"import failed: .*NOWHERE.*as it was before"):
         writer.finish()
     assert (snapshot(graph), _types(graph)) == before
@@ -168,6 +171,13 @@ def test_a_failed_import_puts_the_graph_back(
     report = Loader(graph, bulk=writer).load_files([DATA_DIR / "enterprises.csv"], options)[0]
     assert report.status == "completed", report.message
     assert any("neo4j-admin database import (offline)" in n for n in report.notes)
+
+
+def _spoil(writer: Neo4jImportWriter) -> None:
+    """A line with a column too many, NOWHERE, in the waiting load's relationship file."""
+    path = Path(writer.pending[-1].args[-1].rsplit("=", 1)[-1])
+    with path.open("a") as out:
+        out.write('0,0,1.5,"NOWHERE"\n')
 
 
 def test_the_tool_must_be_on_the_neo4j_host(tmp_path: Path) -> None:
@@ -357,3 +367,38 @@ def test_a_hung_import_is_stopped_and_the_graph_put_back(
     assert [r["s"] for r in load] == ["failed"] and "did not finish within" in load[0]["m"]
     assert graph.query("MATCH (n) WHERE NOT n:Load RETURN count(n) AS c")[0]["c"] == 0
     graph.write("MATCH (l:Load {id: 'L-hangs'}) DELETE l")
+
+
+def test_node_ids_number_the_files_and_find_the_ends(tmp_path: Path) -> None:
+    """The import's node ids (--id-type=actual): one per node across the files of a command,
+    each link's ends found by key; an end no file makes, or a key twice, is Unsupported (the
+    load goes online) and leaves the ids as they were."""
+    ids = bulk_neo4j.NodeIds()
+    nodes = {f"E-{i}": {"id": f"E-{i}", "name": f"n{i}"} for i in range(3)}
+    first = write_files(Folded(nodes={ENTERPRISE: nodes}, rels={}), tmp_path / "a", ids)
+    edges = {("E-2", "E-0"): Edge("E-2", "E-0", {"volume": 2.0})}
+    more = {"E-3": {"id": "E-3", "name": "n3"}}
+    second = write_files(
+        Folded(nodes={ENTERPRISE: more}, rels={SUPPLIES: edges}), tmp_path / "b", ids
+    )
+    assert (first.nodes, second.nodes, second.rels) == (3, 1, 1)
+    cells = _cells(tmp_path / "a") | _cells(tmp_path / "b")
+    assert cells["nodes-Enterprise-0.csv"][0][:2] == [":ID", "id:string"]
+    assert [row[:2] for row in _cells(tmp_path / "b")["nodes-Enterprise-0.csv"][1:]] == [
+        ["3", "E-3"]
+    ]
+    assert cells["rels-SUPPLIES-0.csv"][1][:2] == ["2", "0"]
+    mark = ids.mark()
+    lost = {("E-3", "E-9"): Edge("E-3", "E-9", {"volume": 1.0})}
+    with pytest.raises(Unsupported, match="'E-9', which no file of it makes"):
+        write_files(
+            Folded(nodes={ENTERPRISE: {"E-5": {"id": "E-5"}}}, rels={SUPPLIES: lost}),
+            tmp_path / "c",
+            ids,
+        )
+    assert ids.mark() == mark and ids.find("Enterprise", pa.array(["E-5"])).null_count == 1
+    with pytest.raises(Unsupported, match="key twice"):
+        write_files(
+            Folded(nodes={ENTERPRISE: {"E-1": {"id": "E-1"}}}, rels={}), tmp_path / "d", ids
+        )
+    assert ids.mark() == mark
