@@ -48,7 +48,7 @@ from kg.connection import Graph
 from kg.settings import Settings
 from loaders import pipeline
 from loaders.bulk import Folded
-from loaders.bulk_neo4j import write_files
+from loaders.bulk_neo4j import NodeIds, write_files
 from loaders.pipeline import Loader, LoadOptions
 
 CLOCK = dt.datetime(2026, 12, 4, 1, 2, 3, 456789, tzinfo=dt.UTC)
@@ -74,6 +74,7 @@ class Digests(LinesDropped):
         self.csv = hashlib.sha256()
         self.records = hashlib.sha256()
         self.loads = 0
+        self.ids = NodeIds()  # one numbering for the command's files, as Neo4jBulkWriter
 
     def _import(self, client: Any, lines: Any, query: str, sent: Any) -> Any:
         self.lines.update(query.encode() + b"\0")
@@ -89,7 +90,7 @@ class Digests(LinesDropped):
         super().write(folded, progress)
         folder = self.folder / f"load-{self.loads}"
         self.loads += 1
-        files = write_files(folded, folder)
+        files = write_files(folded, folder, self.ids)
         self.csv.update(orjson.dumps([a.replace(str(folder), "") for a in files.args]))
         self.csv.update(orjson.dumps([files.nodes, files.rels, files.multiline]))
         for path in sorted(folder.iterdir()):
