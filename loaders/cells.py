@@ -52,19 +52,28 @@ def row_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:
     same text (a blank, or a column the frame lacks, one value): each column's text
     dictionary-encoded by Arrow, so rows are compared by one integer hash, not by Python
     strings. None when a column holds anything but text and blanks."""
-    codes = np.zeros(len(frame), dtype=np.int64)
+    encoded: list[tuple[np.ndarray, int]] = []
     for c in columns:
         if c not in frame.columns:
             continue
         cells = _text_array(frame[c])
         if cells is None:
             return None
-        encoded = pc.dictionary_encode(cells)
-        size = len(encoded.dictionary) + 1
-        column = encoded.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
+        dictionary = pc.dictionary_encode(cells)
+        size = len(dictionary.dictionary) + 1
+        column = dictionary.indices.fill_null(size - 1).to_numpy(zero_copy_only=False)
+        encoded.append((column.astype(np.int64), size))
+    return _packed(encoded, len(frame))
+
+
+def _packed(columns: Sequence[tuple[np.ndarray, int]], rows: int) -> np.ndarray:
+    """One whole number per row from each column's codes (0 <= code < size): equal for two
+    rows exactly when every column's code is (ranked again when the product would overflow)."""
+    codes = np.zeros(rows, dtype=np.int64)
+    for column, size in columns:
         if codes.max(initial=0) >= (1 << 62) // size:
             codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
-        codes = codes * size + column.astype(np.int64)
+        codes = codes * size + column
     return codes
 
 
@@ -111,10 +120,5 @@ def _is_text(series: pd.Series) -> bool:
 def codes_duplicated(columns: Sequence[tuple[np.ndarray, int]], rows: int) -> np.ndarray:
     """Which rows repeat an earlier row, from each column's codes (-1 for a blank, one value)
     and number of distinct values: DataFrame.duplicated() from the columns' factorisations."""
-    codes = np.zeros(rows, dtype=np.int64)
-    for column, distinct in columns:
-        size = distinct + 1
-        if codes.max(initial=0) >= (1 << 62) // size:
-            codes = np.unique(codes, return_inverse=True)[1].astype(np.int64)
-        codes = codes * size + (column + 1)
+    codes = _packed([(column + 1, distinct + 1) for column, distinct in columns], rows)
     return np.asarray(pd.Series(codes).duplicated().to_numpy(), dtype=bool)
