@@ -150,6 +150,21 @@ def _rel_statements(
     return create, match + "SET x += " + _values(props, 2), match + "DELETE x"
 
 
+def _by_weight(
+    rows: list[list[Any]], weights: list[int], size: int
+) -> Iterator[tuple[list[list[Any]], int]]:
+    """``rows`` in consecutive parts carrying about ``size`` result rows each (``weights[i]``
+    for row i; a row heavier than ``size`` alone), with each part's result rows."""
+    at = 0
+    while at < len(rows):
+        end, carried = at, 0
+        while end < len(rows) and (end == at or carried + weights[end] <= size):
+            carried += weights[end]
+            end += 1
+        yield rows[at:end], carried
+        at = end
+
+
 _FLAGS: LiteralString = render(
     "UNWIND $rows AS r MATCH (a:{E} {{{key}: r[0]}})-[x:{T} {{{product}: r[2]}}]->"
     "(b:{E} {{{key}: r[1]}}) ",
@@ -371,12 +386,9 @@ class Writer:
         on the same pages and are retried more often than they gain). With ``weights`` (how
         many result rows each row carries; not with ``parallel``) a batch holds about
         ``batch_size`` result rows, and counts and progress are in result rows."""
-        if weights is not None:
-            self._write_weighted(what, cypher, rows, weights, progress)
-            return
         tick: Callable[[int], None] | None = None
         if progress is not None:
-            progress.start(f"writing {what}", len(rows))
+            progress.start(f"writing {what}", len(rows) if weights is None else sum(weights))
             advance, lock = progress.advance, threading.Lock()
 
             def tick(n: int) -> None:
@@ -392,6 +404,14 @@ class Writer:
             )
 
         try:
+            if weights is not None:
+                for part, carried in _by_weight(rows, weights, size):
+                    self.graph.write_batches(cypher, part, batch_size=len(part), params=self.params)
+                    with self._lock:
+                        self.counts[what] += carried
+                    if tick is not None:
+                        tick(carried)
+                return
             if parallel and self.workers > 1 and len(rows) > size:
                 with ThreadPoolExecutor(max_workers=self.workers) as pool:
                     parts = [rows[i : i + size] for i in range(0, len(rows), size)]
@@ -400,40 +420,6 @@ class Writer:
                 done = write(rows)
             with self._lock:
                 self.counts[what] += done
-        finally:
-            with self._lock:
-                self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
-            if progress is not None:
-                progress.stop()
-
-    def _write_weighted(
-        self,
-        what: str,
-        cypher: LiteralString,
-        rows: list[list[Any]],
-        weights: list[int],
-        progress: Progress | None,
-    ) -> None:
-        """``_write`` of rows that each carry ``weights[i]`` result rows, one connection."""
-        total = sum(weights)
-        if progress is not None:
-            progress.start(f"writing {what}", total)
-        started = time.perf_counter()
-        try:
-            at = 0
-            while at < len(rows):
-                end, carried = at, 0
-                while end < len(rows) and (end == at or carried + weights[end] <= self.batch_size):
-                    carried += weights[end]
-                    end += 1
-                self.graph.write_batches(
-                    cypher, rows[at:end], batch_size=end - at, params=self.params
-                )
-                with self._lock:
-                    self.counts[what] += carried
-                if progress is not None:
-                    progress.advance(carried)
-                at = end
         finally:
             with self._lock:
                 self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - started
